@@ -1,0 +1,154 @@
+//! Credentials: Argon2id password hashes, generated one-time passwords and API tokens, and the
+//! signed-in user as the rest of the application sees it.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::users::UserRow;
+use crate::domain::Role;
+
+/// Shortest accepted password.
+pub const MIN_PASSWORD_LEN: usize = 10;
+/// Longest accepted password (bounds the hashing work an attacker can ask for).
+pub const MAX_PASSWORD_LEN: usize = 128;
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
+    #[expect(clippy::unwrap_used, reason = "constant, valid parameters")]
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with Argon2id (CPU-heavy: call from a blocking thread).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?
+        .to_string())
+}
+
+/// Checks a password against a stored hash (CPU-heavy: call from a blocking thread).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the username is unknown so that an
+/// unknown user and a wrong password take the same time.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&generate_password()).unwrap_or_default())
+}
+
+/// Hashes on the blocking pool.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
+/// Verifies on the blocking pool.
+pub async fn verify_password_async(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// Why a new password is not acceptable, in Bahasa Indonesia; `None` when it is.
+pub fn password_problem(password: &str) -> Option<String> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        Some(format!(
+            "Kata sandi minimal {MIN_PASSWORD_LEN} karakter; yang diisi {len} karakter."
+        ))
+    } else if len > MAX_PASSWORD_LEN {
+        Some(format!("Kata sandi maksimal {MAX_PASSWORD_LEN} karakter."))
+    } else {
+        None
+    }
+}
+
+/// A random password that is easy to read out and type: four groups of four characters without
+/// look-alikes (e.g. `k7pq-x3mz-9tcw-h4rf`).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = OsRng;
+    (0..4)
+        .map(|_| {
+            (0..4)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A new API token (`ms_` + 43 url-safe characters) and the hash to store.
+pub fn generate_token() -> (String, Vec<u8>) {
+    use base64::Engine;
+    let bytes: [u8; 32] = OsRng.r#gen();
+    let token = format!(
+        "ms_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A random url-safe string for session-bound secrets (CSRF tokens).
+pub fn random_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = OsRng.r#gen();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The user behind a request, with the scope of its role.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub hospital_id: Option<Uuid>,
+    pub hospital_name: Option<String>,
+    pub kab_kota_code: Option<String>,
+    pub kab_kota_name: Option<String>,
+    pub must_change_password: bool,
+}
+
+impl From<UserRow> for CurrentUser {
+    fn from(u: UserRow) -> Self {
+        CurrentUser {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.0,
+            hospital_id: u.hospital_id,
+            hospital_name: u.hospital_name,
+            kab_kota_code: u.kab_kota_code,
+            kab_kota_name: u.kab_kota_name,
+            must_change_password: u.must_change_password,
+        }
+    }
+}
+
+impl CurrentUser {
+    /// The scope in words ("RSUD …", "Kab/Kota Kupang (53.03)", "Provinsi NTT").
+    pub fn scope_label(&self) -> String {
+        match (&self.hospital_name, &self.kab_kota_name, &self.kab_kota_code) {
+            (Some(h), _, _) => h.clone(),
+            (None, Some(k), Some(code)) => format!("{k} ({code})"),
+            _ if self.role == Role::Admin => "—".to_string(),
+            _ => "Provinsi Nusa Tenggara Timur".to_string(),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Running a command: the server (default) or an operator subcommand, against the embedded
+//! cluster or `DATABASE_URL`.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use sqlx::PgPool;
+
+use crate::config::{Cli, Command, Settings, TokenCommand, UserCommand};
+use crate::domain::{Role, ScopeKind};
+use crate::pg::{ClusterLayout, EmbeddedPostgres};
+use crate::startup::{Application, bootstrap_admin};
+use crate::{auth, db};
+
+/// The database the command works on, and the embedded server if this process started it.
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or to the embedded cluster (already running, or started
+    /// now). Must be called from the main thread (see [`EmbeddedPostgres::start`]).
+    pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
+        if let Some(url) = &settings.database_url {
+            let options = url
+                .parse()
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+            let pool = db::connect(options).await.context(
+                "cannot connect to DATABASE_URL: check the server is running and the URL is right",
+            )?;
+            return Ok(Database {
+                pool,
+                embedded: None,
+            });
+        }
+        let layout = ClusterLayout::new(&settings.data_dir, settings.pg_port)?;
+        let embedded = if layout.is_running().await {
+            tracing::info!("using the embedded PostgreSQL that is already running");
+            crate::pg::create_database(&layout, crate::pg::DATABASE).await?;
+            None
+        } else {
+            Some(EmbeddedPostgres::start(&layout, settings.pg_bin.as_deref()).await?)
+        };
+        let pool = db::connect(layout.connect_options(crate::pg::DATABASE)).await?;
+        Ok(Database { pool, embedded })
+    }
+
+    /// Closes the pool and stops the embedded server if this process started it.
+    pub async fn close(mut self) {
+        self.pool.close().await;
+        if let Some(mut pg) = self.embedded.take() {
+            pg.stop();
+        }
+    }
+}
+
+/// Runs what the command line asks for.
+pub async fn run(args: Cli) -> anyhow::Result<()> {
+    let settings = args.settings.clone();
+    let database = Database::open(&settings).await?;
+    let result = match args.command {
+        None => serve(settings, &database, args.demo).await,
+        Some(command) => {
+            db::migrate(&database.pool)
+                .await
+                .context("applying migrations")?;
+            operator(command, &database.pool).await
+        }
+    };
+    database.close().await;
+    result
+}
+
+async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(settings, database.pool.clone()).await?;
+    if let Some((username, password)) = bootstrap_admin(&database.pool).await? {
+        // Printed, not logged: logs never carry passwords.
+        println!();
+        println!("  First start: administrator account created.");
+        println!("    username: {username}");
+        println!("    one-time password: {password}");
+        println!("  Sign in and choose a new password.");
+        println!();
+    }
+    if demo {
+        crate::demo::seed(&database.pool).await?;
+    }
+    let addr = app.local_addr();
+    tracing::info!(%addr, "listening");
+    println!("Merajut Sehat is serving on http://{addr}");
+    app.run_until(shutdown_signal()).await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the password from standard input")?;
+    let password = s.trim_end_matches(['\n', '\r']).to_string();
+    if let Some(problem) = auth::password_problem(&password) {
+        bail!("{problem}");
+    }
+    Ok(password)
+}
+
+async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
+    match command {
+        Command::User(UserCommand::Create {
+            username,
+            role,
+            scope,
+            display_name,
+            password_stdin: _,
+        }) => {
+            let role: Role = role.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "unknown role {role:?}; one of: {}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let (hospital_id, kab_kota_code) = resolve_scope(pool, role, scope.as_deref()).await?;
+            let password = read_password_stdin()?;
+            let hash = auth::hash_password_async(password).await?;
+            let username = username.trim().to_lowercase();
+            let id = db::users::insert(
+                pool,
+                &db::users::NewUser {
+                    username: &username,
+                    display_name: display_name.as_deref().unwrap_or(&username),
+                    role,
+                    hospital_id,
+                    kab_kota_code: kab_kota_code.as_deref(),
+                    password_hash: &hash,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .map_err(|e| {
+                if db::is_constraint(&e, "users_username_key") {
+                    anyhow::anyhow!("username {username:?} is taken")
+                } else if db::is_constraint(&e, "users_username_check") {
+                    anyhow::anyhow!(
+                        "username must be 3–64 characters: lowercase letters, digits, _ . -"
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+            db::audit::record(
+                pool,
+                None,
+                "user.create.cli",
+                Some(&id.to_string()),
+                serde_json::json!({"role": role.as_str()}),
+            )
+            .await?;
+            println!("created user {username} ({})", role.as_str());
+        }
+        Command::User(UserCommand::ResetPassword { username, .. }) => {
+            let user = db::users::by_username(pool, &username)
+                .await?
+                .with_context(|| format!("no user {username:?}"))?;
+            let password = read_password_stdin()?;
+            let hash = auth::hash_password_async(password).await?;
+            db::users::set_password(pool, user.id, &hash, false).await?;
+            db::audit::record(
+                pool,
+                None,
+                "user.reset_password.cli",
+                Some(&user.id.to_string()),
+                serde_json::json!({}),
+            )
+            .await?;
+            println!("password of {} set", user.username);
+        }
+        Command::Token(TokenCommand::Create { username, name }) => {
+            let user = db::users::by_username(pool, &username)
+                .await?
+                .with_context(|| format!("no user {username:?}"))?;
+            if !user.active {
+                bail!("user {username:?} is deactivated");
+            }
+            let (token, hash) = auth::generate_token();
+            db::tokens::insert(pool, user.id, &name, &hash).await?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// Turns `--scope CODE` into the hospital or kab/kota the role requires.
+pub async fn resolve_scope(
+    pool: &PgPool,
+    role: Role,
+    scope: Option<&str>,
+) -> anyhow::Result<(Option<uuid::Uuid>, Option<String>)> {
+    match (role.scope_kind(), scope) {
+        (ScopeKind::Hospital, Some(code)) => {
+            let h = db::reference::hospital_by_code(pool, code)
+                .await?
+                .with_context(|| format!("no hospital with code {code:?}"))?;
+            Ok((Some(h.id), None))
+        }
+        (ScopeKind::KabKota, Some(code)) => {
+            let k = db::reference::kab_kota(pool, code)
+                .await?
+                .with_context(|| format!("no kab/kota with code {code:?} (e.g. 53.71)"))?;
+            Ok((None, Some(k.code)))
+        }
+        (ScopeKind::None, None) => Ok((None, None)),
+        (ScopeKind::None, Some(_)) => bail!("role {} takes no --scope", role.as_str()),
+        (ScopeKind::Hospital, None) => {
+            bail!("role rsud needs --scope with a hospital code (e.g. RSUD-WZJ)")
+        }
+        (ScopeKind::KabKota, None) => bail!(
+            "role {} needs --scope with a kab/kota code (e.g. 53.71)",
+            role.as_str()
+        ),
+    }
+}

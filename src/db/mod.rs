@@ -1,0 +1,31 @@
+//! Database access: one file per aggregate, free functions over `impl PgExecutor<'_>`.
+//! Queries use runtime-checked `sqlx::query_as` with `FromRow` structs; the schema lives in
+//! `migrations/`.
+
+pub mod audit;
+pub mod reference;
+pub mod tokens;
+pub mod users;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+/// Opens the connection pool.
+pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
+}
+
+/// Applies pending migrations (the reference data of DOMAIN.md §2 is seeded by them).
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    crate::MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// True when the error is a violation of the named constraint.
+pub fn is_constraint(err: &sqlx::Error, name: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(name))
+}

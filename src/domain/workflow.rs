@@ -1,0 +1,576 @@
+//! The case state machine (DOMAIN §4, Pergub NTT 55/2025 B.1) as one pure
+//! function, [`decide`], plus [`available_actions`] for the UI.
+//!
+//! Only the role owning a desk may act on it; every other action is refused
+//! with a [`Refusal`] explaining why.
+
+use super::desil::Desil;
+use super::reference::{Role, code_enum};
+
+code_enum! {
+    /// The state of a case (one patient episode).
+    pub enum CaseState {
+        /// Being prepared by the hospital.
+        Draft => ("draft", "Draf"),
+        /// Provincial Dukcapil verifies the NIK in SIAK.
+        NikCheck => ("nik_check", "Verifikasi NIK"),
+        /// Referred to the kab/kota Dukcapil to trace the identity.
+        NikReferral => ("nik_referral", "Rujukan NIK ke Kab/Kota"),
+        /// On-the-spot identity recording by the kab/kota Dukcapil.
+        IdentityRecording => ("identity_recording", "Perekaman identitas"),
+        /// Provincial Dinsos checks the desil.
+        DesilCheck => ("desil_check", "Cek desil"),
+        /// Waiting for the hospital to submit an SKTM.
+        SktmRequired => ("sktm_required", "Menunggu SKTM"),
+        /// Provincial Dinkes reviews the temporary guarantee.
+        GuaranteeReview => ("guarantee_review", "Telaah jaminan"),
+        /// Temporary guarantee granted.
+        Guaranteed => ("guaranteed", "Dijamin sementara"),
+        /// Proposed as PBI JKN; waiting for BPJS.
+        PbiProposed => ("pbi_proposed", "Diusulkan PBI"),
+        /// Sent back to the hospital.
+        Returned => ("returned", "Dikembalikan ke RSUD"),
+        /// Handed over to BPJS (terminal, success).
+        HandedOver => ("handed_over", "Diserahkan ke BPJS"),
+        /// Guarantee rejected (terminal).
+        Rejected => ("rejected", "Jaminan ditolak"),
+        /// Withdrawn (terminal).
+        Withdrawn => ("withdrawn", "Dibatalkan"),
+    }
+}
+
+code_enum! {
+    /// Something a user does to a case.
+    pub enum Action {
+        /// Hospital submits the draft.
+        Submit => ("submit", "Kirim"),
+        /// Dukcapil confirms the NIK.
+        VerifyNik => ("verify_nik", "NIK terverifikasi"),
+        /// Provincial Dukcapil refers the case to the kab/kota.
+        ReferToKab => ("refer_to_kab", "Rujuk ke Dukcapil Kab/Kota"),
+        /// Kab/kota Dukcapil requires on-the-spot recording.
+        RequireRecording => ("require_recording", "Perlu perekaman identitas"),
+        /// Kab/kota Dukcapil records the identity (new NIK / KTP-el).
+        RecordIdentity => ("record_identity", "Catat hasil perekaman"),
+        /// Provincial Dinsos records the desil.
+        RecordDesil => ("record_desil", "Catat desil"),
+        /// Hospital submits the SKTM.
+        SubmitSktm => ("submit_sktm", "Kirim SKTM"),
+        /// Kab/kota Dinsos records the outcome of the desil correction.
+        RecordDesilCorrection => ("record_desil_correction", "Catat koreksi desil"),
+        /// Provincial Dinkes grants the temporary guarantee.
+        ApproveGuarantee => ("approve_guarantee", "Setujui jaminan"),
+        /// Provincial Dinkes rejects the guarantee.
+        RejectGuarantee => ("reject_guarantee", "Tolak jaminan"),
+        /// Provincial Dinsos proposes PBI JKN to Kemensos.
+        ProposePbi => ("propose_pbi", "Usulkan PBI JKN"),
+        /// BPJS records the PBI activation.
+        RecordPbiActive => ("record_pbi_active", "PBI JKN aktif"),
+        /// BPJS records that the PBI proposal was refused.
+        RecordPbiRefused => ("record_pbi_refused", "Usulan PBI ditolak"),
+        /// Provincial Dinkes enrols the patient via the PBPU Pemda quota.
+        EnrolPbpuPemda => ("enrol_pbpu_pemda", "Daftarkan PBPU Pemda"),
+        /// The desk owner sends the case back to the hospital.
+        ReturnToRsud => ("return_to_rsud", "Kembalikan ke RSUD"),
+        /// Hospital resubmits a returned case.
+        Resubmit => ("resubmit", "Kirim ulang"),
+        /// Hospital or provincial Dinkes withdraws the case.
+        Withdraw => ("withdraw", "Batalkan kasus"),
+    }
+}
+
+impl CaseState {
+    /// Whether no further action is possible.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            CaseState::HandedOver | CaseState::Rejected | CaseState::Withdrawn
+        )
+    }
+
+    /// The role owning the desk in this state (`None` for terminal states).
+    pub fn desk(&self) -> Option<Role> {
+        match self {
+            CaseState::Draft | CaseState::SktmRequired | CaseState::Returned => Some(Role::Rsud),
+            CaseState::NikCheck => Some(Role::DukcapilProv),
+            CaseState::NikReferral | CaseState::IdentityRecording => Some(Role::DukcapilKab),
+            CaseState::DesilCheck | CaseState::Guaranteed => Some(Role::DinsosProv),
+            CaseState::GuaranteeReview => Some(Role::DinkesProv),
+            CaseState::PbiProposed => Some(Role::Bpjs),
+            CaseState::HandedOver | CaseState::Rejected | CaseState::Withdrawn => None,
+        }
+    }
+
+    /// Whether an agency may send the case back to the hospital from here.
+    pub fn is_returnable(&self) -> bool {
+        matches!(
+            self,
+            CaseState::NikCheck
+                | CaseState::NikReferral
+                | CaseState::IdentityRecording
+                | CaseState::DesilCheck
+                | CaseState::GuaranteeReview
+        )
+    }
+}
+
+/// What `decide` needs to know about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseFacts {
+    /// Current state.
+    pub state: CaseState,
+    /// For `returned`: the state the case was returned from.
+    pub returned_from: Option<CaseState>,
+    /// Corrected desil if a correction was recorded, else the original.
+    pub effective_desil: Option<Desil>,
+    /// Whether a desil correction (after an SKTM) is awaiting Dinsos kab.
+    pub desil_correction_pending: bool,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The case is in a terminal state.
+    #[error("Kasus sudah selesai; tidak ada tindakan yang dapat dilakukan")]
+    Terminal,
+    /// The action exists in this state, but not for this role.
+    #[error("Tindakan ini bukan wewenang peran Anda pada tahap ini")]
+    NotYourAction,
+    /// The role may act, but the case is outside the user's scope.
+    #[error("Kasus ini berada di luar wilayah atau rumah sakit Anda")]
+    OutOfScope,
+    /// The action does not apply to the current state.
+    #[error("Tindakan ini tidak berlaku pada status kasus saat ini")]
+    IllegalTransition,
+    /// A business condition is not met.
+    #[error("{0}")]
+    Condition(&'static str),
+}
+
+/// Roles allowed to perform `action` in `state`; empty if the action is not
+/// legal in that state for anyone.
+fn allowed_roles(state: CaseState, action: Action) -> &'static [Role] {
+    use Action as A;
+    use CaseState as S;
+    if state.is_terminal() {
+        return &[];
+    }
+    match (state, action) {
+        (_, A::Withdraw) => &[Role::Rsud, Role::DinkesProv],
+        (S::Draft, A::Submit) => &[Role::Rsud],
+        (S::NikCheck, A::VerifyNik | A::ReferToKab) => &[Role::DukcapilProv],
+        (S::NikReferral, A::VerifyNik | A::RequireRecording) => &[Role::DukcapilKab],
+        (S::IdentityRecording, A::RecordIdentity) => &[Role::DukcapilKab],
+        (S::DesilCheck, A::RecordDesil) => &[Role::DinsosProv],
+        (S::SktmRequired, A::SubmitSktm) => &[Role::Rsud],
+        (S::GuaranteeReview, A::ApproveGuarantee | A::RejectGuarantee) => &[Role::DinkesProv],
+        (S::GuaranteeReview | S::Guaranteed, A::RecordDesilCorrection) => &[Role::DinsosKab],
+        (S::Guaranteed, A::ProposePbi) => &[Role::DinsosProv],
+        (S::Guaranteed, A::EnrolPbpuPemda) => &[Role::DinkesProv],
+        (S::PbiProposed, A::RecordPbiActive | A::RecordPbiRefused) => &[Role::Bpjs],
+        (S::NikCheck, A::ReturnToRsud) => &[Role::DukcapilProv],
+        (S::NikReferral | S::IdentityRecording, A::ReturnToRsud) => &[Role::DukcapilKab],
+        (S::DesilCheck, A::ReturnToRsud) => &[Role::DinsosProv],
+        (S::GuaranteeReview, A::ReturnToRsud) => &[Role::DinkesProv],
+        (S::Returned, A::Resubmit) => &[Role::Rsud],
+        _ => &[],
+    }
+}
+
+/// Decides the next state of a case when `role` performs `action`.
+///
+/// Checks, in order: terminal state → [`Refusal::Terminal`]; action not legal
+/// in this state for any role → [`Refusal::IllegalTransition`]; role not
+/// allowed → [`Refusal::NotYourAction`]; `!in_scope` → [`Refusal::OutOfScope`];
+/// business conditions → [`Refusal::Condition`]. `recorded_desil` is the desil
+/// being recorded by `record_desil`.
+pub fn decide(
+    facts: &CaseFacts,
+    action: Action,
+    role: Role,
+    in_scope: bool,
+    recorded_desil: Option<Desil>,
+) -> Result<CaseState, Refusal> {
+    use Action as A;
+    use CaseState as S;
+    let state = facts.state;
+    if state.is_terminal() {
+        return Err(Refusal::Terminal);
+    }
+    let roles = allowed_roles(state, action);
+    if roles.is_empty() {
+        return Err(Refusal::IllegalTransition);
+    }
+    if !roles.contains(&role) {
+        return Err(Refusal::NotYourAction);
+    }
+    if !in_scope {
+        return Err(Refusal::OutOfScope);
+    }
+    match action {
+        A::Submit => Ok(S::NikCheck),
+        A::VerifyNik | A::RecordIdentity => Ok(S::DesilCheck),
+        A::ReferToKab => Ok(S::NikReferral),
+        A::RequireRecording => Ok(S::IdentityRecording),
+        A::RecordDesil => match recorded_desil {
+            None => Err(Refusal::Condition("Desil wajib diisi")),
+            Some(d) if d.is_eligible() => Ok(S::GuaranteeReview),
+            Some(_) => Ok(S::SktmRequired),
+        },
+        A::SubmitSktm => Ok(S::GuaranteeReview),
+        A::RecordDesilCorrection => {
+            if facts.desil_correction_pending {
+                Ok(state)
+            } else {
+                Err(Refusal::Condition("Tidak ada koreksi desil yang menunggu"))
+            }
+        }
+        A::ApproveGuarantee => Ok(S::Guaranteed),
+        A::RejectGuarantee => Ok(S::Rejected),
+        A::ProposePbi => {
+            if facts.effective_desil.is_some_and(|d| d.is_eligible()) {
+                Ok(S::PbiProposed)
+            } else {
+                Err(Refusal::Condition(
+                    "Usulan PBI memerlukan desil 1–5 (asli atau hasil koreksi)",
+                ))
+            }
+        }
+        A::RecordPbiActive | A::EnrolPbpuPemda => Ok(S::HandedOver),
+        A::RecordPbiRefused => Ok(S::Guaranteed),
+        A::ReturnToRsud => Ok(S::Returned),
+        A::Resubmit => match facts.returned_from {
+            Some(from) if from.is_returnable() => Ok(from),
+            _ => Err(Refusal::Condition(
+                "Tahap asal pengembalian tidak diketahui; hubungi administrator",
+            )),
+        },
+        A::Withdraw => Ok(S::Withdrawn),
+    }
+}
+
+/// Actions `role` could perform now (the UI shows these as buttons).
+/// `record_desil` is listed whenever it is legal for the role and scope, since
+/// its outcome depends on the desil entered.
+pub fn available_actions(facts: &CaseFacts, role: Role, in_scope: bool) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|&action| {
+            let probe = (action == Action::RecordDesil).then_some(Desil::Listed(1));
+            decide(facts, action, role, in_scope, probe).is_ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use CaseState as S;
+    use Role as R;
+
+    /// Every allowed (state, action, role) with the expected next state, given
+    /// favourable facts (see `good_facts`) and a recorded desil of 3.
+    const ALLOWED: &[(S, A, R, S)] = &[
+        (S::Draft, A::Submit, R::Rsud, S::NikCheck),
+        (S::NikCheck, A::VerifyNik, R::DukcapilProv, S::DesilCheck),
+        (S::NikCheck, A::ReferToKab, R::DukcapilProv, S::NikReferral),
+        (S::NikReferral, A::VerifyNik, R::DukcapilKab, S::DesilCheck),
+        (
+            S::NikReferral,
+            A::RequireRecording,
+            R::DukcapilKab,
+            S::IdentityRecording,
+        ),
+        (
+            S::IdentityRecording,
+            A::RecordIdentity,
+            R::DukcapilKab,
+            S::DesilCheck,
+        ),
+        (
+            S::DesilCheck,
+            A::RecordDesil,
+            R::DinsosProv,
+            S::GuaranteeReview,
+        ),
+        (S::SktmRequired, A::SubmitSktm, R::Rsud, S::GuaranteeReview),
+        (
+            S::GuaranteeReview,
+            A::ApproveGuarantee,
+            R::DinkesProv,
+            S::Guaranteed,
+        ),
+        (
+            S::GuaranteeReview,
+            A::RejectGuarantee,
+            R::DinkesProv,
+            S::Rejected,
+        ),
+        (
+            S::GuaranteeReview,
+            A::RecordDesilCorrection,
+            R::DinsosKab,
+            S::GuaranteeReview,
+        ),
+        (
+            S::Guaranteed,
+            A::RecordDesilCorrection,
+            R::DinsosKab,
+            S::Guaranteed,
+        ),
+        (S::Guaranteed, A::ProposePbi, R::DinsosProv, S::PbiProposed),
+        (
+            S::Guaranteed,
+            A::EnrolPbpuPemda,
+            R::DinkesProv,
+            S::HandedOver,
+        ),
+        (S::PbiProposed, A::RecordPbiActive, R::Bpjs, S::HandedOver),
+        (S::PbiProposed, A::RecordPbiRefused, R::Bpjs, S::Guaranteed),
+        (S::NikCheck, A::ReturnToRsud, R::DukcapilProv, S::Returned),
+        (S::NikReferral, A::ReturnToRsud, R::DukcapilKab, S::Returned),
+        (
+            S::IdentityRecording,
+            A::ReturnToRsud,
+            R::DukcapilKab,
+            S::Returned,
+        ),
+        (S::DesilCheck, A::ReturnToRsud, R::DinsosProv, S::Returned),
+        (
+            S::GuaranteeReview,
+            A::ReturnToRsud,
+            R::DinkesProv,
+            S::Returned,
+        ),
+        (S::Returned, A::Resubmit, R::Rsud, S::DesilCheck),
+        (S::Draft, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::Draft, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::NikCheck, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::NikCheck, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::NikReferral, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::NikReferral, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::IdentityRecording, A::Withdraw, R::Rsud, S::Withdrawn),
+        (
+            S::IdentityRecording,
+            A::Withdraw,
+            R::DinkesProv,
+            S::Withdrawn,
+        ),
+        (S::DesilCheck, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::DesilCheck, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::SktmRequired, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::SktmRequired, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::GuaranteeReview, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::GuaranteeReview, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::Guaranteed, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::Guaranteed, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::PbiProposed, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::PbiProposed, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::Returned, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::Returned, A::Withdraw, R::DinkesProv, S::Withdrawn),
+    ];
+
+    fn good_facts(state: S) -> CaseFacts {
+        CaseFacts {
+            state,
+            returned_from: Some(S::DesilCheck),
+            effective_desil: Some(Desil::Listed(3)),
+            desil_correction_pending: true,
+        }
+    }
+
+    fn facts(state: S) -> CaseFacts {
+        CaseFacts {
+            state,
+            returned_from: None,
+            effective_desil: None,
+            desil_correction_pending: false,
+        }
+    }
+
+    #[test]
+    fn full_table() {
+        let mut checked = 0;
+        for &state in S::ALL {
+            for &action in A::ALL {
+                for &role in R::ALL {
+                    checked += 1;
+                    let f = good_facts(state);
+                    let got = decide(&f, action, role, true, Some(Desil::Listed(3)));
+                    let allowed = ALLOWED
+                        .iter()
+                        .find(|(s, a, r, _)| *s == state && *a == action && *r == role);
+                    let expected = if let Some((_, _, _, next)) = allowed {
+                        Ok(*next)
+                    } else if state.is_terminal() {
+                        Err(Refusal::Terminal)
+                    } else if ALLOWED
+                        .iter()
+                        .any(|(s, a, _, _)| *s == state && *a == action)
+                    {
+                        Err(Refusal::NotYourAction)
+                    } else {
+                        Err(Refusal::IllegalTransition)
+                    };
+                    assert_eq!(got, expected, "{state:?} {action:?} {role:?}");
+
+                    // Out of scope: only the allowed triples change to OutOfScope.
+                    let out = decide(&f, action, role, false, Some(Desil::Listed(3)));
+                    let expected_out = if allowed.is_some() {
+                        Err(Refusal::OutOfScope)
+                    } else {
+                        expected
+                    };
+                    assert_eq!(
+                        out, expected_out,
+                        "out of scope {state:?} {action:?} {role:?}"
+                    );
+
+                    // available_actions agrees with the table.
+                    assert_eq!(
+                        available_actions(&f, role, true).contains(&action),
+                        allowed.is_some(),
+                        "available {state:?} {action:?} {role:?}"
+                    );
+                    assert!(available_actions(&f, role, false).is_empty());
+                }
+            }
+        }
+        assert_eq!(checked, 13 * 17 * 10);
+    }
+
+    #[test]
+    fn roles_without_actions() {
+        for &state in S::ALL {
+            for role in [R::Tim, R::Admin, R::DinkesKab] {
+                assert!(available_actions(&good_facts(state), role, true).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn desk_owners_match_table() {
+        for &state in S::ALL {
+            match state.desk() {
+                None => assert!(state.is_terminal()),
+                Some(owner) => assert!(
+                    ALLOWED
+                        .iter()
+                        .any(|(s, a, r, _)| *s == state && *r == owner && *a != A::Withdraw)
+                        || owner == R::Rsud,
+                    "{state:?}"
+                ),
+            }
+        }
+        assert_eq!(S::PbiProposed.desk(), Some(R::Bpjs));
+        assert_eq!(S::Withdrawn.desk(), None);
+    }
+
+    #[test]
+    fn record_desil_conditions() {
+        let f = facts(S::DesilCheck);
+        let d = |desil| decide(&f, A::RecordDesil, R::DinsosProv, true, desil);
+        assert_eq!(d(Some(Desil::Listed(3))), Ok(S::GuaranteeReview));
+        assert_eq!(d(Some(Desil::Listed(5))), Ok(S::GuaranteeReview));
+        assert_eq!(d(Some(Desil::Listed(6))), Ok(S::SktmRequired));
+        assert_eq!(d(Some(Desil::Listed(8))), Ok(S::SktmRequired));
+        assert_eq!(d(Some(Desil::NotListed)), Ok(S::SktmRequired));
+        assert_eq!(d(None), Err(Refusal::Condition("Desil wajib diisi")));
+        assert!(available_actions(&f, R::DinsosProv, true).contains(&A::RecordDesil));
+    }
+
+    #[test]
+    fn propose_pbi_needs_eligible_desil() {
+        let mut f = facts(S::Guaranteed);
+        let p = |f: &CaseFacts| decide(f, A::ProposePbi, R::DinsosProv, true, None);
+        assert!(matches!(p(&f), Err(Refusal::Condition(_))));
+        f.effective_desil = Some(Desil::Listed(8));
+        assert!(matches!(p(&f), Err(Refusal::Condition(_))));
+        assert!(!available_actions(&f, R::DinsosProv, true).contains(&A::ProposePbi));
+        f.effective_desil = Some(Desil::NotListed);
+        assert!(matches!(p(&f), Err(Refusal::Condition(_))));
+        f.effective_desil = Some(Desil::Listed(4));
+        assert_eq!(p(&f), Ok(S::PbiProposed));
+        // Dinkes can still enrol via PBPU Pemda whatever the desil.
+        f.effective_desil = Some(Desil::Listed(9));
+        assert_eq!(
+            decide(&f, A::EnrolPbpuPemda, R::DinkesProv, true, None),
+            Ok(S::HandedOver)
+        );
+    }
+
+    #[test]
+    fn resubmit_returns_to_origin() {
+        for origin in [
+            S::NikCheck,
+            S::NikReferral,
+            S::IdentityRecording,
+            S::DesilCheck,
+            S::GuaranteeReview,
+        ] {
+            let mut f = facts(S::Returned);
+            f.returned_from = Some(origin);
+            assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(origin));
+        }
+        let f = facts(S::Returned);
+        assert!(matches!(
+            decide(&f, A::Resubmit, R::Rsud, true, None),
+            Err(Refusal::Condition(_))
+        ));
+        let mut f = facts(S::Returned);
+        f.returned_from = Some(S::HandedOver);
+        assert!(matches!(
+            decide(&f, A::Resubmit, R::Rsud, true, None),
+            Err(Refusal::Condition(_))
+        ));
+    }
+
+    #[test]
+    fn desil_correction_pending() {
+        for state in [S::GuaranteeReview, S::Guaranteed] {
+            let mut f = facts(state);
+            assert_eq!(
+                decide(&f, A::RecordDesilCorrection, R::DinsosKab, true, None),
+                Err(Refusal::Condition("Tidak ada koreksi desil yang menunggu"))
+            );
+            f.desil_correction_pending = true;
+            assert_eq!(
+                decide(&f, A::RecordDesilCorrection, R::DinsosKab, true, None),
+                Ok(state)
+            );
+        }
+    }
+
+    #[test]
+    fn check_order() {
+        // Terminal beats everything.
+        assert_eq!(
+            decide(&facts(S::Rejected), A::Withdraw, R::Rsud, false, None),
+            Err(Refusal::Terminal)
+        );
+        // Illegal beats role.
+        assert_eq!(
+            decide(&facts(S::Draft), A::VerifyNik, R::Tim, false, None),
+            Err(Refusal::IllegalTransition)
+        );
+        // Role beats scope.
+        assert_eq!(
+            decide(&facts(S::Draft), A::Submit, R::DinsosKab, false, None),
+            Err(Refusal::NotYourAction)
+        );
+        // Scope beats conditions.
+        assert_eq!(
+            decide(
+                &facts(S::Guaranteed),
+                A::ProposePbi,
+                R::DinsosProv,
+                false,
+                None
+            ),
+            Err(Refusal::OutOfScope)
+        );
+        assert!(!Refusal::OutOfScope.to_string().is_empty());
+    }
+}

@@ -1,0 +1,18 @@
+//! Merajut Sehat: case tracking for the health-financing program of Nusa Tenggara Timur.
+//!
+//! `domain` decides (pure rules, no I/O), `db` stores, `web` and `api` translate HTTP,
+//! `startup` wires them together, `pg` runs the embedded PostgreSQL, `cli` serves operators.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod pg;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+
+/// The embedded migrations.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -1,0 +1,18 @@
+//! Entry point: configuration → telemetry → database → command.
+
+use clap::Parser;
+use merajut_sehat::config::Cli;
+use merajut_sehat::{cli, telemetry};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Cli::parse();
+    telemetry::init(args.settings.log_format);
+    match cli::run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("merajut-sehat: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

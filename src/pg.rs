@@ -1,0 +1,353 @@
+//! A private PostgreSQL cluster started from the system's PostgreSQL binaries.
+//!
+//! The cluster lives in `<data-dir>/pg`, listens on a Unix socket only (no TCP port to collide
+//! with or to expose) and uses `trust` authentication: the socket directory is only reachable by
+//! the cluster's owner. When the service runs as root, the server runs as the unprivileged
+//! `postgres` user (PostgreSQL refuses to run as root). The server process gets a parent-death
+//! signal, so it stops with the service even if the service is killed.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, Uid, User};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+/// Name of the database the application uses inside the embedded cluster.
+pub const DATABASE: &str = "merajut";
+/// Superuser created by `initdb`.
+pub const SUPERUSER: &str = "merajut";
+
+/// A running embedded cluster; stop it with [`EmbeddedPostgres::stop`].
+#[derive(Debug)]
+pub struct EmbeddedPostgres {
+    child: Option<Child>,
+    socket_dir: PathBuf,
+    port: u16,
+}
+
+/// Where an embedded cluster lives and how to reach it.
+#[derive(Debug, Clone)]
+pub struct ClusterLayout {
+    /// The cluster's data directory (`<data-dir>/pg`).
+    pub pg_data: PathBuf,
+    /// The directory holding the server's socket.
+    pub socket_dir: PathBuf,
+    /// Port number naming the socket.
+    pub port: u16,
+}
+
+impl ClusterLayout {
+    /// The layout inside `data_dir`.
+    pub fn new(data_dir: &Path, port: u16) -> anyhow::Result<Self> {
+        fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        let data_dir = fs::canonicalize(data_dir)
+            .with_context(|| format!("cannot resolve data directory {}", data_dir.display()))?;
+        let pg_data = data_dir.join("pg");
+        // A Unix socket path is limited to 107 bytes; a deep data directory gets its socket in
+        // a short private directory under /tmp instead.
+        let socket_dir = if pg_data.as_os_str().len() + 20 < 100 {
+            pg_data.clone()
+        } else {
+            PathBuf::from(format!("/tmp/merajut-pg-{:x}", short_hash(&pg_data)))
+        };
+        Ok(Self { pg_data, socket_dir, port })
+    }
+
+    /// Connection options for `database` on this cluster.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(self.port)
+            .username(SUPERUSER)
+            .database(database)
+            .log_statements(tracing::log::LevelFilter::Debug)
+    }
+
+    /// True when a server already answers on this cluster's socket.
+    pub async fn is_running(&self) -> bool {
+        if !self.socket_dir.join(format!(".s.PGSQL.{}", self.port)).exists() {
+            return false;
+        }
+        match self.connect_options("postgres").connect().await {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+fn short_hash(path: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
+}
+
+/// Finds the directory with `initdb` and `postgres`: `explicit` if given, else the newest
+/// version under `/usr/lib/postgresql/*/bin`, else the `PATH`.
+pub fn find_binaries(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = explicit {
+        if has_both(dir) {
+            return Ok(dir.to_path_buf());
+        }
+        bail!(
+            "PostgreSQL server binaries (initdb, postgres) not found in {} (MERAJUT_PG_BIN / --pg-bin). \
+             Point it at a directory that has them, or set DATABASE_URL to use an existing server.",
+            dir.display()
+        );
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((version, e.path().join("bin")))
+        })
+        .filter(|(_, dir)| has_both(dir))
+        .collect();
+    candidates.sort();
+    if let Some((_, dir)) = candidates.pop() {
+        return Ok(dir);
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if has_both(&dir) {
+                return Ok(dir);
+            }
+        }
+    }
+    bail!(
+        "PostgreSQL server binaries (initdb, postgres) were not found. Install them \
+         (Debian: `apt-get install -y postgresql`), point MERAJUT_PG_BIN at their directory, \
+         or set DATABASE_URL to use an existing PostgreSQL server."
+    )
+}
+
+/// The user the server runs as: `postgres` when we are root, ourselves otherwise.
+fn server_user() -> anyhow::Result<Option<User>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let user = User::from_name("postgres")
+        .context("looking up the postgres user")?
+        .ok_or_else(|| {
+            anyhow!(
+                "running as root, the embedded PostgreSQL must run as the unprivileged user \
+                 `postgres`, which does not exist. Install PostgreSQL (Debian: `apt-get install -y \
+                 postgresql`) or create that user, or run the service as an ordinary user."
+            )
+        })?;
+    Ok(Some(user))
+}
+
+fn command_as(bin: &Path, user: Option<&User>) -> Command {
+    let mut cmd = Command::new(bin);
+    if let Some(user) = user {
+        cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+        cmd.env("HOME", &user.dir).env("USER", &user.name);
+    }
+    cmd.env("LC_ALL", "C.UTF-8");
+    cmd
+}
+
+fn chown_dir(dir: &Path, user: Option<&User>) -> anyhow::Result<()> {
+    if let Some(user) = user {
+        nix::unistd::chown(dir, Some(user.uid), Some(user.gid))
+            .with_context(|| format!("cannot give {} to user postgres", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// What the server wrote to its log since byte `start` (at most the last 4 KB).
+fn log_since(path: &Path, start: u64) -> String {
+    let Ok(mut f) = File::open(path) else {
+        return String::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(start.max(len.saturating_sub(4000))));
+    let mut s = String::new();
+    let _ = f.read_to_string(&mut s);
+    s
+}
+
+impl EmbeddedPostgres {
+    /// Initialises the cluster if needed, starts the server and creates the application
+    /// database. Call it from a thread that outlives the server: the server receives a
+    /// termination signal when the thread that started it exits.
+    pub async fn start(
+        layout: &ClusterLayout,
+        pg_bin: Option<&Path>,
+    ) -> anyhow::Result<EmbeddedPostgres> {
+        let bin = find_binaries(pg_bin)?;
+        let user = server_user()?;
+        let user = user.as_ref();
+        let pg_data = &layout.pg_data;
+
+        if !pg_data.join("PG_VERSION").exists() {
+            if pg_data.exists() && fs::read_dir(pg_data)?.next().is_some() {
+                bail!(
+                    "the data directory {} exists but holds no PostgreSQL cluster (no PG_VERSION). \
+                     Move it away or choose another --data-dir / MERAJUT_DATA_DIR.",
+                    pg_data.display()
+                );
+            }
+            fs::create_dir_all(pg_data)?;
+            fs::set_permissions(pg_data, fs::Permissions::from_mode(0o700))?;
+            chown_dir(pg_data, user)?;
+            tracing::info!(dir = %pg_data.display(), "initialising the embedded PostgreSQL cluster");
+            let out = command_as(&bin.join("initdb"), user)
+                .arg("-D")
+                .arg(pg_data)
+                .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-locale"])
+                .stdin(Stdio::null())
+                .output()
+                .context("cannot run initdb")?;
+            if !out.status.success() {
+                let _ = fs::remove_dir_all(pg_data);
+                bail!(
+                    "initdb failed for {}: {}{}. Check that user {} may enter every directory above \
+                     the data directory, or choose another --data-dir / MERAJUT_DATA_DIR.",
+                    pg_data.display(),
+                    String::from_utf8_lossy(&out.stderr).trim(),
+                    String::from_utf8_lossy(&out.stdout).trim(),
+                    user.map(|u| u.name.as_str()).unwrap_or("(current)")
+                );
+            }
+        }
+        if layout.socket_dir != *pg_data {
+            fs::create_dir_all(&layout.socket_dir)?;
+            fs::set_permissions(&layout.socket_dir, fs::Permissions::from_mode(0o700))?;
+            chown_dir(&layout.socket_dir, user)?;
+        }
+
+        let log_path = pg_data.join("server.log");
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .with_context(|| format!("cannot open {}", log_path.display()))?;
+        let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut cmd = command_as(&bin.join("postgres"), user);
+        cmd.arg("-D")
+            .arg(pg_data)
+            .arg("-p")
+            .arg(layout.port.to_string())
+            .arg("-c")
+            .arg("listen_addresses=")
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", layout.socket_dir.display()))
+            .arg("-c")
+            .arg("unix_socket_permissions=0700")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec here.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)?;
+                // Own process group: a Ctrl-C at the terminal reaches the service, which then
+                // stops the server in order, instead of both racing.
+                nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0))
+                    .map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().context("cannot start postgres")?;
+
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait()? {
+                let log_text = log_since(&log_path, log_start);
+                let hint = if log_text.contains("lock file") || log_text.contains("already running")
+                {
+                    "Another PostgreSQL is already using this data directory (is the service \
+                     already running?). Stop it, or use another --data-dir."
+                } else if log_text.contains("Address already in use") {
+                    "The socket for this port is taken: choose another --pg-port."
+                } else {
+                    "See the log above; fix the data directory or set DATABASE_URL."
+                };
+                bail!(
+                    "the embedded PostgreSQL stopped at start ({status}). {hint}\n--- {} ---\n{}",
+                    log_path.display(),
+                    log_text.trim()
+                );
+            }
+            if let Ok(conn) = layout.connect_options("postgres").connect().await {
+                let _ = conn.close().await;
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+                bail!(
+                    "the embedded PostgreSQL did not accept connections within 60 s; see {}",
+                    log_path.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let pg = EmbeddedPostgres {
+            child: Some(child),
+            socket_dir: layout.socket_dir.clone(),
+            port: layout.port,
+        };
+        create_database(layout, DATABASE).await?;
+        tracing::info!(socket = %pg.socket_dir.display(), port = pg.port, "embedded PostgreSQL ready");
+        Ok(pg)
+    }
+
+    /// Stops the server (fast shutdown) and waits for it to exit.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let pid = Pid::from_raw(child.id() as i32);
+        let _ = kill(pid, Signal::SIGINT);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                tracing::info!("embedded PostgreSQL stopped");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Creates `name` on the cluster unless it exists.
+pub async fn create_database(layout: &ClusterLayout, name: &str) -> anyhow::Result<()> {
+    let mut conn = layout.connect_options("postgres").connect().await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}

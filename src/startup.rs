@@ -1,0 +1,131 @@
+//! Building and running the application: database, migrations, first administrator, HTTP
+//! server with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::web::{self, AppState};
+use crate::{auth, db};
+
+/// A built application, bound to its address and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    pool: PgPool,
+}
+
+impl Application {
+    /// Migrates the database, prepares the session store and binds the listener (port 0 picks
+    /// a free port, as the tests do).
+    pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
+        db::migrate(&pool).await.context("applying migrations")?;
+        let sessions = PostgresStore::new(pool.clone());
+        sessions
+            .migrate()
+            .await
+            .context("preparing the session store")?;
+        tokio::fs::create_dir_all(settings.files_dir())
+            .await
+            .with_context(|| format!("creating {}", settings.files_dir().display()))?;
+        let listener = TcpListener::bind(settings.bind).await.with_context(|| {
+            format!(
+                "cannot listen on {}: is another program using it? Choose another address with \
+                 --bind / MERAJUT_BIND.",
+                settings.bind
+            )
+        })?;
+        let state = AppState {
+            pool: pool.clone(),
+            settings: Arc::new(settings),
+        };
+        let router = web::router(state, sessions);
+        Ok(Application {
+            listener,
+            router,
+            pool,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let sessions = PostgresStore::new(self.pool.clone());
+        let cleanup = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                if let Err(e) = tower_sessions::ExpiredDeletion::delete_expired(&sessions).await {
+                    tracing::warn!(error = %e, "deleting expired sessions failed");
+                }
+            }
+        });
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        cleanup.abort();
+        result.context("serving HTTP")
+    }
+}
+
+/// Ready when the database answers and every migration is applied.
+pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
+    let applied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
+    let expected = crate::MIGRATOR.iter().count() as i64;
+    anyhow::ensure!(applied >= expected, "{applied} of {expected} migrations applied");
+    Ok(())
+}
+
+/// On the very first start (no user at all), creates the administrator `admin` with a
+/// generated one-time password and returns it, to be printed on the console.
+pub async fn bootstrap_admin(pool: &PgPool) -> anyhow::Result<Option<(String, String)>> {
+    let mut tx = pool.begin().await?;
+    // Serialise concurrent first starts.
+    sqlx::query("SELECT pg_advisory_xact_lock(7142001)")
+        .execute(&mut *tx)
+        .await?;
+    if !db::users::none_exist(&mut *tx).await? {
+        return Ok(None);
+    }
+    let password = auth::generate_password();
+    let hash = auth::hash_password_async(password.clone()).await?;
+    let id = db::users::insert(
+        &mut *tx,
+        &db::users::NewUser {
+            username: "admin",
+            display_name: "Administrator",
+            role: Role::Admin,
+            hospital_id: None,
+            kab_kota_code: None,
+            password_hash: &hash,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        None,
+        "user.bootstrap_admin",
+        Some(&id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(("admin".into(), password)))
+}

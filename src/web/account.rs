@@ -1,0 +1,214 @@
+//! Signing in and out, and changing one's own password.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::middleware::{SESSION_USER, csrf_token};
+use super::{AppState, Ctx, access, flash, render, render_status};
+use crate::auth::{self, CurrentUser};
+use crate::db;
+use crate::web::error::AppError;
+
+/// Routes of this area.
+pub fn router() -> Router<AppState> {
+    let open = Router::new()
+        .route("/masuk", get(login_page).post(login))
+        .route("/keluar", axum::routing::post(logout));
+    let signed_in = access::require(
+        Router::new().route("/akun/kata-sandi", get(password_page).post(change_password)),
+        access::EVERYONE,
+    );
+    open.merge(signed_in)
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    username: String,
+    error: Option<String>,
+}
+
+async fn login_page(ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&LoginPage {
+        ctx,
+        username: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
+
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let username = form.username.trim().to_string();
+    let user = if username.is_empty() || form.password.is_empty() {
+        None
+    } else {
+        db::users::by_username(&state.pool, &username).await?
+    };
+    // The same work and the same answer whether the user is unknown, inactive or the password
+    // is wrong.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let password_ok = auth::verify_password_async(form.password, hash).await;
+    let user = match user {
+        Some(u) if password_ok && u.active => u,
+        _ => {
+            tracing::info!("sign-in failed");
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LoginPage {
+                    ctx,
+                    username,
+                    error: Some(LOGIN_FAILED.into()),
+                },
+            );
+        }
+    };
+    // A fresh session id at sign-in, and a fresh CSRF token with it.
+    session.cycle_id().await.map_err(anyhow::Error::from)?;
+    session
+        .remove::<String>(super::middleware::SESSION_CSRF)
+        .await
+        .map_err(anyhow::Error::from)?;
+    session
+        .insert(SESSION_USER, user.id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    csrf_token(&session).await?;
+    db::users::touch_login(&state.pool, user.id).await?;
+    db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "session.sign_in",
+        None,
+        serde_json::json!({}),
+    )
+    .await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    let to = if user.must_change_password {
+        "/akun/kata-sandi"
+    } else {
+        "/"
+    };
+    Ok(Redirect::to(to).into_response())
+}
+
+async fn logout(session: Session) -> Result<Response, AppError> {
+    session.flush().await.map_err(anyhow::Error::from)?;
+    Ok(Redirect::to("/masuk").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    forced: bool,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn password_page(ctx: Ctx, user: CurrentUser) -> Result<Response, AppError> {
+    render(&PasswordPage {
+        ctx,
+        forced: user.must_change_password,
+        errors: vec![],
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let row = db::users::by_id(&state.pool, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = vec![];
+    if !auth::verify_password_async(form.current_password, row.password_hash.clone()).await {
+        errors.push(("current_password", "Kata sandi saat ini salah.".to_string()));
+    }
+    if let Some(problem) = auth::password_problem(&form.new_password) {
+        errors.push(("new_password", format!("Kata sandi baru: {problem}")));
+    }
+    if form.new_password != form.confirm_password {
+        errors.push((
+            "confirm_password",
+            "Ulangi kata sandi baru: isinya tidak sama dengan kata sandi baru.".to_string(),
+        ));
+    }
+    if errors.is_empty() && auth::verify_password_async(form.new_password.clone(), row.password_hash).await {
+        errors.push((
+            "new_password",
+            "Kata sandi baru harus berbeda dari kata sandi saat ini.".to_string(),
+        ));
+    }
+    if !errors.is_empty() {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                ctx,
+                forced: user.must_change_password,
+                errors,
+            },
+        );
+    }
+    let hash = auth::hash_password_async(form.new_password).await?;
+    db::users::set_password(&state.pool, user.id, &hash, false).await?;
+    db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "user.change_password",
+        Some(&user.id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
+    // Keep this session but give it a new id.
+    session.cycle_id().await.map_err(anyhow::Error::from)?;
+    flash(&session, "Kata sandi berhasil diganti.").await?;
+    Ok(Redirect::to("/").into_response())
+}

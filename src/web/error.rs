@@ -1,0 +1,185 @@
+//! The one application error type and how it renders: an HTML page for the browser, JSON for
+//! the API (see [`ApiError`]).
+//!
+//! Use [`AppError`] from handlers; map database "not found" to [`AppError::NotFound`] at the
+//! point of the query, and let everything unexpected become [`AppError::Internal`] through `?`
+//! (the cause chain is logged, the user sees a generic message and the request id).
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::domain::action::FieldError;
+
+tokio::task_local! {
+    /// The id of the request being served, for error pages and logs.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request id, or "-" outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".into())
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: the browser is sent to the sign-in page.
+    #[error("not signed in")]
+    Unauthorized,
+    /// Signed in, but this role (or scope) may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Nothing here, or nothing the caller may know about.
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with the current state (stale version, illegal transition,
+    /// duplicate); the message is for the user.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Field errors; the message of each names the field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// A bad request the user can fix (malformed form, upload refused); the message is for the
+    /// user.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user reads, in Bahasa Indonesia.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::Unauthorized => "Silakan masuk terlebih dahulu.".into(),
+            AppError::Forbidden => {
+                "Anda tidak berwenang membuka halaman ini atau melakukan tindakan ini.".into()
+            }
+            AppError::NotFound => "Halaman atau data yang dicari tidak ditemukan.".into(),
+            AppError::Conflict(m) | AppError::BadRequest(m) => m.clone(),
+            AppError::Validation(errors) => errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+            AppError::Internal(_) => {
+                "Terjadi kesalahan pada sistem. Silakan coba lagi; bila berulang, laporkan kode \
+                 permintaan di bawah ini kepada admin."
+                    .into()
+            }
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "Belum masuk",
+            AppError::Forbidden => "Akses ditolak",
+            AppError::NotFound => "Tidak ditemukan",
+            AppError::Conflict(_) => "Tidak dapat diproses",
+            AppError::Validation(_) | AppError::BadRequest(_) => "Isian belum benar",
+            AppError::Internal(_) => "Kesalahan sistem",
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(request_id = %request_id(), error = ?e, "internal error");
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        if matches!(self, AppError::Unauthorized) {
+            return Redirect::to("/masuk").into_response();
+        }
+        let status = self.status();
+        let id = request_id();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: self.title(),
+            message: &self.user_message(),
+            request_id: &id,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.user_message()).into_response(),
+        }
+    }
+}
+
+/// An [`AppError`] rendered as JSON for the API:
+/// `{"error": code, "message": text, "fields": [{"field", "message"}], "request_id"}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let code = match &e {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Validation(_) => "validation",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Internal(_) => "internal",
+        };
+        let fields: Vec<serde_json::Value> = match &e {
+            AppError::Validation(errs) => errs
+                .iter()
+                .map(|f| serde_json::json!({"field": f.field, "message": f.message}))
+                .collect(),
+            _ => vec![],
+        };
+        let body = serde_json::json!({
+            "error": code,
+            "message": e.user_message(),
+            "fields": fields,
+            "request_id": request_id(),
+        });
+        (e.status(), Json(body)).into_response()
+    }
+}

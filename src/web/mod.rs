@@ -1,0 +1,220 @@
+//! The browser application: routers per area, layers, page context.
+//!
+//! A request flows: request id → trace → security headers → session → signed-in user →
+//! CSRF guard → area guard ([`access::require`]) → handler → domain/db → template.
+
+pub mod access;
+pub mod admin;
+pub mod account;
+pub mod error;
+pub mod home;
+pub mod middleware;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, middleware as mw};
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Span;
+
+use crate::auth::CurrentUser;
+use crate::config::Settings;
+use access::Area;
+use error::AppError;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+}
+
+/// Session key of the one-shot message shown on the next page.
+const SESSION_FLASH: &str = "flash";
+
+/// What every page's layout needs: the user, the menu, the CSRF token, a one-shot message.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub user: Option<CurrentUser>,
+    pub menu: Vec<Area>,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let csrf = middleware::csrf_token(&session).await?;
+        let flash = session
+            .remove::<String>(SESSION_FLASH)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let menu = user
+            .as_ref()
+            .filter(|u| !u.must_change_password)
+            .map(|u| access::menu_for(u.role))
+            .unwrap_or_default();
+        Ok(Ctx {
+            user,
+            menu,
+            csrf,
+            flash,
+        })
+    }
+}
+
+/// Leaves a message for the next page the user sees.
+pub async fn flash(session: &Session, message: impl Into<String>) -> Result<(), AppError> {
+    session
+        .insert(SESSION_FLASH, message.into())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Renders a page with status 200.
+pub fn render(page: &impl Template) -> Result<Response, AppError> {
+    render_status(StatusCode::OK, page)
+}
+
+/// Renders a page with the given status (422 for a form with errors).
+pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((status, Html(html)).into_response())
+}
+
+const APP_CSS: &str = include_str!("../../static/app.css");
+const APP_JS: &str = include_str!("../../static/app.js");
+
+fn static_asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Builds the whole application router.
+pub fn router(state: AppState, sessions: PostgresStore) -> Router {
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("merajut_sid")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.settings.session_idle_minutes,
+        )));
+
+    let pages = Router::new()
+        .merge(home::router())
+        .merge(account::router())
+        .merge(admin::router())
+        .merge(tokens::router())
+        .layer(mw::from_fn(middleware::csrf_guard))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::load_session_user,
+        ))
+        .layer(session_layer);
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route(
+            "/static/app.css",
+            get(|| async { static_asset(APP_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { static_asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .merge(pages)
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(trace_layer())
+                .layer(mw::from_fn(middleware::request_id_scope))
+                .layer(CatchPanicLayer::custom(|_| {
+                    AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+                }))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(60),
+                ))
+                .layer(mw::from_fn(middleware::security_headers)),
+        )
+}
+
+/// One log line per request: method, matched route (never the raw URI), status, latency and
+/// request id.
+fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request) -> Span + Clone,
+    (),
+    impl Fn(&Response, Duration, &Span) + Clone,
+    (),
+    (),
+    (),
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "-".into());
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+        })
+        .on_request(())
+        .on_response(|res: &Response, latency: Duration, _span: &Span| {
+            tracing::info!(
+                status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request"
+            );
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match crate::startup::readiness(&state.pool).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
+        }
+    }
+}
