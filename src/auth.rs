@@ -35,7 +35,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// Checks a password against a stored hash (CPU-heavy: call from a blocking thread).
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -144,7 +148,11 @@ impl From<UserRow> for CurrentUser {
 impl CurrentUser {
     /// The scope in words ("RSUD …", "Kab/Kota Kupang (53.03)", "Provinsi NTT").
     pub fn scope_label(&self) -> String {
-        match (&self.hospital_name, &self.kab_kota_name, &self.kab_kota_code) {
+        match (
+            &self.hospital_name,
+            &self.kab_kota_name,
+            &self.kab_kota_code,
+        ) {
             (Some(h), _, _) => h.clone(),
             (None, Some(k), Some(code)) => format!("{k} ({code})"),
             _ if self.role == Role::Admin => "—".to_string(),

@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The `merajut-sehat` command: serves the web application, or runs an operator subcommand.
 #[derive(Debug, Parser)]
-#[command(name = "merajut-sehat", version, about = "Merajut Sehat case tracking service")]
+#[command(
+    name = "merajut-sehat",
+    version,
+    about = "Merajut Sehat case tracking service"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -26,10 +30,20 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Address the web server listens on.
-    #[arg(long, env = "MERAJUT_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
     /// Data directory: embedded PostgreSQL cluster (`pg/`) and uploaded documents (`files/`).
-    #[arg(long, env = "MERAJUT_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Directory holding PostgreSQL server binaries (`initdb`, `postgres`); found automatically
     /// under /usr/lib/postgresql when unset.
@@ -43,14 +57,29 @@ pub struct Settings {
     #[arg(long, env = "MERAJUT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
     /// Minutes of inactivity after which a session expires.
-    #[arg(long, env = "MERAJUT_SESSION_IDLE_MINUTES", default_value_t = 120, global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_SESSION_IDLE_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
     pub session_idle_minutes: i64,
     /// Mark the session cookie `Secure`; set this when the service is reached over HTTPS
     /// (behind a TLS-terminating proxy).
-    #[arg(long, env = "MERAJUT_SECURE_COOKIE", default_value_t = false, global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_SECURE_COOKIE",
+        default_value_t = false,
+        global = true
+    )]
     pub secure_cookie: bool,
     /// Largest accepted document upload, in megabytes.
-    #[arg(long, env = "MERAJUT_MAX_UPLOAD_MB", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_MAX_UPLOAD_MB",
+        default_value_t = 10,
+        global = true
+    )]
     pub max_upload_mb: usize,
 }
 

@@ -3,7 +3,9 @@
 //! `domain` decides (pure rules, no I/O), `db` stores, `web` and `api` translate HTTP,
 //! `startup` wires them together, `pg` runs the embedded PostgreSQL, `cli` serves operators.
 
+pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod db;

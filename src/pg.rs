@@ -59,7 +59,11 @@ impl ClusterLayout {
         } else {
             PathBuf::from(format!("/tmp/merajut-pg-{:x}", short_hash(&pg_data)))
         };
-        Ok(Self { pg_data, socket_dir, port })
+        Ok(Self {
+            pg_data,
+            socket_dir,
+            port,
+        })
     }
 
     /// Connection options for `database` on this cluster.
@@ -74,7 +78,11 @@ impl ClusterLayout {
 
     /// True when a server already answers on this cluster's socket.
     pub async fn is_running(&self) -> bool {
-        if !self.socket_dir.join(format!(".s.PGSQL.{}", self.port)).exists() {
+        if !self
+            .socket_dir
+            .join(format!(".s.PGSQL.{}", self.port))
+            .exists()
+        {
             return false;
         }
         match self.connect_options("postgres").connect().await {
@@ -248,7 +256,10 @@ impl EmbeddedPostgres {
             .arg("-c")
             .arg("listen_addresses=")
             .arg("-c")
-            .arg(format!("unix_socket_directories={}", layout.socket_dir.display()))
+            .arg(format!(
+                "unix_socket_directories={}",
+                layout.socket_dir.display()
+            ))
             .arg("-c")
             .arg("unix_socket_permissions=0700")
             .stdin(Stdio::null())

@@ -85,10 +85,14 @@ impl Application {
 
 /// Ready when the database answers and every migration is applied.
 pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
-    let applied: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await?;
     let expected = crate::MIGRATOR.iter().count() as i64;
-    anyhow::ensure!(applied >= expected, "{applied} of {expected} migrations applied");
+    anyhow::ensure!(
+        applied >= expected,
+        "{applied} of {expected} migrations applied"
+    );
     Ok(())
 }
 

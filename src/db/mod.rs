@@ -3,6 +3,7 @@
 //! `migrations/`.
 
 pub mod audit;
+pub mod cases;
 pub mod reference;
 pub mod tokens;
 pub mod users;

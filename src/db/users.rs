@@ -53,14 +53,13 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Use
 }
 
 /// One user by username (case-insensitive).
-pub async fn by_username(
-    db: impl PgExecutor<'_>,
-    username: &str,
-) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!("{USER_SELECT} WHERE lower(u.username) = lower($1)"))
-        .bind(username)
-        .fetch_optional(db)
-        .await
+pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "{USER_SELECT} WHERE lower(u.username) = lower($1)"
+    ))
+    .bind(username)
+    .fetch_optional(db)
+    .await
 }
 
 /// All users, by username.

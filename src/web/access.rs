@@ -52,15 +52,51 @@ pub struct Area {
 
 /// The menu, in order. Each area's router is guarded with the same role list.
 pub const AREAS: &[Area] = &[
-    Area { path: "/", label: "Beranda", roles: EVERYONE },
-    Area { path: "/antrean", label: "Antrean saya", roles: CASE_ROLES },
-    Area { path: "/kasus/baru", label: "Daftarkan pasien", roles: RSUD },
-    Area { path: "/kasus-saya", label: "Kasus rumah sakit", roles: RSUD },
-    Area { path: "/token-api", label: "Token API", roles: CASE_ROLES },
-    Area { path: "/admin/pengguna", label: "Pengguna", roles: ADMIN },
-    Area { path: "/admin/rumah-sakit", label: "Rumah sakit", roles: ADMIN },
-    Area { path: "/admin/kabkota", label: "Kab/Kota", roles: ADMIN },
-    Area { path: "/akun/kata-sandi", label: "Ganti kata sandi", roles: EVERYONE },
+    Area {
+        path: "/",
+        label: "Beranda",
+        roles: EVERYONE,
+    },
+    Area {
+        path: "/antrean",
+        label: "Antrean saya",
+        roles: CASE_ROLES,
+    },
+    Area {
+        path: "/kasus/baru",
+        label: "Daftarkan pasien",
+        roles: RSUD,
+    },
+    Area {
+        path: "/kasus-saya",
+        label: "Kasus rumah sakit",
+        roles: RSUD,
+    },
+    Area {
+        path: "/token-api",
+        label: "Token API",
+        roles: CASE_ROLES,
+    },
+    Area {
+        path: "/admin/pengguna",
+        label: "Pengguna",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/rumah-sakit",
+        label: "Rumah sakit",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/kabkota",
+        label: "Kab/Kota",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/akun/kata-sandi",
+        label: "Ganti kata sandi",
+        roles: EVERYONE,
+    },
 ];
 
 /// The menu entries a role may open.

@@ -181,7 +181,9 @@ async fn change_password(
             "Ulangi kata sandi baru: isinya tidak sama dengan kata sandi baru.".to_string(),
         ));
     }
-    if errors.is_empty() && auth::verify_password_async(form.new_password.clone(), row.password_hash).await {
+    if errors.is_empty()
+        && auth::verify_password_async(form.new_password.clone(), row.password_hash).await
+    {
         errors.push((
             "new_password",
             "Kata sandi baru harus berbeda dari kata sandi saat ini.".to_string(),

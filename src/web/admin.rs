@@ -28,8 +28,14 @@ pub fn router() -> Router<AppState> {
             .route("/admin/pengguna/{id}/aktifkan", post(activate_user))
             .route("/admin/pengguna/{id}/reset-sandi", post(reset_password))
             .route("/admin/rumah-sakit", get(hospitals))
-            .route("/admin/rumah-sakit/baru", get(new_hospital_page).post(create_hospital))
-            .route("/admin/rumah-sakit/{id}", get(edit_hospital_page).post(update_hospital))
+            .route(
+                "/admin/rumah-sakit/baru",
+                get(new_hospital_page).post(create_hospital),
+            )
+            .route(
+                "/admin/rumah-sakit/{id}",
+                get(edit_hospital_page).post(update_hospital),
+            )
             .route("/admin/kabkota", get(kab_kota)),
         access::ADMIN,
     )
@@ -53,7 +59,11 @@ struct UsersPage {
     me: CurrentUser,
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx, me: CurrentUser) -> Result<Response, AppError> {
+async fn users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+) -> Result<Response, AppError> {
     let users = db::users::list(&state.pool).await?;
     render(&UsersPage { ctx, users, me })
 }
@@ -154,8 +164,15 @@ async fn create_user(
         }
         Some(ScopeKind::None) => {}
     }
-    if errors.is_empty() && db::users::by_username(&state.pool, &username).await?.is_some() {
-        errors.push(("username", format!("Nama pengguna \"{username}\" sudah dipakai.")));
+    if errors.is_empty()
+        && db::users::by_username(&state.pool, &username)
+            .await?
+            .is_some()
+    {
+        errors.push((
+            "username",
+            format!("Nama pengguna \"{username}\" sudah dipakai."),
+        ));
     }
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return render_status(
@@ -206,9 +223,10 @@ async fn create_user(
 fn valid_username(u: &str) -> bool {
     let len = u.chars().count();
     (3..=64).contains(&len)
-        && u.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && u
-            .chars()
+        && u.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
 }
 
@@ -223,13 +241,30 @@ async fn set_active(
         flash(session, "Anda tidak dapat menonaktifkan akun Anda sendiri.").await?;
         return Ok(Redirect::to("/admin/pengguna").into_response());
     }
-    let user = db::users::by_id(&state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     db::users::set_active(&mut *tx, id, active).await?;
-    let event = if active { "user.activate" } else { "user.deactivate" };
-    audit::record(&mut *tx, Some(me.id), event, Some(&id.to_string()), serde_json::json!({})).await?;
+    let event = if active {
+        "user.activate"
+    } else {
+        "user.deactivate"
+    };
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        event,
+        Some(&id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    let verb = if active { "diaktifkan" } else { "dinonaktifkan" };
+    let verb = if active {
+        "diaktifkan"
+    } else {
+        "dinonaktifkan"
+    };
     flash(session, format!("Pengguna {} {verb}.", user.username)).await?;
     Ok(Redirect::to("/admin/pengguna").into_response())
 }
@@ -258,12 +293,21 @@ async fn reset_password(
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let user = db::users::by_id(&state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let password = auth::generate_password();
     let hash = auth::hash_password_async(password.clone()).await?;
     let mut tx = state.pool.begin().await?;
     db::users::set_password(&mut *tx, id, &hash, true).await?;
-    audit::record(&mut *tx, Some(me.id), "user.reset_password", Some(&id.to_string()), serde_json::json!({})).await?;
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        "user.reset_password",
+        Some(&id.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
     render(&PasswordIssuedPage {
         ctx,
@@ -331,7 +375,9 @@ async fn edit_hospital_page(
     ctx: Ctx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let h = db::reference::hospital(&state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let h = db::reference::hospital(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&HospitalEditPage {
         ctx,
         id: Some(id),
@@ -346,12 +392,17 @@ async fn edit_hospital_page(
     })
 }
 
-async fn validate_hospital(state: &AppState, form: &HospitalForm) -> Result<(HospitalFields, Errors), AppError> {
+async fn validate_hospital(
+    state: &AppState,
+    form: &HospitalForm,
+) -> Result<(HospitalFields, Errors), AppError> {
     let mut errors: Errors = vec![];
     let code = form.code.trim().to_uppercase();
     if code.len() < 2
         || code.len() > 32
-        || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
     {
         errors.push((
             "code",
@@ -363,7 +414,10 @@ async fn validate_hospital(state: &AppState, form: &HospitalForm) -> Result<(Hos
     if name.is_empty() {
         errors.push(("name", "Nama rumah sakit wajib diisi.".into()));
     }
-    if db::reference::kab_kota(&state.pool, &form.kab_kota_code).await?.is_none() {
+    if db::reference::kab_kota(&state.pool, &form.kab_kota_code)
+        .await?
+        .is_none()
+    {
         errors.push(("kab_kota_code", "Kabupaten/kota wajib dipilih.".into()));
     }
     Ok((
@@ -388,17 +442,29 @@ async fn save_hospital(
     let (fields, mut errors) = validate_hospital(&state, &form).await?;
     if errors.is_empty() {
         let result = match id {
-            Some(id) => db::reference::update_hospital(&state.pool, id, &fields).await.map(|_| id),
+            Some(id) => db::reference::update_hospital(&state.pool, id, &fields)
+                .await
+                .map(|_| id),
             None => db::reference::insert_hospital(&state.pool, &fields).await,
         };
         match result {
             Ok(saved) => {
-                audit::record(&state.pool, Some(me.id), "hospital.save", Some(&saved.to_string()), serde_json::json!({"code": fields.code})).await?;
+                audit::record(
+                    &state.pool,
+                    Some(me.id),
+                    "hospital.save",
+                    Some(&saved.to_string()),
+                    serde_json::json!({"code": fields.code}),
+                )
+                .await?;
                 flash(&session, format!("Rumah sakit {} disimpan.", fields.name)).await?;
                 return Ok(Redirect::to("/admin/rumah-sakit").into_response());
             }
             Err(e) if db::is_constraint(&e, "hospitals_code_key") => {
-                errors.push(("code", format!("Kode {} sudah dipakai rumah sakit lain.", fields.code)));
+                errors.push((
+                    "code",
+                    format!("Kode {} sudah dipakai rumah sakit lain.", fields.code),
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -433,7 +499,9 @@ async fn update_hospital(
     Path(id): Path<Uuid>,
     Form(form): Form<HospitalForm>,
 ) -> Result<Response, AppError> {
-    db::reference::hospital(&state.pool, id).await?.ok_or(AppError::NotFound)?;
+    db::reference::hospital(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     save_hospital(state, session, ctx, me, Some(id), form).await
 }
 

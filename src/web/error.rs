@@ -19,7 +19,9 @@ tokio::task_local! {
 
 /// The current request id, or "-" outside a request.
 pub fn request_id() -> String {
-    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".into())
 }
 
 /// Everything a handler can fail with.

@@ -4,8 +4,8 @@
 //! CSRF guard → area guard ([`access::require`]) → handler → domain/db → template.
 
 pub mod access;
-pub mod admin;
 pub mod account;
+pub mod admin;
 pub mod error;
 pub mod home;
 pub mod middleware;
@@ -152,6 +152,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
             get(|| async { static_asset(APP_JS, "text/javascript; charset=utf-8") }),
         )
         .merge(pages)
+        .merge(crate::api::router(state.clone()))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(

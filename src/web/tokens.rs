@@ -35,9 +35,19 @@ struct TokensPage {
     error: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
     let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
-    render(&TokensPage { ctx, tokens, new_token: None, name: String::new(), error: None })
+    render(&TokensPage {
+        ctx,
+        tokens,
+        new_token: None,
+        name: String::new(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -62,14 +72,22 @@ async fn create(
                 tokens,
                 new_token: None,
                 name,
-                error: Some("Nama token wajib diisi (maksimal 100 karakter), mis. \"SIMRS\".".into()),
+                error: Some(
+                    "Nama token wajib diisi (maksimal 100 karakter), mis. \"SIMRS\".".into(),
+                ),
             },
         );
     }
     let (token, hash) = auth::generate_token();
     db::tokens::insert(&state.pool, user.id, &name, &hash).await?;
     let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
-    render(&TokensPage { ctx, tokens, new_token: Some(token), name: String::new(), error: None })
+    render(&TokensPage {
+        ctx,
+        tokens,
+        new_token: Some(token),
+        name: String::new(),
+        error: None,
+    })
 }
 
 async fn revoke(
@@ -81,6 +99,10 @@ async fn revoke(
     if !db::tokens::revoke(&state.pool, user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    flash(&session, "Token dicabut; token itu tidak dapat dipakai lagi.").await?;
+    flash(
+        &session,
+        "Token dicabut; token itu tidak dapat dipakai lagi.",
+    )
+    .await?;
     Ok(Redirect::to("/token-api").into_response())
 }

@@ -1,0 +1,130 @@
+//! The case service: what pages and the API call. It reads a case, asks the domain
+//! ([`crate::domain::decide`]) whether an action is allowed, and writes the transition, its
+//! history row and its audit row in one transaction.
+//!
+//! Scope and field visibility per role are decided here, once.
+
+pub mod files;
+pub mod intake;
+pub mod service;
+pub mod view;
+
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db::cases::{CaseRow, ScopeFilter};
+use crate::domain::{CaseFacts, Role, ScopeKind};
+
+/// The cases a user may see and act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Provincial roles: every case.
+    All,
+    /// `rsud`: the cases of one hospital.
+    Hospital(Uuid),
+    /// `*_kab`: cases whose patient lives in one kab/kota.
+    KabKota(String),
+    /// The administrator: no case at all.
+    Nothing,
+}
+
+impl Scope {
+    /// The scope of a user.
+    pub fn of(user: &CurrentUser) -> Scope {
+        if user.role == Role::Admin {
+            return Scope::Nothing;
+        }
+        match user.role.scope_kind() {
+            ScopeKind::Hospital => user.hospital_id.map_or(Scope::Nothing, Scope::Hospital),
+            ScopeKind::KabKota => user
+                .kab_kota_code
+                .clone()
+                .map_or(Scope::Nothing, Scope::KabKota),
+            ScopeKind::None => Scope::All,
+        }
+    }
+
+    /// Whether a case is in this scope.
+    pub fn contains(&self, case: &CaseRow) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Hospital(h) => case.hospital_id == *h,
+            Scope::KabKota(k) => case.domicile_kab_kota_code == *k,
+            Scope::Nothing => false,
+        }
+    }
+
+    /// The same rule as SQL parameters.
+    pub fn filter(&self) -> ScopeFilter {
+        ScopeFilter {
+            all: *self == Scope::All,
+            hospital_id: match self {
+                Scope::Hospital(h) => Some(*h),
+                _ => None,
+            },
+            kab_kota_code: match self {
+                Scope::KabKota(k) => Some(k.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Which personal data a role sees on a case (minimum necessary, UU 27/2022).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visibility {
+    /// Full NIK/KK, address, phone (otherwise NIK masked, the rest hidden).
+    pub identity: bool,
+    /// The clinical reason (health data).
+    pub clinical: bool,
+    /// Document images.
+    pub documents: bool,
+}
+
+impl Visibility {
+    /// What a role sees.
+    pub fn of(role: Role) -> Visibility {
+        use Role::*;
+        match role {
+            Rsud | DinkesProv | DinkesKab => Visibility {
+                identity: true,
+                clinical: true,
+                documents: true,
+            },
+            DukcapilProv | DukcapilKab | DinsosProv | DinsosKab => Visibility {
+                identity: true,
+                clinical: false,
+                documents: true,
+            },
+            Bpjs => Visibility {
+                identity: true,
+                clinical: false,
+                documents: false,
+            },
+            Tim | Admin => Visibility {
+                identity: false,
+                clinical: false,
+                documents: false,
+            },
+        }
+    }
+}
+
+/// The facts the domain rules look at.
+pub fn facts(case: &CaseRow) -> CaseFacts {
+    CaseFacts {
+        state: case.state.0,
+        returned_from: case.returned_from.0,
+        effective_desil: case.effective_desil(),
+        desil_correction_pending: case.desil_correction_pending,
+    }
+}
+
+/// Masks an NIK or KK number for lists: `5371********0001`.
+pub fn mask(number: &str) -> String {
+    if number.len() == 16 {
+        format!("{}********{}", &number[..4], &number[12..])
+    } else {
+        "****".into()
+    }
+}

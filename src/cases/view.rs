@@ -1,0 +1,296 @@
+//! What a caller sees of a case: the stored row filtered by the role's [`Visibility`], with the
+//! SLA clock and the actions the caller may take now. The API serialises it; pages render it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Visibility, mask};
+use crate::auth::CurrentUser;
+use crate::db::cases::{CaseRow, DocumentRow, HistoryRow};
+use crate::domain::{Action, CaseState, Desil, sla};
+
+/// The clock of the desk a case sits at.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeskClock {
+    /// The role whose desk it is (none for closed cases).
+    pub role: Option<&'static str>,
+    pub arrived_at: DateTime<Utc>,
+    /// Working days spent at this desk so far.
+    pub working_days: i64,
+    /// The desk's service level in working days, if it has one.
+    pub sla_days: Option<u32>,
+    pub due_date: Option<NaiveDate>,
+    pub overdue: bool,
+}
+
+impl DeskClock {
+    /// The clock of a case today.
+    pub fn of(
+        case: &CaseRow,
+        today: NaiveDate,
+        holidays: &BTreeSet<NaiveDate>,
+        sla_days: &HashMap<CaseState, u32>,
+    ) -> DeskClock {
+        let state = case.state.0;
+        let open = !state.is_terminal();
+        DeskClock {
+            role: state.desk().map(|r| r.as_str()),
+            arrived_at: case.state_entered_at,
+            working_days: if open {
+                sla::working_days_between(sla::local_date(case.state_entered_at), today, holidays)
+            } else {
+                0
+            },
+            sla_days: sla_days.get(&state).copied(),
+            due_date: case.sla_due_date,
+            overdue: open && case.sla_due_date.is_some_and(|d| today > d),
+        }
+    }
+}
+
+/// A case as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub number: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub version: i32,
+    pub returned_from: Option<&'static str>,
+    pub hospital_id: Uuid,
+    pub hospital_name: String,
+    pub patient: PatientView,
+    pub episode: EpisodeView,
+    pub desil: Option<String>,
+    pub desil_corrected: Option<String>,
+    pub desil_correction_pending: bool,
+    pub guarantee: Option<GuaranteeView>,
+    pub coverage: Option<CoverageView>,
+    pub desk: DeskClock,
+    pub available_actions: Vec<&'static str>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Patient identity, as far as the role may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientView {
+    pub full_name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub has_identity_document: bool,
+    /// The NIK, masked unless the role sees identity data.
+    pub nik: Option<String>,
+    pub kk_number: Option<String>,
+    pub birth_place: Option<String>,
+    pub address: Option<String>,
+    pub desa: Option<String>,
+    pub kecamatan: Option<String>,
+    pub domicile_kab_kota_code: String,
+    pub domicile_kab_kota_name: String,
+    pub family_phone: Option<String>,
+}
+
+/// The hospital episode.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpisodeView {
+    pub admission_date: NaiveDate,
+    pub service_type: String,
+    pub ward_class: String,
+    pub jkn_status: String,
+    /// Only for roles that may see health data.
+    pub clinical_reason: Option<String>,
+}
+
+/// The temporary guarantee.
+#[derive(Debug, Clone, Serialize)]
+pub struct GuaranteeView {
+    pub letter_number: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub payer: Option<String>,
+    pub ceiling: Option<i64>,
+}
+
+/// National insurance coverage that ended the case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    pub scheme: String,
+    pub bpjs_card_number: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+fn desil_code(v: Option<i16>) -> Option<String> {
+    v.and_then(Desil::from_db).map(|d| d.code())
+}
+
+impl CaseView {
+    /// The view of `case` for `user`.
+    pub fn new(
+        case: &CaseRow,
+        user: &CurrentUser,
+        actions: &[Action],
+        clock: DeskClock,
+    ) -> CaseView {
+        let vis = Visibility::of(user.role);
+        let id_field = |v: &Option<String>| if vis.identity { v.clone() } else { None };
+        CaseView {
+            id: case.id,
+            number: case.number.clone(),
+            state: case.state.0.as_str(),
+            state_label: case.state.0.label(),
+            version: case.version,
+            returned_from: case.returned_from.0.map(|s| s.as_str()),
+            hospital_id: case.hospital_id,
+            hospital_name: case.hospital_name.clone(),
+            patient: PatientView {
+                full_name: case.full_name.clone(),
+                sex: case.sex.clone(),
+                birth_date: case.birth_date,
+                has_identity_document: case.has_identity_document,
+                nik: case
+                    .nik
+                    .as_ref()
+                    .map(|n| if vis.identity { n.clone() } else { mask(n) }),
+                kk_number: case
+                    .kk_number
+                    .as_ref()
+                    .map(|n| if vis.identity { n.clone() } else { mask(n) }),
+                birth_place: id_field(&case.birth_place),
+                address: id_field(&case.address),
+                desa: id_field(&case.desa),
+                kecamatan: id_field(&case.kecamatan),
+                domicile_kab_kota_code: case.domicile_kab_kota_code.clone(),
+                domicile_kab_kota_name: case.domicile_kab_kota_name.clone(),
+                family_phone: id_field(&case.family_phone),
+            },
+            episode: EpisodeView {
+                admission_date: case.admission_date,
+                service_type: case.service_type.clone(),
+                ward_class: case.ward_class.clone(),
+                jkn_status: case.jkn_status.clone(),
+                clinical_reason: if vis.clinical {
+                    case.clinical_reason.clone()
+                } else {
+                    None
+                },
+            },
+            desil: desil_code(case.desil),
+            desil_corrected: desil_code(case.desil_corrected),
+            desil_correction_pending: case.desil_correction_pending,
+            guarantee: case
+                .guarantee_letter_number
+                .as_ref()
+                .map(|n| GuaranteeView {
+                    letter_number: n.clone(),
+                    start_date: case.guarantee_start,
+                    end_date: case.guarantee_end,
+                    payer: case.payer.clone(),
+                    ceiling: case.guarantee_ceiling,
+                }),
+            coverage: case.scheme.as_ref().map(|s| CoverageView {
+                scheme: s.clone(),
+                bpjs_card_number: case.bpjs_card_number.clone(),
+                effective_date: case.coverage_effective_date,
+            }),
+            desk: clock,
+            available_actions: actions.iter().map(|a| a.as_str()).collect(),
+            created_at: case.created_at,
+            submitted_at: case.submitted_at,
+            closed_at: case.closed_at,
+        }
+    }
+}
+
+/// One step of a case's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub action: String,
+    pub action_label: String,
+    pub from_state: Option<&'static str>,
+    pub to_state: &'static str,
+    pub to_state_label: &'static str,
+    pub actor_name: String,
+    pub actor_role: &'static str,
+    pub agency: &'static str,
+    pub at: DateTime<Utc>,
+    /// Working days the case then spent in `to_state` (until the next step, or until today).
+    pub working_days_in_state: i64,
+    pub evidence: serde_json::Value,
+    pub reason: Option<String>,
+}
+
+/// The timeline of a case with time spent at each desk.
+pub fn timeline(
+    history: &[HistoryRow],
+    today: NaiveDate,
+    holidays: &BTreeSet<NaiveDate>,
+) -> Vec<StepView> {
+    history
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let until = history.get(i + 1).map(|n| sla::local_date(n.at)).unwrap_or(
+                if h.to_state.0.is_terminal() {
+                    sla::local_date(h.at)
+                } else {
+                    today
+                },
+            );
+            StepView {
+                action: h.action.clone(),
+                action_label: h
+                    .action
+                    .parse::<Action>()
+                    .map(|a| a.label().to_string())
+                    .unwrap_or_else(|_| "Kasus dibuat".into()),
+                from_state: h.from_state.0.map(|s| s.as_str()),
+                to_state: h.to_state.0.as_str(),
+                to_state_label: h.to_state.0.label(),
+                actor_name: h.actor_name.clone(),
+                actor_role: h.actor_role.0.as_str(),
+                agency: h.actor_role.0.agency(),
+                at: h.at,
+                working_days_in_state: sla::working_days_between(
+                    sla::local_date(h.at),
+                    until,
+                    holidays,
+                ),
+                evidence: h.evidence.clone(),
+                reason: h.reason.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A document as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: Uuid,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<&DocumentRow> for DocumentView {
+    fn from(d: &DocumentRow) -> Self {
+        DocumentView {
+            id: d.id,
+            kind: d.kind.clone(),
+            kind_label: d
+                .kind
+                .parse::<crate::domain::DocumentKind>()
+                .map(|k| k.label())
+                .unwrap_or("Dokumen"),
+            content_type: d.content_type.clone(),
+            size_bytes: d.size_bytes,
+            uploaded_at: d.uploaded_at,
+        }
+    }
+}
