@@ -572,7 +572,13 @@ pub async fn queue(
     mut filter: ListFilter,
 ) -> Result<Vec<CaseRow>, AppError> {
     let base = queue_filter(user.role);
-    filter.states = base.states;
+    // A requested state narrows the role's queue; it never widens it.
+    let requested = std::mem::take(&mut filter.states);
+    filter.states = if requested.is_empty() {
+        base.states
+    } else {
+        base.states.into_iter().filter(|s| requested.contains(s)).collect()
+    };
     filter.correction_pending = base.correction_pending;
     filter.guaranteed_eligible = base.guaranteed_eligible;
     filter.by_due_date = true;

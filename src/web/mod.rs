@@ -6,7 +6,9 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod cases;
 pub mod error;
+pub mod forms;
 pub mod home;
 pub mod middleware;
 pub mod tokens;
@@ -133,6 +135,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .merge(account::router())
         .merge(admin::router())
         .merge(tokens::router())
+        .merge(cases::router(&state))
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),

@@ -1,0 +1,112 @@
+//! Form fields for templates, built from the same [`FieldSpec`]s that parse the input, so a
+//! form asks exactly what its action requires. Values typed by the user are kept on a refused
+//! submit, and each field carries its own error message.
+
+use std::collections::HashMap;
+
+use crate::domain::Desil;
+use crate::domain::action::{FieldError, FieldKind, FieldSpec};
+
+/// One rendered form field.
+#[derive(Debug, Clone)]
+pub struct FormField {
+    pub name: &'static str,
+    /// Unique element id (`<prefix>-<name>`).
+    pub id: String,
+    pub label: &'static str,
+    /// `text`, `date`, `number`, `textarea`, `select`, `checkbox`.
+    pub input: &'static str,
+    pub inputmode: &'static str,
+    pub options: Vec<SelectOption>,
+    pub value: String,
+    pub required: bool,
+    pub help: &'static str,
+    pub max_len: usize,
+    pub error: Option<String>,
+}
+
+/// An option of a select.
+#[derive(Debug, Clone)]
+pub struct SelectOption {
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl FormField {
+    /// True for a checked checkbox.
+    pub fn checked(&self) -> bool {
+        matches!(self.value.as_str(), "on" | "true" | "1" | "ya")
+    }
+
+    /// The id of the error message element (for `aria-describedby`).
+    pub fn error_id(&self) -> String {
+        format!("{}-error", self.id)
+    }
+}
+
+fn options(list: &[(&str, &str)], value: &str) -> Vec<SelectOption> {
+    list.iter()
+        .map(|(code, label)| SelectOption {
+            code: code.to_string(),
+            label: label.to_string(),
+            selected: *code == value,
+        })
+        .collect()
+}
+
+/// Builds the fields of `specs` with the values and errors of a previous submit.
+pub fn fields(
+    prefix: &str,
+    specs: &[FieldSpec],
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Vec<FormField> {
+    specs
+        .iter()
+        .map(|s| {
+            let value = values.get(s.name).cloned().unwrap_or_default();
+            let (input, inputmode, opts) = match s.kind {
+                FieldKind::Text => ("text", "text", vec![]),
+                FieldKind::LongText => ("textarea", "text", vec![]),
+                FieldKind::Date => ("date", "text", vec![]),
+                FieldKind::Integer => ("text", "numeric", vec![]),
+                FieldKind::Checkbox => ("checkbox", "text", vec![]),
+                FieldKind::Select(list) => ("select", "text", options(list, &value)),
+                FieldKind::Nik => ("text", "numeric", vec![]),
+                FieldKind::Desil => ("select", "text", options(Desil::OPTIONS, &value)),
+            };
+            FormField {
+                name: s.name,
+                id: format!("{prefix}-{}", s.name),
+                label: s.label,
+                input,
+                inputmode,
+                options: opts,
+                value,
+                required: s.required,
+                help: s.help,
+                max_len: s.max_len().unwrap_or(0),
+                error: errors
+                    .iter()
+                    .filter(|e| e.field == s.name)
+                    .map(|e| e.message.clone())
+                    .reduce(|a, b| format!("{a} {b}")),
+            }
+        })
+        .collect()
+}
+
+/// Errors that belong to no field of the form (shown at its top).
+pub fn other_errors(specs: &[FieldSpec], errors: &[FieldError]) -> Vec<String> {
+    errors
+        .iter()
+        .filter(|e| !specs.iter().any(|s| s.name == e.field))
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+/// Form pairs as a map (the last value of a repeated key wins).
+pub fn to_map(pairs: Vec<(String, String)>) -> HashMap<String, String> {
+    pairs.into_iter().collect()
+}
