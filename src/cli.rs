@@ -73,6 +73,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::Result<()> {
+    let settings_files = settings.files_dir();
     let app = Application::build(settings, database.pool.clone()).await?;
     if let Some((username, password)) = bootstrap_admin(&database.pool).await? {
         // Printed, not logged: logs never carry passwords.
@@ -84,7 +85,7 @@ async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::R
         println!();
     }
     if demo {
-        crate::demo::seed(&database.pool).await?;
+        crate::demo::seed(&database.pool, &settings_files).await?;
     }
     let addr = app.local_addr();
     tracing::info!(%addr, "listening");

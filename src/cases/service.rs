@@ -577,7 +577,10 @@ pub async fn queue(
     filter.states = if requested.is_empty() {
         base.states
     } else {
-        base.states.into_iter().filter(|s| requested.contains(s)).collect()
+        base.states
+            .into_iter()
+            .filter(|s| requested.contains(s))
+            .collect()
     };
     filter.correction_pending = base.correction_pending;
     filter.guaranteed_eligible = base.guaranteed_eligible;

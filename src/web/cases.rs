@@ -85,11 +85,34 @@ impl IntakePage {
     /// The fields of one fieldset of the form.
     fn group(&self, group: &str) -> Vec<&FormField> {
         let names: &[&str] = match group {
-            "identity" => &["full_name", "sex", "birth_place", "birth_date", "has_identity_document", "nik", "kk_number"],
-            "address" => &["address", "desa", "kecamatan", "domicile_kab_kota_code", "family_phone"],
-            _ => &["admission_date", "service_type", "ward_class", "clinical_reason", "jkn_status"],
+            "identity" => &[
+                "full_name",
+                "sex",
+                "birth_place",
+                "birth_date",
+                "has_identity_document",
+                "nik",
+                "kk_number",
+            ],
+            "address" => &[
+                "address",
+                "desa",
+                "kecamatan",
+                "domicile_kab_kota_code",
+                "family_phone",
+            ],
+            _ => &[
+                "admission_date",
+                "service_type",
+                "ward_class",
+                "clinical_reason",
+                "jkn_status",
+            ],
         };
-        self.fields.iter().filter(|f| names.contains(&f.name)).collect()
+        self.fields
+            .iter()
+            .filter(|f| names.contains(&f.name))
+            .collect()
     }
 }
 
@@ -107,7 +130,10 @@ async fn intake_fields(
 ) -> Result<Vec<FormField>, AppError> {
     let kab: Vec<KabKota> = db::reference::list_kab_kota(&state.pool).await?;
     let mut fields = forms::fields("intake", intake::FIELDS, values, errors);
-    if let Some(f) = fields.iter_mut().find(|f| f.name == "domicile_kab_kota_code") {
+    if let Some(f) = fields
+        .iter_mut()
+        .find(|f| f.name == "domicile_kab_kota_code")
+    {
         f.input = "select";
         f.options = kab
             .into_iter()
@@ -196,7 +222,12 @@ async fn intake_submit(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let form = read_multipart(mp).await;
-    if !csrf_matches(&session, form.values.get(CSRF_FIELD).map_or("", |s| s.as_str())).await {
+    if !csrf_matches(
+        &session,
+        form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
+    )
+    .await
+    {
         return Err(AppError::Conflict(
             "Formulir ini sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi.".into(),
         ));
@@ -211,12 +242,19 @@ async fn intake_submit(
     if form.truncated {
         file_errors.insert(
             "ktp_file",
-            format!("Berkas terlalu besar; maksimal {} MB per berkas.", state.settings.max_upload_mb),
+            format!(
+                "Berkas terlalu besar; maksimal {} MB per berkas.",
+                state.settings.max_upload_mb
+            ),
         );
     }
     for (input, kind) in INTAKE_FILES {
         if let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == input) {
-            let upload = Upload { kind: kind.as_str(), bytes, original_name: name.as_deref() };
+            let upload = Upload {
+                kind: kind.as_str(),
+                bytes,
+                original_name: name.as_deref(),
+            };
             if let Some(p) = service::upload_problem(&upload, max) {
                 file_errors.insert(*input, p.message);
             }
@@ -234,15 +272,18 @@ async fn intake_submit(
         match service::create_draft(&state.pool, &user, &form.values, Some(intake_key)).await {
             Ok(id) => case_id = Some(id),
             Err(AppError::Validation(e)) => errors = e,
-            Err(AppError::Conflict(m)) => errors.push(FieldError { field: "nik", message: m }),
+            Err(AppError::Conflict(m)) => errors.push(FieldError {
+                field: "nik",
+                message: m,
+            }),
             Err(e) => return Err(e),
         }
     }
     let Some(id) = case_id else {
         if !form.files.is_empty() {
-            file_errors
-                .entry("ktp_file")
-                .or_insert_with(|| "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into());
+            file_errors.entry("ktp_file").or_insert_with(|| {
+                "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into()
+            });
         }
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -260,14 +301,22 @@ async fn intake_submit(
     let files = FileStore::new(state.settings.files_dir());
     for (input, kind) in INTAKE_FILES {
         if let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == input) {
-            let upload = Upload { kind: kind.as_str(), bytes, original_name: name.as_deref() };
+            let upload = Upload {
+                kind: kind.as_str(),
+                bytes,
+                original_name: name.as_deref(),
+            };
             service::add_document(&state.pool, &files, &user, id, &upload, max).await?;
         }
     }
     if form.values.get("intent").map(String::as_str) == Some("submit") {
         return submit_after_save(&state, &session, &user, id).await;
     }
-    flash(&session, "Draf tersimpan. Lengkapi lalu kirim untuk verifikasi NIK.").await?;
+    flash(
+        &session,
+        "Draf tersimpan. Lengkapi lalu kirim untuk verifikasi NIK.",
+    )
+    .await?;
     Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
 }
 
@@ -278,11 +327,23 @@ async fn submit_after_save(
     id: Uuid,
 ) -> Result<Response, AppError> {
     let case = service::visible_case(&state.pool, user, id).await?;
-    let message = match service::perform(&state.pool, user, id, case.version, Action::Submit, &HashMap::new()).await {
+    let message = match service::perform(
+        &state.pool,
+        user,
+        id,
+        case.version,
+        Action::Submit,
+        &HashMap::new(),
+    )
+    .await
+    {
         Ok(_) => "Kasus terkirim ke Disdukcapil untuk verifikasi NIK.".to_string(),
         Err(AppError::Validation(errs)) => format!(
             "Draf tersimpan, tetapi belum dapat dikirim: {}",
-            errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+            errs.iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         Err(AppError::Conflict(m)) => format!("Draf tersimpan, tetapi belum dapat dikirim: {m}"),
         Err(e) => return Err(e),
@@ -319,7 +380,10 @@ async fn edit_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let values = forms::to_map(pairs);
-    let version: i32 = values.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version: i32 = values
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let case = service::visible_case(&state.pool, &user, id).await?;
     let errors = match service::update_patient(&state.pool, &user, id, version, &values).await {
         Ok(()) => {
@@ -327,7 +391,10 @@ async fn edit_submit(
             return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
         }
         Err(AppError::Validation(e)) => e,
-        Err(AppError::Conflict(m)) => vec![FieldError { field: "form", message: m }],
+        Err(AppError::Conflict(m)) => vec![FieldError {
+            field: "form",
+            message: m,
+        }],
         Err(e) => return Err(e),
     };
     render_status(
@@ -392,13 +459,22 @@ impl CasePage {
         self.label_of(crate::domain::Sex::OPTIONS, &self.v().patient.sex)
     }
     fn service_label(&self) -> String {
-        self.label_of(crate::domain::ServiceType::OPTIONS, &self.v().episode.service_type)
+        self.label_of(
+            crate::domain::ServiceType::OPTIONS,
+            &self.v().episode.service_type,
+        )
     }
     fn ward_label(&self) -> String {
-        self.label_of(crate::domain::WardClass::OPTIONS, &self.v().episode.ward_class)
+        self.label_of(
+            crate::domain::WardClass::OPTIONS,
+            &self.v().episode.ward_class,
+        )
     }
     fn jkn_label(&self) -> String {
-        self.label_of(crate::domain::JknStatus::OPTIONS, &self.v().episode.jkn_status)
+        self.label_of(
+            crate::domain::JknStatus::OPTIONS,
+            &self.v().episode.jkn_status,
+        )
     }
     fn payer_label(&self, code: &Option<String>) -> String {
         code.as_deref()
@@ -433,9 +509,7 @@ impl CasePage {
                 let text = match v {
                     serde_json::Value::Null => return None,
                     serde_json::Value::String(t) => match s.kind {
-                        crate::domain::action::FieldKind::Select(opts) => {
-                            self.label_of(opts, t)
-                        }
+                        crate::domain::action::FieldKind::Select(opts) => self.label_of(opts, t),
                         crate::domain::action::FieldKind::Desil => crate::domain::Desil::parse(t)
                             .map(|d| d.label())
                             .unwrap_or_else(|_| t.clone()),
@@ -494,7 +568,10 @@ async fn case_page_response(
     let open = !d.case.state.0.is_terminal();
     let can_upload = user.role == Role::Rsud && open;
     let can_edit = user.role == Role::Rsud
-        && matches!(d.case.state.0, CaseState::Draft | CaseState::Returned | CaseState::SktmRequired);
+        && matches!(
+            d.case.state.0,
+            CaseState::Draft | CaseState::Returned | CaseState::SktmRequired
+        );
     let actions = action_forms(&d.view.available_actions, failed);
     render_status(
         status,
@@ -532,15 +609,24 @@ async fn act(
 ) -> Result<Response, AppError> {
     let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
     let values = forms::to_map(pairs);
-    let version: i32 = values.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version: i32 = values
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     match service::perform(&state.pool, &user, id, version, action, &values).await {
         Ok(case) => {
             flash(
                 &session,
-                format!("{}: berhasil. Status sekarang: {}.", action.label(), case.state.0.label()),
+                format!(
+                    "{}: berhasil. Status sekarang: {}.",
+                    action.label(),
+                    case.state.0.label()
+                ),
             )
             .await?;
-            let to = if Scope::of(&user).contains(&case) && !service::available_actions(&user, &case).is_empty() {
+            let to = if Scope::of(&user).contains(&case)
+                && !service::available_actions(&user, &case).is_empty()
+            {
                 format!("/kasus/{id}")
             } else if user.role == Role::Rsud {
                 format!("/kasus/{id}")
@@ -568,7 +654,17 @@ async fn act(
             } else {
                 format!("{}: {message}", action.label())
             };
-            case_page_response(&state, ctx, user, id, StatusCode::CONFLICT, Some((action, &values, &[])), Some(problem), None).await
+            case_page_response(
+                &state,
+                ctx,
+                user,
+                id,
+                StatusCode::CONFLICT,
+                Some((action, &values, &[])),
+                Some(problem),
+                None,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -583,7 +679,12 @@ async fn upload(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let form = read_multipart(mp).await;
-    if !csrf_matches(&session, form.values.get(CSRF_FIELD).map_or("", |s| s.as_str())).await {
+    if !csrf_matches(
+        &session,
+        form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
+    )
+    .await
+    {
         return Err(AppError::Conflict(
             "Formulir ini sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi.".into(),
         ));
@@ -591,13 +692,25 @@ async fn upload(
     let max = state.settings.max_upload_mb * 1024 * 1024;
     let kind = form.values.get("kind").cloned().unwrap_or_default();
     let problem = if form.truncated {
-        Some(format!("Berkas terlalu besar; maksimal {} MB.", state.settings.max_upload_mb))
+        Some(format!(
+            "Berkas terlalu besar; maksimal {} MB.",
+            state.settings.max_upload_mb
+        ))
     } else if let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == "file") {
         let files = FileStore::new(state.settings.files_dir());
-        let upload = Upload { kind: &kind, bytes, original_name: name.as_deref() };
+        let upload = Upload {
+            kind: &kind,
+            bytes,
+            original_name: name.as_deref(),
+        };
         match service::add_document(&state.pool, &files, &user, id, &upload, max).await {
             Ok(_) => None,
-            Err(AppError::Validation(e)) => Some(e.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")),
+            Err(AppError::Validation(e)) => Some(
+                e.into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             Err(AppError::Conflict(m)) => Some(m),
             Err(e) => return Err(e),
         }
@@ -609,7 +722,19 @@ async fn upload(
             flash(&session, "Dokumen tersimpan.").await?;
             Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
         }
-        Some(p) => case_page_response(&state, ctx, user, id, StatusCode::UNPROCESSABLE_ENTITY, None, None, Some(p)).await,
+        Some(p) => {
+            case_page_response(
+                &state,
+                ctx,
+                user,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                None,
+                Some(p),
+            )
+            .await
+        }
     }
 }
 
@@ -619,7 +744,8 @@ async fn download(
     Path((id, document_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
     let files = FileStore::new(state.settings.files_dir());
-    let (doc, bytes) = service::read_document(&state.pool, &files, &user, id, document_id, "web").await?;
+    let (doc, bytes) =
+        service::read_document(&state.pool, &files, &user, id, document_id, "web").await?;
     Ok(file_response(&doc.content_type, bytes))
 }
 
@@ -644,11 +770,19 @@ async fn letter(
         ));
     };
     let payer = match g.payer.as_deref() {
-        Some("pemkab_asal") => format!("Pemerintah Kabupaten/Kota {}", d.view.patient.domicile_kab_kota_name),
+        Some("pemkab_asal") => format!(
+            "Pemerintah Kabupaten/Kota {}",
+            d.view.patient.domicile_kab_kota_name
+        ),
         _ => "Pemerintah Provinsi Nusa Tenggara Timur (APBD)".to_string(),
     };
     let nik = d.view.patient.nik.clone().unwrap_or_else(|| "—".into());
-    render(&LetterPage { today: service::today(), payer, nik, d })
+    render(&LetterPage {
+        today: service::today(),
+        payer,
+        nik,
+        d,
+    })
 }
 
 // ---------------------------------------------------------------- lists
@@ -678,7 +812,11 @@ fn list_rows(views: Vec<CaseView>) -> Vec<ListRow> {
             kab: v.patient.domicile_kab_kota_name,
             hospital: v.hospital_name,
             state: v.state_label,
-            desk: v.desk.role.and_then(|r| r.parse::<Role>().ok()).map_or("—", |r| r.agency()),
+            desk: v
+                .desk
+                .role
+                .and_then(|r| r.parse::<Role>().ok())
+                .map_or("—", |r| r.agency()),
             days: v.desk.working_days,
             overdue: v.desk.overdue,
         })
@@ -736,23 +874,34 @@ async fn list_page(
     let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if mine {
         filter.states = selected_state.map_or_else(|| CaseState::ALL.to_vec(), |s| vec![s]);
         let scope = Scope::of(user);
-        (db::cases::list(&state.pool, &scope.filter(), &filter).await?, CaseState::ALL.to_vec())
+        (
+            db::cases::list(&state.pool, &scope.filter(), &filter).await?,
+            CaseState::ALL.to_vec(),
+        )
     } else {
         let queue_states = service::queue_filter(user.role).states;
         filter.states = selected_state.into_iter().collect();
-        (service::queue(&state.pool, user, filter).await?, queue_states)
+        (
+            service::queue(&state.pool, user, filter).await?,
+            queue_states,
+        )
     };
     let more = rows.len() as i64 > PAGE;
     let rows = &rows[..rows.len().min(PAGE as usize)];
     let next_cursor = if more {
-        rows.last().map(|c| encode_cursor(if mine { None } else { c.sla_due_date }, c.id))
+        rows.last()
+            .map(|c| encode_cursor(if mine { None } else { c.sla_due_date }, c.id))
     } else {
         None
     };
     let views = service::views(&state.pool, user, rows).await?;
     render(&ListPage {
         ctx,
-        title: if mine { "Kasus rumah sakit" } else { "Antrean saya" },
+        title: if mine {
+            "Kasus rumah sakit"
+        } else {
+            "Antrean saya"
+        },
         action: if mine { "/kasus-saya" } else { "/antrean" },
         intro: if mine {
             "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
@@ -769,7 +918,11 @@ async fn list_page(
     })
 }
 
-async fn queue(State(state): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Response, AppError> {
+async fn queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
     list_page(&state, ctx, &user, ListForm::default(), false).await
 }
 
@@ -782,7 +935,11 @@ async fn queue_search(
     list_page(&state, ctx, &user, form, false).await
 }
 
-async fn my_cases(State(state): State<AppState>, ctx: Ctx, user: CurrentUser) -> Result<Response, AppError> {
+async fn my_cases(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
     list_page(&state, ctx, &user, ListForm::default(), true).await
 }
 
