@@ -15,7 +15,8 @@
 //! Each test database is cloned from a template that already holds every migration, so a test
 //! pays for `CREATE DATABASE`, not for the migrations.
 //!
-//! Set `TEST_LOG=1` to see the application's logs (they bypass the test output capture).
+//! Each test's database is dropped when its [`TestApp`] goes, unless the test failed or
+//! `TEST_KEEP_DB` is set. Set `TEST_LOG=1` to see the application's logs (they bypass the test output capture).
 
 // Every test binary includes this file and uses a different part of it.
 #![allow(dead_code)]
@@ -38,7 +39,7 @@ use reqwest::{StatusCode, Url};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::{OnceCell, oneshot};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore, oneshot};
 use uuid::Uuid;
 
 /// A password that every test user gets unless the test says otherwise (long enough for
@@ -53,6 +54,12 @@ pub const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
 
 /// Port number naming the embedded cluster's socket (Unix socket only; no TCP port is opened).
 const EMBEDDED_PORT: u16 = 5432;
+/// Applications alive at once in one test process. With [`POOL_SIZE`] this keeps the
+/// connections well under PostgreSQL's default `max_connections` (100) however many threads
+/// the test harness runs.
+const MAX_LIVE_APPS: usize = 12;
+/// Connections per test database pool (shared by the test and its application).
+const POOL_SIZE: u32 = 6;
 /// Prefix of the per-process scratch directory under the system temporary directory.
 const ROOT_PREFIX: &str = "merajut-test-";
 
@@ -183,7 +190,24 @@ fn start_embedded() -> ClusterLayout {
             };
             let started = runtime.block_on(async {
                 let layout = ClusterLayout::new(&root, EMBEDDED_PORT)?;
-                let pg = EmbeddedPostgres::start(&layout, None).await?;
+                let pg_bin = std::env::var_os("MERAJUT_PG_BIN").map(PathBuf::from);
+                let pg = EmbeddedPostgres::start(&layout, pg_bin.as_deref()).await?;
+                // A throw-away cluster: durability buys nothing, and skipping it makes
+                // CREATE/DROP DATABASE and every commit much cheaper.
+                let mut conn = layout.connect_options("postgres").connect().await?;
+                for setting in [
+                    "fsync = off",
+                    "synchronous_commit = off",
+                    "full_page_writes = off",
+                ] {
+                    sqlx::query(&format!("ALTER SYSTEM SET {setting}"))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                sqlx::query("SELECT pg_reload_conf()")
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await?;
                 anyhow::Ok((layout, pg))
             });
             match started {
@@ -254,11 +278,10 @@ impl TestDatabase {
         }
     }
 
-    /// A pool on this database, sized for a test (the server allows about 100 connections in
-    /// all, shared by the tests running in parallel).
+    /// A pool on this database, sized for a test (see [`MAX_LIVE_APPS`]).
     pub async fn pool(&self) -> PgPool {
         PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(POOL_SIZE)
             .acquire_timeout(std::time::Duration::from_secs(30))
             .connect_with(self.options.clone())
             .await
@@ -323,6 +346,70 @@ pub struct TestApp {
     pub settings: Settings,
     /// Dropping it stops the server (gracefully).
     _shutdown: oneshot::Sender<()>,
+    /// Dropping it lets another test start its application.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for TestApp {
+    /// Drops the test's database, so a long run does not fill the disk (or an external server).
+    /// A failed test keeps it for inspection and says where it is; `TEST_KEEP_DB=1` keeps all.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "test database kept for inspection: {} (DATABASE_URL={})",
+                self.db_name, self.database_url
+            );
+            return;
+        }
+        if std::env::var_os("TEST_KEEP_DB").is_none() {
+            drop_database(&self.db_name);
+        }
+    }
+}
+
+/// Drops `name`, closing whatever connections are still open to it. Runs on a thread of its own
+/// because `Drop` cannot await.
+fn drop_database(name: &str) {
+    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    let dropped = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?
+                    .block_on(async {
+                        let mut conn = server()
+                            .admin_options()
+                            .connect()
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        sqlx::query(&sql)
+                            .execute(&mut conn)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        let _ = conn.close().await;
+                        Ok::<(), String>(())
+                    })
+            })
+            .join()
+    });
+    match dropped {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("could not drop test database {name}: {e}"),
+        Err(_) => eprintln!("could not drop test database {name}: the thread panicked"),
+    }
+}
+
+/// Waits for a free application slot (see [`MAX_LIVE_APPS`]).
+async fn app_slot() -> OwnedSemaphorePermit {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| Arc::new(Semaphore::new(MAX_LIVE_APPS)))
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed")
 }
 
 /// Starts the application on a fresh database with the test settings.
@@ -334,6 +421,7 @@ pub async fn spawn_app() -> TestApp {
 /// limit or a shorter session).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();
+    let slot = app_slot().await;
     let database = TestDatabase::create().await;
     let data_dir = test_root().join("apps").join(&database.name);
     let mut settings = Settings {
@@ -367,6 +455,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir,
         settings,
         _shutdown: shutdown,
+        _slot: slot,
     }
 }
 
