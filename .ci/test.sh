@@ -52,13 +52,16 @@ if ((${#missing[@]} > 0)); then
     if [[ " ${missing[*]} " == *" postgresql "* && ! -d /etc/postgresql ]]; then
         mkdir -p "$(dirname "$dropin")"
         echo "create_main_cluster = off" >"$dropin"
-        trap 'rm -f "$dropin"' EXIT
+        trap 'rm -f "$dropin"; rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"' EXIT
     fi
     extra=()
     [[ " ${missing[*]} " == *" chromium "* ]] && extra+=(fonts-liberation)
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" "${extra[@]}" >/dev/null
-    rm -f "$dropin"
+    if [[ -e "$dropin" ]]; then
+        rm -f "$dropin"
+        rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"
+    fi
     trap - EXIT
 fi
 
