@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The test command: `bash .ci/test.sh [extra cargo test arguments]`.
+#
+# Runs every test binary and the library's unit tests with plain `cargo test` (not nextest: the
+# integration tests share one PostgreSQL server per test process, and process-per-test would
+# start one per test).
+#
+# Needs, on Debian 12:
+#   - the PostgreSQL server binaries (package `postgresql`), unless DATABASE_URL names a server
+#     on which the tests may CREATE DATABASE; the tests start their own private cluster under
+#     $TMPDIR and never use the system's;
+#   - `chromium` and `chromium-driver` for the browser tests.
+# Run as root, this script installs what is missing; otherwise it says what to install.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+have_pg_server() {
+    local initdb
+    for initdb in /usr/lib/postgresql/*/bin/initdb; do
+        [[ -x "$initdb" && -x "$(dirname "$initdb")/postgres" ]] && return 0
+    done
+    [[ -n "${MERAJUT_PG_BIN:-}" && -x "$MERAJUT_PG_BIN/initdb" && -x "$MERAJUT_PG_BIN/postgres" ]] && return 0
+    command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1
+}
+
+missing=()
+if [[ -z "${DATABASE_URL:-}" ]]; then
+    # As root the embedded server runs as user `postgres`, which the package also creates.
+    if ! have_pg_server || { [[ $EUID -eq 0 ]] && ! id postgres >/dev/null 2>&1; }; then
+        missing+=(postgresql)
+    fi
+fi
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+
+if ((${#missing[@]} > 0)); then
+    if [[ $EUID -ne 0 ]]; then
+        echo "test.sh: missing packages: ${missing[*]}" >&2
+        echo "Install them with:" >&2
+        echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+        if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+            echo "(or set DATABASE_URL to a PostgreSQL server where this role may CREATE DATABASE)" >&2
+        fi
+        exit 1
+    fi
+    echo "test.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # Debian's postgresql package would create and start a cluster of its own ("main"). The tests
+    # do not use it, so ask the package not to create it, for this install only.
+    dropin=/etc/postgresql-common/createcluster.d/zz-merajut-tests-no-main-cluster.conf
+    if [[ " ${missing[*]} " == *" postgresql "* && ! -d /etc/postgresql ]]; then
+        mkdir -p "$(dirname "$dropin")"
+        echo "create_main_cluster = off" >"$dropin"
+        trap 'rm -f "$dropin"; rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"' EXIT
+    fi
+    extra=()
+    [[ " ${missing[*]} " == *" chromium "* ]] && extra+=(fonts-liberation)
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" "${extra[@]}" >/dev/null
+    if [[ -e "$dropin" ]]; then
+        rm -f "$dropin"
+        rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"
+    fi
+    trap - EXIT
+fi
+
+echo "test.sh: $(cargo --version), $(rustc --version)" >&2
+exec cargo test --locked --no-fail-fast "$@"

@@ -1,0 +1,245 @@
+//! Who may open what, and requests from other sites.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn anonymous_visitor_is_sent_to_sign_in() {
+    // Arrange
+    let app = spawn_app().await;
+    let client = app.client();
+
+    for path in [
+        "/",
+        "/akun/kata-sandi",
+        "/admin/pengguna",
+        "/admin/pengguna/baru",
+        "/admin/rumah-sakit",
+        "/admin/kabkota",
+        "/token-api",
+    ] {
+        // Act
+        let response = app.get(&client, path).await;
+
+        // Assert
+        assert_redirect(&response, "/masuk");
+    }
+}
+
+#[tokio::test]
+async fn anonymous_post_is_sent_to_sign_in_and_changes_nothing() {
+    // Arrange
+    let app = spawn_app().await;
+    let client = app.client();
+    let users_before = user_count(&app).await;
+
+    // Act
+    let response = app
+        .post_form_from(
+            &client,
+            "/masuk",
+            "/admin/pengguna/baru",
+            &[
+                ("username", "penyusup"),
+                ("display_name", "Penyusup"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_redirect(&response, "/masuk");
+    assert_eq!(user_count(&app).await, users_before);
+}
+
+#[tokio::test]
+async fn hospital_pic_is_refused_the_administration_pages() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+
+    for path in [
+        "/admin/pengguna",
+        "/admin/pengguna/baru",
+        "/admin/rumah-sakit",
+        "/admin/kabkota",
+    ] {
+        // Act
+        let response = app.get(&client, path).await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        let page = response.text().await.expect("page");
+        assert_eq!(
+            text(&page, "h1").as_deref(),
+            Some("Akses ditolak"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn administrator_is_refused_the_api_token_page() {
+    // Arrange: the administrator sees no patient data, so has no API token either.
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("admin", None).await;
+
+    // Act
+    let response = app.get(&client, "/token-api").await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = response.text().await.expect("page");
+    assert_eq!(text(&page, "h1").as_deref(), Some("Akses ditolak"));
+}
+
+#[tokio::test]
+async fn menu_shows_only_what_the_role_may_open() {
+    // Arrange
+    let app = spawn_app().await;
+    let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    // Act
+    let pic_menu = texts(&app.get_html(&pic, "/").await, "nav.menu a");
+    let admin_menu = texts(&app.get_html(&admin, "/").await, "nav.menu a");
+
+    // Assert
+    assert!(pic_menu.contains(&"Token API".to_string()), "{pic_menu:?}");
+    assert!(!pic_menu.contains(&"Pengguna".to_string()), "{pic_menu:?}");
+    assert!(
+        admin_menu.contains(&"Pengguna".to_string()),
+        "{admin_menu:?}"
+    );
+    assert!(
+        !admin_menu.contains(&"Token API".to_string()),
+        "{admin_menu:?}"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_post_is_refused_and_changes_nothing() {
+    // Arrange: a signed-in administrator, whose browser a page on another site makes post the
+    // "new user" form, valid CSRF token and all.
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("admin", None).await;
+    let token = app.csrf(&client, "/admin/pengguna/baru").await;
+    let users_before = user_count(&app).await;
+
+    // Act
+    let response = client
+        .post(app.url("/admin/pengguna/baru"))
+        .header("Origin", "http://evil.example")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", "penyusup"),
+            ("display_name", "Penyusup"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = response.text().await.expect("page");
+    assert_eq!(text(&page, "h1").as_deref(), Some("Akses ditolak"));
+    assert_eq!(user_count(&app).await, users_before);
+}
+
+#[tokio::test]
+async fn cross_site_fetch_metadata_and_foreign_referer_are_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("admin", None).await;
+    let token = app.csrf(&client, "/admin/pengguna/baru").await;
+    let users_before = user_count(&app).await;
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("username", "penyusup"),
+        ("display_name", "Penyusup"),
+        ("role", "admin"),
+    ];
+
+    for (header, value) in [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Site", "same-site"),
+        ("Referer", "http://evil.example/halaman"),
+    ] {
+        // Act
+        let response = client
+            .post(app.url("/admin/pengguna/baru"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+
+        // Assert
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{header}: {value}"
+        );
+    }
+    assert_eq!(user_count(&app).await, users_before);
+}
+
+#[tokio::test]
+async fn same_origin_post_is_accepted() {
+    // Arrange: what a browser sends when the form is posted from the application's own page.
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("admin", None).await;
+    let token = app.csrf(&client, "/admin/pengguna/baru").await;
+
+    // Act
+    let response = client
+        .post(app.url("/admin/pengguna/baru"))
+        .header("Origin", app.address.as_str())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", "dinkes.prov"),
+            ("display_name", "Dinkes Provinsi"),
+            ("role", "dinkes_prov"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.expect("page");
+    assert_eq!(
+        text(&page, "#issued-username").as_deref(),
+        Some("dinkes.prov")
+    );
+}
+
+#[tokio::test]
+async fn post_that_is_not_a_form_is_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("admin", None).await;
+    let users_before = user_count(&app).await;
+
+    // Act
+    let response = client
+        .post(app.url("/admin/pengguna/baru"))
+        .json(&serde_json::json!({"username": "penyusup", "role": "admin"}))
+        .send()
+        .await
+        .expect("POST");
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(user_count(&app).await, users_before);
+}
+
+async fn user_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("counting users")
+}

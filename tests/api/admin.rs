@@ -1,0 +1,276 @@
+//! Administration: the first administrator, creating, deactivating and resetting users.
+
+use merajut_sehat::startup::bootstrap_admin;
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// Changes a one-time password on the forced page; returns the answer to the POST.
+async fn choose_password(
+    app: &TestApp,
+    client: &TestClient,
+    one_time: &str,
+    new: &str,
+) -> reqwest::Response {
+    app.post_form(
+        client,
+        "/akun/kata-sandi",
+        &[
+            ("current_password", one_time),
+            ("new_password", new),
+            ("confirm_password", new),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn bootstrap_admin_only_acts_on_an_empty_database() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let first = bootstrap_admin(&app.pool).await.expect("bootstrap");
+    let second = bootstrap_admin(&app.pool).await.expect("bootstrap again");
+
+    // Assert
+    let (username, password) = first.expect("an administrator on first start");
+    assert_eq!(username, "admin");
+    assert!(password.len() >= 10, "{password}");
+    assert!(second.is_none());
+}
+
+#[tokio::test]
+async fn first_administrator_creates_a_user_who_signs_in_and_sees_role_and_scope() {
+    // Arrange: the first start created `admin` with a one-time password.
+    let app = spawn_app().await;
+    let (admin_name, one_time) = bootstrap_admin(&app.pool)
+        .await
+        .expect("bootstrap")
+        .expect("first start");
+    let admin = app.client();
+
+    // Act + Assert: the administrator must choose a password before anything else.
+    assert_redirect(
+        &app.login(&admin, &admin_name, &one_time).await,
+        "/akun/kata-sandi",
+    );
+    assert_redirect(&app.get(&admin, "/").await, "/akun/kata-sandi");
+    assert_redirect(
+        &app.get(&admin, "/admin/pengguna").await,
+        "/akun/kata-sandi",
+    );
+    let forced = app.get_html(&admin, "/akun/kata-sandi").await;
+    assert!(text(&forced, ".notice").is_some_and(|n| n.contains("sekali pakai")));
+    assert!(
+        texts(&forced, "nav.menu a").is_empty(),
+        "no menu before the change"
+    );
+    assert_redirect(
+        &choose_password(&app, &admin, &one_time, "sandi-admin-baru-1").await,
+        "/",
+    );
+    assert_eq!(
+        app.get(&admin, "/admin/pengguna").await.status(),
+        StatusCode::OK
+    );
+
+    // Act: the administrator creates a hospital PIC, choosing the hospital by its name.
+    let form = app.get_html(&admin, "/admin/pengguna/baru").await;
+    let hospital = option_value(&form, "select#hospital_id", "W.Z. Johannes").expect("hospital");
+    let created = app
+        .post_form(
+            &admin,
+            "/admin/pengguna/baru",
+            &[
+                ("username", "maria.pic"),
+                ("display_name", "Maria Bria"),
+                ("role", "rsud"),
+                ("hospital_id", &hospital),
+                ("kab_kota_code", ""),
+            ],
+        )
+        .await;
+
+    // Assert: the one-time password is shown once.
+    assert_eq!(created.status(), StatusCode::OK);
+    let issued = created.text().await.expect("page");
+    assert_eq!(
+        text(&issued, "#issued-username").as_deref(),
+        Some("maria.pic")
+    );
+    let password = text(&issued, "#issued-password").expect("one-time password");
+    let list = app.get_html(&admin, "/admin/pengguna").await;
+    assert!(texts(&list, "tbody td").contains(&"maria.pic".to_string()));
+
+    // Act: the new user signs in and is made to choose a password.
+    let maria = app.client();
+    assert_redirect(
+        &app.login(&maria, "maria.pic", &password).await,
+        "/akun/kata-sandi",
+    );
+    assert_redirect(&app.get(&maria, "/").await, "/akun/kata-sandi");
+    assert_redirect(
+        &choose_password(&app, &maria, &password, "sandi-maria-baru-1").await,
+        "/",
+    );
+    let home = app.get_html(&maria, "/").await;
+
+    // Assert: home shows who she is, her role and her hospital.
+    assert_eq!(text(&home, "#who-username").as_deref(), Some("maria.pic"));
+    let role = text(&home, "#who-role").expect("role");
+    assert!(
+        role.contains("PIC RSUD") && role.contains("(rsud)"),
+        "{role}"
+    );
+    assert_eq!(
+        text(&home, "#who-scope").as_deref(),
+        Some("RSUD Prof. Dr. W.Z. Johannes Kupang")
+    );
+    // The one-time password no longer works.
+    let again = app.client();
+    assert_eq!(
+        app.login(&again, "maria.pic", &password).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn kab_kota_user_sees_the_kab_kota_as_scope() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("dukcapil_kab", Some("53.71")).await;
+
+    // Act
+    let home = app.get_html(&client, "/").await;
+
+    // Assert
+    assert!(text(&home, "#who-role").is_some_and(|r| r.contains("Disdukcapil Kab/Kota")));
+    assert_eq!(
+        text(&home, "#who-scope").as_deref(),
+        Some("Kota Kupang (53.71)")
+    );
+}
+
+#[tokio::test]
+async fn new_user_form_names_the_missing_scope() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    // Act
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/pengguna/baru",
+            &[
+                ("username", "pic.tanpa.rs"),
+                ("display_name", "PIC tanpa rumah sakit"),
+                ("role", "rsud"),
+                ("hospital_id", ""),
+                ("kab_kota_code", ""),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("page");
+    let error = text(&page, "#hospital_id + .field-error").expect("hospital error");
+    assert!(error.contains("Rumah sakit wajib dipilih"), "{error}");
+    assert_eq!(
+        attr(&page, "input#username", "value").as_deref(),
+        Some("pic.tanpa.rs"),
+        "what was typed is kept"
+    );
+}
+
+#[tokio::test]
+async fn deactivated_user_cannot_sign_in_and_loses_the_open_session() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let (pic, user) = app.signed_in("rsud", Some("RSUD-SKL")).await;
+    assert_eq!(app.get(&pic, "/").await.status(), StatusCode::OK);
+
+    // Act
+    let response = app
+        .post_form_from(
+            &admin,
+            "/admin/pengguna",
+            &format!("/admin/pengguna/{}/nonaktifkan", user.id),
+            &[],
+        )
+        .await;
+
+    // Assert
+    assert_redirect(&response, "/admin/pengguna");
+    let list = app.get_html(&admin, "/admin/pengguna").await;
+    assert_eq!(
+        text(&list, ".flash"),
+        Some(format!("Pengguna {} dinonaktifkan.", user.username))
+    );
+    assert_redirect(&app.get(&pic, "/").await, "/masuk");
+    let fresh = app.client();
+    let refused = app.login(&fresh, &user.username, &user.password).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("page");
+    assert_eq!(text(&page, "#login-error").as_deref(), Some(LOGIN_FAILED));
+}
+
+#[tokio::test]
+async fn administrator_cannot_deactivate_themself() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, me) = app.signed_in("admin", None).await;
+
+    // Act
+    let response = app
+        .post_form_from(
+            &admin,
+            "/admin/pengguna",
+            &format!("/admin/pengguna/{}/nonaktifkan", me.id),
+            &[],
+        )
+        .await;
+
+    // Assert
+    assert_redirect(&response, "/admin/pengguna");
+    let list = app.get_html(&admin, "/admin/pengguna").await;
+    assert!(text(&list, ".flash").is_some_and(|f| f.contains("akun Anda sendiri")));
+    assert_eq!(app.get(&admin, "/").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn password_reset_issues_a_one_time_password_that_must_be_changed() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let user = app.create_test_user("dinkes_prov", None).await;
+
+    // Act
+    let response = app
+        .post_form_from(
+            &admin,
+            "/admin/pengguna",
+            &format!("/admin/pengguna/{}/reset-sandi", user.id),
+            &[],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.expect("page");
+    assert_eq!(text(&page, "h1").as_deref(), Some("Kata sandi direset"));
+    let one_time = text(&page, "#issued-password").expect("one-time password");
+    let client = app.client();
+    assert_eq!(
+        app.login(&client, &user.username, PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the old password stopped working"
+    );
+    assert_redirect(
+        &app.login(&client, &user.username, &one_time).await,
+        "/akun/kata-sandi",
+    );
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the web pages, the database rules and the command-line tool, each
+//! against a running application on a database of its own (see `helpers`).
+//!
+//! One module per area; tests read `// Arrange / Act / Assert` and assert what a user sees:
+//! status, redirect target, text under a CSS selector.
+
+mod helpers;
+
+mod access;
+mod account;
+mod admin;
+mod cli;
+mod database;
+mod health;
+mod sign_in;

@@ -1,0 +1,818 @@
+//! The integration-test harness shared by every test binary (`tests/api`, later `tests/browser`):
+//! one PostgreSQL server per test process, a fresh database per test, the application served on
+//! a free port, and HTTP clients that keep cookies and do not follow redirects.
+//!
+//! Include it from a test binary with
+//! `#[path = "../common/mod.rs"] mod common;`.
+//!
+//! Where the database comes from:
+//! - `DATABASE_URL` set: that server is used and nothing is started. Each test gets a database
+//!   `test_<uuid>` created on it, so the role in the URL needs `CREATEDB`.
+//! - otherwise: an embedded cluster (the application's own [`merajut_sehat::pg`]) is initialised
+//!   under `$TMPDIR/merajut-test-<pid>` and started once for the whole test process. Leftovers of
+//!   earlier runs whose process is gone are removed first.
+//!
+//! Each test database is cloned from a template that already holds every migration, so a test
+//! pays for `CREATE DATABASE`, not for the migrations.
+//!
+//! Each test's database is dropped when its [`TestApp`] goes, unless the test failed or
+//! `TEST_KEEP_DB` is set. Set `TEST_LOG=1` to see the application's logs (they bypass the test output capture).
+
+// Every test binary includes this file and uses a different part of it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+use merajut_sehat::config::{LogFormat, Settings};
+use merajut_sehat::db::users::NewUser;
+use merajut_sehat::domain::Role;
+use merajut_sehat::pg::{ClusterLayout, EmbeddedPostgres};
+use merajut_sehat::startup::Application;
+use merajut_sehat::{auth, cli, db};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{StatusCode, Url};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore, oneshot};
+use uuid::Uuid;
+
+/// A password that every test user gets unless the test says otherwise (long enough for
+/// [`auth::password_problem`]).
+pub const PASSWORD: &str = "kata-sandi-uji-2026";
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "merajut_sid";
+
+/// The message of a failed sign-in, whatever the reason.
+pub const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
+
+/// Port number naming the embedded cluster's socket (Unix socket only; no TCP port is opened).
+const EMBEDDED_PORT: u16 = 5432;
+/// Applications alive at once in one test process. With [`POOL_SIZE`] this keeps the
+/// connections well under PostgreSQL's default `max_connections` (100) however many threads
+/// the test harness runs.
+const MAX_LIVE_APPS: usize = 12;
+/// Connections per test database pool (shared by the test and its application).
+const POOL_SIZE: u32 = 6;
+/// Prefix of the per-process scratch directory under the system temporary directory.
+const ROOT_PREFIX: &str = "merajut-test-";
+
+// ---------------------------------------------------------------------------------------------
+// The PostgreSQL server of this test process
+// ---------------------------------------------------------------------------------------------
+
+/// How this test process reaches PostgreSQL.
+enum Server {
+    /// The embedded cluster started by [`start_embedded`].
+    Embedded(ClusterLayout),
+    /// The server named by `DATABASE_URL`.
+    External(Url),
+}
+
+impl Server {
+    /// Connection options for `database`.
+    fn connect_options(&self, database: &str) -> PgConnectOptions {
+        match self {
+            Server::Embedded(layout) => layout.connect_options(database),
+            Server::External(url) => PgConnectOptions::from_str(url.as_str())
+                .expect("DATABASE_URL is not a valid PostgreSQL URL")
+                .database(database),
+        }
+    }
+
+    /// Options for administrative statements (`CREATE DATABASE`).
+    fn admin_options(&self) -> PgConnectOptions {
+        match self {
+            Server::Embedded(layout) => layout.connect_options("postgres"),
+            // Whatever database the URL names; CREATE DATABASE works from any of them.
+            Server::External(url) => {
+                PgConnectOptions::from_str(url.as_str()).expect("DATABASE_URL is not valid")
+            }
+        }
+    }
+
+    /// A `postgres://` URL for `database`, as the command-line tool takes it in `DATABASE_URL`.
+    fn url(&self, database: &str) -> String {
+        let mut url = match self {
+            Server::Embedded(layout) => {
+                let mut url = Url::parse(&format!(
+                    "postgres://{}@localhost:{}/",
+                    merajut_sehat::pg::SUPERUSER,
+                    layout.port
+                ))
+                .expect("a valid URL");
+                url.query_pairs_mut()
+                    .append_pair("host", &layout.socket_dir.to_string_lossy());
+                url
+            }
+            Server::External(url) => url.clone(),
+        };
+        url.set_path(&format!("/{database}"));
+        url.to_string()
+    }
+}
+
+/// The server of this process: started (or looked up) on first use.
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            Server::External(Url::parse(url.trim()).expect("DATABASE_URL is not a valid URL"))
+        }
+        _ => Server::Embedded(start_embedded()),
+    })
+}
+
+/// This process's scratch directory: `$TMPDIR/merajut-test-<pid>`. Holds the embedded cluster
+/// (`pg/`) and each test application's data directory (`apps/<db>/`). It is outside the
+/// checkout on purpose: the server runs as user `postgres` when the tests run as root, and that
+/// user may not be allowed into the checkout's parent directories.
+pub fn test_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let tmp = std::env::temp_dir();
+        remove_leftovers(&tmp);
+        let root = tmp.join(format!("{ROOT_PREFIX}{}", std::process::id()));
+        // Same pid as a dead earlier run: whatever is there is stale.
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", root.display()));
+        root
+    })
+}
+
+/// Removes `merajut-test-<pid>` directories of processes that no longer exist.
+fn remove_leftovers(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(ROOT_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Initialises and starts the embedded cluster on a thread that lives as long as the process.
+///
+/// The server gets a parent-death signal bound to the *thread* that spawned it, so that thread
+/// must never end while tests run: it parks forever, holding the server. When the test process
+/// exits, the thread goes with it and the server receives SIGINT (fast shutdown).
+fn start_embedded() -> ClusterLayout {
+    let root = test_root().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<ClusterLayout, String>>();
+    std::thread::Builder::new()
+        .name("test-postgres".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(format!("cannot build a runtime: {e}")));
+                    return;
+                }
+            };
+            let started = runtime.block_on(async {
+                let layout = ClusterLayout::new(&root, EMBEDDED_PORT)?;
+                let pg_bin = std::env::var_os("MERAJUT_PG_BIN").map(PathBuf::from);
+                let pg = EmbeddedPostgres::start(&layout, pg_bin.as_deref()).await?;
+                // A throw-away cluster: durability buys nothing, and skipping it makes
+                // CREATE/DROP DATABASE and every commit much cheaper.
+                let mut conn = layout.connect_options("postgres").connect().await?;
+                for setting in [
+                    "fsync = off",
+                    "synchronous_commit = off",
+                    "full_page_writes = off",
+                ] {
+                    sqlx::query(&format!("ALTER SYSTEM SET {setting}"))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                sqlx::query("SELECT pg_reload_conf()")
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await?;
+                anyhow::Ok((layout, pg))
+            });
+            match started {
+                Ok((layout, pg)) => {
+                    let _ = tx.send(Ok(layout));
+                    // Keep the server (and this thread, its parent) alive for good.
+                    let _keep = pg;
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!("{e:#}")));
+                }
+            }
+        })
+        .expect("cannot spawn the PostgreSQL thread");
+    match rx.recv() {
+        Ok(Ok(layout)) => layout,
+        Ok(Err(e)) => panic!(
+            "the test PostgreSQL cluster did not start: {e}\n\
+             Install the PostgreSQL server (Debian: apt-get install -y postgresql), or set \
+             DATABASE_URL to a server where this role may CREATE DATABASE."
+        ),
+        Err(_) => panic!("the test PostgreSQL thread ended without an answer"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+// ---------------------------------------------------------------------------------------------
+
+/// A database of its own for one test.
+#[derive(Debug, Clone)]
+pub struct TestDatabase {
+    /// `test_<uuid>`.
+    pub name: String,
+    /// Connection options for it.
+    pub options: PgConnectOptions,
+    /// A URL for it, for `DATABASE_URL` of the command-line tool.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// A new database with every migration applied (cloned from the template).
+    pub async fn create() -> TestDatabase {
+        let template = template().await;
+        Self::create_from(Some(template)).await
+    }
+
+    /// A new, empty database (no migrations), e.g. to test migrating from nothing.
+    pub async fn create_empty() -> TestDatabase {
+        Self::create_from(None).await
+    }
+
+    async fn create_from(template: Option<&str>) -> TestDatabase {
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
+            None => format!("CREATE DATABASE \"{name}\""),
+        };
+        execute_admin(&sql).await;
+        let server = server();
+        TestDatabase {
+            options: server.connect_options(&name),
+            url: server.url(&name),
+            name,
+        }
+    }
+
+    /// A pool on this database, sized for a test (see [`MAX_LIVE_APPS`]).
+    pub async fn pool(&self) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .connect_with(self.options.clone())
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.name))
+    }
+}
+
+/// Runs one statement on the server's administrative connection.
+async fn execute_admin(sql: &str) {
+    let mut conn = server()
+        .admin_options()
+        .connect()
+        .await
+        .expect("cannot connect to the test PostgreSQL server");
+    sqlx::query(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("`{sql}` failed: {e}"));
+    let _ = conn.close().await;
+}
+
+/// The template database of this process: migrations and the session store's schema applied,
+/// every connection to it closed (PostgreSQL refuses to copy a database that is in use).
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let db = TestDatabase::create_empty().await;
+            let pool = db.pool().await;
+            db::migrate(&pool)
+                .await
+                .expect("migrating the template database");
+            tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
+                .migrate()
+                .await
+                .expect("preparing the session store in the template database");
+            pool.close().await;
+            db.name
+        })
+        .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application under test
+// ---------------------------------------------------------------------------------------------
+
+/// A running application on its own database.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub address: String,
+    /// The port it listens on.
+    pub port: u16,
+    /// A pool on the application's database, for arranging data and checking what was stored.
+    pub pool: PgPool,
+    /// The database's name (`test_<uuid>`).
+    pub db_name: String,
+    /// `DATABASE_URL` for the command-line tool, pointing at this database.
+    pub database_url: String,
+    /// The application's data directory (uploaded files live under `files/`).
+    pub data_dir: PathBuf,
+    /// The settings the application was built with.
+    pub settings: Settings,
+    /// Dropping it stops the server (gracefully).
+    _shutdown: oneshot::Sender<()>,
+    /// Dropping it lets another test start its application.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for TestApp {
+    /// Drops the test's database, so a long run does not fill the disk (or an external server).
+    /// A failed test keeps it for inspection and says where it is; `TEST_KEEP_DB=1` keeps all.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "test database kept for inspection: {} (DATABASE_URL={})",
+                self.db_name, self.database_url
+            );
+            return;
+        }
+        if std::env::var_os("TEST_KEEP_DB").is_none() {
+            drop_database(&self.db_name);
+        }
+    }
+}
+
+/// Drops `name`, closing whatever connections are still open to it. Runs on a thread of its own
+/// because `Drop` cannot await.
+fn drop_database(name: &str) {
+    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    let dropped = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?
+                    .block_on(async {
+                        let mut conn = server()
+                            .admin_options()
+                            .connect()
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        sqlx::query(&sql)
+                            .execute(&mut conn)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        let _ = conn.close().await;
+                        Ok::<(), String>(())
+                    })
+            })
+            .join()
+    });
+    match dropped {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("could not drop test database {name}: {e}"),
+        Err(_) => eprintln!("could not drop test database {name}: the thread panicked"),
+    }
+}
+
+/// Waits for a free application slot (see [`MAX_LIVE_APPS`]).
+async fn app_slot() -> OwnedSemaphorePermit {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| Arc::new(Semaphore::new(MAX_LIVE_APPS)))
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed")
+}
+
+/// Starts the application on a fresh database with the test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application after `configure` adjusted the test settings (e.g. a smaller upload
+/// limit or a shorter session).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let slot = app_slot().await;
+    let database = TestDatabase::create().await;
+    let data_dir = test_root().join("apps").join(&database.name);
+    let mut settings = Settings {
+        database_url: None,
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data_dir.clone(),
+        pg_bin: None,
+        pg_port: EMBEDDED_PORT,
+        log_format: LogFormat::Pretty,
+        session_idle_minutes: 120,
+        secure_cookie: false,
+        max_upload_mb: 10,
+    };
+    configure(&mut settings);
+    let pool = database.pool().await;
+    let app = Application::build(settings.clone(), pool.clone())
+        .await
+        .expect("building the application");
+    let port = app.local_addr().port();
+    let (shutdown, stop) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        // Sent or dropped: either way the test is over.
+        let _ = stop.await;
+    }));
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        pool,
+        db_name: database.name,
+        database_url: database.url,
+        data_dir,
+        settings,
+        _shutdown: shutdown,
+        _slot: slot,
+    }
+}
+
+/// Installs the application's log subscriber once, when `TEST_LOG` is set.
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            merajut_sehat::telemetry::init(LogFormat::Pretty);
+        }
+    });
+}
+
+/// A user created by a test, with the password it signs in with.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+impl TestApp {
+    /// The absolute URL of `path` (`"/masuk"`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: keeps cookies, does NOT follow redirects (tests assert the 303
+    /// and its `Location`).
+    pub fn client(&self) -> TestClient {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("building the HTTP client");
+        TestClient {
+            http,
+            jar,
+            base: Url::parse(&self.address).expect("the app address is a URL"),
+        }
+    }
+
+    /// A client without a cookie jar that sends `Cookie: <cookie>` with every request (to replay
+    /// a stolen or old session cookie, e.g. `merajut_sid=…`).
+    pub fn client_with_cookie(&self, cookie: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            cookie.parse().expect("a valid Cookie header"),
+        );
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("building the HTTP client")
+    }
+
+    /// A client that sends `Authorization: Bearer <token>` (for `/api/v1`).
+    pub fn bearer_client(&self, token: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}")
+                .parse()
+                .expect("a valid Authorization header"),
+        );
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("building the HTTP client")
+    }
+
+    /// Creates a user directly in the database; it does not have to change its password.
+    /// `scope` is a hospital code (`RSUD-WZJ`) for `rsud` or a kab/kota code (`53.71`) for
+    /// `*_kab` roles, as on the command line.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: &str,
+        scope: Option<&str>,
+        password: &str,
+    ) -> Uuid {
+        let role: Role = role
+            .parse()
+            .unwrap_or_else(|_| panic!("unknown role {role:?}"));
+        let (hospital_id, kab_kota_code) = cli::resolve_scope(&self.pool, role, scope)
+            .await
+            .expect("resolving the scope");
+        let hash = auth::hash_password_async(password.to_string())
+            .await
+            .expect("hashing the password");
+        db::users::insert(
+            &self.pool,
+            &NewUser {
+                username,
+                display_name: &format!("Pengguna {username}"),
+                role,
+                hospital_id,
+                kab_kota_code: kab_kota_code.as_deref(),
+                password_hash: &hash,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("inserting user {username}: {e}"))
+    }
+
+    /// Creates a user with a generated username (`<role>_<random>`) and [`PASSWORD`].
+    pub async fn create_test_user(&self, role: &str, scope: Option<&str>) -> TestUser {
+        let username = format!("{role}_{}", &Uuid::new_v4().simple().to_string()[..8]);
+        let id = self.create_user(&username, role, scope, PASSWORD).await;
+        TestUser {
+            id,
+            username,
+            password: PASSWORD.to_string(),
+            role: role
+                .parse()
+                .unwrap_or_else(|_| panic!("unknown role {role:?}")),
+        }
+    }
+
+    /// A new user of `role` and a client signed in as that user (one client per role, as the
+    /// tests read best).
+    pub async fn signed_in(&self, role: &str, scope: Option<&str>) -> (TestClient, TestUser) {
+        let user = self.create_test_user(role, scope).await;
+        let client = self.client();
+        let response = self.login(&client, &user.username, &user.password).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "signing in as {} failed",
+            user.username
+        );
+        (client, user)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// GET `path` and return the body as text, asserting the status is 200.
+    pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = self.get(client, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.expect("reading the page")
+    }
+
+    /// The CSRF token in the form(s) of the page at `path` (the token is per session, so any
+    /// page with a form will do).
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = self.get(client, path).await;
+        let status = response.status();
+        let html = response.text().await.expect("reading the page");
+        attr(&html, "input[name=csrf_token]", "value")
+            .unwrap_or_else(|| panic!("GET {path} ({status}) has no csrf_token field:\n{html}"))
+    }
+
+    /// Signs in through the form on `/masuk`; returns the answer to the POST (303 to `/` or to
+    /// `/akun/kata-sandi` on success, 422 on failure).
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_form(
+            client,
+            "/masuk",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs out with the form in the page header.
+    pub async fn logout(&self, client: &reqwest::Client) -> reqwest::Response {
+        self.post_form_from(client, "/", "/keluar", &[]).await
+    }
+
+    /// POSTs a form to `path` as the page at `path` would: the CSRF token is read from that
+    /// page first.
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_form_from(client, path, path, fields).await
+    }
+
+    /// POSTs a form to `action` with the CSRF token read from the page at `page` (for buttons
+    /// such as "Nonaktifkan" whose action has no page of its own).
+    pub async fn post_form_from(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf(client, page).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        form.extend_from_slice(fields);
+        self.post_raw(client, action, &form).await
+    }
+
+    /// POSTs exactly these fields (no CSRF token added).
+    pub async fn post_raw(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
+    /// Creates a personal API token for the user directly in the database and returns it.
+    pub async fn api_token(&self, user_id: Uuid) -> String {
+        let (token, hash) = auth::generate_token();
+        db::tokens::insert(&self.pool, user_id, "uji", &hash)
+            .await
+            .expect("inserting an API token");
+        token
+    }
+
+    /// Runs the `merajut-sehat` binary with `args` against this app's database
+    /// (`DATABASE_URL`), writing `stdin` to its standard input.
+    pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("MERAJUT_DATA_DIR", &self.data_dir)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting merajut-sehat");
+        let mut input = child.stdin.take().expect("stdin is piped");
+        input
+            .write_all(stdin.as_bytes())
+            .await
+            .expect("writing to the command's stdin");
+        drop(input);
+        child
+            .wait_with_output()
+            .await
+            .expect("waiting for merajut-sehat")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients and pages
+// ---------------------------------------------------------------------------------------------
+
+/// A cookie-keeping client of one test app; derefs to [`reqwest::Client`].
+pub struct TestClient {
+    http: reqwest::Client,
+    jar: Arc<Jar>,
+    base: Url,
+}
+
+impl Deref for TestClient {
+    type Target = reqwest::Client;
+    fn deref(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+impl TestClient {
+    /// The value of the cookie `name` this client would send to the app.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.base)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// The `Location` header of a response.
+pub fn location(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Asserts a 303 redirect to `to`.
+#[track_caller]
+pub fn assert_redirect(response: &reqwest::Response, to: &str) {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "expected 303 to {to}, got {} (Location {:?})",
+        response.status(),
+        location(response)
+    );
+    assert_eq!(location(response).as_deref(), Some(to));
+}
+
+fn selector(css: &str) -> scraper::Selector {
+    scraper::Selector::parse(css).unwrap_or_else(|e| panic!("bad CSS selector {css:?}: {e}"))
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text (whitespace collapsed) of the first element matching `css`.
+pub fn text(html: &str, css: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&selector(css))
+        .next()
+        .map(|e| normalise(&e.text().collect::<String>()))
+}
+
+/// The texts of every element matching `css`.
+pub fn texts(html: &str, css: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&selector(css))
+        .map(|e| normalise(&e.text().collect::<String>()))
+        .collect()
+}
+
+/// The attribute `name` of the first element matching `css`.
+pub fn attr(html: &str, css: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&selector(css))
+        .next()
+        .and_then(|e| e.value().attr(name))
+        .map(str::to_string)
+}
+
+/// The `value` of the `<option>` of the `<select>` matching `select_css` whose text contains
+/// `label` (choosing from a list as a user would).
+pub fn option_value(html: &str, select_css: &str, label: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let options = selector(&format!("{select_css} option"));
+    doc.select(&options)
+        .find(|o| o.text().collect::<String>().contains(label))
+        .and_then(|o| o.value().attr("value"))
+        .map(str::to_string)
+}
