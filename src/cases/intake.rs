@@ -210,13 +210,13 @@ pub fn parse(
     };
     let birth_date = date("birth_date", &mut err);
     let admission_date = date("admission_date", &mut err);
-    if let (Some(b), Some(a)) = (birth_date, admission_date) {
-        if a < b {
-            err(
-                "admission_date",
-                "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.".into(),
-            );
-        }
+    if let (Some(b), Some(a)) = (birth_date, admission_date)
+        && a < b
+    {
+        err(
+            "admission_date",
+            "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.".into(),
+        );
     }
     let has_identity_document = match get("has_identity_document").as_deref() {
         Some("ya") | Some("true") | Some("on") | Some("1") => Some(true),
@@ -244,10 +244,10 @@ pub fn parse(
                 None
             }
             Ok(nik) => {
-                if let (Some(b), Some(s)) = (birth_date, sex) {
-                    if let Err(e) = nik.check_against(b, s) {
-                        err("nik", format!("NIK: {e}"));
-                    }
+                if let (Some(b), Some(s)) = (birth_date, sex)
+                    && let Err(e) = nik.check_against(b, s)
+                {
+                    err("nik", format!("NIK: {e}"));
                 }
                 Some(nik.as_str().to_string())
             }
@@ -317,6 +317,10 @@ pub fn parse(
                 .into(),
         );
     }
+    #[expect(
+        clippy::drop_non_drop,
+        reason = "ends the closure's borrow of `errors`"
+    )]
     drop(err);
     if !errors.is_empty() {
         return Err(errors);

@@ -61,12 +61,11 @@ async fn check_open_nik(
     nik: Option<&str>,
     except: Option<Uuid>,
 ) -> Result<(), AppError> {
-    if let Some(nik) = nik {
-        if let Some((hospital, number)) =
+    if let Some(nik) = nik
+        && let Some((hospital, number)) =
             db_cases::open_case_hospital_for_nik(pool, nik, except).await?
-        {
-            return Err(duplicate_nik(&hospital, &number));
-        }
+    {
+        return Err(duplicate_nik(&hospital, &number));
     }
     Ok(())
 }
@@ -79,11 +78,10 @@ async fn map_nik_violation(
     except: Option<Uuid>,
 ) -> AppError {
     if db::is_constraint(&e, "cases_open_nik_key") {
-        if let Some(nik) = nik {
-            if let Ok(Some((h, n))) = db_cases::open_case_hospital_for_nik(pool, nik, except).await
-            {
-                return duplicate_nik(&h, &n);
-            }
+        if let Some(nik) = nik
+            && let Ok(Some((h, n))) = db_cases::open_case_hospital_for_nik(pool, nik, except).await
+        {
+            return duplicate_nik(&h, &n);
         }
         return AppError::Conflict("NIK ini sudah memiliki kasus terbuka.".into());
     }
@@ -101,10 +99,10 @@ pub async fn create_draft(
     let Some(hospital_id) = user.hospital_id.filter(|_| user.role == Role::Rsud) else {
         return Err(AppError::Forbidden);
     };
-    if let Some(key) = intake_key {
-        if let Some(id) = db_cases::by_intake_key(pool, key).await? {
-            return Ok(id);
-        }
+    if let Some(key) = intake_key
+        && let Some(id) = db_cases::by_intake_key(pool, key).await?
+    {
+        return Ok(id);
     }
     let fields =
         intake::parse(input, today(), &kab_codes(pool).await?).map_err(AppError::Validation)?;

@@ -190,7 +190,7 @@ async fn create_user(
     let password = auth::generate_password();
     let hash = auth::hash_password_async(password.clone()).await?;
     let mut tx = state.pool.begin().await?;
-    let id = db::users::insert(
+    let inserted = db::users::insert(
         &mut *tx,
         &db::users::NewUser {
             username: &username,
@@ -202,7 +202,28 @@ async fn create_user(
             must_change_password: true,
         },
     )
-    .await?;
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        // Someone took the name between the check above and this insert.
+        Err(e) if db::is_constraint(&e, "users_username_key") => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewUserPage {
+                    ctx,
+                    errors: vec![(
+                        "username",
+                        format!("Nama pengguna \"{username}\" sudah dipakai."),
+                    )],
+                    form,
+                    roles: Role::ALL,
+                    hospitals: db::reference::list_hospitals(&state.pool).await?,
+                    kab_kota: db::reference::list_kab_kota(&state.pool).await?,
+                },
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
     audit::record(
         &mut *tx,
         Some(me.id),

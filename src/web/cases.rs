@@ -554,16 +554,29 @@ fn action_forms(
         .collect()
 }
 
+/// How the last submit on a case page went, for re-rendering it.
+#[derive(Default)]
+struct Outcome<'a> {
+    /// The action whose form failed, with the values typed and the errors.
+    failed: Option<(Action, &'a HashMap<String, String>, &'a [FieldError])>,
+    /// A refusal to show at the top.
+    problem: Option<String>,
+    upload_error: Option<String>,
+}
+
 async fn case_page_response(
     state: &AppState,
     ctx: Ctx,
     user: CurrentUser,
     id: Uuid,
     status: StatusCode,
-    failed: Option<(Action, &HashMap<String, String>, &[FieldError])>,
-    problem: Option<String>,
-    upload_error: Option<String>,
+    outcome: Outcome<'_>,
 ) -> Result<Response, AppError> {
+    let Outcome {
+        failed,
+        problem,
+        upload_error,
+    } = outcome;
     let d = service::detail(&state.pool, &user, id, "web").await?;
     let open = !d.case.state.0.is_terminal();
     let can_upload = user.role == Role::Rsud && open;
@@ -596,7 +609,7 @@ async fn case_page(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    case_page_response(&state, ctx, user, id, StatusCode::OK, None, None, None).await
+    case_page_response(&state, ctx, user, id, StatusCode::OK, Outcome::default()).await
 }
 
 async fn act(
@@ -624,11 +637,10 @@ async fn act(
                 ),
             )
             .await?;
-            let to = if Scope::of(&user).contains(&case)
-                && !service::available_actions(&user, &case).is_empty()
+            // Stay on the case while there is more to do here; otherwise back to the queue.
+            let to = if user.role == Role::Rsud
+                || !service::available_actions(&user, &case).is_empty()
             {
-                format!("/kasus/{id}")
-            } else if user.role == Role::Rsud {
                 format!("/kasus/{id}")
             } else {
                 "/antrean".to_string()
@@ -642,9 +654,10 @@ async fn act(
                 user,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some((action, &values, &errors)),
-                None,
-                None,
+                Outcome {
+                    failed: Some((action, &values, &errors)),
+                    ..Default::default()
+                },
             )
             .await
         }
@@ -660,9 +673,11 @@ async fn act(
                 user,
                 id,
                 StatusCode::CONFLICT,
-                Some((action, &values, &[])),
-                Some(problem),
-                None,
+                Outcome {
+                    failed: Some((action, &values, &[])),
+                    problem: Some(problem),
+                    upload_error: None,
+                },
             )
             .await
         }
@@ -729,9 +744,10 @@ async fn upload(
                 user,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                None,
-                Some(p),
+                Outcome {
+                    upload_error: Some(p),
+                    ..Default::default()
+                },
             )
             .await
         }

@@ -183,10 +183,11 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 /// Same-origin check for a state-changing request.
 fn same_origin(headers: &HeaderMap) -> bool {
     let get = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return false;
     }
     let Some(host) = get(header::HOST) else {
         return false;

@@ -162,7 +162,23 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(trace_layer())
+                // One log line per request: method, matched route (never the raw URI), status,
+                // latency and request id.
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_request(())
+                        .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                            tracing::info!(
+                                status = res.status().as_u16(),
+                                latency_ms = latency.as_secs_f64() * 1000.0,
+                                "request"
+                            );
+                        })
+                        .on_body_chunk(())
+                        .on_eos(())
+                        .on_failure(()),
+                )
                 .layer(mw::from_fn(middleware::request_id_scope))
                 .layer(CatchPanicLayer::custom(|_| {
                     AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -175,42 +191,18 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         )
 }
 
-/// One log line per request: method, matched route (never the raw URI), status, latency and
-/// request id.
-fn trace_layer() -> TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&Request) -> Span + Clone,
-    (),
-    impl Fn(&Response, Duration, &Span) + Clone,
-    (),
-    (),
-    (),
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(|req: &Request| {
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|| "-".into());
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
-        })
-        .on_request(())
-        .on_response(|res: &Response, latency: Duration, _span: &Span| {
-            tracing::info!(
-                status = res.status().as_u16(),
-                latency_ms = latency.as_secs_f64() * 1000.0,
-                "request"
-            );
-        })
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(())
+fn request_span(req: &Request) -> Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "-".into());
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
