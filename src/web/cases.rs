@@ -523,6 +523,31 @@ impl CasePage {
             })
             .collect()
     }
+    /// Who returned the case and why (the latest return), while it is returned.
+    fn return_note(&self) -> Option<String> {
+        if self.d.case.state.0 != CaseState::Returned {
+            return None;
+        }
+        let step = self
+            .d
+            .timeline
+            .iter()
+            .rev()
+            .find(|s| s.action == "return_to_rsud")?;
+        let code = step
+            .evidence
+            .get("reason_code")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let code_label = self.label_of(crate::domain::ReturnReason::OPTIONS, code);
+        Some(format!(
+            "Dikembalikan oleh {} ({}): {} — {}",
+            step.actor_name,
+            step.agency,
+            code_label,
+            step.reason.clone().unwrap_or_default()
+        ))
+    }
     fn kb(&self, bytes: &i32) -> String {
         format!("{:.0} KB", f64::from(*bytes) / 1024.0)
     }
