@@ -106,3 +106,54 @@ pub async fn insert_hospital(db: impl PgExecutor<'_>, f: &HospitalFields) -> sql
     .fetch_one(db)
     .await
 }
+
+/// A national holiday.
+#[derive(Debug, Clone, FromRow)]
+pub struct Holiday {
+    pub day: chrono::NaiveDate,
+    pub name: String,
+}
+
+/// Holidays from `from` on, by date.
+pub async fn list_holidays(
+    db: impl PgExecutor<'_>,
+    from: chrono::NaiveDate,
+) -> sqlx::Result<Vec<Holiday>> {
+    sqlx::query_as("SELECT day, name FROM holidays WHERE day >= $1 ORDER BY day")
+        .bind(from)
+        .fetch_all(db)
+        .await
+}
+
+/// Adds (or renames) a holiday.
+pub async fn upsert_holiday(
+    db: impl PgExecutor<'_>,
+    day: chrono::NaiveDate,
+    name: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO holidays (day, name) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET name = $2")
+        .bind(day)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes a holiday.
+pub async fn delete_holiday(db: impl PgExecutor<'_>, day: chrono::NaiveDate) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM holidays WHERE day = $1")
+        .bind(day)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Sets the SLA of a desk, in working days.
+pub async fn set_sla_days(db: impl PgExecutor<'_>, state: &str, days: i32) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE sla_settings SET working_days = $2 WHERE state = $1::case_state")
+        .bind(state)
+        .bind(days)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -93,6 +93,16 @@ pub const AREAS: &[Area] = &[
         roles: ADMIN,
     },
     Area {
+        path: "/admin/hari-libur",
+        label: "Hari libur",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/sla",
+        label: "Batas waktu layanan",
+        roles: ADMIN,
+    },
+    Area {
         path: "/akun/kata-sandi",
         label: "Ganti kata sandi",
         roles: EVERYONE,

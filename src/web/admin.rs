@@ -36,7 +36,10 @@ pub fn router() -> Router<AppState> {
                 "/admin/rumah-sakit/{id}",
                 get(edit_hospital_page).post(update_hospital),
             )
-            .route("/admin/kabkota", get(kab_kota)),
+            .route("/admin/kabkota", get(kab_kota))
+            .route("/admin/hari-libur", get(holidays).post(add_holiday))
+            .route("/admin/hari-libur/hapus", post(delete_holiday))
+            .route("/admin/sla", get(sla_page).post(save_sla)),
         access::ADMIN,
     )
 }
@@ -536,4 +539,214 @@ struct KabKotaPage {
 async fn kab_kota(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
     render(&KabKotaPage { ctx, kab_kota })
+}
+
+#[derive(Template)]
+#[template(path = "admin/holidays.html")]
+struct HolidaysPage {
+    ctx: Ctx,
+    holidays: Vec<db::reference::Holiday>,
+    day: String,
+    name: String,
+    errors: Errors,
+}
+
+impl HolidaysPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+async fn holidays_page(
+    state: &AppState,
+    ctx: Ctx,
+    day: String,
+    name: String,
+    errors: Errors,
+) -> Result<Response, AppError> {
+    let from = crate::cases::service::today() - chrono::Duration::days(366);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &HolidaysPage {
+            ctx,
+            holidays: db::reference::list_holidays(&state.pool, from).await?,
+            day,
+            name,
+            errors,
+        },
+    )
+}
+
+async fn holidays(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    holidays_page(&state, ctx, String::new(), String::new(), vec![]).await
+}
+
+#[derive(Deserialize)]
+struct HolidayForm {
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn add_holiday(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    me: CurrentUser,
+    Form(form): Form<HolidayForm>,
+) -> Result<Response, AppError> {
+    let mut errors: Errors = vec![];
+    let day = chrono::NaiveDate::parse_from_str(form.day.trim(), "%Y-%m-%d").ok();
+    if day.is_none() {
+        errors.push((
+            "day",
+            "Tanggal wajib diisi dengan format TTTT-BB-HH.".into(),
+        ));
+    }
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push((
+            "name",
+            "Nama hari libur wajib diisi (maksimal 100 karakter).".into(),
+        ));
+    }
+    let Some(day) = day.filter(|_| errors.is_empty()) else {
+        return holidays_page(&state, ctx, form.day, form.name, errors).await;
+    };
+    db::reference::upsert_holiday(&state.pool, day, &name).await?;
+    audit::record(
+        &state.pool,
+        Some(me.id),
+        "holiday.save",
+        Some(&day.to_string()),
+        serde_json::json!({"name": name}),
+    )
+    .await?;
+    flash(
+        &session,
+        format!("Hari libur {} disimpan.", day.format("%d-%m-%Y")),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/hari-libur").into_response())
+}
+
+async fn delete_holiday(
+    State(state): State<AppState>,
+    session: Session,
+    me: CurrentUser,
+    Form(form): Form<HolidayForm>,
+) -> Result<Response, AppError> {
+    let day = chrono::NaiveDate::parse_from_str(form.day.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest("Tanggal tidak valid.".into()))?;
+    if !db::reference::delete_holiday(&state.pool, day).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &state.pool,
+        Some(me.id),
+        "holiday.delete",
+        Some(&day.to_string()),
+        serde_json::json!({}),
+    )
+    .await?;
+    flash(
+        &session,
+        format!("Hari libur {} dihapus.", day.format("%d-%m-%Y")),
+    )
+    .await?;
+    Ok(Redirect::to("/admin/hari-libur").into_response())
+}
+
+/// One desk's SLA row on the settings page.
+struct SlaRow {
+    state: &'static str,
+    label: &'static str,
+    days: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/sla.html")]
+struct SlaPage {
+    ctx: Ctx,
+    rows: Vec<SlaRow>,
+}
+
+async fn sla_rows(state: &AppState) -> Result<Vec<SlaRow>, AppError> {
+    let days = db::cases::sla_days(&state.pool).await?;
+    Ok(crate::domain::CaseState::ALL
+        .iter()
+        .filter_map(|s| {
+            days.get(s).map(|d| SlaRow {
+                state: s.as_str(),
+                label: s.label(),
+                days: d.to_string(),
+                error: None,
+            })
+        })
+        .collect())
+}
+
+async fn sla_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let rows = sla_rows(&state).await?;
+    render(&SlaPage { ctx, rows })
+}
+
+async fn save_sla(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    me: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let values: std::collections::HashMap<String, String> = pairs.into_iter().collect();
+    let mut rows = sla_rows(&state).await?;
+    let mut ok = true;
+    for row in &mut rows {
+        if let Some(v) = values.get(row.state) {
+            row.days = v.trim().to_string();
+            match row.days.parse::<i32>() {
+                Ok(d) if (1..=365).contains(&d) => {}
+                _ => {
+                    ok = false;
+                    row.error = Some(format!("{}: isi jumlah hari kerja 1–365.", row.label));
+                }
+            }
+        }
+    }
+    if !ok {
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &SlaPage { ctx, rows });
+    }
+    let mut tx = state.pool.begin().await?;
+    for row in &rows {
+        if let Ok(d) = row.days.parse::<i32>() {
+            db::reference::set_sla_days(&mut *tx, row.state, d).await?;
+        }
+    }
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        "sla.save",
+        None,
+        serde_json::json!(
+            values
+                .iter()
+                .filter(|(k, _)| k.as_str() != "csrf_token")
+                .collect::<std::collections::BTreeMap<_, _>>()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &session,
+        "Batas waktu layanan disimpan. Berlaku untuk kasus yang tiba di meja setelah ini.",
+    )
+    .await?;
+    Ok(Redirect::to("/admin/sla").into_response())
 }
