@@ -51,7 +51,24 @@ impl ClusterLayout {
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let data_dir = fs::canonicalize(data_dir)
             .with_context(|| format!("cannot resolve data directory {}", data_dir.display()))?;
-        let pg_data = data_dir.join("pg");
+        let mut pg_data = data_dir.join("pg");
+        // Running as root, the server runs as `postgres`, which must be able to reach the
+        // cluster. A checkout under a closed home directory (/root is 0700) is not reachable:
+        // keep the cluster under /var/lib/merajut-sehat instead, at a place derived from the
+        // data directory so that every start finds it again.
+        if let Ok(Some(user)) = server_user() {
+            if !reachable_by(&user, &data_dir) {
+                let fallback = PathBuf::from("/var/lib/merajut-sehat")
+                    .join(format!("{:x}", short_hash(&data_dir)))
+                    .join("pg");
+                tracing::warn!(
+                    data_dir = %data_dir.display(),
+                    cluster = %fallback.display(),
+                    "user postgres cannot reach the data directory; keeping the PostgreSQL cluster elsewhere"
+                );
+                pg_data = fallback;
+            }
+        }
         // A Unix socket path is limited to 107 bytes; a deep data directory gets its socket in
         // a short private directory under /tmp instead.
         let socket_dir = if pg_data.as_os_str().len() + 20 < 100 {
@@ -95,11 +112,33 @@ impl ClusterLayout {
     }
 }
 
+/// Whether `user` may enter every directory from `/` down to `dir` (owner, group or other
+/// execute bit; supplementary groups are ignored, which errs on the safe side).
+fn reachable_by(user: &User, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    dir.ancestors().all(|d| match fs::metadata(d) {
+        Ok(m) => {
+            let mode = m.mode();
+            if m.uid() == user.uid.as_raw() {
+                mode & 0o100 != 0
+            } else if m.gid() == user.gid.as_raw() {
+                mode & 0o010 != 0
+            } else {
+                mode & 0o001 != 0
+            }
+        }
+        Err(_) => true,
+    })
+}
+
+/// A stable short name for a path (first 8 bytes of its SHA-256).
 fn short_hash(path: &Path) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    path.hash(&mut h);
-    h.finish()
+    use sha2::{Digest, Sha256};
+    use std::os::unix::ffi::OsStrExt;
+    let digest = Sha256::digest(path.as_os_str().as_bytes());
+    u64::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+    ])
 }
 
 /// Finds the directory with `initdb` and `postgres`: `explicit` if given, else the newest
@@ -212,7 +251,8 @@ impl EmbeddedPostgres {
                     pg_data.display()
                 );
             }
-            fs::create_dir_all(pg_data)?;
+            fs::create_dir_all(pg_data)
+                .with_context(|| format!("cannot create {}", pg_data.display()))?;
             fs::set_permissions(pg_data, fs::Permissions::from_mode(0o700))?;
             chown_dir(pg_data, user)?;
             tracing::info!(dir = %pg_data.display(), "initialising the embedded PostgreSQL cluster");
@@ -226,12 +266,11 @@ impl EmbeddedPostgres {
             if !out.status.success() {
                 let _ = fs::remove_dir_all(pg_data);
                 bail!(
-                    "initdb failed for {}: {}{}. Check that user {} may enter every directory above \
+                    "initdb failed for {}: {}\nCheck that user {} may enter every directory above \
                      the data directory, or choose another --data-dir / MERAJUT_DATA_DIR.",
                     pg_data.display(),
                     String::from_utf8_lossy(&out.stderr).trim(),
-                    String::from_utf8_lossy(&out.stdout).trim(),
-                    user.map(|u| u.name.as_str()).unwrap_or("(current)")
+                    user.map(|u| u.name.as_str()).unwrap_or("(current user)")
                 );
             }
         }
