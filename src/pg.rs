@@ -56,18 +56,18 @@ impl ClusterLayout {
         // cluster. A checkout under a closed home directory (/root is 0700) is not reachable:
         // keep the cluster under /var/lib/merajut-sehat instead, at a place derived from the
         // data directory so that every start finds it again.
-        if let Ok(Some(user)) = server_user() {
-            if !reachable_by(&user, &data_dir) {
-                let fallback = PathBuf::from("/var/lib/merajut-sehat")
-                    .join(format!("{:x}", short_hash(&data_dir)))
-                    .join("pg");
-                tracing::warn!(
-                    data_dir = %data_dir.display(),
-                    cluster = %fallback.display(),
-                    "user postgres cannot reach the data directory; keeping the PostgreSQL cluster elsewhere"
-                );
-                pg_data = fallback;
-            }
+        if let Ok(Some(user)) = server_user()
+            && !reachable_by(&user, &data_dir)
+        {
+            let fallback = PathBuf::from("/var/lib/merajut-sehat")
+                .join(format!("{:x}", short_hash(&data_dir)))
+                .join("pg");
+            tracing::warn!(
+                data_dir = %data_dir.display(),
+                cluster = %fallback.display(),
+                "user postgres cannot reach the data directory; keeping the PostgreSQL cluster elsewhere"
+            );
+            pg_data = fallback;
         }
         // A Unix socket path is limited to 107 bytes; a deep data directory gets its socket in
         // a short private directory under /tmp instead.
