@@ -206,3 +206,39 @@ fn same_origin(headers: &HeaderMap) -> bool {
     // navigation or a non-browser client; the token check still applies.
     true
 }
+
+/// Turns the framework's plain-text rejections (a malformed id in a path, an unreadable form or
+/// JSON body, a body over the size limit) into the application's own error page or JSON, in
+/// Bahasa Indonesia.
+pub async fn friendly_rejections(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return res;
+    }
+    let error = match status.as_u16() {
+        400 if !is_api => AppError::NotFound,
+        413 => AppError::BadRequest(
+            "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.".into(),
+        ),
+        415 => AppError::BadRequest("Jenis isi permintaan tidak didukung.".into()),
+        _ => AppError::BadRequest(
+            "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).".into(),
+        ),
+    };
+    let mut out = if is_api {
+        super::error::ApiError(error).into_response()
+    } else {
+        error.into_response()
+    };
+    if status.as_u16() == 413 {
+        *out.status_mut() = status;
+    }
+    out
+}

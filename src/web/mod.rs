@@ -187,7 +187,8 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
                     StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(60),
                 ))
-                .layer(mw::from_fn(middleware::security_headers)),
+                .layer(mw::from_fn(middleware::security_headers))
+                .layer(mw::from_fn(middleware::friendly_rejections)),
         )
 }
 
