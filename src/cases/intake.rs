@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::db::cases::PatientFields;
-use crate::domain::action::{FieldError, FieldKind, FieldSpec};
+use crate::domain::action::{FieldError, FieldKind, FieldSpec, field as f};
 use crate::domain::{JknStatus, KkNumber, Nik, PhoneNumber, ServiceType, Sex, WardClass};
 
 /// Options of `has_identity_document`.
@@ -18,22 +18,6 @@ pub const IDENTITY_OPTIONS: &[(&str, &str)] = &[
         "Tidak punya dokumen identitas (gelandangan, terlantar, ODGJ — Pergub C.1)",
     ),
 ];
-
-const fn f(
-    name: &'static str,
-    label: &'static str,
-    kind: FieldKind,
-    required: bool,
-    help: &'static str,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        kind,
-        required,
-        help,
-    }
-}
 
 /// The intake fields, in form order. `domicile_kab_kota_code` is a kab/kota code (e.g. `53.71`).
 pub const FIELDS: &[FieldSpec] = &[

@@ -169,6 +169,54 @@ pub struct PatientFields {
     pub jkn_status: String,
 }
 
+/// Binds the patient fields in the order both statements below list them.
+fn bind_patient<'q, Q: PatientBind<'q>>(q: Q, f: &'q PatientFields) -> Q {
+    q.b(&f.full_name)
+        .b(&f.sex)
+        .b(&f.birth_place)
+        .b(f.birth_date)
+        .b(f.has_identity_document)
+        .b(&f.nik)
+        .b(&f.kk_number)
+        .b(&f.address)
+        .b(&f.desa)
+        .b(&f.kecamatan)
+        .b(&f.domicile_kab_kota_code)
+        .b(&f.family_phone)
+        .b(f.admission_date)
+        .b(&f.service_type)
+        .b(&f.ward_class)
+        .b(&f.clinical_reason)
+        .b(&f.jkn_status)
+}
+
+/// `bind` for both plain and scalar queries.
+trait PatientBind<'q>: Sized {
+    fn b<T>(self, v: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>;
+}
+
+impl<'q> PatientBind<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    fn b<T>(self, v: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+    {
+        self.bind(v)
+    }
+}
+
+impl<'q, O> PatientBind<'q>
+    for sqlx::query::QueryScalar<'q, Postgres, O, sqlx::postgres::PgArguments>
+{
+    fn b<T>(self, v: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+    {
+        self.bind(v)
+    }
+}
+
 /// Inserts a draft case.
 pub async fn insert_draft(
     db: impl PgExecutor<'_>,
@@ -177,7 +225,7 @@ pub async fn insert_draft(
     intake_key: Option<Uuid>,
     f: &PatientFields,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
+    let query = sqlx::query_scalar(
         "INSERT INTO cases (number, hospital_id, created_by, intake_key, full_name, sex, birth_place, \
          birth_date, has_identity_document, nik, kk_number, address, desa, kecamatan, \
          domicile_kab_kota_code, family_phone, admission_date, service_type, ward_class, \
@@ -189,26 +237,8 @@ pub async fn insert_draft(
     )
     .bind(hospital_id)
     .bind(created_by)
-    .bind(intake_key)
-    .bind(&f.full_name)
-    .bind(&f.sex)
-    .bind(&f.birth_place)
-    .bind(f.birth_date)
-    .bind(f.has_identity_document)
-    .bind(&f.nik)
-    .bind(&f.kk_number)
-    .bind(&f.address)
-    .bind(&f.desa)
-    .bind(&f.kecamatan)
-    .bind(&f.domicile_kab_kota_code)
-    .bind(&f.family_phone)
-    .bind(f.admission_date)
-    .bind(&f.service_type)
-    .bind(&f.ward_class)
-    .bind(&f.clinical_reason)
-    .bind(&f.jkn_status)
-    .fetch_one(db)
-    .await
+    .bind(intake_key);
+    bind_patient(query, f).fetch_one(db).await
 }
 
 /// Replaces the patient and episode fields, bumping the version if it still is `version`.
@@ -219,7 +249,7 @@ pub async fn update_patient(
     version: i32,
     f: &PatientFields,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let query = sqlx::query(
         "UPDATE cases SET full_name = $3, sex = $4, birth_place = $5, birth_date = $6, \
          has_identity_document = $7, nik = $8, kk_number = $9, address = $10, desa = $11, \
          kecamatan = $12, domicile_kab_kota_code = $13, family_phone = $14, admission_date = $15, \
@@ -228,26 +258,8 @@ pub async fn update_patient(
          WHERE id = $1 AND version = $2",
     )
     .bind(id)
-    .bind(version)
-    .bind(&f.full_name)
-    .bind(&f.sex)
-    .bind(&f.birth_place)
-    .bind(f.birth_date)
-    .bind(f.has_identity_document)
-    .bind(&f.nik)
-    .bind(&f.kk_number)
-    .bind(&f.address)
-    .bind(&f.desa)
-    .bind(&f.kecamatan)
-    .bind(&f.domicile_kab_kota_code)
-    .bind(&f.family_phone)
-    .bind(f.admission_date)
-    .bind(&f.service_type)
-    .bind(&f.ward_class)
-    .bind(&f.clinical_reason)
-    .bind(&f.jkn_status)
-    .execute(db)
-    .await?;
+    .bind(version);
+    let r = bind_patient(query, f).execute(db).await?;
     Ok(r.rows_affected() == 1)
 }
 

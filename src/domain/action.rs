@@ -76,7 +76,8 @@ impl FieldSpec {
     }
 }
 
-const fn field(
+/// A field description (for `const` field lists here and in the intake form).
+pub const fn field(
     name: &'static str,
     label: &'static str,
     kind: FieldKind,
