@@ -100,7 +100,7 @@ pub async fn create_draft(
         return Err(AppError::Forbidden);
     };
     if let Some(key) = intake_key
-        && let Some(id) = db_cases::by_intake_key(pool, key).await?
+        && let Some(id) = repeated_intake(pool, key, hospital_id).await?
     {
         return Ok(id);
     }
@@ -113,7 +113,7 @@ pub async fn create_draft(
         Ok(id) => id,
         Err(e) if db::is_constraint(&e, "cases_intake_key_key") => {
             drop(tx);
-            return db_cases::by_intake_key(pool, intake_key.unwrap_or_default())
+            return repeated_intake(pool, intake_key.unwrap_or_default(), hospital_id)
                 .await?
                 .ok_or(AppError::NotFound);
         }
@@ -144,6 +144,23 @@ pub async fn create_draft(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The case a repeated intake key already created at this hospital; a key used by another
+/// hospital is refused rather than answered with that hospital's case.
+async fn repeated_intake(
+    pool: &PgPool,
+    key: Uuid,
+    hospital_id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    match db_cases::by_intake_key(pool, key).await? {
+        Some((id, h)) if h == hospital_id => Ok(Some(id)),
+        Some(_) => Err(AppError::Conflict(
+            "idempotency_key ini sudah dipakai untuk kasus lain; buat kunci baru untuk pasien ini."
+                .into(),
+        )),
+        None => Ok(None),
+    }
 }
 
 /// Edits the patient and episode data of a draft or returned case (role `rsud`).
@@ -215,16 +232,18 @@ pub async fn perform(
     if !scope.contains(&case) {
         return Err(AppError::NotFound);
     }
-    // Role and state first (403 / 409), so a refused action says why even when stale.
-    decide(&facts(&case), action, user.role, true, None)
-        .or_else(|r| match r {
-            // The desil decides the target of record_desil; it is checked below with the data.
-            Refusal::Condition(_) if action == Action::RecordDesil => Ok(case.state.0),
-            other => Err(other),
-        })
-        .map_err(refusal)?;
-    if case.version != version {
-        return Err(AppError::Conflict(STALE.into()));
+    // A role that may never take this action here hears so first (403); then a stale version
+    // says that someone else acted (409) — whatever the new state allows; then the rest.
+    let first = decide(&facts(&case), action, user.role, true, None).or_else(|r| match r {
+        // The desil decides the target of record_desil; it is checked below with the data.
+        Refusal::Condition(_) if action == Action::RecordDesil => Ok(case.state.0),
+        other => Err(other),
+    });
+    match first {
+        Err(Refusal::NotYourAction) => return Err(AppError::Forbidden),
+        _ if case.version != version => return Err(AppError::Conflict(STALE.into())),
+        Err(r) => return Err(refusal(r)),
+        Ok(_) => {}
     }
     let data = ActionData::parse(action, input, today).map_err(AppError::Validation)?;
     let next = decide(
@@ -257,7 +276,7 @@ pub async fn perform(
     }
 
     let mut updated = case.clone();
-    apply(&mut updated, &data, next);
+    apply(&mut updated, &data, next, today);
     let now = Utc::now();
     if next != case.state.0 {
         updated.state_entered_at = now;
@@ -305,11 +324,18 @@ pub async fn perform(
 }
 
 /// What an action records on the case itself (beyond the history row).
-fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState) {
+fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDate) {
     let from = case.state.0;
     case.state.0 = next;
     match data {
         ActionData::RecordIdentity { new_nik, .. } => {
+            if !case.has_identity_document {
+                // The civil registry's record replaces what the hospital could only estimate.
+                case.sex = new_nik.sex().as_str().to_string();
+                if let Some(birth) = new_nik.birth_date(today) {
+                    case.birth_date = birth;
+                }
+            }
             case.nik = Some(new_nik.as_str().to_string());
             case.has_identity_document = true;
         }
@@ -368,7 +394,7 @@ async fn write_transition(
 ) -> Result<(), sqlx::Error> {
     let r = sqlx::query(
         "UPDATE cases SET state = $3::case_state, version = version + 1, returned_from = $4::case_state, \
-         nik = $5, has_identity_document = $6, desil = $7, desil_corrected = $8, \
+         nik = $5, has_identity_document = $6, sex = $22, birth_date = $23, desil = $7, desil_corrected = $8, \
          desil_correction_pending = $9, guarantee_letter_number = $10, guarantee_start = $11, \
          guarantee_end = $12, payer = $13, guarantee_ceiling = $14, scheme = $15, \
          bpjs_card_number = $16, coverage_effective_date = $17, state_entered_at = $18, \
@@ -396,6 +422,8 @@ async fn write_transition(
     .bind(c.sla_due_date)
     .bind(c.submitted_at)
     .bind(c.closed_at)
+    .bind(&c.sex)
+    .bind(c.birth_date)
     .execute(&mut **tx)
     .await?;
     if r.rows_affected() != 1 {

@@ -122,9 +122,13 @@ pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Case
         .await
 }
 
-/// The case created with this intake key (a repeated submission of the same form).
-pub async fn by_intake_key(db: impl PgExecutor<'_>, key: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("SELECT id FROM cases WHERE intake_key = $1")
+/// The case created with this intake key (a repeated submission of the same form), with its
+/// hospital.
+pub async fn by_intake_key(
+    db: impl PgExecutor<'_>,
+    key: Uuid,
+) -> sqlx::Result<Option<(Uuid, Uuid)>> {
+    sqlx::query_as("SELECT id, hospital_id FROM cases WHERE intake_key = $1")
         .bind(key)
         .fetch_optional(db)
         .await

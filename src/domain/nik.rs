@@ -280,6 +280,17 @@ impl Nik {
     pub fn birth_year_2(&self) -> u32 {
         two(&self.0, 10)
     }
+
+    /// The birth date the NIK encodes, taking the latest century that does not put it after
+    /// `today`; `None` if that day does not exist (29 February of a common year).
+    pub fn birth_date(&self, today: NaiveDate) -> Option<NaiveDate> {
+        let yy = i32::try_from(self.birth_year_2()).ok()?;
+        let this_century = today.year() / 100 * 100;
+        let (m, d) = (self.birth_month(), self.birth_day());
+        NaiveDate::from_ymd_opt(this_century + yy, m, d)
+            .filter(|date| *date <= today)
+            .or_else(|| NaiveDate::from_ymd_opt(this_century - 100 + yy, m, d))
+    }
 }
 
 impl std::fmt::Display for Nik {
