@@ -13,3 +13,4 @@ mod cli;
 mod database;
 mod health;
 mod sign_in;
+mod workflow_paths;
