@@ -12,5 +12,6 @@ mod admin;
 mod cli;
 mod database;
 mod health;
+mod refusals;
 mod sign_in;
 mod workflow_paths;
