@@ -12,6 +12,7 @@ mod admin;
 mod cli;
 mod database;
 mod health;
+mod queue;
 mod refusals;
 mod sign_in;
 mod workflow_paths;
