@@ -551,3 +551,116 @@ async fn body_that_is_not_a_json_object_is_a_bad_request() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(case_count(&app).await, 0);
 }
+
+#[tokio::test]
+async fn unknown_case_is_not_found() {
+    // Arrange
+    let app = spawn_app().await;
+    let dinkes = actor(&app, "dinkes_prov", None).await;
+
+    // Act
+    let r = dinkes.case(Uuid::new_v4()).await;
+
+    // Assert
+    r.expect(StatusCode::NOT_FOUND);
+    assert_eq!(r.body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn patient_data_is_editable_only_by_the_hospital_and_only_while_at_its_desk() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let before = snapshot(&app, id).await;
+    let mut edit = intake_woman();
+    edit["version"] = json!(before.version);
+    edit["full_name"] = json!("Nama Lain");
+    let path = format!("/api/v1/cases/{id}");
+
+    // Act
+    let by_rsud = team.rsud.put(&path, &edit).await;
+    let by_dukcapil = team.dukcapil_prov.put(&path, &edit).await;
+    let without_version = team.rsud.put(&path, &intake_woman()).await;
+
+    // Assert
+    by_rsud.expect(StatusCode::CONFLICT);
+    by_dukcapil.expect(StatusCode::FORBIDDEN);
+    assert!(
+        without_version.status.is_client_error(),
+        "{}",
+        without_version.body
+    );
+    assert_unchanged(&app, &team.rsud, id, &before).await;
+    assert_eq!(
+        team.rsud.case(id).await.body["case"]["patient"]["full_name"],
+        "Maria Goreti Bria"
+    );
+}
+
+#[tokio::test]
+async fn upload_type_is_judged_by_content_not_by_name() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+
+    // Act
+    let jpeg = team
+        .rsud
+        .upload(id, "kk", b"\xFF\xD8\xFF\xE0 jpeg", "kk.pdf")
+        .await;
+    let pdf = team
+        .rsud
+        .upload(id, "rujukan", b"%PDF-1.7 rujukan", "rujukan")
+        .await;
+
+    // Assert
+    jpeg.expect(StatusCode::CREATED);
+    pdf.expect(StatusCode::CREATED);
+    let case = team.rsud.case(id).await;
+    let docs: Vec<(String, String)> = case.body["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().expect("kind").to_string(),
+                d["content_type"].as_str().expect("type").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        docs,
+        [
+            ("kk".to_string(), "image/jpeg".to_string()),
+            ("rujukan".to_string(), "application/pdf".to_string())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn upload_over_the_limit_is_refused() {
+    // Arrange
+    let app = spawn_app_with(|s| s.max_upload_mb = 1).await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    let id = rsud.create_case(&intake_woman()).await.case_id();
+    let mut just_over = PNG.to_vec();
+    just_over.resize(1024 * 1024 + 10, b'x');
+    let mut far_over = PNG.to_vec();
+    far_over.resize(3 * 1024 * 1024, b'x');
+
+    // Act
+    let a = rsud.upload(id, "ktp", &just_over, "ktp.png").await;
+    let b = rsud.upload(id, "ktp", &far_over, "ktp.png").await;
+
+    // Assert
+    a.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.error_fields(), ["file"]);
+    assert!(
+        b.status.is_client_error(),
+        "an upload over the body limit: {}",
+        b.status
+    );
+    assert_eq!(snapshot(&app, id).await.documents, 0);
+}

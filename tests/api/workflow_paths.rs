@@ -708,3 +708,182 @@ async fn rejected_guarantee_is_terminal() {
     // The NIK is free again for a new episode.
     team.create(&intake_woman()).await;
 }
+
+#[tokio::test]
+async fn every_desk_may_return_the_case_and_gets_it_back() {
+    // Arrange: the returnable desks and who owns them.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let referral = team.case_in(&intake_serial(1, "53.71"), "nik_check").await;
+    team.dukcapil_prov.step(referral, "refer_to_kab").await;
+    let recording = team.create(&intake_without_identity()).await;
+    team.rsud.step(recording, "submit").await;
+    team.dukcapil_prov.step(recording, "refer_to_kab").await;
+    team.dukcapil_kab.step(recording, "require_recording").await;
+    let review = team
+        .case_in(&intake_serial(2, "53.71"), "guarantee_review")
+        .await;
+
+    for (id, desk, owner) in [
+        (referral, "nik_referral", &team.dukcapil_kab),
+        (recording, "identity_recording", &team.dukcapil_kab),
+        (review, "guarantee_review", &team.dinkes_prov),
+    ] {
+        // Act
+        let returned = owner.step(id, "return_to_rsud").await;
+        let back = team.rsud.step(id, "resubmit").await;
+
+        // Assert
+        assert_eq!(returned.state(), "returned", "from {desk}");
+        assert_eq!(returned.body["case"]["returned_from"], desk);
+        assert_eq!(back.state(), desk);
+        let s = steps(&back);
+        assert_eq!(
+            s[s.len() - 2],
+            step(
+                "return_to_rsud",
+                owner.user.role.as_str(),
+                Some(desk),
+                "returned"
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_desk_owner_returns_the_case() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "desil_check").await;
+    let before = snapshot(&app, id).await;
+
+    for who in [&team.dukcapil_prov, &team.dinkes_prov, &team.dinsos_kab] {
+        // Act
+        let r = who
+            .act(
+                id,
+                "return_to_rsud",
+                i64::from(before.version),
+                valid_fields("return_to_rsud"),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            who.user.role.as_str()
+        );
+    }
+    // Not from `guaranteed` either: the guarantee is granted.
+    let guaranteed = team.case_in(&intake_serial(3, "53.71"), "guaranteed").await;
+    let g = snapshot(&app, guaranteed).await;
+    let r = team
+        .dinsos_prov
+        .act(
+            guaranteed,
+            "return_to_rsud",
+            i64::from(g.version),
+            valid_fields("return_to_rsud"),
+        )
+        .await;
+    r.expect(StatusCode::CONFLICT);
+    assert_unchanged(&app, &team.dinsos_prov, id, &before).await;
+    assert_unchanged(&app, &team.dinsos_prov, guaranteed, &g).await;
+}
+
+#[tokio::test]
+async fn return_requires_a_reason() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "desil_check").await;
+    let before = snapshot(&app, id).await;
+
+    // Act
+    let r = team
+        .dinsos_prov
+        .act(
+            id,
+            "return_to_rsud",
+            i64::from(before.version),
+            json!({"reason_code": "tidak_ada_kode"}),
+        )
+        .await;
+
+    // Assert
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = r.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["reason_code", "reason_text"]);
+    assert_unchanged(&app, &team.dinsos_prov, id, &before).await;
+}
+
+#[tokio::test]
+async fn every_transition_writes_one_history_row_and_one_audit_row() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+
+    // Act
+    let id = team.case_in(&intake_woman(), "pbi_proposed").await;
+    team.bpjs.step(id, "record_pbi_active").await;
+
+    // Assert
+    let audit: Vec<(String, Option<uuid::Uuid>)> = sqlx::query_as(
+        "SELECT detail->>'action', actor_id FROM audit_log \
+         WHERE target = $1 AND event = 'case.transition' ORDER BY id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&app.pool)
+    .await
+    .expect("reading the audit log");
+    let actions: Vec<&str> = audit.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "submit",
+            "verify_nik",
+            "record_desil",
+            "approve_guarantee",
+            "propose_pbi",
+            "record_pbi_active"
+        ]
+    );
+    assert_eq!(audit[0].1, Some(team.rsud.user.id));
+    assert_eq!(audit[5].1, Some(team.bpjs.user.id));
+    assert_eq!(snapshot(&app, id).await.history_rows, 7);
+}
+
+#[tokio::test]
+async fn each_desk_starts_its_sla_clock() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    team.rsud
+        .upload(id, "ktp", PNG, "ktp.png")
+        .await
+        .expect(StatusCode::CREATED);
+
+    // Act
+    let submitted = team.rsud.step(id, "submit").await;
+    let referred = team.dukcapil_prov.step(id, "refer_to_kab").await;
+
+    // Assert: nik_check 1 working day, nik_referral 3 (DOMAIN.md §5).
+    let today = merajut_sehat::cases::service::today();
+    let desk = &submitted.body["case"]["desk"];
+    assert_eq!(desk["role"], "dukcapil_prov");
+    assert_eq!(desk["sla_days"], 1);
+    assert_eq!(desk["overdue"], false);
+    assert!(date(&desk["due_date"]) > today, "{desk}");
+    let desk = &referred.body["case"]["desk"];
+    assert_eq!(desk["role"], "dukcapil_kab");
+    assert_eq!(desk["sla_days"], 3);
+    assert!(
+        date(&desk["due_date"]) >= today + Duration::days(3),
+        "{desk}"
+    );
+}
