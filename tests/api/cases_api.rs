@@ -1,0 +1,666 @@
+//! The JSON API around the workflow: tokens, the OpenAPI document, documents, idempotent
+//! intake, and what each role reads of a case.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use merajut_sehat::cases::intake;
+use merajut_sehat::domain::Action;
+
+use crate::helpers::*;
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn request_without_token_is_unauthorized() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    let anonymous = reqwest::Client::new();
+
+    for (method, path) in [
+        ("GET", "/api/v1/queue".to_string()),
+        ("GET", "/api/v1/me".to_string()),
+        ("GET", format!("/api/v1/cases/{id}")),
+        ("POST", format!("/api/v1/cases/{id}/actions/submit")),
+        ("POST", "/api/v1/cases".to_string()),
+    ] {
+        // Act
+        let request = match method {
+            "GET" => anonymous.get(app.url(&path)),
+            _ => anonymous.post(app.url(&path)).json(&json!({"version": 1})),
+        };
+        let response = request.send().await.expect("request");
+
+        // Assert
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+        let body: Value = response.json().await.expect("JSON error");
+        assert_eq!(body["error"], "unauthorized");
+    }
+    assert_eq!(snapshot(&app, id).await.state, "draft");
+}
+
+#[tokio::test]
+async fn unknown_token_is_unauthorized() {
+    // Arrange
+    let app = spawn_app().await;
+    let client = app.bearer_client("ms_bukan-token-yang-sah");
+
+    // Act
+    let response = app.get(&client, "/api/v1/queue").await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn valid_token_identifies_its_user() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+
+    // Act
+    let me = rsud.get("/api/v1/me").await;
+
+    // Assert
+    me.expect(StatusCode::OK);
+    assert_eq!(me.body["username"], rsud.user.username);
+    assert_eq!(me.body["role"], "rsud");
+}
+
+#[tokio::test]
+async fn revoked_token_is_unauthorized() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let dukcapil = &team.dukcapil_prov;
+    dukcapil.get("/api/v1/queue").await.expect(StatusCode::OK);
+    sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1")
+        .bind(dukcapil.user.id)
+        .execute(&app.pool)
+        .await
+        .expect("revoking");
+    let before = snapshot(&app, id).await;
+
+    // Act
+    let queue = dukcapil.get("/api/v1/queue").await;
+    let act = dukcapil
+        .act(
+            id,
+            "verify_nik",
+            i64::from(before.version),
+            valid_fields("verify_nik"),
+        )
+        .await;
+
+    // Assert
+    queue.expect(StatusCode::UNAUTHORIZED);
+    act.expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(snapshot(&app, id).await, before);
+}
+
+#[tokio::test]
+async fn deactivated_users_token_is_unauthorized() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    rsud.get("/api/v1/queue").await.expect(StatusCode::OK);
+    merajut_sehat::db::users::set_active(&app.pool, rsud.user.id, false)
+        .await
+        .expect("deactivating");
+
+    // Act
+    let queue = rsud.get("/api/v1/queue").await;
+    let create = rsud.create_case(&intake_woman()).await;
+
+    // Assert
+    queue.expect(StatusCode::UNAUTHORIZED);
+    create.expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn administrators_token_is_forbidden_the_case_api() {
+    // Arrange: the administrator sees no patient data.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    let admin = actor(&app, "admin", None).await;
+
+    // Act
+    let queue = admin.get("/api/v1/queue").await;
+    let read = admin.case(id).await;
+    let create = admin.create_case(&intake_man()).await;
+
+    // Assert
+    queue.expect(StatusCode::FORBIDDEN);
+    assert_eq!(queue.body["error"], "forbidden");
+    read.expect(StatusCode::FORBIDDEN);
+    create.expect(StatusCode::FORBIDDEN);
+    assert_eq!(case_count(&app).await, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI
+// ---------------------------------------------------------------------------------------------
+
+/// Follows a `{"$ref": "#/components/schemas/X"}`.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            doc.pointer(pointer)
+                .unwrap_or_else(|| panic!("dangling reference {r}"))
+        }
+        None => schema,
+    }
+}
+
+async fn openapi(app: &TestApp) -> Value {
+    let response = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .expect("GET openapi.json");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).expect("the OpenAPI document is JSON")
+}
+
+#[tokio::test]
+async fn openapi_document_is_version_3_and_describes_every_action() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let doc = openapi(&app).await;
+
+    // Assert
+    let version = doc["openapi"].as_str().expect("openapi version");
+    assert!(version.starts_with("3."), "{version}");
+    assert!(doc["info"]["title"].is_string());
+    for action in Action::ALL {
+        let path = format!("/api/v1/cases/{{id}}/actions/{}", action.as_str());
+        let op = &doc["paths"][&path]["post"];
+        assert!(op.is_object(), "no POST {path}");
+        let schema = resolve(
+            &doc,
+            &op["requestBody"]["content"]["application/json"]["schema"],
+        );
+        let props = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}: no properties"));
+        assert!(props.contains_key("version"), "{path}: no version");
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .expect("required list")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(required.contains(&"version"), "{path}");
+        for field in action.fields() {
+            assert!(
+                props.contains_key(field.name),
+                "{path}: field {} missing",
+                field.name
+            );
+            assert_eq!(
+                required.contains(&field.name),
+                field.required,
+                "{path}: required-ness of {}",
+                field.name
+            );
+        }
+        for code in ["401", "403", "404", "409", "422"] {
+            assert!(op["responses"][code].is_object(), "{path}: no {code}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn openapi_intake_schema_has_every_intake_field() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let doc = openapi(&app).await;
+
+    // Assert
+    let op = &doc["paths"]["/api/v1/cases"]["post"];
+    let schema = resolve(
+        &doc,
+        &op["requestBody"]["content"]["application/json"]["schema"],
+    );
+    let props = schema["properties"].as_object().expect("properties");
+    for field in intake::FIELDS {
+        assert!(props.contains_key(field.name), "intake: {}", field.name);
+    }
+    assert!(props.contains_key("idempotency_key"));
+    for path in [
+        "/api/v1/queue",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/documents",
+        "/api/v1/cases/{id}/documents/{document_id}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "no {path}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn upload_of_a_non_image_is_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+
+    // Act: a text file, even when named like a photo.
+    let text = team
+        .rsud
+        .upload(id, "ktp", b"ini bukan foto KTP", "ktp.png")
+        .await;
+    let html = team
+        .rsud
+        .upload(id, "ktp", b"<html><script>alert(1)</script>", "ktp.jpg")
+        .await;
+    let no_kind = team.rsud.upload(id, "paspor", PNG, "p.png").await;
+
+    // Assert
+    text.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(text.error_fields(), ["file"]);
+    html.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    no_kind.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_kind.error_fields(), ["kind"]);
+    assert_eq!(snapshot(&app, id).await.documents, 0);
+}
+
+#[tokio::test]
+async fn only_the_hospital_uploads() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+
+    // Act
+    let r = team.dukcapil_prov.upload(id, "kk", PNG, "kk.png").await;
+
+    // Assert
+    r.expect(StatusCode::FORBIDDEN);
+    assert_eq!(snapshot(&app, id).await.documents, 1);
+}
+
+#[tokio::test]
+async fn upload_to_a_closed_case_is_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    team.rsud.step(id, "withdraw").await;
+
+    // Act
+    let r = team.rsud.upload(id, "ktp", PNG, "ktp.png").await;
+
+    // Assert
+    r.expect(StatusCode::CONFLICT);
+    assert_eq!(snapshot(&app, id).await.documents, 0);
+}
+
+async fn access_log(app: &TestApp, case: Uuid, what: &str) -> Vec<(Uuid, String)> {
+    sqlx::query_as(
+        "SELECT user_id, via FROM case_access_log WHERE case_id = $1 AND what = $2 ORDER BY id",
+    )
+    .bind(case)
+    .bind(what)
+    .fetch_all(&app.pool)
+    .await
+    .expect("reading the access log")
+}
+
+#[tokio::test]
+async fn document_download_is_limited_and_logged() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let tim = actor(&app, "tim", None).await;
+    let tch = actor(&app, "rsud", Some("RSUD-TCH")).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let case = team.rsud.case(id).await;
+    let doc = case.body["documents"][0]["id"]
+        .as_str()
+        .expect("the KTP is listed")
+        .to_string();
+    assert_eq!(case.body["documents"][0]["kind"], "ktp");
+    assert_eq!(case.body["documents"][0]["content_type"], "image/png");
+    let path = format!("/api/v1/cases/{id}/documents/{doc}");
+
+    // Act
+    let by_dukcapil = team.dukcapil_prov.get_raw(&path).await;
+    let status = by_dukcapil.status();
+    let content_type = by_dukcapil
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let cache = by_dukcapil
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = by_dukcapil.bytes().await.expect("file");
+    let by_bpjs = team.bpjs.get_raw(&path).await.status();
+    let by_tim = tim.get_raw(&path).await.status();
+    let by_other_hospital = tch.get_raw(&path).await.status();
+    let wrong_case = team.case_in(&intake_man(), "draft").await;
+    let mismatched = team
+        .rsud
+        .get_raw(&format!("/api/v1/cases/{wrong_case}/documents/{doc}"))
+        .await
+        .status();
+
+    // Assert
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type.as_deref(), Some("image/png"));
+    assert_eq!(cache.as_deref(), Some("private, no-store"));
+    assert_eq!(&bytes[..], PNG);
+    assert_eq!(by_bpjs, StatusCode::FORBIDDEN);
+    assert_eq!(by_tim, StatusCode::FORBIDDEN);
+    assert_eq!(by_other_hospital, StatusCode::NOT_FOUND);
+    assert_eq!(mismatched, StatusCode::NOT_FOUND);
+    // Only the download that happened is logged, with who and how.
+    assert_eq!(
+        access_log(&app, id, "document").await,
+        vec![(team.dukcapil_prov.user.id, "api".to_string())]
+    );
+    // The roles without document visibility do not see the list either.
+    let read = team.bpjs.case(id).await;
+    assert_eq!(read.body["documents"], json!([]));
+}
+
+#[tokio::test]
+async fn reading_a_case_is_logged() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    let before = access_log(&app, id, "case").await.len();
+
+    // Act
+    team.dinkes_prov.case(id).await.expect(StatusCode::OK);
+
+    // Assert
+    let log = access_log(&app, id, "case").await;
+    assert_eq!(log.len(), before + 1);
+    assert_eq!(
+        log.last().expect("a row"),
+        &(team.dinkes_prov.user.id, "api".to_string())
+    );
+}
+
+#[tokio::test]
+async fn monitoring_role_reads_the_case_without_personal_details() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let tim = actor(&app, "tim", None).await;
+    let id = team.create(&intake_woman()).await;
+
+    // Act
+    let by_tim = tim.case(id).await;
+    let by_rsud = team.rsud.case(id).await;
+
+    // Assert
+    by_tim.expect(StatusCode::OK);
+    let p = &by_tim.body["case"]["patient"];
+    assert_eq!(p["nik"], "5371********0001");
+    assert!(p["address"].is_null());
+    assert!(p["family_phone"].is_null());
+    assert!(by_tim.body["case"]["episode"]["clinical_reason"].is_null());
+    assert_eq!(by_tim.body["case"]["available_actions"], json!([]));
+    let p = &by_rsud.body["case"]["patient"];
+    assert_eq!(p["nik"], NIK_WOMAN);
+    assert_eq!(p["address"], "Jl. Timor Raya 12");
+    assert_eq!(
+        by_rsud.body["case"]["episode"]["clinical_reason"],
+        "Demam berdarah"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn created_case_is_a_draft_of_the_callers_hospital() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+
+    // Act
+    let r = rsud.create_case(&intake_woman()).await;
+
+    // Assert
+    r.expect(StatusCode::CREATED);
+    let c = &r.body["case"];
+    assert_eq!(c["state"], "draft");
+    assert_eq!(c["version"], 1);
+    assert_eq!(c["hospital_name"], WZJ_NAME);
+    assert_eq!(c["patient"]["nik"], NIK_WOMAN);
+    assert_eq!(c["patient"]["kk_number"], "5371021203150004");
+    assert_eq!(c["patient"]["domicile_kab_kota_code"], "53.71");
+    assert_eq!(c["episode"]["service_type"], "rawat_inap");
+    assert!(c["number"].as_str().is_some_and(|n| !n.is_empty()));
+    let actions: Vec<&str> = c["available_actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(actions, ["submit", "withdraw"]);
+    assert_eq!(r.body["history"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r.body["history"][0]["action"], "create");
+    assert_eq!(r.body["documents"], json!([]));
+}
+
+#[tokio::test]
+async fn same_idempotency_key_creates_one_case() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    let mut intake = intake_woman();
+    intake["idempotency_key"] = json!(Uuid::new_v4());
+
+    // Act
+    let first = rsud.create_case(&intake).await;
+    let second = rsud.create_case(&intake).await;
+
+    // Assert
+    first.expect(StatusCode::CREATED);
+    assert!(
+        second.status.is_success(),
+        "the repeat should succeed: {} {}",
+        second.status,
+        second.body
+    );
+    assert_eq!(first.case_id(), second.case_id());
+    assert_eq!(case_count(&app).await, 1);
+    assert_eq!(snapshot(&app, first.case_id()).await.history_rows, 1);
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_one_idempotency_key_make_one_case() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    let mut intake = intake_without_identity();
+    intake["idempotency_key"] = json!(Uuid::new_v4());
+
+    // Act
+    let (a, b) = tokio::join!(rsud.create_case(&intake), rsud.create_case(&intake));
+
+    // Assert
+    assert!(a.status.is_success(), "{}", a.body);
+    assert!(b.status.is_success(), "{}", b.body);
+    assert_eq!(a.case_id(), b.case_id());
+    assert_eq!(case_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn invalid_idempotency_key_is_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    let mut intake = intake_woman();
+    intake["idempotency_key"] = json!("kunci-123");
+
+    // Act
+    let r = rsud.create_case(&intake).await;
+
+    // Assert
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), ["idempotency_key"]);
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn body_that_is_not_a_json_object_is_a_bad_request() {
+    // Arrange
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+
+    // Act
+    let response = rsud
+        .http
+        .post(app.url("/api/v1/cases"))
+        .header("content-type", "application/json")
+        .body("[1, 2")
+        .send()
+        .await
+        .expect("POST");
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn unknown_case_is_not_found() {
+    // Arrange
+    let app = spawn_app().await;
+    let dinkes = actor(&app, "dinkes_prov", None).await;
+
+    // Act
+    let r = dinkes.case(Uuid::new_v4()).await;
+
+    // Assert
+    r.expect(StatusCode::NOT_FOUND);
+    assert_eq!(r.body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn patient_data_is_editable_only_by_the_hospital_and_only_while_at_its_desk() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let before = snapshot(&app, id).await;
+    let mut edit = intake_woman();
+    edit["version"] = json!(before.version);
+    edit["full_name"] = json!("Nama Lain");
+    let path = format!("/api/v1/cases/{id}");
+
+    // Act
+    let by_rsud = team.rsud.put(&path, &edit).await;
+    let by_dukcapil = team.dukcapil_prov.put(&path, &edit).await;
+    let without_version = team.rsud.put(&path, &intake_woman()).await;
+
+    // Assert
+    by_rsud.expect(StatusCode::CONFLICT);
+    by_dukcapil.expect(StatusCode::FORBIDDEN);
+    assert!(
+        without_version.status.is_client_error(),
+        "{}",
+        without_version.body
+    );
+    assert_unchanged(&app, &team.rsud, id, &before).await;
+    assert_eq!(
+        team.rsud.case(id).await.body["case"]["patient"]["full_name"],
+        "Maria Goreti Bria"
+    );
+}
+
+#[tokio::test]
+async fn upload_type_is_judged_by_content_not_by_name() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+
+    // Act
+    let jpeg = team
+        .rsud
+        .upload(id, "kk", b"\xFF\xD8\xFF\xE0 jpeg", "kk.pdf")
+        .await;
+    let pdf = team
+        .rsud
+        .upload(id, "rujukan", b"%PDF-1.7 rujukan", "rujukan")
+        .await;
+
+    // Assert
+    jpeg.expect(StatusCode::CREATED);
+    pdf.expect(StatusCode::CREATED);
+    let case = team.rsud.case(id).await;
+    let docs: Vec<(String, String)> = case.body["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().expect("kind").to_string(),
+                d["content_type"].as_str().expect("type").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        docs,
+        [
+            ("kk".to_string(), "image/jpeg".to_string()),
+            ("rujukan".to_string(), "application/pdf".to_string())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn upload_over_the_limit_is_refused() {
+    // Arrange
+    let app = spawn_app_with(|s| s.max_upload_mb = 1).await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    let id = rsud.create_case(&intake_woman()).await.case_id();
+    let mut just_over = PNG.to_vec();
+    just_over.resize(1024 * 1024 + 10, b'x');
+    let mut far_over = PNG.to_vec();
+    far_over.resize(3 * 1024 * 1024, b'x');
+
+    // Act
+    let a = rsud.upload(id, "ktp", &just_over, "ktp.png").await;
+    let b = rsud.upload(id, "ktp", &far_over, "ktp.png").await;
+
+    // Assert
+    a.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.error_fields(), ["file"]);
+    assert!(
+        b.status.is_client_error(),
+        "an upload over the body limit: {}",
+        b.status
+    );
+    assert_eq!(snapshot(&app, id).await.documents, 0);
+}
