@@ -16,7 +16,9 @@ use crate::auth::CurrentUser;
 use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, PatientFields};
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
-use crate::domain::{Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, sla};
+use crate::domain::{
+    Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, role_takes, sla,
+};
 use crate::web::error::AppError;
 
 /// The refusal shown when someone else acted first.
@@ -232,19 +234,21 @@ pub async fn perform(
     if !scope.contains(&case) {
         return Err(AppError::NotFound);
     }
-    // A role that may never take this action here hears so first (403); then a stale version
-    // says that someone else acted (409) — whatever the new state allows; then the rest.
-    let first = decide(&facts(&case), action, user.role, true, None).or_else(|r| match r {
-        // The desil decides the target of record_desil; it is checked below with the data.
-        Refusal::Condition(_) if action == Action::RecordDesil => Ok(case.state.0),
-        other => Err(other),
-    });
-    match first {
-        Err(Refusal::NotYourAction) => return Err(AppError::Forbidden),
-        _ if case.version != version => return Err(AppError::Conflict(STALE.into())),
-        Err(r) => return Err(refusal(r)),
-        Ok(_) => {}
+    // A role that never takes this action hears so first (403); then a stale version says that
+    // someone else acted (409), whatever the new state allows; then the rules for this state.
+    if !role_takes(action, user.role) {
+        return Err(AppError::Forbidden);
     }
+    if case.version != version {
+        return Err(AppError::Conflict(STALE.into()));
+    }
+    decide(&facts(&case), action, user.role, true, None)
+        .or_else(|r| match r {
+            // The desil decides the target of record_desil; it is checked below with the data.
+            Refusal::Condition(_) if action == Action::RecordDesil => Ok(case.state.0),
+            other => Err(other),
+        })
+        .map_err(refusal)?;
     let data = ActionData::parse(action, input, today).map_err(AppError::Validation)?;
     let next = decide(
         &facts(&case),

@@ -249,6 +249,13 @@ pub fn decide(
     }
 }
 
+/// Whether `role` takes `action` in any state at all (the API's 403 test, before versions).
+pub fn role_takes(action: Action, role: Role) -> bool {
+    CaseState::ALL
+        .iter()
+        .any(|s| allowed_roles(*s, action).contains(&role))
+}
+
 /// Actions `role` could perform now (the UI shows these as buttons).
 /// `record_desil` is listed whenever it is legal for the role and scope, since
 /// its outcome depends on the desil entered.
