@@ -12,4 +12,5 @@ mod admin;
 mod cli;
 mod database;
 mod health;
+mod pages;
 mod sign_in;
