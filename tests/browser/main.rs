@@ -322,6 +322,11 @@ async fn returned_case_is_fixed_and_resubmitted_in_the_browser() {
     switch_to(&browser, &app, &agencies.rsud).await;
     open_from_queue(&browser, case.patient, &case.id).await;
     assert_eq!(browser.case_state().await, "returned");
+    let note = browser.text("#return-note").await;
+    assert!(
+        note.contains("Foto tidak terbaca") && note.contains("Foto KTP buram, mohon unggah ulang"),
+        "{note}"
+    );
     let timeline = browser.text("#timeline").await;
     assert!(
         timeline.contains("Foto KTP buram, mohon unggah ulang"),
