@@ -816,3 +816,153 @@ pub fn option_value(html: &str, select_css: &str, label: &str) -> Option<String>
         .and_then(|o| o.value().attr("value"))
         .map(str::to_string)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cases: arranged through the same service calls the pages use, so they carry real history
+// ---------------------------------------------------------------------------------------------
+
+/// A 1×1 PNG: a stand-in for a photographed document (the server checks the magic bytes).
+pub const TEST_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
+    0x00, 0x05, 0xFE, 0x02, 0xFE, 0xDC, 0xCC, 0x59, 0xE7, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// The intake form of a patient with an identity document: every field, as the form sends it.
+/// `nik` must agree with `sex` and `birth_date` (`YYYY-MM-DD`); `kab` is the domicile kab/kota
+/// code (`53.71`).
+pub fn intake_fields(
+    name: &str,
+    sex: &str,
+    birth_date: &str,
+    nik: &str,
+    kab: &str,
+) -> Vec<(String, String)> {
+    let today = merajut_sehat::cases::service::today().to_string();
+    [
+        ("full_name", name),
+        ("sex", sex),
+        ("birth_place", "Kupang"),
+        ("birth_date", birth_date),
+        ("has_identity_document", "ya"),
+        ("nik", nik),
+        ("kk_number", ""),
+        ("address", "Jl. Timor Raya No. 12"),
+        ("desa", "Oesapa"),
+        ("kecamatan", "Kelapa Lima"),
+        ("domicile_kab_kota_code", kab),
+        ("family_phone", "0812-3456-7890"),
+        ("admission_date", today.as_str()),
+        ("service_type", "rawat_inap"),
+        ("ward_class", "kelas_3"),
+        ("clinical_reason", "Pneumonia, perlu rawat inap"),
+        ("jkn_status", "tidak_ada"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+impl TestApp {
+    /// The signed-in form of `user`, for calling the case service directly.
+    pub async fn current_user(&self, user: &TestUser) -> merajut_sehat::auth::CurrentUser {
+        db::users::by_username(&self.pool, &user.username)
+            .await
+            .expect("reading the user")
+            .unwrap_or_else(|| panic!("no user {}", user.username))
+            .into()
+    }
+
+    /// A draft case registered by the hospital PIC `pic` with `fields` (see [`intake_fields`])
+    /// and a KTP photo, so it can be submitted.
+    pub async fn arrange_draft(&self, pic: &TestUser, fields: &[(String, String)]) -> Uuid {
+        use merajut_sehat::cases::service;
+        let user = self.current_user(pic).await;
+        let input = fields.iter().cloned().collect();
+        let id = service::create_draft(&self.pool, &user, &input, Some(Uuid::new_v4()))
+            .await
+            .unwrap_or_else(|e| panic!("arranging a draft: {e:?}"));
+        let files = merajut_sehat::cases::files::FileStore::new(self.settings.files_dir());
+        let ktp = service::Upload {
+            kind: "ktp",
+            bytes: TEST_PNG,
+            original_name: Some("ktp.png"),
+        };
+        service::add_document(&self.pool, &files, &user, id, &ktp, usize::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("arranging the KTP photo: {e:?}"));
+        id
+    }
+
+    /// `user` takes `action` (`verify_nik`) on case `id` with `fields`, at the case's current
+    /// version, as the action's form would.
+    pub async fn arrange_action(
+        &self,
+        user: &TestUser,
+        id: Uuid,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) {
+        use merajut_sehat::cases::service;
+        let current = self.current_user(user).await;
+        let action: merajut_sehat::domain::Action = action
+            .parse()
+            .unwrap_or_else(|_| panic!("unknown action {action:?}"));
+        let case = service::visible_case(&self.pool, &current, id)
+            .await
+            .unwrap_or_else(|e| panic!("{} cannot see case {id}: {e:?}", user.username));
+        let input = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        service::perform(&self.pool, &current, id, case.version, action, &input)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{} taking {} on {id}: {e:?}",
+                    user.username,
+                    action.as_str()
+                )
+            });
+    }
+
+    /// The stored state and version of case `id`.
+    pub async fn case_state(&self, id: Uuid) -> (String, i32) {
+        sqlx::query_as("SELECT state::text, version FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("reading the case")
+    }
+
+    /// POSTs a multipart form to `action` as the page at `page` would (CSRF token read from
+    /// it): `fields` as text parts, `files` as `(input name, file name, bytes)` file parts.
+    pub async fn post_multipart(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(String, String)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let token = self.csrf(client, page).await;
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+        for (k, v) in fields {
+            form = form.text(k.clone(), v.clone());
+        }
+        for (name, file_name, bytes) in files {
+            form = form.part(
+                name.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string()),
+            );
+        }
+        client
+            .post(self.url(action))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {action}: {e}"))
+    }
+}
