@@ -66,4 +66,11 @@ if ((${#missing[@]} > 0)); then
 fi
 
 echo "test.sh: $(cargo --version), $(rustc --version)" >&2
-exec cargo test --locked --no-fail-fast "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i; if ($(i+1) ~ /^ignored;?/) s += $i } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

@@ -36,27 +36,27 @@
     if (v === "") { return hint(input, ""); }
     if (!/^\d*$/.test(v)) { return hint(input, what + " hanya boleh berisi angka."); }
     if (v.length !== 16) { return hint(input, what + " harus 16 digit angka; yang diisi " + v.length + " digit."); }
-    if (v.slice(2, 4) === "00") { return hint(input, what + ": kode kabupaten/kota (digit 3–4) tidak boleh 00."); }
-    if (v.slice(4, 6) === "00") { return hint(input, what + ": kode kecamatan (digit 5–6) tidak boleh 00."); }
-    if (v.slice(12) === "0000") { return hint(input, what + ": nomor urut (digit 13–16) tidak boleh 0000."); }
+    if (v.slice(2, 4) === "00") { return hint(input, what + ": kode kabupaten/kota (digit 3-4) tidak boleh 00."); }
+    if (v.slice(4, 6) === "00") { return hint(input, what + ": kode kecamatan (digit 5-6) tidak boleh 00."); }
+    if (v.slice(12) === "0000") { return hint(input, what + ": nomor urut (digit 13-16) tidak boleh 0000."); }
     var day = parseInt(v.slice(6, 8), 10), month = parseInt(v.slice(8, 10), 10);
-    if (month < 1 || month > 12) { return hint(input, what + ": bulan (digit 9–10) harus 01–12."); }
+    if (month < 1 || month > 12) { return hint(input, what + ": bulan (digit 9-10) harus 01–12."); }
     if (what === "NIK") {
       if (!((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) {
-        return hint(input, "NIK: tanggal lahir (digit 7–8) harus 01–31, atau 41–71 untuk perempuan.");
+        return hint(input, "NIK: tanggal lahir (digit 7-8) harus 01–31, atau 41–71 untuk perempuan.");
       }
       var birth = byId("intake-birth_date"), sex = byId("intake-sex");
       if (sex && sex.value) {
-        if (sex.value === "P" && day < 41) { return hint(input, "NIK ini milik laki-laki (tanggal di bawah 41), tetapi jenis kelamin diisi perempuan."); }
-        if (sex.value === "L" && day > 40) { return hint(input, "NIK ini milik perempuan (tanggal +40), tetapi jenis kelamin diisi laki-laki."); }
+        if (sex.value === "P" && day < 41) { return hint(input, "NIK: NIK ini milik laki-laki (tanggal tanpa +40) tetapi jenis kelamin diisi perempuan"); }
+        if (sex.value === "L" && day > 40) { return hint(input, "NIK: NIK ini milik perempuan (tanggal +40) tetapi jenis kelamin diisi laki-laki"); }
       }
       if (birth && birth.value) {
         var parts = birth.value.split("-");
         if (parts.length === 3) {
           var d = parseInt(parts[2], 10), m = parseInt(parts[1], 10), y = parts[0].slice(2);
-          if ((day > 40 ? day - 40 : day) !== d) { return hint(input, "Tanggal lahir pada NIK (digit 7–8) adalah " + pad(day > 40 ? day - 40 : day) + ", tetapi tanggal lahir yang diisi " + pad(d) + "."); }
-          if (month !== m) { return hint(input, "Bulan lahir pada NIK (digit 9–10) adalah " + pad(month) + ", tetapi bulan lahir yang diisi " + pad(m) + "."); }
-          if (v.slice(10, 12) !== y) { return hint(input, "Tahun lahir pada NIK (digit 11–12) adalah " + v.slice(10, 12) + ", tetapi tahun lahir yang diisi berakhir " + y + "."); }
+          if ((day > 40 ? day - 40 : day) !== d) { return hint(input, "NIK: Tanggal lahir pada NIK (digit 7-8) adalah " + (day > 40 ? day - 40 : day) + ", tetapi tanggal lahir yang diisi " + d); }
+          if (month !== m) { return hint(input, "NIK: Bulan lahir pada NIK (digit 9-10) adalah " + pad(month) + ", tetapi bulan lahir yang diisi " + pad(m)); }
+          if (v.slice(10, 12) !== y) { return hint(input, "NIK: Tahun lahir pada NIK (digit 11-12) adalah " + v.slice(10, 12) + ", tetapi tahun lahir yang diisi " + parts[0]); }
         }
       }
     }

@@ -811,10 +811,15 @@ async fn letter(
         ));
     };
     let payer = match g.payer.as_deref() {
-        Some("pemkab_asal") => format!(
-            "Pemerintah Kabupaten/Kota {}",
-            d.view.patient.domicile_kab_kota_name
-        ),
+        // Kab/kota names are stored bare ("Sikka") except the city ("Kota Kupang").
+        Some("pemkab_asal") => {
+            let name = &d.view.patient.domicile_kab_kota_name;
+            if name.starts_with("Kota ") {
+                format!("Pemerintah {name}")
+            } else {
+                format!("Pemerintah Kabupaten {name}")
+            }
+        }
         _ => "Pemerintah Provinsi Nusa Tenggara Timur (APBD)".to_string(),
     };
     let nik = d.view.patient.nik.clone().unwrap_or_else(|| "—".into());

@@ -481,7 +481,7 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
     );
     assert_eq!(
         text(&html, "#letter-payer").as_deref(),
-        Some("Pemerintah Kabupaten/Kota Kota Kupang")
+        Some("Pemerintah Kota Kupang")
     );
     assert_eq!(text(&html, "#letter-start").as_deref(), Some("20-11-2026"));
 }

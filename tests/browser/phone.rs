@@ -37,9 +37,13 @@ async fn intake_form_works_on_a_phone_and_keeps_what_was_typed_when_refused() {
     // Act: the birth date says the 3rd, the NIK says the 2nd.
     fill_intake(&browser, &MARKUS).await;
     browser.set_date("#intake-birth_date", "1975-11-03").await;
-    // The page already says so as the date changes (app.js), before anything is sent.
+    // The page already says so as the date changes (app.js), in the server's own words, before
+    // anything is sent.
     let live = browser.text("#intake-nik-live").await;
-    assert!(live.contains("adalah 02"), "{live}");
+    assert_eq!(
+        live,
+        "NIK: Tanggal lahir pada NIK (digit 7-8) adalah 2, tetapi tanggal lahir yang diisi 3"
+    );
     browser.attach("#ktp_file", &photo("ktp.png")).await;
     browser.click_and_wait("#submit-case").await;
 
