@@ -206,26 +206,21 @@ async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, ApiError> {
-    let mut kind = String::new();
-    let mut bytes = Vec::new();
-    let mut name = None;
-    let too_big = || {
-        ApiError(AppError::BadRequest(
+    let form = crate::web::forms::read_multipart(multipart).await;
+    if form.truncated {
+        return Err(ApiError(AppError::BadRequest(
             "Berkas tidak dapat dibaca atau terlalu besar.".into(),
-        ))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        match field.name() {
-            Some("kind") => kind = field.text().await.map_err(|_| too_big())?,
-            Some("file") => {
-                name = field.file_name().map(str::to_string);
-                bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
-            }
-            _ => {}
-        }
+        )));
     }
+    let kind = form.values.get("kind").cloned().unwrap_or_default();
+    let (bytes, name) = form
+        .files
+        .into_iter()
+        .find(|(field, _, _)| field == "file")
+        .map(|(_, bytes, name)| (bytes, name))
+        .unwrap_or_default();
     let files = FileStore::new(state.settings.files_dir());
     let max = state.settings.max_upload_mb * 1024 * 1024;
     let upload = Upload {

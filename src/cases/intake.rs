@@ -416,27 +416,3 @@ pub fn to_input(f: &PatientFields) -> HashMap<String, String> {
     put("jkn_status", Some(f.jkn_status.clone()));
     m
 }
-
-impl From<&crate::db::cases::CaseRow> for PatientFields {
-    fn from(c: &crate::db::cases::CaseRow) -> Self {
-        PatientFields {
-            full_name: c.full_name.clone(),
-            sex: c.sex.clone(),
-            birth_place: c.birth_place.clone(),
-            birth_date: c.birth_date,
-            has_identity_document: c.has_identity_document,
-            nik: c.nik.clone(),
-            kk_number: c.kk_number.clone(),
-            address: c.address.clone(),
-            desa: c.desa.clone(),
-            kecamatan: c.kecamatan.clone(),
-            domicile_kab_kota_code: c.domicile_kab_kota_code.clone(),
-            family_phone: c.family_phone.clone(),
-            admission_date: c.admission_date,
-            service_type: c.service_type.clone(),
-            ward_class: c.ward_class.clone(),
-            clinical_reason: c.clinical_reason.clone(),
-            jkn_status: c.jkn_status.clone(),
-        }
-    }
-}

@@ -49,7 +49,7 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::Hospital(h) => case.hospital_id == *h,
-            Scope::KabKota(k) => case.domicile_kab_kota_code == *k,
+            Scope::KabKota(k) => case.patient.domicile_kab_kota_code == *k,
             Scope::Nothing => false,
         }
     }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::files::{FileStore, sniff_content_type};
 use super::{Scope, facts, intake};
 use crate::auth::CurrentUser;
-use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, PatientFields};
+use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory};
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::{
@@ -263,7 +263,7 @@ pub async fn perform(
     let kinds = db_cases::document_kinds(&mut *tx, id).await?;
     match &data {
         ActionData::Submit => {
-            let problems = intake::submit_problems(&PatientFields::from(&case), &kinds);
+            let problems = intake::submit_problems(&case.patient.clone(), &kinds);
             if !problems.is_empty() {
                 return Err(AppError::Validation(problems));
             }
@@ -297,7 +297,7 @@ pub async fn perform(
         updated.submitted_at = Some(now);
     }
     if let Err(e) = write_transition(&mut tx, &updated, version).await {
-        return Err(map_nik_violation(pool, e, updated.nik.as_deref(), Some(id)).await);
+        return Err(map_nik_violation(pool, e, updated.patient.nik.as_deref(), Some(id)).await);
     }
     db_cases::insert_history(
         &mut *tx,
@@ -333,15 +333,15 @@ fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDat
     case.state.0 = next;
     match data {
         ActionData::RecordIdentity { new_nik, .. } => {
-            if !case.has_identity_document {
+            if !case.patient.has_identity_document {
                 // The civil registry's record replaces what the hospital could only estimate.
-                case.sex = new_nik.sex().as_str().to_string();
+                case.patient.sex = new_nik.sex().as_str().to_string();
                 if let Some(birth) = new_nik.birth_date(today) {
-                    case.birth_date = birth;
+                    case.patient.birth_date = birth;
                 }
             }
-            case.nik = Some(new_nik.as_str().to_string());
-            case.has_identity_document = true;
+            case.patient.nik = Some(new_nik.as_str().to_string());
+            case.patient.has_identity_document = true;
         }
         ActionData::RecordDesil { desil, .. } => case.desil = Some(desil.to_db()),
         ActionData::SubmitSktm { .. } => case.desil_correction_pending = true,
@@ -409,8 +409,8 @@ async fn write_transition(
     .bind(version)
     .bind(c.state.0.as_str())
     .bind(c.returned_from.0.map(|s| s.as_str()))
-    .bind(&c.nik)
-    .bind(c.has_identity_document)
+    .bind(&c.patient.nik)
+    .bind(c.patient.has_identity_document)
     .bind(c.desil)
     .bind(c.desil_corrected)
     .bind(c.desil_correction_pending)
@@ -426,8 +426,8 @@ async fn write_transition(
     .bind(c.sla_due_date)
     .bind(c.submitted_at)
     .bind(c.closed_at)
-    .bind(&c.sex)
-    .bind(c.birth_date)
+    .bind(&c.patient.sex)
+    .bind(c.patient.birth_date)
     .execute(&mut **tx)
     .await?;
     if r.rows_affected() != 1 {
@@ -683,8 +683,8 @@ pub async fn views(
             let clock = super::view::DeskClock::of(c, today, &holidays, &sla_days);
             let mut v = super::view::CaseView::new(c, user, &available_actions(user, c), clock);
             // Lists show the NIK masked (DOMAIN.md §7); the full number is on the case itself.
-            v.patient.nik = c.nik.as_deref().map(super::mask);
-            v.patient.kk_number = c.kk_number.as_deref().map(super::mask);
+            v.patient.nik = c.patient.nik.as_deref().map(super::mask);
+            v.patient.kk_number = c.patient.kk_number.as_deref().map(super::mask);
             v
         })
         .collect())

@@ -148,33 +148,35 @@ impl CaseView {
             hospital_id: case.hospital_id,
             hospital_name: case.hospital_name.clone(),
             patient: PatientView {
-                full_name: case.full_name.clone(),
-                sex: case.sex.clone(),
-                birth_date: case.birth_date,
-                has_identity_document: case.has_identity_document,
+                full_name: case.patient.full_name.clone(),
+                sex: case.patient.sex.clone(),
+                birth_date: case.patient.birth_date,
+                has_identity_document: case.patient.has_identity_document,
                 nik: case
+                    .patient
                     .nik
                     .as_ref()
                     .map(|n| if vis.identity { n.clone() } else { mask(n) }),
                 kk_number: case
+                    .patient
                     .kk_number
                     .as_ref()
                     .map(|n| if vis.identity { n.clone() } else { mask(n) }),
-                birth_place: id_field(&case.birth_place),
-                address: id_field(&case.address),
-                desa: id_field(&case.desa),
-                kecamatan: id_field(&case.kecamatan),
-                domicile_kab_kota_code: case.domicile_kab_kota_code.clone(),
+                birth_place: id_field(&case.patient.birth_place),
+                address: id_field(&case.patient.address),
+                desa: id_field(&case.patient.desa),
+                kecamatan: id_field(&case.patient.kecamatan),
+                domicile_kab_kota_code: case.patient.domicile_kab_kota_code.clone(),
                 domicile_kab_kota_name: case.domicile_kab_kota_name.clone(),
-                family_phone: id_field(&case.family_phone),
+                family_phone: id_field(&case.patient.family_phone),
             },
             episode: EpisodeView {
-                admission_date: case.admission_date,
-                service_type: case.service_type.clone(),
-                ward_class: case.ward_class.clone(),
-                jkn_status: case.jkn_status.clone(),
+                admission_date: case.patient.admission_date,
+                service_type: case.patient.service_type.clone(),
+                ward_class: case.patient.ward_class.clone(),
+                jkn_status: case.patient.jkn_status.clone(),
                 clinical_reason: if vis.clinical {
-                    case.clinical_reason.clone()
+                    case.patient.clinical_reason.clone()
                 } else {
                     None
                 },

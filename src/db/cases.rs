@@ -33,24 +33,10 @@ pub struct CaseRow {
     pub hospital_id: Uuid,
     pub hospital_name: String,
     pub created_by: Uuid,
-    pub full_name: String,
-    pub sex: String,
-    pub birth_place: Option<String>,
-    pub birth_date: NaiveDate,
-    pub has_identity_document: bool,
-    pub nik: Option<String>,
-    pub kk_number: Option<String>,
-    pub address: Option<String>,
-    pub desa: Option<String>,
-    pub kecamatan: Option<String>,
-    pub domicile_kab_kota_code: String,
+    /// Patient identity and episode, as entered at intake (and corrected since).
+    #[sqlx(flatten)]
+    pub patient: PatientFields,
     pub domicile_kab_kota_name: String,
-    pub family_phone: Option<String>,
-    pub admission_date: NaiveDate,
-    pub service_type: String,
-    pub ward_class: String,
-    pub clinical_reason: Option<String>,
-    pub jkn_status: String,
     pub desil: Option<i16>,
     pub desil_corrected: Option<i16>,
     pub desil_correction_pending: bool,
@@ -152,7 +138,7 @@ pub async fn open_case_hospital_for_nik(
 }
 
 /// Patient and episode fields as entered at intake.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, FromRow)]
 pub struct PatientFields {
     pub full_name: String,
     pub sex: String,

@@ -163,57 +163,6 @@ async fn intake_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     })
 }
 
-/// A multipart form: its text fields and its non-empty files.
-struct MultipartForm {
-    values: HashMap<String, String>,
-    files: Vec<(String, Vec<u8>, Option<String>)>,
-    /// Set when the body could not be read to the end (too large).
-    truncated: bool,
-}
-
-async fn read_multipart(mut mp: Multipart) -> MultipartForm {
-    let mut form = MultipartForm {
-        values: HashMap::new(),
-        files: vec![],
-        truncated: false,
-    };
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                if let Some(file_name) = field.file_name().map(str::to_string) {
-                    match field.bytes().await {
-                        Ok(b) if !b.is_empty() => {
-                            form.files.push((name, b.to_vec(), Some(file_name)))
-                        }
-                        Ok(_) => {}
-                        Err(_) => {
-                            form.truncated = true;
-                            break;
-                        }
-                    }
-                } else {
-                    match field.text().await {
-                        Ok(t) => {
-                            form.values.insert(name, t);
-                        }
-                        Err(_) => {
-                            form.truncated = true;
-                            break;
-                        }
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                form.truncated = true;
-                break;
-            }
-        }
-    }
-    form
-}
-
 async fn intake_submit(
     State(state): State<AppState>,
     session: Session,
@@ -221,7 +170,7 @@ async fn intake_submit(
     user: CurrentUser,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let form = read_multipart(mp).await;
+    let form = forms::read_multipart(mp).await;
     if !csrf_matches(
         &session,
         form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
@@ -359,7 +308,7 @@ async fn edit_page(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let case = service::visible_case(&state.pool, &user, id).await?;
-    let values = intake::to_input(&(&case).into());
+    let values = intake::to_input(&case.patient);
     render(&IntakePage {
         ctx,
         editing: Some((id, case.number.clone(), case.version)),
@@ -718,7 +667,7 @@ async fn upload(
     Path(id): Path<Uuid>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let form = read_multipart(mp).await;
+    let form = forms::read_multipart(mp).await;
     if !csrf_matches(
         &session,
         form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
