@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod intake;
+pub mod quota;
 pub mod service;
 pub mod view;
 
@@ -117,7 +118,30 @@ pub fn facts(case: &CaseRow) -> CaseFacts {
         returned_from: case.returned_from.0,
         effective_desil: case.effective_desil(),
         desil_correction_pending: case.desil_correction_pending,
+        has_nik: case.patient.nik.is_some(),
+        identity_changed: identity_change(case).is_some(),
     }
+}
+
+/// How the NIK and KK number differ from what Disdukcapil verified, numbers masked, for the
+/// history: `{"nik": {"verified": "5371********0001", "now": "5371********0002"}}`. `None`
+/// when the identity was never verified or is unchanged since.
+pub fn identity_change(case: &CaseRow) -> Option<serde_json::Value> {
+    case.identity_verified_at?;
+    let masked = |n: &Option<String>| n.as_deref().map(mask);
+    let mut change = serde_json::Map::new();
+    for (key, verified, now) in [
+        ("nik", &case.verified_nik, &case.patient.nik),
+        ("kk_number", &case.verified_kk, &case.patient.kk_number),
+    ] {
+        if verified != now {
+            change.insert(
+                key.into(),
+                serde_json::json!({"verified": masked(verified), "now": masked(now)}),
+            );
+        }
+    }
+    (!change.is_empty()).then_some(serde_json::Value::Object(change))
 }
 
 /// Masks an NIK or KK number for lists: `5371********0001`.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory};
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::{
-    Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, role_takes, sla,
+    Action, ActionData, CaseState, DocumentKind, Refusal, Role, Scheme, decide, role_takes, sla,
 };
 use crate::web::error::AppError;
 
@@ -276,6 +276,9 @@ pub async fn perform(
                 message: "Unggah scan SKTM terlebih dahulu, lalu kirim SKTM.".into(),
             }]));
         }
+        ActionData::EnrolPbpuPemda {
+            payer, decided_on, ..
+        } => super::quota::check_pbpu_room(&mut tx, *payer, decided_on.year()).await?,
         _ => {}
     }
 
@@ -296,6 +299,7 @@ pub async fn perform(
     if case.state.0 == CaseState::Draft && next == CaseState::NikCheck {
         updated.submitted_at = Some(now);
     }
+    record_step(&mut tx, &updated, &data).await?;
     if let Err(e) = write_transition(&mut tx, &updated, version).await {
         return Err(map_nik_violation(pool, e, updated.patient.nik.as_deref(), Some(id)).await);
     }
@@ -309,7 +313,7 @@ pub async fn perform(
             from_version: Some(version),
             actor_id: user.id,
             actor_role: user.role,
-            evidence: serde_json::to_value(&data).map_err(anyhow::Error::from)?,
+            evidence: evidence(&case, &data, next)?,
             reason: data.reason(),
         },
     )
@@ -327,10 +331,73 @@ pub async fn perform(
     db_cases::by_id(pool, id).await?.ok_or(AppError::NotFound)
 }
 
+/// The evidence of a history row: the action's data, and for a case sent back to NIK
+/// verification because its NIK or KK changed, how they changed (masked).
+fn evidence(
+    case: &CaseRow,
+    data: &ActionData,
+    next: CaseState,
+) -> Result<serde_json::Value, AppError> {
+    let mut evidence = serde_json::to_value(data).map_err(anyhow::Error::from)?;
+    if matches!(data, ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. })
+        && next.is_identity_desk()
+        && let Some(change) = super::identity_change(case)
+        && let Some(map) = evidence.as_object_mut()
+    {
+        map.insert("identity_change".into(), change);
+    }
+    Ok(evidence)
+}
+
+/// What a step records beside the transition (see [`db::steps`]). Runs before the transition
+/// is written, so the state it leads to finds its facts in place.
+async fn record_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    c: &CaseRow,
+    data: &ActionData,
+) -> Result<(), sqlx::Error> {
+    match data {
+        ActionData::VerifyNik { .. } | ActionData::RecordIdentity { .. } => {
+            db::steps::mark_identity_verified(
+                &mut **tx,
+                c.id,
+                c.patient.nik.as_deref(),
+                c.patient.kk_number.as_deref(),
+            )
+            .await
+        }
+        ActionData::EnrolPbpuPemda {
+            payer,
+            decided_on,
+            decision_reference,
+            ..
+        } => {
+            db::steps::record_pbpu_decision(
+                &mut **tx,
+                c.id,
+                payer.as_str(),
+                *decided_on,
+                decision_reference.as_deref(),
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What an action records on the case itself (beyond the history row).
 fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDate) {
     let from = case.state.0;
     case.state.0 = next;
+    if matches!(data, ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. })
+        && next == CaseState::NikCheck
+    {
+        // Back to NIK verification (a changed NIK or KK): the desil found for the old identity
+        // no longer holds; Dinsos looks it up again after the check.
+        case.desil = None;
+        case.desil_corrected = None;
+        case.desil_correction_pending = false;
+    }
     match data {
         ActionData::RecordIdentity { new_nik, .. } => {
             if !case.patient.has_identity_document {
@@ -344,7 +411,9 @@ fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDat
             case.patient.has_identity_document = true;
         }
         ActionData::RecordDesil { desil, .. } => case.desil = Some(desil.to_db()),
-        ActionData::SubmitSktm { .. } => case.desil_correction_pending = true,
+        ActionData::SubmitSktm { .. } if next == CaseState::GuaranteeReview => {
+            case.desil_correction_pending = true
+        }
         ActionData::RecordDesilCorrection {
             corrected,
             new_desil,
@@ -375,13 +444,12 @@ fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDat
             case.coverage_effective_date = Some(*effective_date);
             case.guarantee_end = Some(*effective_date - Duration::days(1));
         }
-        ActionData::EnrolPbpuPemda {
-            effective_date,
+        ActionData::RecordPbpuActive {
             bpjs_card_number,
-            ..
+            effective_date,
         } => {
-            case.scheme = Some("pbpu_pemda".into());
-            case.bpjs_card_number = bpjs_card_number.clone();
+            case.scheme = Some(Scheme::PbpuPemda.as_str().into());
+            case.bpjs_card_number = Some(bpjs_card_number.clone());
             case.coverage_effective_date = Some(*effective_date);
             case.guarantee_end = Some(*effective_date - Duration::days(1));
         }
@@ -560,28 +628,33 @@ pub async fn read_document(
     Ok((doc, bytes))
 }
 
-/// The queue of a role: the states it works on (see [`queue_filter`]).
+/// The queue of a role: the states whose desk it owns ([`CaseState::desk`]), so every open
+/// case is in its desk owner's queue. Parallel tasks: Dinsos kab/kota gets the cases awaiting
+/// its desil correction, and a `guaranteed` case waiting for one is left out of Dinsos prov's
+/// queue until then (neither PBI nor PBPU Pemda can be proposed before the outcome).
 pub fn queue_filter(role: Role) -> ListFilter {
-    use CaseState as S;
     let mut f = ListFilter {
         by_due_date: true,
         limit: 50,
         ..Default::default()
     };
     match role {
-        Role::Rsud => f.states = vec![S::Draft, S::SktmRequired, S::Returned],
-        Role::DukcapilProv => f.states = vec![S::NikCheck],
-        Role::DukcapilKab => f.states = vec![S::NikReferral, S::IdentityRecording],
+        Role::Rsud | Role::DukcapilProv | Role::DukcapilKab | Role::DinkesProv | Role::Bpjs => {
+            f.states = CaseState::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.desk() == Some(role))
+                .collect();
+        }
         Role::DinsosProv => {
-            f.states = vec![S::DesilCheck, S::Guaranteed];
-            f.guaranteed_eligible = Some(true);
+            f.states = CaseState::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.desk() == Some(role))
+                .collect();
+            f.guaranteed_without_pending_correction = true;
         }
         Role::DinsosKab => f.correction_pending = true,
-        Role::DinkesProv => {
-            f.states = vec![S::GuaranteeReview, S::Guaranteed];
-            f.guaranteed_eligible = Some(false);
-        }
-        Role::Bpjs => f.states = vec![S::PbiProposed],
         // Monitoring roles: every open case in scope.
         Role::Tim | Role::DinkesKab => {
             f.states = CaseState::ALL
@@ -613,7 +686,7 @@ pub async fn queue(
             .collect()
     };
     filter.correction_pending = base.correction_pending;
-    filter.guaranteed_eligible = base.guaranteed_eligible;
+    filter.guaranteed_without_pending_correction = base.guaranteed_without_pending_correction;
     filter.by_due_date = true;
     let scope = Scope::of(user);
     if scope == Scope::Nothing {

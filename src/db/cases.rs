@@ -48,6 +48,16 @@ pub struct CaseRow {
     pub scheme: Option<String>,
     pub bpjs_card_number: Option<String>,
     pub coverage_effective_date: Option<NaiveDate>,
+    /// PBPU Pemda: who pays the premium, as Dinkes decided it.
+    pub pbpu_payer: Option<String>,
+    /// PBPU Pemda: when Dinkes decided the enrolment (its year is the quota year).
+    pub pbpu_decided_on: Option<NaiveDate>,
+    pub pbpu_decision_reference: Option<String>,
+    /// When Disdukcapil last verified the identity (verify_nik or record_identity).
+    pub identity_verified_at: Option<DateTime<Utc>>,
+    /// The NIK and KK number as they were verified then.
+    pub verified_nik: Option<String>,
+    pub verified_kk: Option<String>,
     pub state_entered_at: DateTime<Utc>,
     pub sla_due_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
@@ -87,7 +97,8 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS st
      c.family_phone, c.admission_date, c.service_type, c.ward_class, c.clinical_reason, c.jkn_status, \
      c.desil, c.desil_corrected, c.desil_correction_pending, c.guarantee_letter_number, \
      c.guarantee_start, c.guarantee_end, c.payer, c.guarantee_ceiling, c.scheme, c.bpjs_card_number, \
-     c.coverage_effective_date, c.state_entered_at, c.sla_due_date, c.created_at, c.updated_at, \
+     c.coverage_effective_date, c.pbpu_payer, c.pbpu_decided_on, c.pbpu_decision_reference, \
+     c.identity_verified_at, c.verified_nik, c.verified_kk, c.state_entered_at, c.sla_due_date, c.created_at, c.updated_at, \
      c.submitted_at, c.closed_at \
      FROM cases c JOIN hospitals h ON h.id = c.hospital_id \
      JOIN kab_kota k ON k.code = c.domicile_kab_kota_code";
@@ -467,8 +478,9 @@ pub struct ListFilter {
     pub states: Vec<CaseState>,
     /// Extra condition for parallel tasks: include cases with a pending desil correction.
     pub correction_pending: bool,
-    /// Only cases in `guaranteed` whose effective desil is (true) or is not (false) 1–5.
-    pub guaranteed_eligible: Option<bool>,
+    /// Leave out `guaranteed` cases still waiting for a desil correction (they are Dinsos
+    /// kab/kota's, see `correction_pending`).
+    pub guaranteed_without_pending_correction: bool,
     pub kab_kota_code: Option<String>,
     pub hospital_id: Option<Uuid>,
     /// Name prefix/substring or exact NIK.
@@ -506,13 +518,8 @@ pub async fn list(
                     .collect::<Vec<_>>(),
             )
             .push(")");
-        if let Some(eligible) = f.guaranteed_eligible {
-            qb.push(" AND (c.state <> 'guaranteed' OR (coalesce(c.desil_corrected, c.desil) BETWEEN 1 AND 5) = ")
-                .push_bind(eligible);
-            if !eligible {
-                qb.push(" AND NOT c.desil_correction_pending");
-            }
-            qb.push(")");
+        if f.guaranteed_without_pending_correction {
+            qb.push(" AND (c.state <> 'guaranteed' OR NOT c.desil_correction_pending)");
         }
         qb.push(")");
     }

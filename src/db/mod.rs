@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cases;
 pub mod reference;
+pub mod steps;
 pub mod tokens;
 pub mod users;
 

@@ -71,7 +71,12 @@ impl FieldSpec {
         self.kind == FieldKind::Date
             && matches!(
                 self.name,
-                "data_vintage" | "recorded_on" | "sktm_date" | "corrected_on" | "proposed_on"
+                "data_vintage"
+                    | "recorded_on"
+                    | "sktm_date"
+                    | "corrected_on"
+                    | "proposed_on"
+                    | "decided_on"
             )
     }
 }
@@ -277,7 +282,55 @@ const F_RECORD_PBI_ACTIVE: &[FieldSpec] = &[
     ),
 ];
 const F_RECORD_PBI_REFUSED: &[FieldSpec] = &[REASON];
+const F_PROPOSE_PBPU: &[FieldSpec] = &[
+    field(
+        "proposed_on",
+        "Tanggal usulan",
+        FieldKind::Date,
+        true,
+        "Tidak boleh di masa depan",
+    ),
+    field(
+        "proposal_reference",
+        "Nomor/referensi usulan",
+        FieldKind::Text,
+        false,
+        "",
+    ),
+    NOTE,
+];
 const F_ENROL_PBPU_PEMDA: &[FieldSpec] = &[
+    field(
+        "payer",
+        "Penanggung iuran",
+        FieldKind::Select(Payer::OPTIONS),
+        true,
+        "APBD Provinsi, atau Pemerintah Kabupaten/Kota asal pasien",
+    ),
+    field(
+        "decided_on",
+        "Tanggal keputusan",
+        FieldKind::Date,
+        true,
+        "Tidak boleh di masa depan",
+    ),
+    field(
+        "decision_reference",
+        "Nomor/referensi keputusan",
+        FieldKind::Text,
+        false,
+        "Mis. nomor nota dinas; nomor Keputusan Gubernur dicatat pada daftar nominatif",
+    ),
+    NOTE,
+];
+const F_RECORD_PBPU_ACTIVE: &[FieldSpec] = &[
+    field(
+        "bpjs_card_number",
+        "Nomor kartu BPJS",
+        FieldKind::Text,
+        true,
+        BPJS_CARD_HELP,
+    ),
     field(
         "effective_date",
         "Tanggal mulai berlaku",
@@ -285,14 +338,6 @@ const F_ENROL_PBPU_PEMDA: &[FieldSpec] = &[
         true,
         "",
     ),
-    field(
-        "bpjs_card_number",
-        "Nomor kartu BPJS",
-        FieldKind::Text,
-        false,
-        "Opsional; 13 digit angka",
-    ),
-    field("reference", "Referensi", FieldKind::Text, false, ""),
 ];
 const F_RETURN_TO_RSUD: &[FieldSpec] = &[
     field(
@@ -339,7 +384,9 @@ impl Action {
             Action::ProposePbi => F_PROPOSE_PBI,
             Action::RecordPbiActive => F_RECORD_PBI_ACTIVE,
             Action::RecordPbiRefused => F_RECORD_PBI_REFUSED,
+            Action::ProposePbpu => F_PROPOSE_PBPU,
             Action::EnrolPbpuPemda => F_ENROL_PBPU_PEMDA,
+            Action::RecordPbpuActive => F_RECORD_PBPU_ACTIVE,
             Action::ReturnToRsud => F_RETURN_TO_RSUD,
             Action::Withdraw => F_WITHDRAW,
         }
@@ -467,14 +514,32 @@ pub enum ActionData {
         /// Why.
         reason: String,
     },
-    /// Enrolled via the PBPU Pemda quota.
+    /// PBPU Pemda proposed to Dinkes (PBI is not possible).
+    ProposePbpu {
+        /// Date of the proposal.
+        proposed_on: NaiveDate,
+        /// Optional proposal reference.
+        proposal_reference: Option<String>,
+        /// Optional note.
+        note: Option<String>,
+    },
+    /// Dinkes decided the PBPU Pemda enrolment and passes it to BPJS.
     EnrolPbpuPemda {
+        /// Who pays the premium.
+        payer: Payer,
+        /// Date of the decision (its year is the quota year).
+        decided_on: NaiveDate,
+        /// Optional reference of the decision.
+        decision_reference: Option<String>,
+        /// Optional note.
+        note: Option<String>,
+    },
+    /// PBPU Pemda membership active.
+    RecordPbpuActive {
+        /// 13-digit BPJS card number.
+        bpjs_card_number: String,
         /// Effective date of membership.
         effective_date: NaiveDate,
-        /// 13-digit BPJS card number, if known.
-        bpjs_card_number: Option<String>,
-        /// Optional reference.
-        reference: Option<String>,
     },
     /// Sent back to the hospital.
     ReturnToRsud {
@@ -863,15 +928,39 @@ impl ActionData {
                 let reason = f.text("reason");
                 f.finish(|| Some(ActionData::RecordPbiRefused { reason: reason? }))
             }
+            Action::ProposePbpu => {
+                let proposed_on = f.date("proposed_on");
+                let proposal_reference = f.text("proposal_reference");
+                let note = f.text("note");
+                f.finish(|| {
+                    Some(ActionData::ProposePbpu {
+                        proposed_on: proposed_on?,
+                        proposal_reference,
+                        note,
+                    })
+                })
+            }
             Action::EnrolPbpuPemda => {
-                let effective_date = f.date("effective_date");
-                let bpjs_card_number = f.card_number("bpjs_card_number");
-                let reference = f.text("reference");
+                let payer = f.select::<Payer>("payer");
+                let decided_on = f.date("decided_on");
+                let decision_reference = f.text("decision_reference");
+                let note = f.text("note");
                 f.finish(|| {
                     Some(ActionData::EnrolPbpuPemda {
+                        payer: payer?,
+                        decided_on: decided_on?,
+                        decision_reference,
+                        note,
+                    })
+                })
+            }
+            Action::RecordPbpuActive => {
+                let bpjs_card_number = f.card_number("bpjs_card_number");
+                let effective_date = f.date("effective_date");
+                f.finish(|| {
+                    Some(ActionData::RecordPbpuActive {
+                        bpjs_card_number: bpjs_card_number?,
                         effective_date: effective_date?,
-                        bpjs_card_number,
-                        reference,
                     })
                 })
             }
@@ -915,7 +1004,9 @@ impl ActionData {
             ActionData::ProposePbi { .. } => Action::ProposePbi,
             ActionData::RecordPbiActive { .. } => Action::RecordPbiActive,
             ActionData::RecordPbiRefused { .. } => Action::RecordPbiRefused,
+            ActionData::ProposePbpu { .. } => Action::ProposePbpu,
             ActionData::EnrolPbpuPemda { .. } => Action::EnrolPbpuPemda,
+            ActionData::RecordPbpuActive { .. } => Action::RecordPbpuActive,
             ActionData::ReturnToRsud { .. } => Action::ReturnToRsud,
             ActionData::Withdraw { .. } => Action::Withdraw,
         }
@@ -941,7 +1032,9 @@ impl ActionData {
             | ActionData::VerifyNik { note, .. }
             | ActionData::RecordIdentity { note, .. }
             | ActionData::RecordDesil { note, .. }
-            | ActionData::RecordDesilCorrection { note, .. } => note.clone(),
+            | ActionData::RecordDesilCorrection { note, .. }
+            | ActionData::ProposePbpu { note, .. }
+            | ActionData::EnrolPbpuPemda { note, .. } => note.clone(),
             ActionData::ReturnToRsud {
                 reason_code,
                 reason_text,
@@ -958,7 +1051,7 @@ impl ActionData {
             | ActionData::ApproveGuarantee { .. }
             | ActionData::ProposePbi { .. }
             | ActionData::RecordPbiActive { .. }
-            | ActionData::EnrolPbpuPemda { .. } => None,
+            | ActionData::RecordPbpuActive { .. } => None,
         }
     }
 }
@@ -1033,7 +1126,12 @@ mod tests {
                 ("bpjs_card_number", "0001234567890"),
                 ("effective_date", "2025-11-01"),
             ],
-            Action::EnrolPbpuPemda => vec![("effective_date", "2025-11-01")],
+            Action::ProposePbpu => vec![("proposed_on", "2025-10-15")],
+            Action::EnrolPbpuPemda => vec![("payer", "pemprov"), ("decided_on", "2025-10-15")],
+            Action::RecordPbpuActive => vec![
+                ("bpjs_card_number", "0009876543210"),
+                ("effective_date", "2025-11-01"),
+            ],
             Action::ReturnToRsud => vec![
                 ("reason_code", "foto_tidak_terbaca"),
                 ("reason_text", "Foto KK buram"),
@@ -1126,6 +1224,38 @@ mod tests {
         assert!(errs[0].message.contains("tanggal"));
         // DD/MM/YYYY accepted.
         assert!(parse(Action::ProposePbi, &[("proposed_on", "01/10/2025")]).is_ok());
+    }
+
+    #[test]
+    fn pbpu_enrolment_records_payer_and_decision() {
+        let d = parse(
+            Action::EnrolPbpuPemda,
+            &[
+                ("payer", "pemkab_asal"),
+                ("decided_on", "14/10/2025"),
+                ("decision_reference", " ND/440/2025 "),
+            ],
+        )
+        .expect("ok");
+        assert_eq!(
+            d,
+            ActionData::EnrolPbpuPemda {
+                payer: Payer::PemkabAsal,
+                decided_on: NaiveDate::from_ymd_opt(2025, 10, 14).expect("date"),
+                decision_reference: Some("ND/440/2025".into()),
+                note: None,
+            }
+        );
+        let e = errors(
+            Action::EnrolPbpuPemda,
+            &[("payer", "bpjs"), ("decided_on", "2025-10-16")],
+        );
+        let fields: Vec<_> = e.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["payer", "decided_on"]);
+        assert!(e[0].message.starts_with("Penanggung iuran tidak valid"));
+        assert_eq!(e[1].message, "Tanggal keputusan tidak boleh di masa depan");
+        let e = errors(Action::ProposePbpu, &[("proposed_on", "2025-10-16")]);
+        assert_eq!(e[0].message, "Tanggal usulan tidak boleh di masa depan");
     }
 
     #[test]
@@ -1224,13 +1354,14 @@ mod tests {
             matches!(d, ActionData::RecordPbiActive { ref bpjs_card_number, .. } if bpjs_card_number == "0001234567890")
         );
         let e = errors(
-            Action::EnrolPbpuPemda,
+            Action::RecordPbpuActive,
             &[
                 ("effective_date", "2025-11-01"),
                 ("bpjs_card_number", "12345678901234"),
             ],
         );
         assert_eq!(e[0].field, "bpjs_card_number");
+        assert_eq!(e[0].message, "Nomor kartu BPJS harus 13 digit angka");
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub fn default_sla_days(state: CaseState) -> Option<u32> {
         CaseState::GuaranteeReview => Some(1),
         CaseState::Guaranteed => Some(5),
         CaseState::PbiProposed => Some(30),
+        CaseState::PbpuReview => Some(5),
+        CaseState::PbpuProposed => Some(30),
         CaseState::Draft
         | CaseState::Returned
         | CaseState::HandedOver
@@ -162,6 +164,8 @@ mod tests {
     fn default_slas() {
         assert_eq!(default_sla_days(CaseState::NikCheck), Some(1));
         assert_eq!(default_sla_days(CaseState::PbiProposed), Some(30));
+        assert_eq!(default_sla_days(CaseState::PbpuReview), Some(5));
+        assert_eq!(default_sla_days(CaseState::PbpuProposed), Some(30));
         assert_eq!(default_sla_days(CaseState::Draft), None);
         assert_eq!(default_sla_days(CaseState::HandedOver), None);
     }

@@ -1,8 +1,23 @@
-//! The case state machine (DOMAIN §4, Pergub NTT 55/2025 B.1) as one pure
-//! function, [`decide`], plus [`available_actions`] for the UI.
+//! The case state machine (Pergub NTT 55/2025 B.1; the PBPU Pemda route of
+//! Kepgub NTT 99/2025) as one pure function, [`decide`], plus
+//! [`available_actions`] for the UI.
 //!
 //! Only the role owning a desk may act on it; every other action is refused
 //! with a [`Refusal`] explaining why.
+//!
+//! After the temporary guarantee, a case leaves the program by one of two
+//! routes. PBI JKN (premium paid by the state): Dinsos prov proposes it when
+//! the desil is 1–5 (`guaranteed → pbi_proposed`), BPJS records the activation.
+//! PBPU Pemda (premium paid by the regional government, within its yearly
+//! quota): Dinsos prov proposes it when PBI is not possible (desil above 5 and
+//! no correction pending), or BPJS records that the PBI proposal was refused;
+//! either way Dinkes prov decides the enrolment (`pbpu_review →
+//! pbpu_proposed`) and BPJS records the activation. Both routes end in
+//! `handed_over`.
+//!
+//! Identity: verifying a NIK needs a NIK, and a NIK or KK number changed after
+//! Disdukcapil verified it sends the case back through NIK verification when
+//! the hospital sends it on ([`CaseFacts::identity_changed`]).
 
 use super::desil::Desil;
 use super::reference::{Role, code_enum};
@@ -28,6 +43,10 @@ code_enum! {
         Guaranteed => ("guaranteed", "Dijamin sementara"),
         /// Proposed as PBI JKN; waiting for BPJS.
         PbiProposed => ("pbi_proposed", "Diusulkan PBI"),
+        /// Provincial Dinkes decides the PBPU Pemda enrolment (within the quota).
+        PbpuReview => ("pbpu_review", "Telaah PBPU Pemda"),
+        /// Enrolled as PBPU Pemda by Dinkes; waiting for BPJS to register it.
+        PbpuProposed => ("pbpu_proposed", "Diusulkan PBPU Pemda"),
         /// Sent back to the hospital.
         Returned => ("returned", "Dikembalikan ke RSUD"),
         /// Handed over to BPJS (terminal, success).
@@ -66,10 +85,16 @@ code_enum! {
         ProposePbi => ("propose_pbi", "Usulkan PBI JKN"),
         /// BPJS records the PBI activation.
         RecordPbiActive => ("record_pbi_active", "PBI JKN aktif"),
-        /// BPJS records that the PBI proposal was refused.
+        /// BPJS records that the PBI proposal was refused (the case goes to the
+        /// PBPU Pemda route).
         RecordPbiRefused => ("record_pbi_refused", "Usulan PBI ditolak"),
-        /// Provincial Dinkes enrols the patient via the PBPU Pemda quota.
+        /// Provincial Dinsos proposes PBPU Pemda when PBI is not possible.
+        ProposePbpu => ("propose_pbpu", "Usulkan PBPU Pemda"),
+        /// Provincial Dinkes decides to enrol the patient as PBPU Pemda (payer,
+        /// within the quota) and passes it to BPJS.
         EnrolPbpuPemda => ("enrol_pbpu_pemda", "Daftarkan PBPU Pemda"),
+        /// BPJS records the PBPU Pemda activation.
+        RecordPbpuActive => ("record_pbpu_active", "PBPU Pemda aktif"),
         /// The desk owner sends the case back to the hospital.
         ReturnToRsud => ("return_to_rsud", "Kembalikan ke RSUD"),
         /// Hospital resubmits a returned case.
@@ -95,13 +120,24 @@ impl CaseState {
             CaseState::NikCheck => Some(Role::DukcapilProv),
             CaseState::NikReferral | CaseState::IdentityRecording => Some(Role::DukcapilKab),
             CaseState::DesilCheck | CaseState::Guaranteed => Some(Role::DinsosProv),
-            CaseState::GuaranteeReview => Some(Role::DinkesProv),
-            CaseState::PbiProposed => Some(Role::Bpjs),
+            CaseState::GuaranteeReview | CaseState::PbpuReview => Some(Role::DinkesProv),
+            CaseState::PbiProposed | CaseState::PbpuProposed => Some(Role::Bpjs),
             CaseState::HandedOver | CaseState::Rejected | CaseState::Withdrawn => None,
         }
     }
 
+    /// Whether Disdukcapil verifies the identity at this desk (a case sent back
+    /// from here is verified again anyway when it returns).
+    pub fn is_identity_desk(&self) -> bool {
+        matches!(
+            self,
+            CaseState::NikCheck | CaseState::NikReferral | CaseState::IdentityRecording
+        )
+    }
+
     /// Whether an agency may send the case back to the hospital from here.
+    /// Not once the guarantee is granted: from then on the case waits for a
+    /// scheme (PBI JKN or PBPU Pemda), and the hospital has nothing left to fix.
     pub fn is_returnable(&self) -> bool {
         matches!(
             self,
@@ -125,6 +161,12 @@ pub struct CaseFacts {
     pub effective_desil: Option<Desil>,
     /// Whether a desil correction (after an SKTM) is awaiting Dinsos kab.
     pub desil_correction_pending: bool,
+    /// Whether the patient has a NIK (entered by the hospital or issued by
+    /// `record_identity`).
+    pub has_nik: bool,
+    /// Whether the NIK or KK number differs from what Disdukcapil last
+    /// verified (the hospital edited it since).
+    pub identity_changed: bool,
 }
 
 /// Why an action is refused.
@@ -147,6 +189,10 @@ pub enum Refusal {
     Condition(&'static str),
 }
 
+/// Why `verify_nik` is refused for a patient without a NIK.
+pub const NO_NIK_TO_VERIFY: &str = "Verifikasi NIK memerlukan NIK, dan pasien ini belum memiliki \
+     NIK. Rujuk kasus ke Disdukcapil Kab/Kota untuk penelusuran atau perekaman identitas.";
+
 /// Roles allowed to perform `action` in `state`; empty if the action is not
 /// legal in that state for anyone.
 fn allowed_roles(state: CaseState, action: Action) -> &'static [Role] {
@@ -165,9 +211,10 @@ fn allowed_roles(state: CaseState, action: Action) -> &'static [Role] {
         (S::SktmRequired, A::SubmitSktm) => &[Role::Rsud],
         (S::GuaranteeReview, A::ApproveGuarantee | A::RejectGuarantee) => &[Role::DinkesProv],
         (S::GuaranteeReview | S::Guaranteed, A::RecordDesilCorrection) => &[Role::DinsosKab],
-        (S::Guaranteed, A::ProposePbi) => &[Role::DinsosProv],
-        (S::Guaranteed, A::EnrolPbpuPemda) => &[Role::DinkesProv],
+        (S::Guaranteed, A::ProposePbi | A::ProposePbpu) => &[Role::DinsosProv],
         (S::PbiProposed, A::RecordPbiActive | A::RecordPbiRefused) => &[Role::Bpjs],
+        (S::PbpuReview, A::EnrolPbpuPemda) => &[Role::DinkesProv],
+        (S::PbpuProposed, A::RecordPbpuActive) => &[Role::Bpjs],
         (S::NikCheck, A::ReturnToRsud) => &[Role::DukcapilProv],
         (S::NikReferral | S::IdentityRecording, A::ReturnToRsud) => &[Role::DukcapilKab],
         (S::DesilCheck, A::ReturnToRsud) => &[Role::DinsosProv],
@@ -209,6 +256,7 @@ pub fn decide(
     }
     match action {
         A::Submit => Ok(S::NikCheck),
+        A::VerifyNik if !facts.has_nik => Err(Refusal::Condition(NO_NIK_TO_VERIFY)),
         A::VerifyNik | A::RecordIdentity => Ok(S::DesilCheck),
         A::ReferToKab => Ok(S::NikReferral),
         A::RequireRecording => Ok(S::IdentityRecording),
@@ -217,6 +265,7 @@ pub fn decide(
             Some(d) if d.is_eligible() => Ok(S::GuaranteeReview),
             Some(_) => Ok(S::SktmRequired),
         },
+        A::SubmitSktm if facts.identity_changed => Ok(S::NikCheck),
         A::SubmitSktm => Ok(S::GuaranteeReview),
         A::RecordDesilCorrection => {
             if facts.desil_correction_pending {
@@ -236,10 +285,30 @@ pub fn decide(
                 ))
             }
         }
-        A::RecordPbiActive | A::EnrolPbpuPemda => Ok(S::HandedOver),
-        A::RecordPbiRefused => Ok(S::Guaranteed),
+        A::ProposePbpu => {
+            if facts.desil_correction_pending {
+                Err(Refusal::Condition(
+                    "Koreksi desil oleh Dinsos Kab/Kota masih ditunggu; usulan PBPU Pemda \
+                     menunggu hasilnya",
+                ))
+            } else if facts.effective_desil.is_some_and(|d| d.is_eligible()) {
+                Err(Refusal::Condition(
+                    "Desil 1–5: usulkan PBI JKN; PBPU Pemda hanya bila PBI tidak mungkin",
+                ))
+            } else {
+                Ok(S::PbpuReview)
+            }
+        }
+        A::RecordPbiActive | A::RecordPbpuActive => Ok(S::HandedOver),
+        A::RecordPbiRefused => Ok(S::PbpuReview),
+        A::EnrolPbpuPemda => Ok(S::PbpuProposed),
         A::ReturnToRsud => Ok(S::Returned),
         A::Resubmit => match facts.returned_from {
+            // A NIK or KK changed since Disdukcapil verified it is verified again first,
+            // whichever desk sent the case back.
+            Some(from) if from.is_returnable() && facts.identity_changed => {
+                Ok(if from.is_identity_desk() { from } else { S::NikCheck })
+            }
             Some(from) if from.is_returnable() => Ok(from),
             _ => Err(Refusal::Condition(
                 "Tahap asal pengembalian tidak diketahui; hubungi administrator",
@@ -328,14 +397,16 @@ mod tests {
             S::Guaranteed,
         ),
         (S::Guaranteed, A::ProposePbi, R::DinsosProv, S::PbiProposed),
+        (S::Guaranteed, A::ProposePbpu, R::DinsosProv, S::PbpuReview),
+        (S::PbiProposed, A::RecordPbiActive, R::Bpjs, S::HandedOver),
+        (S::PbiProposed, A::RecordPbiRefused, R::Bpjs, S::PbpuReview),
         (
-            S::Guaranteed,
+            S::PbpuReview,
             A::EnrolPbpuPemda,
             R::DinkesProv,
-            S::HandedOver,
+            S::PbpuProposed,
         ),
-        (S::PbiProposed, A::RecordPbiActive, R::Bpjs, S::HandedOver),
-        (S::PbiProposed, A::RecordPbiRefused, R::Bpjs, S::Guaranteed),
+        (S::PbpuProposed, A::RecordPbpuActive, R::Bpjs, S::HandedOver),
         (S::NikCheck, A::ReturnToRsud, R::DukcapilProv, S::Returned),
         (S::NikReferral, A::ReturnToRsud, R::DukcapilKab, S::Returned),
         (
@@ -375,16 +446,26 @@ mod tests {
         (S::Guaranteed, A::Withdraw, R::DinkesProv, S::Withdrawn),
         (S::PbiProposed, A::Withdraw, R::Rsud, S::Withdrawn),
         (S::PbiProposed, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::PbpuReview, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::PbpuReview, A::Withdraw, R::DinkesProv, S::Withdrawn),
+        (S::PbpuProposed, A::Withdraw, R::Rsud, S::Withdrawn),
+        (S::PbpuProposed, A::Withdraw, R::DinkesProv, S::Withdrawn),
         (S::Returned, A::Withdraw, R::Rsud, S::Withdrawn),
         (S::Returned, A::Withdraw, R::DinkesProv, S::Withdrawn),
     ];
 
-    fn good_facts(state: S) -> CaseFacts {
+    /// Facts under which `action` is possible in `state` if the table allows it:
+    /// a NIK, an unchanged identity, desil 3 with a correction pending, except
+    /// for `propose_pbpu`, which needs a desil above 5 and nothing pending.
+    fn good_facts(state: S, action: A) -> CaseFacts {
+        let pbpu = action == A::ProposePbpu;
         CaseFacts {
             state,
             returned_from: Some(S::DesilCheck),
-            effective_desil: Some(Desil::Listed(3)),
-            desil_correction_pending: true,
+            effective_desil: Some(Desil::Listed(if pbpu { 8 } else { 3 })),
+            desil_correction_pending: !pbpu,
+            has_nik: true,
+            identity_changed: false,
         }
     }
 
@@ -394,6 +475,8 @@ mod tests {
             returned_from: None,
             effective_desil: None,
             desil_correction_pending: false,
+            has_nik: true,
+            identity_changed: false,
         }
     }
 
@@ -404,7 +487,7 @@ mod tests {
             for &action in A::ALL {
                 for &role in R::ALL {
                     checked += 1;
-                    let f = good_facts(state);
+                    let f = good_facts(state, action);
                     let got = decide(&f, action, role, true, Some(Desil::Listed(3)));
                     let allowed = ALLOWED
                         .iter()
@@ -445,14 +528,18 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 13 * 17 * 10);
+        assert_eq!((S::ALL.len(), A::ALL.len(), R::ALL.len()), (15, 19, 10));
+        assert_eq!(checked, 15 * 19 * 10);
     }
 
     #[test]
     fn roles_without_actions() {
         for &state in S::ALL {
             for role in [R::Tim, R::Admin, R::DinkesKab] {
-                assert!(available_actions(&good_facts(state), role, true).is_empty());
+                for &action in A::ALL {
+                    let f = good_facts(state, action);
+                    assert!(available_actions(&f, role, true).is_empty());
+                }
             }
         }
     }
@@ -472,7 +559,25 @@ mod tests {
             }
         }
         assert_eq!(S::PbiProposed.desk(), Some(R::Bpjs));
+        assert_eq!(S::PbpuReview.desk(), Some(R::DinkesProv));
+        assert_eq!(S::PbpuProposed.desk(), Some(R::Bpjs));
         assert_eq!(S::Withdrawn.desk(), None);
+    }
+
+    #[test]
+    fn every_open_state_has_a_way_forward_for_its_desk() {
+        // The desk owner of every open state can move the case on (or, for the hospital,
+        // withdraw it); no open state waits on a desk that has nothing to do.
+        for &state in S::ALL.iter().filter(|s| !s.is_terminal()) {
+            let owner = state.desk().expect("open states have a desk");
+            let moves: Vec<A> = A::ALL
+                .iter()
+                .copied()
+                .filter(|&a| a != A::Withdraw)
+                .filter(|&a| ALLOWED.iter().any(|t| t.0 == state && t.1 == a && t.2 == owner))
+                .collect();
+            assert!(!moves.is_empty(), "{state:?}: {owner:?} has no action");
+        }
     }
 
     #[test]
@@ -500,11 +605,136 @@ mod tests {
         assert!(matches!(p(&f), Err(Refusal::Condition(_))));
         f.effective_desil = Some(Desil::Listed(4));
         assert_eq!(p(&f), Ok(S::PbiProposed));
-        // Dinkes can still enrol via PBPU Pemda whatever the desil.
-        f.effective_desil = Some(Desil::Listed(9));
+    }
+
+    #[test]
+    fn propose_pbpu_only_when_pbi_is_not_possible() {
+        let mut f = facts(S::Guaranteed);
+        let p = |f: &CaseFacts| decide(f, A::ProposePbpu, R::DinsosProv, true, None);
+        let shown = |f: &CaseFacts| available_actions(f, R::DinsosProv, true);
+        // Desil 1–5: PBI, not PBPU.
+        for d in 1..=5 {
+            f.effective_desil = Some(Desil::Listed(d));
+            assert!(matches!(p(&f), Err(Refusal::Condition(m)) if m.contains("PBI JKN")));
+            assert_eq!(shown(&f), vec![A::ProposePbi]);
+        }
+        // Desil above 5 (or not listed) and no correction pending: PBPU, not PBI.
+        for d in [Desil::Listed(6), Desil::Listed(10), Desil::NotListed] {
+            f.effective_desil = Some(d);
+            assert_eq!(p(&f), Ok(S::PbpuReview));
+            assert_eq!(shown(&f), vec![A::ProposePbpu]);
+        }
+        // A pending correction may still bring the desil to 1–5: neither route yet.
+        f.desil_correction_pending = true;
+        assert!(matches!(p(&f), Err(Refusal::Condition(m)) if m.contains("Koreksi desil")));
+        assert!(shown(&f).is_empty());
         assert_eq!(
-            decide(&f, A::EnrolPbpuPemda, R::DinkesProv, true, None),
+            available_actions(&f, R::DinsosKab, true),
+            vec![A::RecordDesilCorrection]
+        );
+    }
+
+    #[test]
+    fn pbpu_pemda_route() {
+        let d = |state, action, role| decide(&facts(state), action, role, true, None);
+        assert_eq!(
+            d(S::PbiProposed, A::RecordPbiRefused, R::Bpjs),
+            Ok(S::PbpuReview)
+        );
+        assert_eq!(
+            d(S::PbpuReview, A::EnrolPbpuPemda, R::DinkesProv),
+            Ok(S::PbpuProposed)
+        );
+        assert_eq!(
+            d(S::PbpuProposed, A::RecordPbpuActive, R::Bpjs),
             Ok(S::HandedOver)
+        );
+        // Enrolment is decided at its own desk, no longer straight from `guaranteed`.
+        assert_eq!(
+            d(S::Guaranteed, A::EnrolPbpuPemda, R::DinkesProv),
+            Err(Refusal::IllegalTransition)
+        );
+        // No desk sends the case back to the hospital once the guarantee is granted.
+        for state in [S::Guaranteed, S::PbiProposed, S::PbpuReview, S::PbpuProposed] {
+            assert!(!state.is_returnable(), "{state:?}");
+            let owner = state.desk().expect("open");
+            assert_eq!(
+                d(state, A::ReturnToRsud, owner),
+                Err(Refusal::IllegalTransition)
+            );
+        }
+        // PBI activation is not PBPU activation, and the other way round.
+        assert_eq!(
+            d(S::PbpuProposed, A::RecordPbiActive, R::Bpjs),
+            Err(Refusal::IllegalTransition)
+        );
+        assert_eq!(
+            d(S::PbiProposed, A::RecordPbpuActive, R::Bpjs),
+            Err(Refusal::IllegalTransition)
+        );
+    }
+
+    #[test]
+    fn verify_nik_needs_a_nik() {
+        for (state, role) in [(S::NikCheck, R::DukcapilProv), (S::NikReferral, R::DukcapilKab)] {
+            let mut f = facts(state);
+            f.has_nik = false;
+            assert_eq!(
+                decide(&f, A::VerifyNik, role, true, None),
+                Err(Refusal::Condition(NO_NIK_TO_VERIFY))
+            );
+            assert!(!available_actions(&f, role, true).contains(&A::VerifyNik));
+            f.has_nik = true;
+            assert_eq!(decide(&f, A::VerifyNik, role, true, None), Ok(S::DesilCheck));
+        }
+        // Without a NIK the way on is tracing and recording the identity.
+        let mut f = facts(S::NikCheck);
+        f.has_nik = false;
+        assert_eq!(
+            available_actions(&f, R::DukcapilProv, true),
+            vec![A::ReferToKab, A::ReturnToRsud]
+        );
+        f.state = S::NikReferral;
+        assert_eq!(
+            available_actions(&f, R::DukcapilKab, true),
+            vec![A::RequireRecording, A::ReturnToRsud]
+        );
+        f.state = S::IdentityRecording;
+        assert_eq!(
+            decide(&f, A::RecordIdentity, R::DukcapilKab, true, None),
+            Ok(S::DesilCheck)
+        );
+    }
+
+    #[test]
+    fn changed_identity_goes_back_through_nik_verification() {
+        // Returned from a desk after verification: NIK check first.
+        for origin in [S::DesilCheck, S::GuaranteeReview] {
+            let mut f = facts(S::Returned);
+            f.returned_from = Some(origin);
+            f.identity_changed = true;
+            assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(S::NikCheck));
+            f.identity_changed = false;
+            assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(origin));
+        }
+        // Returned from a Disdukcapil desk: that desk verifies it anyway.
+        for origin in [S::NikCheck, S::NikReferral, S::IdentityRecording] {
+            let mut f = facts(S::Returned);
+            f.returned_from = Some(origin);
+            f.identity_changed = true;
+            assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(origin));
+        }
+        // The SKTM of a changed identity waits for the NIK check too.
+        let mut f = facts(S::SktmRequired);
+        f.identity_changed = true;
+        assert_eq!(
+            decide(&f, A::SubmitSktm, R::Rsud, true, None),
+            Ok(S::NikCheck)
+        );
+        f.identity_changed = false;
+        assert_eq!(
+            decide(&f, A::SubmitSktm, R::Rsud, true, None),
+            Ok(S::GuaranteeReview)
         );
     }
 
