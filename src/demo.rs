@@ -1,5 +1,6 @@
-//! `--demo`: one user per role (`demo_<role>`) and a dozen cases spread over the workflow, so
-//! a new user sees a living system. Cases are made through the same service calls the pages
+//! `--demo`: one user per role (`demo_<role>`) and fourteen cases spread over the workflow
+//! (both routes out of the guarantee: PBI JKN and PBPU Pemda), so a new user sees a living
+//! system. Cases are made through the same service calls the pages
 //! use, so they carry real history.
 
 use std::collections::HashMap;
@@ -107,6 +108,7 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     let dukcapil = demo_user(pool, Role::DukcapilProv).await?;
     let dukcapil_kab = demo_user(pool, Role::DukcapilKab).await?;
     let dinsos = demo_user(pool, Role::DinsosProv).await?;
+    let dinsos_kab = demo_user(pool, Role::DinsosKab).await?;
     let dinkes = demo_user(pool, Role::DinkesProv).await?;
     let bpjs = demo_user(pool, Role::Bpjs).await?;
     let today = service::today().to_string();
@@ -197,6 +199,20 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             "5371022310480010",
             "withdrawn",
         ),
+        (
+            "Theresia Bana",
+            "P",
+            "1979-06-08",
+            "5371024806790011",
+            "pbpu_review",
+        ),
+        (
+            "Yakobus Nalle",
+            "L",
+            "1966-03-25",
+            "5371022503660012",
+            "pbpu_proposed",
+        ),
     ];
     for (name, sex, birth, nik, goal) in patients {
         let has_id = if nik.is_empty() { "tidak" } else { "ya" };
@@ -247,6 +263,19 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             "pbi_proposed" => &["submit", "verify", "desil3", "approve", "propose"],
             "returned" => &["submit", "verify", "return"],
             "handed_over" => &["submit", "verify", "desil3", "approve", "propose", "active"],
+            // PBI refused by BPJS: Dinkes decides PBPU Pemda.
+            "pbpu_review" => &["submit", "verify", "desil3", "approve", "propose", "refused"],
+            // Desil 9, not corrected after the SKTM: Dinsos proposes PBPU Pemda, Dinkes enrols.
+            "pbpu_proposed" => &[
+                "submit",
+                "verify",
+                "desil9",
+                "sktm",
+                "not_corrected",
+                "approve",
+                "propose_pbpu",
+                "enrol",
+            ],
             _ => &["submit", "withdraw"],
         };
         for s in path {
@@ -293,6 +322,78 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
                             ("source_system", "siks_ng".into()),
                             ("desil", "8".into()),
                             ("registry_data", "Terdaftar DTSEN desil 8".into()),
+                        ],
+                    )
+                    .await?
+                }
+                "desil9" => {
+                    step(
+                        dinsos.clone(),
+                        Action::RecordDesil,
+                        vec![
+                            ("source_system", "siks_ng".into()),
+                            ("desil", "9".into()),
+                            ("registry_data", "Terdaftar DTSEN desil 9".into()),
+                        ],
+                    )
+                    .await?
+                }
+                "sktm" => {
+                    let sktm = Upload {
+                        kind: "sktm",
+                        bytes: DEMO_PNG,
+                        original_name: Some("sktm.png"),
+                    };
+                    service::add_document(pool, &files, &rsud, id, &sktm, usize::MAX).await?;
+                    step(
+                        rsud.clone(),
+                        Action::SubmitSktm,
+                        vec![
+                            ("sktm_number", "470/31/KEL-OESAPA/2026".into()),
+                            ("sktm_date", today.clone()),
+                            ("issued_by", "Kelurahan Oesapa".into()),
+                        ],
+                    )
+                    .await?
+                }
+                "not_corrected" => {
+                    step(
+                        dinsos_kab.clone(),
+                        Action::RecordDesilCorrection,
+                        vec![
+                            ("corrected", "tidak".into()),
+                            ("note", "Tidak memenuhi kriteria penurunan desil".into()),
+                        ],
+                    )
+                    .await?
+                }
+                "propose_pbpu" => {
+                    step(
+                        dinsos.clone(),
+                        Action::ProposePbpu,
+                        vec![
+                            ("proposed_on", today.clone()),
+                            ("proposal_reference", "USUL-PBPU/2026/004".into()),
+                        ],
+                    )
+                    .await?
+                }
+                "refused" => {
+                    step(
+                        bpjs.clone(),
+                        Action::RecordPbiRefused,
+                        vec![("reason", "Tidak masuk kuota PBI JKN Kemensos bulan ini".into())],
+                    )
+                    .await?
+                }
+                "enrol" => {
+                    step(
+                        dinkes.clone(),
+                        Action::EnrolPbpuPemda,
+                        vec![
+                            ("payer", "pemprov".into()),
+                            ("decided_on", today.clone()),
+                            ("decision_reference", "ND/440/PBPU/2026/012".into()),
                         ],
                     )
                     .await?

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Visibility, mask};
 use crate::auth::CurrentUser;
 use crate::db::cases::{CaseRow, DocumentRow, HistoryRow};
-use crate::domain::{Action, CaseState, Desil, sla};
+use crate::domain::{Action, CaseState, Desil, Payer, Scheme, sla};
 
 /// The clock of the desk a case sits at.
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +69,10 @@ pub struct CaseView {
     pub desil_correction_pending: bool,
     pub guarantee: Option<GuaranteeView>,
     pub coverage: Option<CoverageView>,
+    /// The scheme the case is handed over to, or is on its way to.
+    pub scheme: Option<SchemeView>,
+    /// Dinkes's PBPU Pemda enrolment decision, once taken.
+    pub pbpu: Option<PbpuView>,
     pub desk: DeskClock,
     pub available_actions: Vec<&'static str>,
     pub created_at: DateTime<Utc>,
@@ -122,6 +126,58 @@ pub struct CoverageView {
     pub scheme: String,
     pub bpjs_card_number: Option<String>,
     pub effective_date: Option<NaiveDate>,
+}
+
+/// The national insurance scheme of a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemeView {
+    /// `pbi_jkn` or `pbpu_pemda`.
+    pub code: &'static str,
+    pub label: &'static str,
+    /// True once BPJS recorded the membership active; false while it is proposed.
+    pub active: bool,
+}
+
+impl SchemeView {
+    /// The active scheme of `case`, else the one its state is pursuing (PBI JKN while
+    /// proposed to BPJS, PBPU Pemda from the Dinkes decision on).
+    fn of(case: &CaseRow) -> Option<SchemeView> {
+        let (scheme, active) = match case.scheme.as_deref().map(str::parse::<Scheme>) {
+            Some(Ok(s)) => (s, true),
+            _ => match case.state.0 {
+                CaseState::PbiProposed => (Scheme::PbiJkn, false),
+                CaseState::PbpuReview | CaseState::PbpuProposed => (Scheme::PbpuPemda, false),
+                _ => return None,
+            },
+        };
+        Some(SchemeView {
+            code: scheme.as_str(),
+            label: scheme.label(),
+            active,
+        })
+    }
+}
+
+/// Dinkes's decision to enrol the patient as PBPU Pemda.
+#[derive(Debug, Clone, Serialize)]
+pub struct PbpuView {
+    /// `pemprov` or `pemkab_asal`.
+    pub payer: String,
+    pub payer_label: &'static str,
+    pub decided_on: NaiveDate,
+    pub reference: Option<String>,
+}
+
+impl PbpuView {
+    fn of(case: &CaseRow) -> Option<PbpuView> {
+        let payer = case.pbpu_payer.clone()?;
+        Some(PbpuView {
+            payer_label: payer.parse::<Payer>().map(|p| p.label()).unwrap_or("—"),
+            payer,
+            decided_on: case.pbpu_decided_on?,
+            reference: case.pbpu_decision_reference.clone(),
+        })
+    }
 }
 
 fn desil_code(v: Option<i16>) -> Option<String> {
@@ -199,6 +255,8 @@ impl CaseView {
                 bpjs_card_number: case.bpjs_card_number.clone(),
                 effective_date: case.coverage_effective_date,
             }),
+            scheme: SchemeView::of(case),
+            pbpu: PbpuView::of(case),
             desk: clock,
             available_actions: actions.iter().map(|a| a.as_str()).collect(),
             created_at: case.created_at,
@@ -224,6 +282,33 @@ pub struct StepView {
     pub working_days_in_state: i64,
     pub evidence: serde_json::Value,
     pub reason: Option<String>,
+    /// For a step that sent the case back to NIK verification: how the NIK or KK changed since
+    /// it was verified (numbers masked).
+    pub identity_change: Option<String>,
+}
+
+/// "NIK diubah setelah verifikasi: 5371********0001 → 5371********0002" from the
+/// `identity_change` of a history row's evidence (see `cases::identity_change`).
+fn identity_change_text(evidence: &serde_json::Value) -> Option<String> {
+    let change = evidence.get("identity_change")?.as_object()?;
+    let number = |v: &serde_json::Value| v.as_str().unwrap_or("(kosong)").to_string();
+    let parts: Vec<String> = [("nik", "NIK"), ("kk_number", "Nomor KK")]
+        .iter()
+        .filter_map(|(key, label)| {
+            let c = change.get(*key)?;
+            Some(format!(
+                "{label} {} → {}",
+                number(&c["verified"]),
+                number(&c["now"])
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "Diubah setelah diverifikasi Disdukcapil: {}; diverifikasi ulang.",
+            parts.join("; ")
+        )
+    })
 }
 
 /// The timeline of a case with time spent at each desk.
@@ -264,6 +349,7 @@ pub fn timeline(
                 ),
                 evidence: h.evidence.clone(),
                 reason: h.reason.clone(),
+                identity_change: identity_change_text(&h.evidence),
             }
         })
         .collect()

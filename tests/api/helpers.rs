@@ -313,7 +313,16 @@ pub fn valid_fields(action: &str) -> Value {
             "effective_date": "2026-12-01",
         }),
         "record_pbi_refused" => json!({"reason": "Kuota PBI bulan ini habis"}),
-        "enrol_pbpu_pemda" => json!({"effective_date": "2026-12-01", "reference": "PBPU/2026/7"}),
+        "propose_pbpu" => json!({"proposed_on": PAST, "proposal_reference": "USUL-PBPU/2026/3"}),
+        "enrol_pbpu_pemda" => json!({
+            "payer": "pemprov",
+            "decided_on": PAST,
+            "decision_reference": "ND/440/PBPU/2026/7",
+        }),
+        "record_pbpu_active" => json!({
+            "bpjs_card_number": "0009876543210",
+            "effective_date": "2026-12-15",
+        }),
         "return_to_rsud" => json!({
             "reason_code": "foto_tidak_terbaca",
             "reason_text": "Foto KTP buram",
@@ -428,7 +437,8 @@ impl Team {
 
     /// Creates a case from `intake` (identified patient) and drives it along the main path to
     /// `state` (one of draft, nik_check, desil_check, guarantee_review, guaranteed,
-    /// pbi_proposed), each step by its desk.
+    /// pbi_proposed, then by a refused PBI pbpu_review and pbpu_proposed), each step by its
+    /// desk.
     pub async fn case_in(&self, intake: &Value, state: &str) -> Uuid {
         let id = self.create(intake).await;
         self.drive(id, "draft", state).await;
@@ -444,6 +454,8 @@ impl Team {
             "guarantee_review",
             "guaranteed",
             "pbi_proposed",
+            "pbpu_review",
+            "pbpu_proposed",
         ];
         let start = PATH
             .iter()
@@ -473,6 +485,12 @@ impl Team {
                 }
                 "pbi_proposed" => {
                     self.dinsos_prov.step(id, "propose_pbi").await;
+                }
+                "pbpu_review" => {
+                    self.bpjs.step(id, "record_pbi_refused").await;
+                }
+                "pbpu_proposed" => {
+                    self.dinkes_prov.step(id, "enrol_pbpu_pemda").await;
                 }
                 _ => unreachable!(),
             }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
@@ -227,4 +227,140 @@ async fn invalid_cursor_is_a_bad_request() {
     // Assert
     r.expect(StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"], "bad_request");
+}
+
+/// Creates a case (serial `serial`) waiting in `state`, each step taken by its desk.
+async fn case_waiting_in(team: &Team, serial: u32, state: &str) -> Uuid {
+    let intake = intake_serial(serial, "53.71");
+    match state {
+        "draft" | "nik_check" | "desil_check" | "guarantee_review" | "guaranteed"
+        | "pbi_proposed" | "pbpu_review" | "pbpu_proposed" => team.case_in(&intake, state).await,
+        "nik_referral" => {
+            let id = team.case_in(&intake, "nik_check").await;
+            team.dukcapil_prov.step(id, "refer_to_kab").await;
+            id
+        }
+        "identity_recording" => {
+            let mut v = intake_without_identity();
+            v["full_name"] = json!(format!("Tanpa identitas {serial}"));
+            let id = team.create(&v).await;
+            team.rsud.step(id, "submit").await;
+            team.dukcapil_prov.step(id, "refer_to_kab").await;
+            team.dukcapil_kab.step(id, "require_recording").await;
+            id
+        }
+        "sktm_required" => {
+            let id = team.case_in(&intake, "desil_check").await;
+            team.dinsos_prov
+                .step_with(
+                    id,
+                    "record_desil",
+                    json!({"source_system": "siks_ng", "desil": "8", "registry_data": "Desil 8"}),
+                )
+                .await;
+            id
+        }
+        "returned" => {
+            let id = team.case_in(&intake, "nik_check").await;
+            team.dukcapil_prov.step(id, "return_to_rsud").await;
+            id
+        }
+        other => panic!("no arrangement for a case waiting in {other}: add one"),
+    }
+}
+
+#[tokio::test]
+async fn every_open_state_is_in_the_queue_of_its_desk_owner_and_no_other() {
+    use merajut_sehat::domain::CaseState;
+
+    // Arrange: one case in every open state.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let open: Vec<CaseState> = CaseState::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_terminal())
+        .collect();
+    let mut cases = vec![];
+    for (serial, state) in (1u32..).zip(&open) {
+        let id = case_waiting_in(&team, serial, state.as_str()).await;
+        assert_eq!(snapshot(&app, id).await.state, state.as_str());
+        cases.push((*state, id));
+    }
+    let desks = [
+        &team.rsud,
+        &team.dukcapil_prov,
+        &team.dukcapil_kab,
+        &team.dinsos_prov,
+        &team.dinsos_kab,
+        &team.dinkes_prov,
+        &team.bpjs,
+    ];
+
+    // Act
+    let mut queues = vec![];
+    for desk in desks {
+        queues.push((desk.user.role, desk.queue_ids().await));
+    }
+
+    // Assert: each case is in exactly one working queue, its desk owner's, and that owner is
+    // offered something to do with it.
+    for (state, id) in &cases {
+        let owner = state.desk().expect("open states have a desk");
+        let holders: Vec<_> = queues
+            .iter()
+            .filter(|(_, ids)| ids.contains(id))
+            .map(|(role, _)| *role)
+            .collect();
+        assert_eq!(holders, [owner], "{state:?} is in the queues of {holders:?}");
+        let owner_actor = desks
+            .iter()
+            .find(|d| d.user.role == owner)
+            .expect("a desk per owner");
+        let offered = owner_actor.case(*id).await.body["case"]["available_actions"].clone();
+        let offered: Vec<&str> = offered
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|a| *a != "withdraw")
+            .collect();
+        assert!(!offered.is_empty(), "{state:?}: {owner:?} is offered nothing");
+    }
+}
+
+#[tokio::test]
+async fn a_guaranteed_case_waiting_for_its_desil_correction_is_dinsos_kabs_alone() {
+    // Arrange: desil 8, SKTM, guarantee approved before the correction.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "desil_check").await;
+    team.dinsos_prov
+        .step_with(
+            id,
+            "record_desil",
+            json!({"source_system": "siks_ng", "desil": "8", "registry_data": "Desil 8"}),
+        )
+        .await;
+    team.rsud
+        .upload(id, "sktm", PNG, "sktm.png")
+        .await
+        .expect(StatusCode::CREATED);
+    team.rsud.step(id, "submit_sktm").await;
+
+    // Assert: during guarantee review both work in parallel.
+    assert!(team.dinkes_prov.queue_ids().await.contains(&id));
+    assert!(team.dinsos_kab.queue_ids().await.contains(&id));
+
+    // Act
+    team.dinkes_prov.step(id, "approve_guarantee").await;
+
+    // Assert: then only the correction is left to do, by Dinsos kab/kota.
+    assert!(team.dinsos_kab.queue_ids().await.contains(&id));
+    assert!(!team.dinsos_prov.queue_ids().await.contains(&id));
+    assert!(!team.dinkes_prov.queue_ids().await.contains(&id));
+    // Once recorded (corrected to 4), it is Dinsos prov's to propose PBI.
+    team.dinsos_kab.step(id, "record_desil_correction").await;
+    assert!(team.dinsos_prov.queue_ids().await.contains(&id));
+    assert!(!team.dinsos_kab.queue_ids().await.contains(&id));
 }

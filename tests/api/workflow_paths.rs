@@ -345,43 +345,6 @@ async fn propose_pbi_is_refused_while_desil_8_is_uncorrected() {
 }
 
 #[tokio::test]
-async fn uncorrected_desil_is_left_to_dinkes_for_pbpu_pemda() {
-    // Arrange
-    let app = spawn_app().await;
-    let team = Team::new(&app).await;
-    let id = team.case_in(&intake_woman(), "desil_check").await;
-    team.dinsos_prov
-        .step_with(
-            id,
-            "record_desil",
-            json!({"source_system": "siks_ng", "desil": "9", "registry_data": "Desil 9"}),
-        )
-        .await;
-    team.rsud
-        .upload(id, "sktm", PNG, "sktm.png")
-        .await
-        .expect(StatusCode::CREATED);
-    team.rsud.step(id, "submit_sktm").await;
-
-    // Act
-    let r = team
-        .dinsos_kab
-        .step_with(
-            id,
-            "record_desil_correction",
-            json!({"corrected": "tidak", "note": "Tidak memenuhi kriteria penurunan"}),
-        )
-        .await;
-    team.dinkes_prov.step(id, "approve_guarantee").await;
-    let enrolled = team.dinkes_prov.step(id, "enrol_pbpu_pemda").await;
-
-    // Assert
-    assert_eq!(r.body["case"]["desil_corrected"], Value::Null);
-    assert_eq!(enrolled.state(), "handed_over");
-    assert_eq!(enrolled.body["case"]["coverage"]["scheme"], "pbpu_pemda");
-}
-
-#[tokio::test]
 async fn patient_without_identity_is_recorded_and_gets_the_new_nik() {
     // Arrange
     let app = spawn_app().await;
@@ -560,54 +523,6 @@ async fn case_returned_from_nik_check_goes_back_to_nik_check() {
 }
 
 #[tokio::test]
-async fn refused_pbi_leads_to_pbpu_pemda_enrolment() {
-    // Arrange
-    let app = spawn_app().await;
-    let team = Team::new(&app).await;
-    let id = team.case_in(&intake_woman(), "pbi_proposed").await;
-
-    // Act
-    let refused = team.bpjs.step(id, "record_pbi_refused").await;
-    let enrolled = team
-        .dinkes_prov
-        .step_with(
-            id,
-            "enrol_pbpu_pemda",
-            json!({"effective_date": "2026-12-15", "bpjs_card_number": "0009876543210"}),
-        )
-        .await;
-
-    // Assert
-    assert_eq!(refused.state(), "guaranteed");
-    assert_eq!(enrolled.state(), "handed_over");
-    let c = &enrolled.body["case"];
-    assert_eq!(c["coverage"]["scheme"], "pbpu_pemda");
-    assert_eq!(c["coverage"]["bpjs_card_number"], "0009876543210");
-    assert_eq!(c["guarantee"]["end_date"], "2026-12-14");
-    assert!(c["closed_at"].is_string());
-    let case = team.dinkes_prov.case(id).await;
-    let s = steps(&case);
-    assert_eq!(
-        s[s.len() - 2],
-        step(
-            "record_pbi_refused",
-            "bpjs",
-            Some("pbi_proposed"),
-            "guaranteed"
-        )
-    );
-    assert_eq!(
-        s[s.len() - 1],
-        step(
-            "enrol_pbpu_pemda",
-            "dinkes_prov",
-            Some("guaranteed"),
-            "handed_over"
-        )
-    );
-}
-
-#[tokio::test]
 async fn withdrawal_from_open_states_is_terminal() {
     // Arrange
     let app = spawn_app().await;
@@ -619,6 +534,8 @@ async fn withdrawal_from_open_states_is_terminal() {
         ("guaranteed", "dinkes_prov"),
         ("desil_check", "rsud"),
         ("pbi_proposed", "dinkes_prov"),
+        ("pbpu_review", "rsud"),
+        ("pbpu_proposed", "dinkes_prov"),
     ];
 
     for (serial, (state, by)) in (1u32..).zip(cases) {
@@ -655,6 +572,8 @@ async fn withdrawal_from_open_states_is_terminal() {
             (&team.dinsos_prov, "record_desil"),
             (&team.dinkes_prov, "approve_guarantee"),
             (&team.bpjs, "record_pbi_active"),
+            (&team.dinkes_prov, "enrol_pbpu_pemda"),
+            (&team.bpjs, "record_pbpu_active"),
         ] {
             let refused = actor
                 .act(id, action, i64::from(before.version), valid_fields(action))
