@@ -19,4 +19,5 @@ mod pbpu_route;
 mod queue;
 mod refusals;
 mod sign_in;
+mod workflow_pages;
 mod workflow_paths;

@@ -515,7 +515,7 @@ async fn administrator_is_refused_the_queue_and_the_case_page() {
 }
 
 #[tokio::test]
-async fn demo_seed_creates_a_user_per_role_and_twelve_cases_in_distinct_states() {
+async fn demo_seed_creates_a_user_per_role_and_fourteen_cases_in_distinct_states() {
     // Arrange
     let app = spawn_app().await;
 
@@ -542,14 +542,17 @@ async fn demo_seed_creates_a_user_per_role_and_twelve_cases_in_distinct_states()
         .fetch_all(&app.pool)
         .await
         .expect("reading cases");
-    assert_eq!(states.len(), 12, "{states:?}");
+    assert_eq!(states.len(), 14, "{states:?}");
     let mut distinct = states.clone();
     distinct.dedup();
-    assert_eq!(distinct.len(), 12, "{states:?}");
+    assert_eq!(distinct.len(), 14, "{states:?}");
+    // Both entries of the PBPU Pemda route are there to try.
+    assert!(states.contains(&"pbpu_review".to_string()), "{states:?}");
+    assert!(states.contains(&"pbpu_proposed".to_string()), "{states:?}");
 
     // Seeding again adds nothing.
     merajut_sehat::demo::seed(&app.pool, &app.settings.files_dir())
         .await
         .expect("seeding again");
-    assert_eq!(case_count(&app).await, 12);
+    assert_eq!(case_count(&app).await, 14);
 }
