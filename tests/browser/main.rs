@@ -65,9 +65,9 @@ async fn record_desil(
     .await;
 }
 
-/// From guarantee_review to handed_over: Dinkes approves (letter `letter`), Dinsos proposes
-/// PBI, BPJS records the activation.
-async fn guarantee_to_handover(
+/// From guarantee_review to pbi_proposed: Dinkes approves (letter `letter`), Dinsos proposes
+/// PBI.
+async fn guarantee_to_pbi_proposed(
     browser: &Browser,
     app: &TestApp,
     a: &Agencies,
@@ -103,6 +103,18 @@ async fn guarantee_to_handover(
         "pbi_proposed",
     )
     .await;
+}
+
+/// From guarantee_review to handed_over: Dinkes approves (letter `letter`), Dinsos proposes
+/// PBI, BPJS records the activation.
+async fn guarantee_to_handover(
+    browser: &Browser,
+    app: &TestApp,
+    a: &Agencies,
+    case: &Case,
+    letter: &str,
+) {
+    guarantee_to_pbi_proposed(browser, app, a, case, letter).await;
     agency_acts(
         browser,
         app,
@@ -192,6 +204,99 @@ async fn desil_1_to_5_case_goes_from_intake_to_bpjs_in_the_browser() {
     .await;
     assert!(browser.text("#case-desil").await.contains("Desil 3"));
     assert_letter(&browser, &app, &agencies, &case, "440/001/DINKES/2026").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn refused_pbi_case_goes_the_pbpu_pemda_route_in_the_browser() {
+    // Arrange: a registered, verified case with desil 3, guaranteed and proposed for PBI.
+    let app = spawn_app().await;
+    let agencies = Agencies::create(&app).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.browser(WIDTH, HEIGHT).await;
+    switch_to(&browser, &app, &agencies.rsud).await;
+    let case = Case {
+        id: register(&browser, &MARKUS).await,
+        patient: MARKUS.name,
+    };
+    verify_nik(&browser, &app, &agencies, &case).await;
+    record_desil(&browser, &app, &agencies, &case, "3", "guarantee_review").await;
+    guarantee_to_pbi_proposed(&browser, &app, &agencies, &case, "440/003/DINKES/2026").await;
+
+    // Act: BPJS records the refusal; Dinkes decides PBPU Pemda; BPJS registers it. Each desk
+    // opens the case from its own queue.
+    agency_acts(
+        &browser,
+        &app,
+        &agencies.bpjs,
+        &case,
+        "record_pbi_refused",
+        &[text("reason", "Tidak masuk kuota PBI JKN Kemensos")],
+        "pbpu_review",
+    )
+    .await;
+    agency_acts(
+        &browser,
+        &app,
+        &agencies.dinkes_prov,
+        &case,
+        "enrol_pbpu_pemda",
+        &[
+            choose("payer", "pemprov"),
+            date("decided_on", today()),
+            text("decision_reference", "ND/440/PBPU/2026/001"),
+        ],
+        "pbpu_proposed",
+    )
+    .await;
+    assert!(
+        browser
+            .text("#case-pbpu")
+            .await
+            .contains("ND/440/PBPU/2026/001"),
+        "{}",
+        browser.text("#case-pbpu").await
+    );
+    agency_acts(
+        &browser,
+        &app,
+        &agencies.bpjs,
+        &case,
+        "record_pbpu_active",
+        &[
+            text("bpjs_card_number", "0009876543210"),
+            date("effective_date", today()),
+        ],
+        "handed_over",
+    )
+    .await;
+
+    // Assert
+    assert_timeline(
+        &browser,
+        &[
+            "Kasus dibuat",
+            "Kirim",
+            "NIK terverifikasi",
+            "Catat desil",
+            "Setujui jaminan",
+            "Usulkan PBI JKN",
+            "Usulan PBI ditolak",
+            "Daftarkan PBPU Pemda",
+            "PBPU Pemda aktif",
+        ],
+    )
+    .await;
+    assert_eq!(browser.text("#case-scheme").await, "PBPU Pemda");
+    assert_letter(&browser, &app, &agencies, &case, "440/003/DINKES/2026").await;
+    assert!(
+        browser
+            .text("#letter-scheme")
+            .await
+            .starts_with("PBPU Pemda, berlaku"),
+        "{}",
+        browser.text("#letter-scheme").await
+    );
     browser.close().await;
 }
 
