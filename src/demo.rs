@@ -264,7 +264,9 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             "returned" => &["submit", "verify", "return"],
             "handed_over" => &["submit", "verify", "desil3", "approve", "propose", "active"],
             // PBI refused by BPJS: Dinkes decides PBPU Pemda.
-            "pbpu_review" => &["submit", "verify", "desil3", "approve", "propose", "refused"],
+            "pbpu_review" => &[
+                "submit", "verify", "desil3", "approve", "propose", "refused",
+            ],
             // Desil 9, not corrected after the SKTM: Dinsos proposes PBPU Pemda, Dinkes enrols.
             "pbpu_proposed" => &[
                 "submit",
@@ -382,7 +384,10 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
                     step(
                         bpjs.clone(),
                         Action::RecordPbiRefused,
-                        vec![("reason", "Tidak masuk kuota PBI JKN Kemensos bulan ini".into())],
+                        vec![(
+                            "reason",
+                            "Tidak masuk kuota PBI JKN Kemensos bulan ini".into(),
+                        )],
                     )
                     .await?
                 }

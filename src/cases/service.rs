@@ -339,8 +339,10 @@ fn evidence(
     next: CaseState,
 ) -> Result<serde_json::Value, AppError> {
     let mut evidence = serde_json::to_value(data).map_err(anyhow::Error::from)?;
-    if matches!(data, ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. })
-        && next.is_identity_desk()
+    if matches!(
+        data,
+        ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. }
+    ) && next.is_identity_desk()
         && let Some(change) = super::identity_change(case)
         && let Some(map) = evidence.as_object_mut()
     {
@@ -389,8 +391,10 @@ async fn record_step(
 fn apply(case: &mut CaseRow, data: &ActionData, next: CaseState, today: NaiveDate) {
     let from = case.state.0;
     case.state.0 = next;
-    if matches!(data, ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. })
-        && next == CaseState::NikCheck
+    if matches!(
+        data,
+        ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. }
+    ) && next == CaseState::NikCheck
     {
         // Back to NIK verification (a changed NIK or KK): the desil found for the old identity
         // no longer holds; Dinsos looks it up again after the check.

@@ -307,7 +307,11 @@ pub fn decide(
             // A NIK or KK changed since Disdukcapil verified it is verified again first,
             // whichever desk sent the case back.
             Some(from) if from.is_returnable() && facts.identity_changed => {
-                Ok(if from.is_identity_desk() { from } else { S::NikCheck })
+                Ok(if from.is_identity_desk() {
+                    from
+                } else {
+                    S::NikCheck
+                })
             }
             Some(from) if from.is_returnable() => Ok(from),
             _ => Err(Refusal::Condition(
@@ -574,7 +578,11 @@ mod tests {
                 .iter()
                 .copied()
                 .filter(|&a| a != A::Withdraw)
-                .filter(|&a| ALLOWED.iter().any(|t| t.0 == state && t.1 == a && t.2 == owner))
+                .filter(|&a| {
+                    ALLOWED
+                        .iter()
+                        .any(|t| t.0 == state && t.1 == a && t.2 == owner)
+                })
                 .collect();
             assert!(!moves.is_empty(), "{state:?}: {owner:?} has no action");
         }
@@ -655,7 +663,12 @@ mod tests {
             Err(Refusal::IllegalTransition)
         );
         // No desk sends the case back to the hospital once the guarantee is granted.
-        for state in [S::Guaranteed, S::PbiProposed, S::PbpuReview, S::PbpuProposed] {
+        for state in [
+            S::Guaranteed,
+            S::PbiProposed,
+            S::PbpuReview,
+            S::PbpuProposed,
+        ] {
             assert!(!state.is_returnable(), "{state:?}");
             let owner = state.desk().expect("open");
             assert_eq!(
@@ -676,7 +689,10 @@ mod tests {
 
     #[test]
     fn verify_nik_needs_a_nik() {
-        for (state, role) in [(S::NikCheck, R::DukcapilProv), (S::NikReferral, R::DukcapilKab)] {
+        for (state, role) in [
+            (S::NikCheck, R::DukcapilProv),
+            (S::NikReferral, R::DukcapilKab),
+        ] {
             let mut f = facts(state);
             f.has_nik = false;
             assert_eq!(
@@ -685,7 +701,10 @@ mod tests {
             );
             assert!(!available_actions(&f, role, true).contains(&A::VerifyNik));
             f.has_nik = true;
-            assert_eq!(decide(&f, A::VerifyNik, role, true, None), Ok(S::DesilCheck));
+            assert_eq!(
+                decide(&f, A::VerifyNik, role, true, None),
+                Ok(S::DesilCheck)
+            );
         }
         // Without a NIK the way on is tracing and recording the identity.
         let mut f = facts(S::NikCheck);
@@ -713,7 +732,10 @@ mod tests {
             let mut f = facts(S::Returned);
             f.returned_from = Some(origin);
             f.identity_changed = true;
-            assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(S::NikCheck));
+            assert_eq!(
+                decide(&f, A::Resubmit, R::Rsud, true, None),
+                Ok(S::NikCheck)
+            );
             f.identity_changed = false;
             assert_eq!(decide(&f, A::Resubmit, R::Rsud, true, None), Ok(origin));
         }

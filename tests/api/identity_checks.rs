@@ -103,11 +103,11 @@ async fn nik_changed_after_verification_is_verified_again_on_resubmit() {
     let id = team.case_in(&intake_woman(), "desil_check").await;
     team.dinsos_prov.step(id, "return_to_rsud").await;
     // An edit that leaves the NIK and KK alone goes back to the desk that returned it.
-    edit_patient(&team, id, |b| b["full_name"] = json!("Maria Goreti Bria Seran")).await;
-    assert_eq!(
-        team.rsud.step(id, "resubmit").await.state(),
-        "desil_check"
-    );
+    edit_patient(&team, id, |b| {
+        b["full_name"] = json!("Maria Goreti Bria Seran")
+    })
+    .await;
+    assert_eq!(team.rsud.step(id, "resubmit").await.state(), "desil_check");
     team.dinsos_prov.step(id, "return_to_rsud").await;
 
     // Act: the hospital corrects the NIK, then sends the case again.

@@ -64,7 +64,10 @@ async fn refused_pbi_goes_to_dinkes_then_bpjs_and_is_handed_over_as_pbpu_pemda()
     let c = &refused.body["case"];
     assert_eq!(c["desk"]["role"], "dinkes_prov");
     assert_eq!(c["desk"]["sla_days"], 5);
-    assert_eq!(c["scheme"], json!({"code": "pbpu_pemda", "label": "PBPU Pemda", "active": false}));
+    assert_eq!(
+        c["scheme"],
+        json!({"code": "pbpu_pemda", "label": "PBPU Pemda", "active": false})
+    );
     assert_only_in_queue_of(&team, &team.dinkes_prov, id).await;
     let seen = team.dinkes_prov.case(id).await;
     assert_eq!(available(&seen), ["enrol_pbpu_pemda", "withdraw"]);
@@ -90,10 +93,7 @@ async fn refused_pbi_goes_to_dinkes_then_bpjs_and_is_handed_over_as_pbpu_pemda()
     assert_eq!(c["pbpu"]["reference"], "ND/440/2026/9");
     assert_eq!(c["coverage"], Value::Null, "not active before BPJS says so");
     assert_only_in_queue_of(&team, &team.bpjs, id).await;
-    assert_eq!(
-        available(&team.bpjs.case(id).await),
-        ["record_pbpu_active"]
-    );
+    assert_eq!(available(&team.bpjs.case(id).await), ["record_pbpu_active"]);
 
     // Act: BPJS records the membership active.
     let active = team
@@ -320,7 +320,10 @@ async fn pbpu_enrolment_needs_payer_and_decision_date() {
 
     // Assert
     r.expect(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.field_message("payer").starts_with("Penanggung iuran tidak valid"));
+    assert!(
+        r.field_message("payer")
+            .starts_with("Penanggung iuran tidak valid")
+    );
     assert_eq!(
         r.field_message("decided_on"),
         "Tanggal keputusan tidak boleh di masa depan"

@@ -312,7 +312,11 @@ async fn every_open_state_is_in_the_queue_of_its_desk_owner_and_no_other() {
             .filter(|(_, ids)| ids.contains(id))
             .map(|(role, _)| *role)
             .collect();
-        assert_eq!(holders, [owner], "{state:?} is in the queues of {holders:?}");
+        assert_eq!(
+            holders,
+            [owner],
+            "{state:?} is in the queues of {holders:?}"
+        );
         let owner_actor = desks
             .iter()
             .find(|d| d.user.role == owner)
@@ -325,7 +329,10 @@ async fn every_open_state_is_in_the_queue_of_its_desk_owner_and_no_other() {
             .filter_map(Value::as_str)
             .filter(|a| *a != "withdraw")
             .collect();
-        assert!(!offered.is_empty(), "{state:?}: {owner:?} is offered nothing");
+        assert!(
+            !offered.is_empty(),
+            "{state:?}: {owner:?} is offered nothing"
+        );
     }
 }
 

@@ -328,8 +328,13 @@ async fn uncorrected_desil_goes_the_pbpu_pemda_route_through_the_pages() {
     )
     .await;
     desks.approve(&app, id).await;
-    app.arrange_action(&desks.dinsos_kab, id, "record_desil_correction", &[("corrected", "tidak")])
-        .await;
+    app.arrange_action(
+        &desks.dinsos_kab,
+        id,
+        "record_desil_correction",
+        &[("corrected", "tidak")],
+    )
+    .await;
     let (dinsos, _) = app.signed_in("dinsos_prov", None).await;
 
     // Act: Dinsos prov finds it in its queue; only PBPU Pemda is offered.
@@ -391,7 +396,10 @@ async fn verify_nik_is_not_offered_for_a_patient_without_a_nik() {
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let html = response.text().await.expect("page");
     let problem = text(&html, "#case-problem").expect("a problem message");
-    assert!(problem.contains("Verifikasi NIK memerlukan NIK"), "{problem}");
+    assert!(
+        problem.contains("Verifikasi NIK memerlukan NIK"),
+        "{problem}"
+    );
     assert_eq!(app.case_state(id).await, before);
 }
 
