@@ -8,6 +8,7 @@ pub mod files;
 pub mod intake;
 pub mod quota;
 pub mod service;
+pub mod steps;
 pub mod view;
 
 use uuid::Uuid;

@@ -299,7 +299,7 @@ pub async fn perform(
     if case.state.0 == CaseState::Draft && next == CaseState::NikCheck {
         updated.submitted_at = Some(now);
     }
-    record_step(&mut tx, &updated, &data).await?;
+    super::steps::record(&mut tx, &updated, &data).await?;
     if let Err(e) = write_transition(&mut tx, &updated, version).await {
         return Err(map_nik_violation(pool, e, updated.patient.nik.as_deref(), Some(id)).await);
     }
@@ -313,7 +313,7 @@ pub async fn perform(
             from_version: Some(version),
             actor_id: user.id,
             actor_role: user.role,
-            evidence: evidence(&case, &data, next)?,
+            evidence: super::steps::evidence(&case, &data, next).map_err(anyhow::Error::from)?,
             reason: data.reason(),
         },
     )
@@ -329,62 +329,6 @@ pub async fn perform(
     tx.commit().await?;
     tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
     db_cases::by_id(pool, id).await?.ok_or(AppError::NotFound)
-}
-
-/// The evidence of a history row: the action's data, and for a case sent back to NIK
-/// verification because its NIK or KK changed, how they changed (masked).
-fn evidence(
-    case: &CaseRow,
-    data: &ActionData,
-    next: CaseState,
-) -> Result<serde_json::Value, AppError> {
-    let mut evidence = serde_json::to_value(data).map_err(anyhow::Error::from)?;
-    if matches!(
-        data,
-        ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. }
-    ) && next.is_identity_desk()
-        && let Some(change) = super::identity_change(case)
-        && let Some(map) = evidence.as_object_mut()
-    {
-        map.insert("identity_change".into(), change);
-    }
-    Ok(evidence)
-}
-
-/// What a step records beside the transition (see [`db::steps`]). Runs before the transition
-/// is written, so the state it leads to finds its facts in place.
-async fn record_step(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    c: &CaseRow,
-    data: &ActionData,
-) -> Result<(), sqlx::Error> {
-    match data {
-        ActionData::VerifyNik { .. } | ActionData::RecordIdentity { .. } => {
-            db::steps::mark_identity_verified(
-                &mut **tx,
-                c.id,
-                c.patient.nik.as_deref(),
-                c.patient.kk_number.as_deref(),
-            )
-            .await
-        }
-        ActionData::EnrolPbpuPemda {
-            payer,
-            decided_on,
-            decision_reference,
-            ..
-        } => {
-            db::steps::record_pbpu_decision(
-                &mut **tx,
-                c.id,
-                payer.as_str(),
-                *decided_on,
-                decision_reference.as_deref(),
-            )
-            .await
-        }
-        _ => Ok(()),
-    }
 }
 
 /// What an action records on the case itself (beyond the history row).
@@ -643,20 +587,18 @@ pub fn queue_filter(role: Role) -> ListFilter {
         ..Default::default()
     };
     match role {
-        Role::Rsud | Role::DukcapilProv | Role::DukcapilKab | Role::DinkesProv | Role::Bpjs => {
+        Role::Rsud
+        | Role::DukcapilProv
+        | Role::DukcapilKab
+        | Role::DinsosProv
+        | Role::DinkesProv
+        | Role::Bpjs => {
             f.states = CaseState::ALL
                 .iter()
                 .copied()
                 .filter(|s| s.desk() == Some(role))
                 .collect();
-        }
-        Role::DinsosProv => {
-            f.states = CaseState::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.desk() == Some(role))
-                .collect();
-            f.guaranteed_without_pending_correction = true;
+            f.guaranteed_without_pending_correction = role == Role::DinsosProv;
         }
         Role::DinsosKab => f.correction_pending = true,
         // Monitoring roles: every open case in scope.
