@@ -287,6 +287,12 @@ impl TestDatabase {
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.name))
     }
+
+    /// Drops this database (for tests that made one without a [`TestApp`], which drops its
+    /// own); close its pools first.
+    pub fn remove(self) {
+        drop_database(&self.name);
+    }
 }
 
 /// Runs one statement on the server's administrative connection.
