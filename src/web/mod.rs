@@ -160,36 +160,36 @@ pub async fn not_found() -> AppError {
 /// timeout guards, security headers.
 pub fn outer_layers(router: Router) -> Router {
     router.layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(PropagateRequestIdLayer::x_request_id())
-                // One log line per request: method, matched route (never the raw URI), status,
-                // latency and request id.
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(request_span)
-                        .on_request(())
-                        .on_response(|res: &Response, latency: Duration, _span: &Span| {
-                            tracing::info!(
-                                status = res.status().as_u16(),
-                                latency_ms = latency.as_secs_f64() * 1000.0,
-                                "request"
-                            );
-                        })
-                        .on_body_chunk(())
-                        .on_eos(())
-                        .on_failure(()),
-                )
-                .layer(mw::from_fn(middleware::request_id_scope))
-                .layer(CatchPanicLayer::custom(|_| {
-                    AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
-                }))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Duration::from_secs(60),
-                ))
-                .layer(mw::from_fn(middleware::security_headers)),
-        )
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            // One log line per request: method, matched route (never the raw URI), status,
+            // latency and request id.
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_request(())
+                    .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "request"
+                        );
+                    })
+                    .on_body_chunk(())
+                    .on_eos(())
+                    .on_failure(()),
+            )
+            .layer(mw::from_fn(middleware::request_id_scope))
+            .layer(CatchPanicLayer::custom(|_| {
+                AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+            }))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(60),
+            ))
+            .layer(mw::from_fn(middleware::security_headers)),
+    )
 }
 
 fn request_span(req: &Request) -> Span {
