@@ -4,12 +4,16 @@
 //!
 //! Scope and field visibility per role are decided here, once.
 
+pub mod error;
 pub mod files;
 pub mod intake;
 pub mod quota;
 pub mod service;
 pub mod steps;
 pub mod view;
+
+pub use error::CaseError;
+pub use service::{CaseDetail, CaseService, Upload};
 
 use uuid::Uuid;
 

@@ -6,16 +6,16 @@
 
 use sqlx::PgConnection;
 
+use super::CaseError;
 use crate::domain::Payer;
-use crate::web::error::AppError;
 
 /// Whether `payer` still has room in its PBPU Pemda quota of `year` for one more enrolment;
-/// refused (409) when it does not. Cases already enrolled are those with `pbpu_payer = payer`
+/// refused ([`CaseError::Refused`], 409) when it does not. Cases already enrolled are those with `pbpu_payer = payer`
 /// and `pbpu_decided_on` in `year` (indexed by `cases_pbpu_quota_idx`).
 pub async fn check_pbpu_room(
     _conn: &mut PgConnection,
     _payer: Payer,
     _year: i32,
-) -> Result<(), AppError> {
+) -> Result<(), CaseError> {
     Ok(())
 }

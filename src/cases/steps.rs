@@ -1,10 +1,5 @@
-//! What a workflow step writes besides the state change that `service::perform` makes: the
-//! evidence of its history row, and the facts some steps keep on the case (the identity
-//! Disdukcapil verified, Dinkes's PBPU Pemda decision).
+//! The evidence a workflow step writes into its history row (`service::perform`).
 
-use sqlx::{Postgres, Transaction};
-
-use crate::db;
 use crate::db::cases::CaseRow;
 use crate::domain::{ActionData, CaseState};
 
@@ -27,41 +22,4 @@ pub fn evidence(
         map.insert("identity_change".into(), change);
     }
     Ok(evidence)
-}
-
-/// Records what step `data` keeps on case `c` (already updated by the step) besides the
-/// transition. Runs before the transition is written, so the state it leads to finds its
-/// facts in place (a case at `pbpu_proposed` always has its PBPU decision).
-pub async fn record(
-    tx: &mut Transaction<'_, Postgres>,
-    c: &CaseRow,
-    data: &ActionData,
-) -> sqlx::Result<()> {
-    match data {
-        ActionData::VerifyNik { .. } | ActionData::RecordIdentity { .. } => {
-            db::steps::mark_identity_verified(
-                &mut **tx,
-                c.id,
-                c.patient.nik.as_deref(),
-                c.patient.kk_number.as_deref(),
-            )
-            .await
-        }
-        ActionData::EnrolPbpuPemda {
-            payer,
-            decided_on,
-            decision_reference,
-            ..
-        } => {
-            db::steps::record_pbpu_decision(
-                &mut **tx,
-                c.id,
-                payer.as_str(),
-                *decided_on,
-                decision_reference.as_deref(),
-            )
-            .await
-        }
-        _ => Ok(()),
-    }
 }

@@ -1,6 +1,6 @@
 //! What some workflow steps record on the case beside the transition itself: the identity
-//! Disdukcapil verified, and Dinkes's PBPU Pemda decision. Each is one statement for one
-//! purpose, run in the transition's transaction.
+//! Disdukcapil verified, Dinkes's PBPU Pemda decision, and forgetting the desil of an identity
+//! that changed. Each is one statement for one purpose, run in the transition's transaction.
 
 use chrono::NaiveDate;
 use sqlx::PgExecutor;
@@ -14,13 +14,13 @@ pub async fn mark_identity_verified(
     nik: Option<&str>,
     kk_number: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE cases SET identity_verified_at = now(), verified_nik = $2, verified_kk = $3 \
          WHERE id = $1",
+        case_id,
+        nik,
+        kk_number
     )
-    .bind(case_id)
-    .bind(nik)
-    .bind(kk_number)
     .execute(db)
     .await?;
     Ok(())
@@ -35,14 +35,27 @@ pub async fn record_pbpu_decision(
     decided_on: NaiveDate,
     reference: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE cases SET pbpu_payer = $2, pbpu_decided_on = $3, pbpu_decision_reference = $4 \
          WHERE id = $1",
+        case_id,
+        payer,
+        decided_on as _,
+        reference
     )
-    .bind(case_id)
-    .bind(payer)
-    .bind(decided_on)
-    .bind(reference)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets the desil found (and any correction of it or pending request for one): it belonged
+/// to an identity that has since changed, and Dinsos looks it up again.
+pub async fn forget_desil(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET desil = NULL, desil_corrected = NULL, desil_correction_pending = false \
+         WHERE id = $1",
+        case_id
+    )
     .execute(db)
     .await?;
     Ok(())

@@ -14,6 +14,7 @@ mod cli;
 mod database;
 mod health;
 mod identity_checks;
+mod layers;
 mod pages;
 mod pbpu_route;
 mod queue;

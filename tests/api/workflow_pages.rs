@@ -21,8 +21,12 @@ fn case_path(id: Uuid) -> String {
     format!("/kasus/{id}")
 }
 
+fn app_today() -> chrono::NaiveDate {
+    merajut_sehat::clock::Clock::system().today()
+}
+
 fn today() -> String {
-    merajut_sehat::cases::service::today().to_string()
+    app_today().to_string()
 }
 
 /// Links to case pages in a list page.
@@ -301,21 +305,18 @@ async fn uncorrected_desil_goes_the_pbpu_pemda_route_through_the_pages() {
     let app = spawn_app().await;
     let desks = Desks::create(&app).await;
     let id = desks.case_with_desil(&app, "9").await;
-    let files = merajut_sehat::cases::files::FileStore::new(app.settings.files_dir());
-    merajut_sehat::cases::service::add_document(
-        &app.pool,
-        &files,
-        &app.current_user(&desks.pic).await,
-        id,
-        &merajut_sehat::cases::service::Upload {
-            kind: "sktm",
-            bytes: TEST_PNG,
-            original_name: Some("sktm.png"),
-        },
-        usize::MAX,
-    )
-    .await
-    .expect("uploading the SKTM");
+    app.cases
+        .add_document(
+            &app.current_user(&desks.pic).await,
+            id,
+            &merajut_sehat::cases::Upload {
+                kind: "sktm",
+                bytes: TEST_PNG,
+                original_name: Some("sktm.png"),
+            },
+        )
+        .await
+        .expect("uploading the SKTM");
     app.arrange_action(
         &desks.pic,
         id,
@@ -430,15 +431,15 @@ async fn a_nik_changed_after_verification_goes_back_to_dukcapil_and_the_page_sho
     let mut edited: std::collections::HashMap<String, String> = markus().into_iter().collect();
     edited.insert("nik".into(), NIK_MARKUS_OTHER.into());
     let (_, version) = app.case_state(id).await;
-    merajut_sehat::cases::service::update_patient(
-        &app.pool,
-        &app.current_user(&desks.pic).await,
-        id,
-        version,
-        &edited,
-    )
-    .await
-    .expect("editing the NIK");
+    let patient = app
+        .cases
+        .parse_patient(&edited)
+        .await
+        .expect("valid fields");
+    app.cases
+        .update_patient(&app.current_user(&desks.pic).await, id, version, &patient)
+        .await
+        .expect("editing the NIK");
     let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let (dukcapil, _) = app.signed_in("dukcapil_prov", None).await;
 
