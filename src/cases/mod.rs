@@ -9,7 +9,6 @@ pub mod files;
 pub mod intake;
 pub mod quota;
 pub mod service;
-pub mod steps;
 pub mod view;
 
 pub use error::CaseError;
@@ -19,7 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::db::cases::{CaseRow, ScopeFilter};
-use crate::domain::{CaseFacts, Role, ScopeKind};
+use crate::domain::{ActionData, CaseFacts, CaseState, Role, ScopeKind};
 
 /// The cases a user may see and act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +146,27 @@ pub fn identity_change(case: &CaseRow) -> Option<serde_json::Value> {
         }
     }
     (!change.is_empty()).then_some(serde_json::Value::Object(change))
+}
+
+/// The evidence of a history row: the action's data and, when the hospital sends a case back
+/// to NIK verification because its NIK or KK changed since Disdukcapil verified it, how they
+/// changed (`identity_change`, numbers masked; see [`identity_change`]).
+pub fn history_evidence(
+    case: &CaseRow,
+    data: &ActionData,
+    next: CaseState,
+) -> serde_json::Result<serde_json::Value> {
+    let mut evidence = serde_json::to_value(data)?;
+    if matches!(
+        data,
+        ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. }
+    ) && next.is_identity_desk()
+        && let Some(change) = identity_change(case)
+        && let Some(map) = evidence.as_object_mut()
+    {
+        map.insert("identity_change".into(), change);
+    }
+    Ok(evidence)
 }
 
 /// Masks an NIK or KK number for lists: `5371********0001`.

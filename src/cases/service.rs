@@ -567,7 +567,7 @@ impl CaseService {
             actor_id: user.id,
             actor_role: user.role,
             at: now,
-            evidence: super::steps::evidence(&case, &data, next).map_err(anyhow::Error::from)?,
+            evidence: super::history_evidence(&case, &data, next).map_err(anyhow::Error::from)?,
             reason: data.reason(),
         };
         db_cases::insert_history(&mut *tx, &history).await?;
