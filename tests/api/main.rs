@@ -17,4 +17,5 @@ mod pages;
 mod queue;
 mod refusals;
 mod sign_in;
+mod snapshot;
 mod workflow_paths;
