@@ -90,6 +90,9 @@ pub const MAX_USERNAME_LEN: usize = 64;
 /// Longest display name ("Maria Bria").
 pub const MAX_DISPLAY_NAME_LEN: usize = 100;
 
+/// Longest name of an API token ("SIMRS RSUD W.Z. Johannes").
+pub const MAX_TOKEN_NAME_LEN: usize = 100;
+
 /// True for a username of 3–64 characters: lowercase letters, digits, `_ . -`, starting with
 /// a letter or digit (the database's `users_username_check`, checked first for a readable
 /// message).

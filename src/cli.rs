@@ -156,8 +156,14 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             if !user.active {
                 bail!("user {username:?} is deactivated");
             }
+            let name = name.trim();
+            if let Some(problem) =
+                required_text_problem("Nama token", name, auth::MAX_TOKEN_NAME_LEN)
+            {
+                bail!("--name: {problem}");
+            }
             let (token, hash) = auth::generate_token();
-            db::tokens::insert(pool, user.id, &name, &hash).await?;
+            db::tokens::insert(pool, user.id, name, &hash).await?;
             println!("{token}");
         }
     }

@@ -51,9 +51,6 @@ async fn list(
     })
 }
 
-/// Longest token name.
-const NAME_MAX: usize = 100;
-
 #[derive(Deserialize)]
 struct CreateForm {
     #[serde(default)]
@@ -66,10 +63,11 @@ impl CreateForm {
         let name = self.name.trim();
         if name.is_empty() {
             return Err(format!(
-                "Nama token wajib diisi (maksimal {NAME_MAX} karakter), mis. \"SIMRS\"."
+                "Nama token wajib diisi (maksimal {} karakter), mis. \"SIMRS\".",
+                auth::MAX_TOKEN_NAME_LEN
             ));
         }
-        match length_problem("Nama token", name, NAME_MAX)
+        match length_problem("Nama token", name, auth::MAX_TOKEN_NAME_LEN)
             .or_else(|| control_char_problem("Nama token", name))
         {
             Some(problem) => Err(problem),
