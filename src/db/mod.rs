@@ -30,3 +30,17 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 pub fn is_constraint(err: &sqlx::Error, name: &str) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(name))
 }
+
+/// Ready when the database answers and every migration is applied.
+pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
+    let applied =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "applied!" FROM _sqlx_migrations WHERE success"#)
+            .fetch_one(pool)
+            .await?;
+    let expected = crate::MIGRATOR.iter().count() as i64;
+    anyhow::ensure!(
+        applied >= expected,
+        "{applied} of {expected} migrations applied"
+    );
+    Ok(())
+}

@@ -88,7 +88,7 @@ async fn holidays_page(
     form: HolidayForm,
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
-    let from = crate::cases::service::today() - chrono::Duration::days(366);
+    let from = state.clock.today() - chrono::Duration::days(366);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
