@@ -44,19 +44,17 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
                 db::users::set_active(pool, u.id, true).await?;
             }
             None => {
-                db::users::insert(
-                    pool,
-                    &db::users::NewUser {
-                        username: &username,
-                        display_name: &format!("Demo {}", role.label()),
-                        role: *role,
-                        hospital_id,
-                        kab_kota_code: kab,
-                        password_hash: &hash,
-                        must_change_password: false,
-                    },
-                )
-                .await?;
+                let display_name = format!("Demo {}", role.label());
+                let user = db::users::NewUser {
+                    username: &username,
+                    display_name: &display_name,
+                    role: *role,
+                    hospital_id,
+                    kab_kota_code: kab,
+                    password_hash: &hash,
+                    must_change_password: false,
+                };
+                db::users::create(pool, &user).await?;
             }
         }
     }
@@ -98,7 +96,7 @@ fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 /// Seeds the demo cases once (when the database has no case yet).
 async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
-    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases)")
+    let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM cases) AS "any!""#)
         .fetch_one(pool)
         .await?;
     if any {

@@ -112,28 +112,21 @@ impl Application {
 /// generated one-time password and returns it, to be printed on the console.
 pub async fn bootstrap_admin(pool: &PgPool) -> anyhow::Result<Option<(String, String)>> {
     let mut tx = pool.begin().await?;
-    // Serialise concurrent first starts.
-    sqlx::query("SELECT pg_advisory_xact_lock(7142001)")
-        .execute(&mut *tx)
-        .await?;
+    db::users::lock_first_start(&mut *tx).await?;
     if !db::users::none_exist(&mut *tx).await? {
         return Ok(None);
     }
-    let password = auth::generate_password();
-    let hash = auth::hash_password_async(password.clone()).await?;
-    let id = db::users::insert(
-        &mut *tx,
-        &db::users::NewUser {
-            username: "admin",
-            display_name: "Administrator",
-            role: Role::Admin,
-            hospital_id: None,
-            kab_kota_code: None,
-            password_hash: &hash,
-            must_change_password: true,
-        },
-    )
-    .await?;
+    let (password, hash) = auth::one_time_password().await?;
+    let admin = db::users::NewUser {
+        username: "admin",
+        display_name: "Administrator",
+        role: Role::Admin,
+        hospital_id: None,
+        kab_kota_code: None,
+        password_hash: &hash,
+        must_change_password: true,
+    };
+    let id = db::users::create(&mut *tx, &admin).await?;
     db::audit::record(
         &mut *tx,
         None,

@@ -1,6 +1,9 @@
 //! Database access: one file per aggregate, free functions over `impl PgExecutor<'_>`.
-//! Queries use runtime-checked `sqlx::query_as` with `FromRow` structs; the schema lives in
-//! `migrations/`.
+//! Queries are checked against the schema (`migrations/`) at compile time with `sqlx::query!`
+//! and friends; the offline data in `.sqlx/` lets the build run without a database
+//! (`cargo sqlx prepare -- --all-targets` refreshes it). The `tower-sessions` store enables
+//! sqlx's `time` feature, which the macros then prefer over `chrono`: date and timestamp
+//! columns say `AS "col: DateTime<Utc>"` / `"col: NaiveDate"`, and such parameters are cast.
 
 pub mod audit;
 pub mod cases;

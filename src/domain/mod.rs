@@ -9,6 +9,7 @@ pub mod nik;
 pub mod phone;
 pub mod reference;
 pub mod sla;
+pub mod text;
 pub mod workflow;
 
 pub use action::*;

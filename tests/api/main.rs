@@ -20,5 +20,6 @@ mod pbpu_route;
 mod queue;
 mod refusals;
 mod sign_in;
+mod snapshot;
 mod workflow_pages;
 mod workflow_paths;

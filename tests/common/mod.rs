@@ -582,7 +582,7 @@ impl TestApp {
         let hash = auth::hash_password_async(password.to_string())
             .await
             .expect("hashing the password");
-        db::users::insert(
+        db::users::create(
             &self.pool,
             &NewUser {
                 username,
