@@ -1,0 +1,182 @@
+//! The one check every free-text value a client sends goes through, wherever it arrives (a
+//! form, a JSON body, a search box, an admin page): no control characters and no more than the
+//! field's maximum length, with a message in Bahasa Indonesia that names the field.
+//!
+//! Why here and not in each parser: PostgreSQL refuses a NUL byte in text, so a NUL that
+//! slipped past one parser became a 500; other control characters are invisible on a page and
+//! break exports. Call [`check`] (or [`problem`] when the field has no [`FieldError`] name) on
+//! the trimmed value before using it.
+
+use super::action::FieldError;
+
+/// Maximum length of a value that is a code, a number or a date rather than prose (select
+/// options, NIK, dates, amounts): generous for any valid value, small enough to refuse junk.
+pub const CODE_MAX: usize = 100;
+/// Maximum length of a search box.
+pub const SEARCH_MAX: usize = 100;
+
+/// Whether a field may hold line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// A one-line input: tab is the only control character allowed.
+    One,
+    /// A text area: tab, line feed, and carriage return when it starts a CRLF pair (how
+    /// browsers send a text area's line breaks).
+    Many,
+}
+
+/// Why a text value is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    /// A control character other than the allowed whitespace (NUL, ESC, DEL, a lone CR …).
+    Control,
+    /// A line break in a one-line field.
+    LineBreak,
+    /// More characters than allowed.
+    TooLong {
+        /// The maximum, in characters.
+        max: usize,
+        /// The length sent, in characters.
+        length: usize,
+    },
+}
+
+impl TextProblem {
+    /// The message for the field labelled `label`.
+    pub fn message(&self, label: &str) -> String {
+        match self {
+            TextProblem::Control => format!(
+                "{label} berisi karakter kontrol yang tidak diizinkan (karakter tak terlihat, \
+                 mis. NUL); hapus lalu ketik ulang isian ini."
+            ),
+            TextProblem::LineBreak => {
+                format!("{label} harus satu baris; hapus baris baru di dalamnya.")
+            }
+            TextProblem::TooLong { max, length } => {
+                format!("{label} terlalu panjang: {length} karakter, maksimal {max} karakter.")
+            }
+        }
+    }
+}
+
+/// The first problem of `value`, if any: a control character (see [`Lines`]), then the length
+/// in characters (not bytes).
+pub fn problem(value: &str, max_chars: usize, lines: Lines) -> Option<TextProblem> {
+    let mut chars = value.chars().peekable();
+    let mut length = 0usize;
+    while let Some(c) = chars.next() {
+        length += 1;
+        let allowed = match (c, lines) {
+            ('\t', _) => true,
+            ('\n' | '\r', Lines::One) => return Some(TextProblem::LineBreak),
+            ('\n', Lines::Many) => true,
+            ('\r', Lines::Many) => chars.peek() == Some(&'\n'),
+            (c, _) => !c.is_control(),
+        };
+        if !allowed {
+            return Some(TextProblem::Control);
+        }
+    }
+    (length > max_chars).then_some(TextProblem::TooLong {
+        max: max_chars,
+        length,
+    })
+}
+
+/// Checks `value` of the field `field` (labelled `label`): the field error of its first
+/// problem, if any.
+pub fn check(
+    field: &'static str,
+    label: &str,
+    value: &str,
+    max_chars: usize,
+    lines: Lines,
+) -> Result<(), FieldError> {
+    match problem(value, max_chars, lines) {
+        None => Ok(()),
+        Some(p) => Err(FieldError {
+            field,
+            message: p.message(label),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_text_passes() {
+        for v in [
+            "Maria Goreti Bria",
+            "Jl. Timor Raya No. 12\tRT 3",
+            "Ña Ñu – 'é' 😀",
+            "",
+        ] {
+            assert_eq!(problem(v, 200, Lines::One), None, "{v:?}");
+        }
+        assert_eq!(
+            problem("baris 1\nbaris 2\r\nbaris 3", 200, Lines::Many),
+            None
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for v in ["a\0b", "\u{1b}[31m", "a\u{7f}", "a\u{85}b", "\u{8}"] {
+            assert_eq!(
+                problem(v, 200, Lines::Many),
+                Some(TextProblem::Control),
+                "{v:?}"
+            );
+            assert_eq!(
+                problem(v, 200, Lines::One),
+                Some(TextProblem::Control),
+                "{v:?}"
+            );
+        }
+        // A carriage return only as the first half of CRLF.
+        assert_eq!(
+            problem("a\rb", 200, Lines::Many),
+            Some(TextProblem::Control)
+        );
+        assert_eq!(problem("a\r", 200, Lines::Many), Some(TextProblem::Control));
+    }
+
+    #[test]
+    fn line_breaks_only_where_lines_are_allowed() {
+        assert_eq!(
+            problem("a\nb", 200, Lines::One),
+            Some(TextProblem::LineBreak)
+        );
+        assert_eq!(
+            problem("a\r\nb", 200, Lines::One),
+            Some(TextProblem::LineBreak)
+        );
+    }
+
+    #[test]
+    fn length_counts_characters() {
+        assert_eq!(problem("ééé", 3, Lines::One), None);
+        assert_eq!(
+            problem("éééé", 3, Lines::One),
+            Some(TextProblem::TooLong { max: 3, length: 4 })
+        );
+    }
+
+    #[test]
+    fn the_error_names_the_field() {
+        let e =
+            check("full_name", "Nama lengkap pasien", "a\0", 200, Lines::One).expect_err("refused");
+        assert_eq!(e.field, "full_name");
+        assert!(
+            e.message
+                .starts_with("Nama lengkap pasien berisi karakter kontrol")
+        );
+        let e = check("q", "Pencarian", &"x".repeat(101), 100, Lines::One).expect_err("long");
+        assert_eq!(
+            e.message,
+            "Pencarian terlalu panjang: 101 karakter, maksimal 100 karakter."
+        );
+    }
+}
