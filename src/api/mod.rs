@@ -7,6 +7,8 @@ pub mod openapi;
 use std::collections::HashMap;
 
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -28,6 +30,7 @@ use crate::domain::Action;
 use crate::web::AppState;
 use crate::web::access;
 use crate::web::error::{ApiError, AppError};
+use crate::web::forms::{self, MultipartProblem};
 
 /// Routes under `/api/v1`.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -109,17 +112,29 @@ fn as_form(body: &Map<String, Value>) -> HashMap<String, String> {
         .collect()
 }
 
-fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    ApiError(AppError::BadRequest(format!(
-        "Badan permintaan harus objek JSON yang valid: {}",
-        e.body_text()
-    )))
+/// Why a JSON endpoint refuses a body of another content type.
+const NOT_JSON: &str =
+    "Kirim permintaan ini sebagai JSON (Content-Type: application/json) berisi satu objek.";
+/// Why the upload endpoint refuses a body that is not multipart.
+const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
+     (Content-Type: multipart/form-data) dengan bagian `kind` dan `file`.";
+
+fn bad_json(e: JsonRejection) -> ApiError {
+    let message = match e {
+        JsonRejection::MissingJsonContentType(_) => NOT_JSON.to_string(),
+        // The parser's own words say where the JSON breaks, which an integrator needs.
+        other => format!(
+            "Badan permintaan harus objek JSON yang valid ({}).",
+            other.body_text()
+        ),
+    };
+    ApiError(AppError::BadRequest(message))
 }
 
 async fn create_case(
     State(state): State<AppState>,
     user: CurrentUser,
-    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
     let key = match body.get("idempotency_key") {
@@ -179,7 +194,7 @@ async fn update_case(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
     let version = version_of(&body)?;
@@ -192,7 +207,7 @@ async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, action)): Path<(Uuid, String)>,
-    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
     let Json(body) = body.map_err(bad_json)?;
@@ -206,13 +221,23 @@ async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let form = crate::web::forms::read_multipart(multipart).await;
-    if form.truncated {
-        return Err(ApiError(AppError::BadRequest(
-            "Berkas tidak dapat dibaca atau terlalu besar.".into(),
-        )));
+    let multipart = multipart.map_err(|_| AppError::BadRequest(NOT_MULTIPART.into()))?;
+    let form = forms::read_multipart(multipart).await;
+    match form.problem {
+        None => {}
+        Some(MultipartProblem::TooLarge) => {
+            return Err(ApiError(AppError::BadRequest(format!(
+                "Berkas terlalu besar; maksimal {} MB.",
+                state.settings.max_upload_mb
+            ))));
+        }
+        Some(MultipartProblem::Unreadable) => {
+            return Err(ApiError(AppError::BadRequest(
+                "Badan multipart/form-data tidak dapat dibaca.".into(),
+            )));
+        }
     }
     let kind = form.values.get("kind").cloned().unwrap_or_default();
     let (bytes, name) = form

@@ -17,7 +17,7 @@ use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory};
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::{
-    Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, role_takes, sla,
+    Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, locale, role_takes, sla,
 };
 use crate::web::error::AppError;
 
@@ -98,28 +98,94 @@ pub async fn create_draft(
     input: &HashMap<String, String>,
     intake_key: Option<Uuid>,
 ) -> Result<Uuid, AppError> {
+    let intake = Intake {
+        input,
+        intake_key,
+        uploads: &[],
+        max_bytes: 0,
+    };
+    Ok(open_draft(pool, None, user, &intake).await?.id)
+}
+
+/// One intake submission: the form, its key, and the files sent with it.
+pub struct Intake<'a> {
+    pub input: &'a HashMap<String, String>,
+    /// The key of this submission (a hidden field of the form, `idempotency_key` in the API).
+    pub intake_key: Option<Uuid>,
+    pub uploads: &'a [Upload<'a>],
+    pub max_bytes: usize,
+}
+
+/// What [`create_draft_with_documents`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedDraft {
+    pub id: Uuid,
+    /// False when the intake key had already opened this case: the submission was sent again
+    /// (a double click, a retry) and nothing was stored this time.
+    pub created: bool,
+}
+
+/// Opens a draft case with the documents sent along, in one transaction. Only the request
+/// whose insert creates the case stores files: the unique intake key makes a concurrent
+/// repeat of the same submission wait for that insert and then answer with its case, so one
+/// submission yields one set of documents however often it arrives, on any number of servers.
+pub async fn create_draft_with_documents(
+    pool: &PgPool,
+    files: &FileStore,
+    user: &CurrentUser,
+    intake: &Intake<'_>,
+) -> Result<OpenedDraft, AppError> {
+    open_draft(pool, Some(files), user, intake).await
+}
+
+async fn open_draft(
+    pool: &PgPool,
+    files: Option<&FileStore>,
+    user: &CurrentUser,
+    intake: &Intake<'_>,
+) -> Result<OpenedDraft, AppError> {
     let Some(hospital_id) = user.hospital_id.filter(|_| user.role == Role::Rsud) else {
         return Err(AppError::Forbidden);
     };
-    if let Some(key) = intake_key
+    let key = intake.intake_key;
+    let repeat = |id| OpenedDraft { id, created: false };
+    if let Some(key) = key
         && let Some(id) = repeated_intake(pool, key, hospital_id).await?
     {
-        return Ok(id);
+        return Ok(repeat(id));
     }
-    let fields =
-        intake::parse(input, today(), &kab_codes(pool).await?).map_err(AppError::Validation)?;
-    check_open_nik(pool, fields.nik.as_deref(), None).await?;
-    let mut tx = pool.begin().await?;
-    let id = match db_cases::insert_draft(&mut *tx, hospital_id, user.id, intake_key, &fields).await
-    {
-        Ok(id) => id,
-        Err(e) if db::is_constraint(&e, "cases_intake_key_key") => {
-            drop(tx);
-            return repeated_intake(pool, intake_key.unwrap_or_default(), hospital_id)
-                .await?
-                .ok_or(AppError::NotFound);
+    let fields = intake::parse(intake.input, today(), &kab_codes(pool).await?)
+        .map_err(AppError::Validation)?;
+    let problems: Vec<FieldError> = intake
+        .uploads
+        .iter()
+        .filter_map(|u| upload_problem(u, intake.max_bytes))
+        .collect();
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    // A refusal below may only mean that the same submission, sent again, won the race (its
+    // case holds this NIK, its key is taken): then answer with that case.
+    let won_by_repeat = |e: AppError| async move {
+        match key {
+            Some(key) => match repeated_intake(pool, key, hospital_id).await? {
+                Some(id) => Ok(repeat(id)),
+                None => Err(e),
+            },
+            None => Err(e),
         }
-        Err(e) => return Err(map_nik_violation(pool, e, fields.nik.as_deref(), None).await),
+    };
+    if let Err(e) = check_open_nik(pool, fields.nik.as_deref(), None).await {
+        return won_by_repeat(e).await;
+    }
+    let mut tx = pool.begin().await?;
+    let id = match db_cases::insert_draft(&mut *tx, hospital_id, user.id, key, &fields).await {
+        Ok(id) => id,
+        Err(e) => {
+            drop(tx);
+            let e = map_nik_violation(pool, e, fields.nik.as_deref(), None).await;
+            return won_by_repeat(e).await;
+        }
     };
     db_cases::insert_history(
         &mut *tx,
@@ -144,8 +210,28 @@ pub async fn create_draft(
         serde_json::json!({}),
     )
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    let mut written = vec![];
+    let mut stored = Ok(());
+    if let Some(files) = files {
+        for upload in intake.uploads {
+            match put_document(&mut tx, files, user, id, upload).await {
+                Ok(doc) => written.push(doc),
+                Err(e) => {
+                    stored = Err(e);
+                    break;
+                }
+            }
+        }
+    }
+    if let Err(e) = stored.and(tx.commit().await.map_err(AppError::from)) {
+        if let Some(files) = files {
+            for doc in written {
+                files.delete(doc).await;
+            }
+        }
+        return Err(e);
+    }
+    Ok(OpenedDraft { id, created: true })
 }
 
 /// The case a repeated intake key already created at this hospital; a key used by another
@@ -250,6 +336,10 @@ pub async fn perform(
         })
         .map_err(refusal)?;
     let data = ActionData::parse(action, input, today).map_err(AppError::Validation)?;
+    let problems = data.case_date_problems(case.patient.admission_date);
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
     let next = decide(
         &facts(&case),
         action,
@@ -453,17 +543,23 @@ pub fn upload_problem(upload: &Upload<'_>, max_bytes: usize) -> Option<FieldErro
         });
     }
     if upload.bytes.is_empty() {
+        let message = match upload.original_name.map(clean_file_name) {
+            Some(name) if !name.is_empty() => {
+                format!("Berkas \"{name}\" kosong (0 byte); pilih ulang berkasnya.")
+            }
+            _ => "Berkas wajib dipilih.".to_string(),
+        };
         return Some(FieldError {
             field: "file",
-            message: "Berkas wajib dipilih; berkas yang dikirim kosong.".into(),
+            message,
         });
     }
     if upload.bytes.len() > max_bytes {
         return Some(FieldError {
             field: "file",
             message: format!(
-                "Berkas terlalu besar ({:.1} MB); maksimal {} MB.",
-                upload.bytes.len() as f64 / 1_048_576.0,
+                "Berkas terlalu besar ({}); maksimal {} MB.",
+                locale::file_size(upload.bytes.len() as u64),
                 max_bytes / 1_048_576
             ),
         });
@@ -498,15 +594,36 @@ pub async fn add_document(
     if let Some(problem) = upload_problem(upload, max_bytes) {
         return Err(AppError::Validation(vec![problem]));
     }
+    let mut tx = pool.begin().await?;
+    let id = put_document(&mut tx, files, user, case_id, upload).await?;
+    if let Err(e) = tx.commit().await {
+        files.delete(id).await;
+        return Err(e.into());
+    }
+    Ok(id)
+}
+
+/// A file name as kept and shown: no control characters or path separators, 120 characters.
+fn clean_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect()
+}
+
+/// Writes a checked upload's file, then its document row and audit row in `tx`. The file is
+/// removed again if the rows fail; if `tx` does not commit, the caller removes it.
+async fn put_document(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    files: &FileStore,
+    user: &CurrentUser,
+    case_id: Uuid,
+    upload: &Upload<'_>,
+) -> Result<Uuid, AppError> {
     let content_type = sniff_content_type(upload.bytes).unwrap_or("application/octet-stream");
     let id = Uuid::new_v4();
     files.put(id, upload.bytes).await?;
-    let original_name: Option<String> = upload.original_name.map(|n| {
-        n.chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-            .take(120)
-            .collect()
-    });
+    let original_name = upload.original_name.map(clean_file_name);
     let doc = db_cases::NewDocument {
         id,
         case_id,
@@ -518,17 +635,15 @@ pub async fn add_document(
         uploaded_by: user.id,
     };
     let result = async {
-        let mut tx = pool.begin().await?;
-        db_cases::insert_document(&mut *tx, &doc).await?;
+        db_cases::insert_document(&mut **tx, &doc).await?;
         audit::record(
-            &mut *tx,
+            &mut **tx,
             Some(user.id),
             "case.document_upload",
             Some(&case_id.to_string()),
             serde_json::json!({"document": id, "kind": upload.kind}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
     .await;
     if let Err(e) = result {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,9 +14,9 @@ use chrono::NaiveDate;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::forms::{self, FormField};
+use super::forms::{self, FormField, MultipartProblem};
 use super::middleware::{CSRF_FIELD, csrf_matches};
-use super::{AppState, Ctx, access, flash, render, render_status};
+use super::{AppState, Ctx, access, filters, flash, render, render_status};
 use crate::api::{decode_cursor, encode_cursor, file_response};
 use crate::auth::CurrentUser;
 use crate::cases::files::FileStore;
@@ -26,6 +27,7 @@ use crate::db;
 use crate::db::cases::{CaseRow, ListFilter};
 use crate::db::reference::{Hospital, KabKota};
 use crate::domain::action::FieldError;
+use crate::domain::text::{self, Lines};
 use crate::domain::{Action, CaseState, DocumentKind, Role};
 use crate::web::error::AppError;
 
@@ -168,9 +170,9 @@ async fn intake_submit(
     session: Session,
     ctx: Ctx,
     user: CurrentUser,
-    mp: Multipart,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let form = forms::read_multipart(mp).await;
+    let form = forms::read_multipart_form(mp).await?;
     if !csrf_matches(
         &session,
         form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
@@ -188,7 +190,7 @@ async fn intake_submit(
         .and_then(|k| k.parse().ok())
         .unwrap_or_else(Uuid::new_v4);
     let mut file_errors = HashMap::new();
-    if form.truncated {
+    if form.problem == Some(MultipartProblem::TooLarge) {
         file_errors.insert(
             "ktp_file",
             format!(
@@ -197,16 +199,21 @@ async fn intake_submit(
             ),
         );
     }
-    for (input, kind) in INTAKE_FILES {
-        if let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == input) {
+    let uploads: Vec<(&str, Upload<'_>)> = INTAKE_FILES
+        .iter()
+        .filter_map(|(input, kind)| {
+            let (_, bytes, name) = form.files.iter().find(|(n, _, _)| n == input)?;
             let upload = Upload {
                 kind: kind.as_str(),
                 bytes,
                 original_name: name.as_deref(),
             };
-            if let Some(p) = service::upload_problem(&upload, max) {
-                file_errors.insert(*input, p.message);
-            }
+            Some((*input, upload))
+        })
+        .collect();
+    for (input, upload) in &uploads {
+        if let Some(p) = service::upload_problem(upload, max) {
+            file_errors.insert(*input, p.message);
         }
     }
     let kab: Vec<String> = db::reference::list_kab_kota(&state.pool)
@@ -216,10 +223,18 @@ async fn intake_submit(
         .collect();
     let parsed = intake::parse(&form.values, service::today(), &kab);
     let mut errors: Vec<FieldError> = parsed.err().unwrap_or_default();
-    let mut case_id = None;
+    let mut opened = None;
+    let files = FileStore::new(state.settings.files_dir());
     if errors.is_empty() && file_errors.is_empty() {
-        match service::create_draft(&state.pool, &user, &form.values, Some(intake_key)).await {
-            Ok(id) => case_id = Some(id),
+        let uploads: Vec<Upload<'_>> = uploads.into_iter().map(|(_, u)| u).collect();
+        let submission = service::Intake {
+            input: &form.values,
+            intake_key: Some(intake_key),
+            uploads: &uploads,
+            max_bytes: max,
+        };
+        match service::create_draft_with_documents(&state.pool, &files, &user, &submission).await {
+            Ok(d) => opened = Some(d),
             Err(AppError::Validation(e)) => errors = e,
             Err(AppError::Conflict(m)) => errors.push(FieldError {
                 field: "nik",
@@ -228,7 +243,7 @@ async fn intake_submit(
             Err(e) => return Err(e),
         }
     }
-    let Some(id) = case_id else {
+    let Some(opened) = opened else {
         if !form.files.is_empty() {
             file_errors.entry("ktp_file").or_insert_with(|| {
                 "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into()
@@ -247,16 +262,16 @@ async fn intake_submit(
             },
         );
     };
-    let files = FileStore::new(state.settings.files_dir());
-    for (input, kind) in INTAKE_FILES {
-        if let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == input) {
-            let upload = Upload {
-                kind: kind.as_str(),
-                bytes,
-                original_name: name.as_deref(),
-            };
-            service::add_document(&state.pool, &files, &user, id, &upload, max).await?;
-        }
+    let id = opened.id;
+    if !opened.created {
+        // The same form arrived again (a double click, a retry): its case and documents are
+        // already there, and nothing was stored twice.
+        flash(
+            &session,
+            "Pendaftaran ini sudah tersimpan sebelumnya; tidak ada data ganda.",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
     }
     if form.values.get("intent").map(String::as_str) == Some("submit") {
         return submit_after_save(&state, &session, &user, id).await;
@@ -436,11 +451,6 @@ impl CasePage {
     fn state_label(&self, code: &str) -> &'static str {
         code.parse::<CaseState>().map(|s| s.label()).unwrap_or("—")
     }
-    fn at_wita(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&crate::domain::sla::wita())
-            .format("%d-%m-%Y %H:%M")
-            .to_string()
-    }
     /// Evidence fields of a step, as (label, value) pairs.
     fn evidence(&self, step: &crate::cases::view::StepView) -> Vec<(String, String)> {
         let Some(obj) = step.evidence.as_object() else {
@@ -496,9 +506,6 @@ impl CasePage {
             code_label,
             step.reason.clone().unwrap_or_default()
         ))
-    }
-    fn kb(&self, bytes: &i32) -> String {
-        format!("{:.0} KB", f64::from(*bytes) / 1024.0)
     }
 }
 
@@ -665,9 +672,9 @@ async fn upload(
     ctx: Ctx,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    mp: Multipart,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let form = forms::read_multipart(mp).await;
+    let form = forms::read_multipart_form(mp).await?;
     if !csrf_matches(
         &session,
         form.values.get(CSRF_FIELD).map_or("", |s| s.as_str()),
@@ -680,7 +687,7 @@ async fn upload(
     }
     let max = state.settings.max_upload_mb * 1024 * 1024;
     let kind = form.values.get("kind").cloned().unwrap_or_default();
-    let problem = if form.truncated {
+    let problem = if form.problem == Some(MultipartProblem::TooLarge) {
         Some(format!(
             "Berkas terlalu besar; maksimal {} MB.",
             state.settings.max_upload_mb
@@ -832,6 +839,30 @@ struct ListForm {
     cursor: String,
 }
 
+impl ListForm {
+    /// What is wrong with the search box and the kab/kota filter (the other filters are
+    /// choices parsed leniently: an unknown state or hospital is no filter).
+    fn problems(&self, kab_kota: &[KabKota]) -> Vec<FieldError> {
+        let mut errors = vec![];
+        if let Err(e) = text::check(
+            "q",
+            "Pencarian",
+            self.q.trim(),
+            text::SEARCH_MAX,
+            Lines::One,
+        ) {
+            errors.push(e);
+        }
+        if !self.kab.is_empty() && !kab_kota.iter().any(|k| k.code == self.kab) {
+            errors.push(FieldError {
+                field: "kab",
+                message: "Kab/Kota tidak dikenal; pilih dari daftar.".into(),
+            });
+        }
+        errors
+    }
+}
+
 #[derive(Template)]
 #[template(path = "cases/list.html")]
 struct ListPage {
@@ -846,6 +877,20 @@ struct ListPage {
     kab_kota: Vec<KabKota>,
     hospitals: Vec<Hospital>,
     show_hospital_filter: bool,
+    /// Problems of the search form, by field (`q`, `kab`).
+    errors: Vec<FieldError>,
+}
+
+impl ListPage {
+    fn search_max(&self) -> usize {
+        text::SEARCH_MAX
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
 }
 
 const PAGE: i64 = 50;
@@ -857,6 +902,8 @@ async fn list_page(
     form: ListForm,
     mine: bool,
 ) -> Result<Response, AppError> {
+    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
+    let errors = form.problems(&kab_kota);
     let selected_state = form.state.parse::<CaseState>().ok();
     let mut filter = ListFilter {
         limit: PAGE + 1,
@@ -866,7 +913,14 @@ async fn list_page(
         after: decode_cursor(&form.cursor),
         ..Default::default()
     };
-    let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if mine {
+    let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if !errors.is_empty() {
+        let states = if mine {
+            CaseState::ALL.to_vec()
+        } else {
+            service::queue_filter(user.role).states
+        };
+        (vec![], states)
+    } else if mine {
         filter.states = selected_state.map_or_else(|| CaseState::ALL.to_vec(), |s| vec![s]);
         let scope = Scope::of(user);
         (
@@ -890,27 +944,36 @@ async fn list_page(
         None
     };
     let views = service::views(&state.pool, user, rows).await?;
-    render(&ListPage {
-        ctx,
-        title: if mine {
-            "Kasus rumah sakit"
-        } else {
-            "Antrean saya"
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &ListPage {
+            ctx,
+            title: if mine {
+                "Kasus rumah sakit"
+            } else {
+                "Antrean saya"
+            },
+            action: if mine { "/kasus-saya" } else { "/antrean" },
+            intro: if mine {
+                "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
+            } else {
+                "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
+            },
+            rows: list_rows(views),
+            next_cursor,
+            states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
+            kab_kota,
+            hospitals: db::reference::list_hospitals(&state.pool).await?,
+            show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
+            form,
+            errors,
         },
-        action: if mine { "/kasus-saya" } else { "/antrean" },
-        intro: if mine {
-            "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
-        } else {
-            "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
-        },
-        rows: list_rows(views),
-        next_cursor,
-        states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
-        kab_kota: db::reference::list_kab_kota(&state.pool).await?,
-        hospitals: db::reference::list_hospitals(&state.pool).await?,
-        show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
-        form,
-    })
+    )
 }
 
 async fn queue(

@@ -13,6 +13,7 @@ mod cases_api;
 mod cli;
 mod database;
 mod health;
+mod input;
 mod pages;
 mod queue;
 mod refusals;
