@@ -210,24 +210,29 @@ async fn open_draft(
         serde_json::json!({}),
     )
     .await?;
+    let Some(files) = files else {
+        tx.commit().await?;
+        return Ok(OpenedDraft { id, created: true });
+    };
     let mut written = vec![];
     let mut stored = Ok(());
-    if let Some(files) = files {
-        for upload in intake.uploads {
-            match put_document(&mut tx, files, user, id, upload).await {
-                Ok(doc) => written.push(doc),
-                Err(e) => {
-                    stored = Err(e);
-                    break;
-                }
+    for upload in intake.uploads {
+        match put_document(&mut tx, files, user, id, upload).await {
+            Ok(doc) => written.push(doc),
+            Err(e) => {
+                stored = Err(e);
+                break;
             }
         }
     }
-    if let Err(e) = stored.and(tx.commit().await.map_err(AppError::from)) {
-        if let Some(files) = files {
-            for doc in written {
-                files.delete(doc).await;
-            }
+    let committed = match stored {
+        Ok(()) => tx.commit().await.map_err(AppError::from),
+        // Dropping the transaction rolls the case back with its documents.
+        Err(e) => Err(e),
+    };
+    if let Err(e) = committed {
+        for doc in written {
+            files.delete(doc).await;
         }
         return Err(e);
     }

@@ -944,36 +944,33 @@ async fn list_page(
         None
     };
     let views = service::views(&state.pool, user, rows).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render_status(
-        status,
-        &ListPage {
-            ctx,
-            title: if mine {
-                "Kasus rumah sakit"
-            } else {
-                "Antrean saya"
-            },
-            action: if mine { "/kasus-saya" } else { "/antrean" },
-            intro: if mine {
-                "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
-            } else {
-                "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
-            },
-            rows: list_rows(views),
-            next_cursor,
-            states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
-            kab_kota,
-            hospitals: db::reference::list_hospitals(&state.pool).await?,
-            show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
-            form,
-            errors,
+    let refused = !errors.is_empty();
+    let mut page = render(&ListPage {
+        ctx,
+        title: if mine {
+            "Kasus rumah sakit"
+        } else {
+            "Antrean saya"
         },
-    )
+        action: if mine { "/kasus-saya" } else { "/antrean" },
+        intro: if mine {
+            "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
+        } else {
+            "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
+        },
+        rows: list_rows(views),
+        next_cursor,
+        states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
+        kab_kota,
+        hospitals: db::reference::list_hospitals(&state.pool).await?,
+        show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
+        form,
+        errors,
+    })?;
+    if refused {
+        *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(page)
 }
 
 async fn queue(

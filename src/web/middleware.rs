@@ -227,7 +227,14 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
         413 => AppError::BadRequest(
             "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.".into(),
         ),
-        415 => AppError::BadRequest("Jenis isi permintaan tidak didukung.".into()),
+        415 if is_api => AppError::BadRequest(
+            "Jenis isi permintaan tidak didukung; kirim sebagai application/json.".into(),
+        ),
+        415 => AppError::BadRequest(
+            "Jenis isi permintaan tidak didukung: formulir ini harus dikirim dari halaman \
+             aplikasi ini (application/x-www-form-urlencoded)."
+                .into(),
+        ),
         _ => AppError::BadRequest(
             "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).".into(),
         ),
@@ -237,7 +244,8 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
     } else {
         error.into_response()
     };
-    if status.as_u16() == 413 {
+    // Too large and wrong content type keep their precise status; the page or JSON says why.
+    if matches!(status.as_u16(), 413 | 415) {
         *out.status_mut() = status;
     }
     out

@@ -854,6 +854,36 @@ async fn a_page_form_in_the_wrong_content_type_is_a_400_page_with_a_message() {
             "{content_type} to {path}: {message}"
         );
     }
+
+    // A multipart body (with its token) to URL-encoded forms.
+    for path in [
+        format!("/kasus/{id}/tindakan/submit"),
+        "/antrean".to_string(),
+    ] {
+        // Act
+        let response = app
+            .post_multipart(
+                &client,
+                "/kasus/baru",
+                &path,
+                &[("version".into(), "1".into())],
+                &[],
+            )
+            .await;
+
+        // Assert
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path}"
+        );
+        let html = response.text().await.expect("page");
+        let message = text(&html, "main").unwrap_or_default();
+        assert!(
+            message.contains("formulir ini harus dikirim"),
+            "{path}: {message}"
+        );
+    }
     assert_eq!(case_count(&app).await, 1);
 }
 
