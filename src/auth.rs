@@ -62,6 +62,14 @@ pub async fn verify_password_async(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
+/// A generated one-time password (shown once) and its hash, for a new account or a reset;
+/// the account must be stored with `must_change_password`.
+pub async fn one_time_password() -> anyhow::Result<(String, String)> {
+    let password = generate_password();
+    let hash = hash_password_async(password.clone()).await?;
+    Ok((password, hash))
+}
+
 /// Why a new password is not acceptable, in Bahasa Indonesia; `None` when it is.
 pub fn password_problem(password: &str) -> Option<String> {
     let len = password.chars().count();
@@ -72,8 +80,32 @@ pub fn password_problem(password: &str) -> Option<String> {
     } else if len > MAX_PASSWORD_LEN {
         Some(format!("Kata sandi maksimal {MAX_PASSWORD_LEN} karakter."))
     } else {
-        None
+        crate::domain::text::control_char_problem("Kata sandi", password)
     }
+}
+
+/// Longest username; the database holds the same rule (`users_username_check`).
+pub const MAX_USERNAME_LEN: usize = 64;
+
+/// Longest display name ("Maria Bria").
+pub const MAX_DISPLAY_NAME_LEN: usize = 100;
+
+/// Longest name of an API token ("SIMRS RSUD W.Z. Johannes").
+pub const MAX_TOKEN_NAME_LEN: usize = 100;
+
+/// True for a username of 3–64 characters: lowercase letters, digits, `_ . -`, starting with
+/// a letter or digit (the database's `users_username_check`, checked first for a readable
+/// message).
+pub fn valid_username(username: &str) -> bool {
+    let len = username.chars().count();
+    (3..=MAX_USERNAME_LEN).contains(&len)
+        && username
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
 }
 
 /// A random password that is easy to read out and type: four groups of four characters without

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use sqlx::PgPool;
 
 use crate::config::{Cli, Command, Settings, TokenCommand, UserCommand};
+use crate::domain::text::required_text_problem;
 use crate::domain::{Role, ScopeKind};
 use crate::pg::{ClusterLayout, EmbeddedPostgres};
 use crate::startup::{Application, bootstrap_admin};
@@ -130,55 +131,7 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             scope,
             display_name,
             password_stdin: _,
-        }) => {
-            let role: Role = role.parse().map_err(|_| {
-                anyhow::anyhow!(
-                    "unknown role {role:?}; one of: {}",
-                    Role::ALL
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-            let (hospital_id, kab_kota_code) = resolve_scope(pool, role, scope.as_deref()).await?;
-            let password = read_password_stdin()?;
-            let hash = auth::hash_password_async(password).await?;
-            let username = username.trim().to_lowercase();
-            let id = db::users::insert(
-                pool,
-                &db::users::NewUser {
-                    username: &username,
-                    display_name: display_name.as_deref().unwrap_or(&username),
-                    role,
-                    hospital_id,
-                    kab_kota_code: kab_kota_code.as_deref(),
-                    password_hash: &hash,
-                    must_change_password: false,
-                },
-            )
-            .await
-            .map_err(|e| {
-                if db::is_constraint(&e, "users_username_key") {
-                    anyhow::anyhow!("username {username:?} is taken")
-                } else if db::is_constraint(&e, "users_username_check") {
-                    anyhow::anyhow!(
-                        "username must be 3–64 characters: lowercase letters, digits, _ . -"
-                    )
-                } else {
-                    e.into()
-                }
-            })?;
-            db::audit::record(
-                pool,
-                None,
-                "user.create.cli",
-                Some(&id.to_string()),
-                serde_json::json!({"role": role.as_str()}),
-            )
-            .await?;
-            println!("created user {username} ({})", role.as_str());
-        }
+        }) => create_user(pool, &username, &role, scope.as_deref(), display_name).await?,
         Command::User(UserCommand::ResetPassword { username, .. }) => {
             let user = db::users::by_username(pool, &username)
                 .await?
@@ -203,11 +156,73 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             if !user.active {
                 bail!("user {username:?} is deactivated");
             }
+            let name = name.trim();
+            if let Some(problem) =
+                required_text_problem("Nama token", name, auth::MAX_TOKEN_NAME_LEN)
+            {
+                bail!("--name: {problem}");
+            }
             let (token, hash) = auth::generate_token();
-            db::tokens::insert(pool, user.id, &name, &hash).await?;
+            db::tokens::insert(pool, user.id, name, &hash).await?;
             println!("{token}");
         }
     }
+    Ok(())
+}
+
+/// `user create`: an account with a password chosen by the operator (read from standard
+/// input), which the user need not change.
+async fn create_user(
+    pool: &PgPool,
+    username: &str,
+    role: &str,
+    scope: Option<&str>,
+    display_name: Option<String>,
+) -> anyhow::Result<()> {
+    let role: Role = role.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown role {role:?}; one of: {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let username = username.trim().to_lowercase();
+    if !auth::valid_username(&username) {
+        bail!("username must be 3–64 characters: lowercase letters, digits, _ . -");
+    }
+    let display_name = display_name.unwrap_or_else(|| username.clone());
+    if let Some(problem) = required_text_problem(
+        "Nama lengkap",
+        display_name.trim(),
+        auth::MAX_DISPLAY_NAME_LEN,
+    ) {
+        bail!("--display-name: {problem}");
+    }
+    let (hospital_id, kab_kota_code) = resolve_scope(pool, role, scope).await?;
+    let password = read_password_stdin()?;
+    let hash = auth::hash_password_async(password).await?;
+    let new_user = db::users::NewUser {
+        username: &username,
+        display_name: display_name.trim(),
+        role,
+        hospital_id,
+        kab_kota_code: kab_kota_code.as_deref(),
+        password_hash: &hash,
+        must_change_password: false,
+    };
+    let id = db::users::create(pool, &new_user).await?;
+    db::audit::record(
+        pool,
+        None,
+        "user.create.cli",
+        Some(&id.to_string()),
+        serde_json::json!({"role": role.as_str()}),
+    )
+    .await?;
+    println!("created user {username} ({})", role.as_str());
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::cases::files::FileStore;
-use crate::cases::service::{self, Upload};
+use crate::cases::{CaseService, Upload};
+use crate::clock::Clock;
 use crate::domain::{Action, Role, ScopeKind};
 use crate::{auth, db};
 
@@ -42,19 +43,17 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
                 db::users::set_active(pool, u.id, true).await?;
             }
             None => {
-                db::users::insert(
-                    pool,
-                    &db::users::NewUser {
-                        username: &username,
-                        display_name: &format!("Demo {}", role.label()),
-                        role: *role,
-                        hospital_id,
-                        kab_kota_code: kab,
-                        password_hash: &hash,
-                        must_change_password: false,
-                    },
-                )
-                .await?;
+                let display_name = format!("Demo {}", role.label());
+                let user = db::users::NewUser {
+                    username: &username,
+                    display_name: &display_name,
+                    role: *role,
+                    hospital_id,
+                    kab_kota_code: kab,
+                    password_hash: &hash,
+                    must_change_password: false,
+                };
+                db::users::create(pool, &user).await?;
             }
         }
     }
@@ -96,20 +95,26 @@ fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 /// Seeds the demo cases once (when the database has no case yet).
 async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
-    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases)")
+    let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM cases) AS "any!""#)
         .fetch_one(pool)
         .await?;
     if any {
         return Ok(());
     }
-    let files = FileStore::new(files_dir.to_path_buf());
+    let cases = CaseService {
+        pool: pool.clone(),
+        files: FileStore::new(files_dir.to_path_buf()),
+        clock: Clock::system(),
+        max_upload_bytes: usize::MAX,
+    };
+    let cases = &cases;
     let rsud = demo_user(pool, Role::Rsud).await?;
     let dukcapil = demo_user(pool, Role::DukcapilProv).await?;
     let dukcapil_kab = demo_user(pool, Role::DukcapilKab).await?;
     let dinsos = demo_user(pool, Role::DinsosProv).await?;
     let dinkes = demo_user(pool, Role::DinkesProv).await?;
     let bpjs = demo_user(pool, Role::Bpjs).await?;
-    let today = service::today().to_string();
+    let today = cases.today().to_string();
 
     // (name, sex, birth date, NIK or "" for no identity document, how far it goes)
     let patients: &[(&str, &str, &str, &str, &str)] = &[
@@ -218,20 +223,34 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             ("clinical_reason", "Pneumonia, perlu rawat inap"),
             ("jkn_status", "tidak_ada"),
         ]);
-        let id = service::create_draft(pool, &rsud, &input, Some(Uuid::new_v4())).await?;
+        let fields = cases
+            .parse_patient(&input)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo patient {name}: {e}"))?;
+        let id = cases
+            .create_draft(&rsud, &fields, Some(Uuid::new_v4()))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo patient {name}: {e}"))?;
         if has_id == "ya" {
             let ktp = Upload {
                 kind: "ktp",
                 bytes: DEMO_PNG,
                 original_name: Some("ktp.png"),
             };
-            service::add_document(pool, &files, &rsud, id, &ktp, usize::MAX).await?;
+            cases
+                .add_document(&rsud, id, &ktp)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo document: {e}"))?;
         }
         let step = |user: CurrentUser, action: Action, pairs: Vec<(&'static str, String)>| async move {
-            let case = service::visible_case(pool, &user, id).await?;
+            let case = cases
+                .visible_case(&user, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo case: {e}"))?;
             let input: HashMap<String, String> =
                 pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            service::perform(pool, &user, id, case.version, action, &input)
+            cases
+                .perform(&user, id, case.version, action, &input)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo {}: {e:?}", action.as_str()))
         };

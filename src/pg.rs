@@ -385,19 +385,58 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
-/// Creates `name` on the cluster unless it exists.
+/// Creates `name` on the cluster unless it exists. `name` must be a plain identifier
+/// (lowercase letters, digits, `_`; at most 63 bytes).
 pub async fn create_database(layout: &ClusterLayout, name: &str) -> anyhow::Result<()> {
+    if !plain_identifier(name) {
+        bail!("database name {name:?} is not a plain identifier (a-z, 0-9, _)");
+    }
     let mut conn = layout.connect_options("postgres").connect().await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        name
+    )
+    .fetch_one(&mut conn)
+    .await?;
     if !exists {
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+        // CREATE DATABASE takes an identifier, which cannot be a bind parameter: the name is
+        // checked above to be a plain identifier, so quoting it cannot be escaped.
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .await?;
     }
     conn.close().await?;
     Ok(())
+}
+
+/// True for a name that is safe to put between double quotes in SQL: lowercase ASCII letters,
+/// digits and `_`, starting with a letter, at most 63 bytes (PostgreSQL's identifier limit).
+fn plain_identifier(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_identifiers_are_put_into_sql() {
+        assert!(plain_identifier(DATABASE));
+        assert!(plain_identifier("test_39e2"));
+        for bad in [
+            "",
+            "a\"; DROP DATABASE x; --",
+            "Merajut",
+            "1abc",
+            "a-b",
+            "a\0",
+            &"a".repeat(64),
+        ] {
+            assert!(!plain_identifier(bad), "{bad:?}");
+        }
+    }
 }

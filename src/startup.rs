@@ -9,10 +9,13 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::cases::CaseService;
+use crate::cases::files::FileStore;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Role;
-use crate::web::{self, AppState};
-use crate::{auth, db};
+use crate::http::AppState;
+use crate::{api, auth, db, web};
 
 /// A built application, bound to its address and ready to serve.
 pub struct Application {
@@ -23,8 +26,17 @@ pub struct Application {
 
 impl Application {
     /// Migrates the database, prepares the session store and binds the listener (port 0 picks
-    /// a free port, as the tests do).
+    /// a free port, as the tests do). Time comes from the system clock.
     pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, pool, Clock::system()).await
+    }
+
+    /// [`Application::build`] with a given clock (tests set the time with [`Clock::fixed`]).
+    pub async fn build_with_clock(
+        settings: Settings,
+        pool: PgPool,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         db::migrate(&pool).await.context("applying migrations")?;
         let sessions = PostgresStore::new(pool.clone());
         sessions
@@ -41,11 +53,24 @@ impl Application {
                 settings.bind
             )
         })?;
+        let cases = CaseService {
+            pool: pool.clone(),
+            files: FileStore::new(settings.files_dir()),
+            clock: clock.clone(),
+            max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
+        };
         let state = AppState {
             pool: pool.clone(),
             settings: Arc::new(settings),
+            clock,
+            cases,
         };
-        let router = web::router(state, sessions);
+        let router = web::outer_layers(
+            web::routes(&state, sessions)
+                .merge(api::router(state.clone()))
+                .fallback(web::not_found)
+                .with_state(state),
+        );
         Ok(Application {
             listener,
             router,
@@ -83,45 +108,25 @@ impl Application {
     }
 }
 
-/// Ready when the database answers and every migration is applied.
-pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
-        .fetch_one(pool)
-        .await?;
-    let expected = crate::MIGRATOR.iter().count() as i64;
-    anyhow::ensure!(
-        applied >= expected,
-        "{applied} of {expected} migrations applied"
-    );
-    Ok(())
-}
-
 /// On the very first start (no user at all), creates the administrator `admin` with a
 /// generated one-time password and returns it, to be printed on the console.
 pub async fn bootstrap_admin(pool: &PgPool) -> anyhow::Result<Option<(String, String)>> {
     let mut tx = pool.begin().await?;
-    // Serialise concurrent first starts.
-    sqlx::query("SELECT pg_advisory_xact_lock(7142001)")
-        .execute(&mut *tx)
-        .await?;
+    db::users::lock_first_start(&mut *tx).await?;
     if !db::users::none_exist(&mut *tx).await? {
         return Ok(None);
     }
-    let password = auth::generate_password();
-    let hash = auth::hash_password_async(password.clone()).await?;
-    let id = db::users::insert(
-        &mut *tx,
-        &db::users::NewUser {
-            username: "admin",
-            display_name: "Administrator",
-            role: Role::Admin,
-            hospital_id: None,
-            kab_kota_code: None,
-            password_hash: &hash,
-            must_change_password: true,
-        },
-    )
-    .await?;
+    let (password, hash) = auth::one_time_password().await?;
+    let admin = db::users::NewUser {
+        username: "admin",
+        display_name: "Administrator",
+        role: Role::Admin,
+        hospital_id: None,
+        kab_kota_code: None,
+        password_hash: &hash,
+        must_change_password: true,
+    };
+    let id = db::users::create(&mut *tx, &admin).await?;
     db::audit::record(
         &mut *tx,
         None,

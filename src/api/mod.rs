@@ -1,12 +1,12 @@
-//! The JSON API for hospital systems (SIMRS) and integrations, under `/api/v1`, authenticated
-//! by personal API tokens (`Authorization: Bearer …`). Same roles, scopes and rules as the
-//! pages: handlers call the same [`crate::cases::service`] functions.
+//! The JSON API under `/api/v1`, for hospital systems and the province's own tools. Bearer
+//! tokens (see `/token-api`); the same case service and the same field specs as the pages, so a
+//! rule holds identically here. Errors are [`error::ApiError`] JSON bodies.
 
+pub mod error;
 pub mod openapi;
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
@@ -15,27 +15,26 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine;
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::access;
 use crate::auth::{CurrentUser, token_hash};
-use crate::cases::files::FileStore;
-use crate::cases::service::{self, Upload};
+use crate::cases::{CaseDetail, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
 use crate::domain::Action;
-use crate::web::AppState;
-use crate::web::access;
-use crate::web::error::{ApiError, AppError};
-use crate::web::forms::{self, MultipartProblem};
+use crate::domain::Role;
+use crate::domain::action::FieldError;
+use crate::http::multipart::{MultipartProblem, read_multipart};
+use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
+use error::ApiError;
 
-/// Routes under `/api/v1`.
+/// The API routes, each guarded with the roles of [`access`].
 pub fn router(state: AppState) -> Router<AppState> {
     let max = state.settings.max_upload_mb * 1024 * 1024 + 64 * 1024;
-    let authed = access::require_api(
+    let authed = require_api(
         Router::new()
             .route("/api/v1/me", get(me))
             .route("/api/v1/queue", get(queue))
@@ -44,7 +43,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
-    .merge(access::require_api(
+    .merge(require_api(
         Router::new()
             .route("/api/v1/cases", post(create_case))
             .route(
@@ -57,6 +56,51 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(authed)
+        .layer(middleware::from_fn(json_rejections))
+}
+
+/// Turns the framework's plain-text rejections (a malformed id in a path, an unreadable body, a
+/// body over the size limit) into the API's JSON errors, in Bahasa Indonesia.
+async fn json_rejections(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return res;
+    }
+    let message = match status.as_u16() {
+        413 => "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.",
+        415 => NOT_JSON,
+        _ => "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).",
+    };
+    let mut out = ApiError::bad_request(message).into_response();
+    // Too large and wrong content type keep their precise status; the JSON says why.
+    if matches!(status.as_u16(), 413 | 415) {
+        *out.status_mut() = status;
+    }
+    out
+}
+
+/// Guards an API router: 401 without a valid token, 403 for other roles.
+fn require_api<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    roles: &'static [Role],
+) -> Router<S> {
+    router.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+        check_api(roles, req, next)
+    }))
+}
+
+async fn check_api(roles: &'static [Role], req: Request, next: Next) -> Response {
+    match req.extensions().get::<CurrentUser>() {
+        None => ApiError::unauthorized().into_response(),
+        Some(u) if !roles.contains(&u.role) => ApiError::forbidden().into_response(),
+        Some(_) => next.run(req).await,
+    }
 }
 
 /// Loads the user of a valid, unrevoked token of an active account.
@@ -96,6 +140,27 @@ async fn me(user: CurrentUser) -> Json<Value> {
     }))
 }
 
+/// A JSON object body, or a 400 saying what is wrong with it.
+type Body = Result<Json<Map<String, Value>>, JsonRejection>;
+
+/// Why a JSON endpoint refuses a body of another content type.
+const NOT_JSON: &str =
+    "Kirim permintaan ini sebagai JSON (Content-Type: application/json) berisi satu objek.";
+/// Why the upload endpoint refuses a body that is not multipart.
+const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
+     (Content-Type: multipart/form-data) dengan bagian `kind` dan `file`.";
+
+fn object(body: Body) -> Result<Map<String, Value>, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| match e {
+        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(NOT_JSON),
+        // The parser's own words say where the JSON breaks, which an integrator needs.
+        other => ApiError::bad_request(format!(
+            "Badan permintaan harus objek JSON yang valid ({}).",
+            other.body_text()
+        )),
+    })
+}
+
 /// JSON object values as the form strings the shared parsers take.
 fn as_form(body: &Map<String, Value>) -> HashMap<String, String> {
     body.iter()
@@ -112,64 +177,22 @@ fn as_form(body: &Map<String, Value>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Why a JSON endpoint refuses a body of another content type.
-const NOT_JSON: &str =
-    "Kirim permintaan ini sebagai JSON (Content-Type: application/json) berisi satu objek.";
-/// Why the upload endpoint refuses a body that is not multipart.
-const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
-     (Content-Type: multipart/form-data) dengan bagian `kind` dan `file`.";
-
-fn bad_json(e: JsonRejection) -> ApiError {
-    let message = match e {
-        JsonRejection::MissingJsonContentType(_) => NOT_JSON.to_string(),
-        // The parser's own words say where the JSON breaks, which an integrator needs.
-        other => format!(
-            "Badan permintaan harus objek JSON yang valid ({}).",
-            other.body_text()
-        ),
-    };
-    ApiError(AppError::BadRequest(message))
+fn field_error(field: &'static str, message: &str) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field,
+        message: message.into(),
+    }])
 }
 
-async fn create_case(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    body: Result<Json<Map<String, Value>>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(bad_json)?;
-    let key = match body.get("idempotency_key") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_str()
-                .and_then(|s| s.parse::<Uuid>().ok())
-                .ok_or_else(|| {
-                    AppError::Validation(vec![crate::domain::action::FieldError {
-                        field: "idempotency_key",
-                        message: "idempotency_key harus UUID.".into(),
-                    }])
-                })?,
-        ),
-    };
-    let id = service::create_draft(&state.pool, &user, &as_form(&body), key).await?;
-    let detail = service::detail(&state.pool, &user, id, "api").await?;
-    Ok((StatusCode::CREATED, Json(case_json(&detail))).into_response())
-}
-
-fn case_json(d: &service::CaseDetail) -> Value {
-    json!({
-        "case": d.view,
-        "history": d.timeline,
-        "documents": d.documents,
-    })
-}
-
-async fn read_case(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Json<Value>, ApiError> {
-    let detail = service::detail(&state.pool, &user, id, "api").await?;
-    Ok(Json(case_json(&detail)))
+fn idempotency_key(body: &Map<String, Value>) -> Result<Option<Uuid>, ApiError> {
+    match body.get("idempotency_key") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_str()
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .map(Some)
+            .ok_or_else(|| field_error("idempotency_key", "idempotency_key harus UUID.")),
+    }
 }
 
 fn version_of(body: &Map<String, Value>) -> Result<i32, ApiError> {
@@ -180,26 +203,57 @@ fn version_of(body: &Map<String, Value>) -> Result<i32, ApiError> {
         })
         .and_then(|v| i32::try_from(v).ok())
         .ok_or_else(|| {
-            ApiError(AppError::Validation(vec![
-                crate::domain::action::FieldError {
-                    field: "version",
-                    message: "version wajib diisi: versi kasus yang Anda lihat (bilangan bulat)."
-                        .into(),
-                },
-            ]))
+            field_error(
+                "version",
+                "version wajib diisi: versi kasus yang Anda lihat (bilangan bulat).",
+            )
         })
+}
+
+fn case_json(d: &CaseDetail) -> Value {
+    json!({
+        "case": d.view,
+        "history": d.timeline,
+        "documents": d.documents,
+    })
+}
+
+async fn create_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = object(body)?;
+    let key = idempotency_key(&body)?;
+    let fields = state.cases.parse_patient(&as_form(&body)).await?;
+    let id = state.cases.create_draft(&user, &fields, key).await?;
+    let detail = state.cases.detail(&user, id, "api").await?;
+    Ok((StatusCode::CREATED, Json(case_json(&detail))).into_response())
+}
+
+async fn read_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    let detail = state.cases.detail(&user, id, "api").await?;
+    Ok(Json(case_json(&detail)))
 }
 
 async fn update_case(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    body: Result<Json<Map<String, Value>>, JsonRejection>,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(body) = body.map_err(bad_json)?;
+    let body = object(body)?;
     let version = version_of(&body)?;
-    service::update_patient(&state.pool, &user, id, version, &as_form(&body)).await?;
-    let detail = service::detail(&state.pool, &user, id, "api").await?;
+    let fields = state.cases.parse_patient(&as_form(&body)).await?;
+    state
+        .cases
+        .update_patient(&user, id, version, &fields)
+        .await?;
+    let detail = state.cases.detail(&user, id, "api").await?;
     Ok(Json(case_json(&detail)))
 }
 
@@ -207,13 +261,17 @@ async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, action)): Path<(Uuid, String)>,
-    body: Result<Json<Map<String, Value>>, JsonRejection>,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
-    let Json(body) = body.map_err(bad_json)?;
+    let action: Action = action.parse().map_err(|_| ApiError::not_found())?;
+    let body = object(body)?;
     let version = version_of(&body)?;
-    service::perform(&state.pool, &user, id, version, action, &as_form(&body)).await?;
-    let detail = service::detail(&state.pool, &user, id, "api").await?;
+    let input = as_form(&body);
+    state
+        .cases
+        .perform(&user, id, version, action, &input)
+        .await?;
+    let detail = state.cases.detail(&user, id, "api").await?;
     Ok(Json(case_json(&detail)))
 }
 
@@ -223,20 +281,20 @@ async fn upload(
     Path(id): Path<Uuid>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let multipart = multipart.map_err(|_| AppError::BadRequest(NOT_MULTIPART.into()))?;
-    let form = forms::read_multipart(multipart).await;
+    let multipart = multipart.map_err(|_| ApiError::bad_request(NOT_MULTIPART))?;
+    let form = read_multipart(multipart).await;
     match form.problem {
         None => {}
         Some(MultipartProblem::TooLarge) => {
-            return Err(ApiError(AppError::BadRequest(format!(
+            return Err(ApiError::bad_request(format!(
                 "Berkas terlalu besar; maksimal {} MB.",
                 state.settings.max_upload_mb
-            ))));
+            )));
         }
         Some(MultipartProblem::Unreadable) => {
-            return Err(ApiError(AppError::BadRequest(
-                "Badan multipart/form-data tidak dapat dibaca.".into(),
-            )));
+            return Err(ApiError::bad_request(
+                "Badan multipart/form-data tidak dapat dibaca.",
+            ));
         }
     }
     let kind = form.values.get("kind").cloned().unwrap_or_default();
@@ -246,19 +304,14 @@ async fn upload(
         .find(|(field, _, _)| field == "file")
         .map(|(_, bytes, name)| (bytes, name))
         .unwrap_or_default();
-    let files = FileStore::new(state.settings.files_dir());
-    let max = state.settings.max_upload_mb * 1024 * 1024;
     let upload = Upload {
         kind: &kind,
         bytes: &bytes,
         original_name: name.as_deref(),
     };
-    let doc_id = service::add_document(&state.pool, &files, &user, id, &upload, max).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": doc_id, "kind": kind, "size_bytes": bytes.len()})),
-    )
-        .into_response())
+    let doc_id = state.cases.add_document(&user, id, &upload).await?;
+    let body = json!({"id": doc_id, "kind": kind, "size_bytes": bytes.len()});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn download(
@@ -266,42 +319,17 @@ async fn download(
     user: CurrentUser,
     Path((id, document_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let files = FileStore::new(state.settings.files_dir());
-    let (doc, bytes) =
-        service::read_document(&state.pool, &files, &user, id, document_id, "api").await?;
+    let (doc, bytes) = state
+        .cases
+        .read_document(&user, id, document_id, "api")
+        .await?;
     Ok(file_response(&doc.content_type, bytes))
-}
-
-/// A document download: inline, never cached, never sniffed.
-pub fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
-    Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::CONTENT_DISPOSITION, "inline")
-        .header(header::CACHE_CONTROL, "private, no-store")
-        .body(Body::from(bytes))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 #[derive(Deserialize)]
 struct QueueQuery {
     cursor: Option<String>,
     limit: Option<i64>,
-}
-
-/// Encodes a keyset cursor (due date, id).
-pub fn encode_cursor(due: Option<NaiveDate>, id: Uuid) -> String {
-    let due = due.unwrap_or(db::cases::NO_DUE_DATE);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{due}|{id}"))
-}
-
-/// Decodes a keyset cursor.
-pub fn decode_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (d, id) = raw.split_once('|')?;
-    Some((d.parse().ok()?, id.parse().ok()?))
 }
 
 async fn queue(
@@ -313,28 +341,22 @@ async fn queue(
     let after = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-            AppError::BadRequest(
-                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya.".into(),
+            ApiError::bad_request(
+                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya.",
             )
         })?),
     };
-    let rows = service::queue(
-        &state.pool,
-        &user,
-        ListFilter {
-            after,
-            limit: limit + 1,
-            ..Default::default()
-        },
-    )
-    .await?;
+    let filter = ListFilter {
+        after,
+        limit: limit + 1,
+        ..Default::default()
+    };
+    let rows = state.cases.queue(&user, filter).await?;
     let has_more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
-    let next_cursor = if has_more {
-        rows.last().map(|c| encode_cursor(c.sla_due_date, c.id))
-    } else {
-        None
-    };
-    let items = service::views(&state.pool, &user, rows).await?;
+    let next_cursor = has_more
+        .then(|| rows.last().map(|c| encode_cursor(c.sla_due_date, c.id)))
+        .flatten();
+    let items = state.cases.views(&user, rows).await?;
     Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
 }

@@ -4,10 +4,14 @@
 //!
 //! Scope and field visibility per role are decided here, once.
 
+pub mod error;
 pub mod files;
 pub mod intake;
 pub mod service;
 pub mod view;
+
+pub use error::CaseError;
+pub use service::{CaseDetail, CaseService, Upload};
 
 use uuid::Uuid;
 

@@ -12,12 +12,14 @@ pub async fn record(
     target: Option<&str>,
     detail: Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO audit_log (actor_id, event, target, detail) VALUES ($1, $2, $3, $4)")
-        .bind(actor)
-        .bind(event)
-        .bind(target)
-        .bind(detail)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO audit_log (actor_id, event, target, detail) VALUES ($1, $2, $3, $4)",
+        actor,
+        event,
+        target,
+        detail,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }

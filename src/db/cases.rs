@@ -1,7 +1,11 @@
-//! Cases, their history, documents and the access log.
+//! Cases, their history, documents and the access log. Every statement is checked against the
+//! schema at compile time (`sqlx::query!`, offline data in `.sqlx/`), except [`list`], whose
+//! filters are assembled with `QueryBuilder` and every value bound.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
 use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -21,20 +25,17 @@ impl<T: std::str::FromStr> TryFrom<String> for Code<T> {
 }
 
 /// A case as stored, with the names of its hospital and domicile.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct CaseRow {
     pub id: Uuid,
     pub number: String,
-    #[sqlx(try_from = "String")]
     pub state: Code<CaseState>,
     pub version: i32,
-    #[sqlx(try_from = "Option<String>")]
     pub returned_from: OptCode<CaseState>,
     pub hospital_id: Uuid,
     pub hospital_name: String,
     pub created_by: Uuid,
     /// Patient identity and episode, as entered at intake (and corrected since).
-    #[sqlx(flatten)]
     pub patient: PatientFields,
     pub domicile_kab_kota_name: String,
     pub desil: Option<i16>,
@@ -80,7 +81,111 @@ impl CaseRow {
     }
 }
 
-pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS state, c.version, \
+/// The columns of a case as one flat row, as both the compile-checked queries and the dynamic
+/// list query return it; [`CaseRow`] is its typed form.
+#[derive(Debug, FromRow)]
+struct CaseRecord {
+    id: Uuid,
+    number: String,
+    state: String,
+    version: i32,
+    returned_from: Option<String>,
+    hospital_id: Uuid,
+    hospital_name: String,
+    created_by: Uuid,
+    full_name: String,
+    sex: String,
+    birth_place: Option<String>,
+    birth_date: NaiveDate,
+    has_identity_document: bool,
+    nik: Option<String>,
+    kk_number: Option<String>,
+    address: Option<String>,
+    desa: Option<String>,
+    kecamatan: Option<String>,
+    domicile_kab_kota_code: String,
+    domicile_kab_kota_name: String,
+    family_phone: Option<String>,
+    admission_date: NaiveDate,
+    service_type: String,
+    ward_class: String,
+    clinical_reason: Option<String>,
+    jkn_status: String,
+    desil: Option<i16>,
+    desil_corrected: Option<i16>,
+    desil_correction_pending: bool,
+    guarantee_letter_number: Option<String>,
+    guarantee_start: Option<NaiveDate>,
+    guarantee_end: Option<NaiveDate>,
+    payer: Option<String>,
+    guarantee_ceiling: Option<i64>,
+    scheme: Option<String>,
+    bpjs_card_number: Option<String>,
+    coverage_effective_date: Option<NaiveDate>,
+    state_entered_at: DateTime<Utc>,
+    sla_due_date: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CaseRecord> for CaseRow {
+    type Error = sqlx::Error;
+    fn try_from(r: CaseRecord) -> Result<Self, Self::Error> {
+        let decode = |e: String| sqlx::Error::Decode(e.into());
+        Ok(CaseRow {
+            id: r.id,
+            number: r.number,
+            state: Code::try_from(r.state).map_err(decode)?,
+            version: r.version,
+            returned_from: OptCode::try_from(r.returned_from).map_err(decode)?,
+            hospital_id: r.hospital_id,
+            hospital_name: r.hospital_name,
+            created_by: r.created_by,
+            patient: PatientFields {
+                full_name: r.full_name,
+                sex: r.sex,
+                birth_place: r.birth_place,
+                birth_date: r.birth_date,
+                has_identity_document: r.has_identity_document,
+                nik: r.nik,
+                kk_number: r.kk_number,
+                address: r.address,
+                desa: r.desa,
+                kecamatan: r.kecamatan,
+                domicile_kab_kota_code: r.domicile_kab_kota_code,
+                family_phone: r.family_phone,
+                admission_date: r.admission_date,
+                service_type: r.service_type,
+                ward_class: r.ward_class,
+                clinical_reason: r.clinical_reason,
+                jkn_status: r.jkn_status,
+            },
+            domicile_kab_kota_name: r.domicile_kab_kota_name,
+            desil: r.desil,
+            desil_corrected: r.desil_corrected,
+            desil_correction_pending: r.desil_correction_pending,
+            guarantee_letter_number: r.guarantee_letter_number,
+            guarantee_start: r.guarantee_start,
+            guarantee_end: r.guarantee_end,
+            payer: r.payer,
+            guarantee_ceiling: r.guarantee_ceiling,
+            scheme: r.scheme,
+            bpjs_card_number: r.bpjs_card_number,
+            coverage_effective_date: r.coverage_effective_date,
+            state_entered_at: r.state_entered_at,
+            sla_due_date: r.sla_due_date,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            submitted_at: r.submitted_at,
+            closed_at: r.closed_at,
+        })
+    }
+}
+
+/// The select list of [`list`] (the dynamic query); the same columns as [`by_id`].
+const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS state, c.version, \
      c.returned_from::text AS returned_from, c.hospital_id, h.name AS hospital_name, c.created_by, \
      c.full_name, c.sex, c.birth_place, c.birth_date, c.has_identity_document, c.nik, c.kk_number, \
      c.address, c.desa, c.kecamatan, c.domicile_kab_kota_code, k.name AS domicile_kab_kota_name, \
@@ -94,18 +199,37 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS st
 
 /// One case by id.
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CaseRow>> {
-    sqlx::query_as(&format!("{CASE_SELECT} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        CaseRecord,
+        r#"SELECT c.id, c.number, c.state::text AS "state!", c.version,
+             c.returned_from::text AS returned_from, c.hospital_id, h.name AS hospital_name,
+             c.created_by, c.full_name, c.sex, c.birth_place, c.birth_date AS "birth_date: _",
+             c.has_identity_document, c.nik, c.kk_number, c.address, c.desa, c.kecamatan,
+             c.domicile_kab_kota_code, k.name AS domicile_kab_kota_name, c.family_phone,
+             c.admission_date AS "admission_date: _", c.service_type, c.ward_class, c.clinical_reason, c.jkn_status,
+             c.desil, c.desil_corrected, c.desil_correction_pending, c.guarantee_letter_number,
+             c.guarantee_start AS "guarantee_start: _", c.guarantee_end AS "guarantee_end: _", c.payer, c.guarantee_ceiling, c.scheme,
+             c.bpjs_card_number, c.coverage_effective_date AS "coverage_effective_date: _", c.state_entered_at AS "state_entered_at: _", c.sla_due_date AS "sla_due_date: _",
+             c.created_at AS "created_at: _", c.updated_at AS "updated_at: _", c.submitted_at AS "submitted_at: _", c.closed_at AS "closed_at: _"
+           FROM cases c JOIN hospitals h ON h.id = c.hospital_id
+           JOIN kab_kota k ON k.code = c.domicile_kab_kota_code
+           WHERE c.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(CaseRow::try_from)
+    .transpose()
 }
 
-/// One case by id, locked for the rest of the transaction.
-pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CaseRow>> {
-    sqlx::query_as(&format!("{CASE_SELECT} WHERE c.id = $1 FOR UPDATE OF c"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+/// Locks a case row for the rest of the transaction; false when there is no such case.
+pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM cases WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(db)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The case created with this intake key (a repeated submission of the same form), with its
@@ -114,31 +238,35 @@ pub async fn by_intake_key(
     db: impl PgExecutor<'_>,
     key: Uuid,
 ) -> sqlx::Result<Option<(Uuid, Uuid)>> {
-    sqlx::query_as("SELECT id, hospital_id FROM cases WHERE intake_key = $1")
-        .bind(key)
-        .fetch_optional(db)
-        .await
+    Ok(sqlx::query!(
+        "SELECT id, hospital_id FROM cases WHERE intake_key = $1",
+        key
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.id, r.hospital_id)))
 }
 
-/// The hospital holding the open case of this NIK, other than `except`.
+/// The hospital holding the open case of this NIK, other than `except`: (hospital, case number).
 pub async fn open_case_hospital_for_nik(
     db: impl PgExecutor<'_>,
     nik: &str,
     except: Option<Uuid>,
 ) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as(
+    Ok(sqlx::query!(
         "SELECT h.name, c.number FROM cases c JOIN hospitals h ON h.id = c.hospital_id \
          WHERE c.nik = $1 AND c.state NOT IN ('handed_over', 'rejected', 'withdrawn') \
          AND ($2::uuid IS NULL OR c.id <> $2)",
+        nik,
+        except
     )
-    .bind(nik)
-    .bind(except)
     .fetch_optional(db)
-    .await
+    .await?
+    .map(|r| (r.name, r.number)))
 }
 
 /// Patient and episode fields as entered at intake.
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default)]
 pub struct PatientFields {
     pub full_name: String,
     pub sex: String,
@@ -159,76 +287,49 @@ pub struct PatientFields {
     pub jkn_status: String,
 }
 
-/// Binds the patient fields in the order both statements below list them.
-fn bind_patient<'q, Q: PatientBind<'q>>(q: Q, f: &'q PatientFields) -> Q {
-    q.b(&f.full_name)
-        .b(&f.sex)
-        .b(&f.birth_place)
-        .b(f.birth_date)
-        .b(f.has_identity_document)
-        .b(&f.nik)
-        .b(&f.kk_number)
-        .b(&f.address)
-        .b(&f.desa)
-        .b(&f.kecamatan)
-        .b(&f.domicile_kab_kota_code)
-        .b(&f.family_phone)
-        .b(f.admission_date)
-        .b(&f.service_type)
-        .b(&f.ward_class)
-        .b(&f.clinical_reason)
-        .b(&f.jkn_status)
-}
-
-/// `bind` for both plain and scalar queries.
-trait PatientBind<'q>: Sized {
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>;
-}
-
-impl<'q> PatientBind<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
-    {
-        self.bind(v)
-    }
-}
-
-impl<'q, O> PatientBind<'q>
-    for sqlx::query::QueryScalar<'q, Postgres, O, sqlx::postgres::PgArguments>
-{
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
-    {
-        self.bind(v)
-    }
-}
-
-/// Inserts a draft case.
+/// Inserts a draft case created at `at`.
 pub async fn insert_draft(
     db: impl PgExecutor<'_>,
     hospital_id: Uuid,
     created_by: Uuid,
     intake_key: Option<Uuid>,
     f: &PatientFields,
+    at: DateTime<Utc>,
 ) -> sqlx::Result<Uuid> {
-    let query = sqlx::query_scalar(
-        "INSERT INTO cases (number, hospital_id, created_by, intake_key, full_name, sex, birth_place, \
-         birth_date, has_identity_document, nik, kk_number, address, desa, kecamatan, \
+    sqlx::query_scalar!(
+        "INSERT INTO cases (number, hospital_id, created_by, intake_key, full_name, sex, \
+         birth_place, birth_date, has_identity_document, nik, kk_number, address, desa, kecamatan, \
          domicile_kab_kota_code, family_phone, admission_date, service_type, ward_class, \
-         clinical_reason, jkn_status) \
-         VALUES ('MS-' || to_char(now() AT TIME ZONE 'Asia/Makassar', 'YYYY') || '-' || \
+         clinical_reason, jkn_status, state_entered_at, created_at, updated_at) \
+         VALUES ('MS-' || to_char($21::timestamptz AT TIME ZONE 'Asia/Makassar', 'YYYY') || '-' || \
                  lpad(nextval('case_number_seq')::text, 6, '0'), \
-                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 $19, $20, $21, $21, $21) \
          RETURNING id",
+        hospital_id,
+        created_by,
+        intake_key,
+        f.full_name,
+        f.sex,
+        f.birth_place,
+        f.birth_date as _,
+        f.has_identity_document,
+        f.nik,
+        f.kk_number,
+        f.address,
+        f.desa,
+        f.kecamatan,
+        f.domicile_kab_kota_code,
+        f.family_phone,
+        f.admission_date as _,
+        f.service_type,
+        f.ward_class,
+        f.clinical_reason,
+        f.jkn_status,
+        at as _,
     )
-    .bind(hospital_id)
-    .bind(created_by)
-    .bind(intake_key);
-    bind_patient(query, f).fetch_one(db).await
+    .fetch_one(db)
+    .await
 }
 
 /// Replaces the patient and episode fields, bumping the version if it still is `version`.
@@ -238,34 +339,193 @@ pub async fn update_patient(
     id: Uuid,
     version: i32,
     f: &PatientFields,
+    at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let query = sqlx::query(
+    let r = sqlx::query!(
         "UPDATE cases SET full_name = $3, sex = $4, birth_place = $5, birth_date = $6, \
          has_identity_document = $7, nik = $8, kk_number = $9, address = $10, desa = $11, \
          kecamatan = $12, domicile_kab_kota_code = $13, family_phone = $14, admission_date = $15, \
          service_type = $16, ward_class = $17, clinical_reason = $18, jkn_status = $19, \
-         version = version + 1, updated_at = now() \
+         version = version + 1, updated_at = $20 \
          WHERE id = $1 AND version = $2",
+        id,
+        version,
+        f.full_name,
+        f.sex,
+        f.birth_place,
+        f.birth_date as _,
+        f.has_identity_document,
+        f.nik,
+        f.kk_number,
+        f.address,
+        f.desa,
+        f.kecamatan,
+        f.domicile_kab_kota_code,
+        f.family_phone,
+        f.admission_date as _,
+        f.service_type,
+        f.ward_class,
+        f.clinical_reason,
+        f.jkn_status,
+        at as _,
     )
-    .bind(id)
-    .bind(version);
-    let r = bind_patient(query, f).execute(db).await?;
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
+/// The workflow columns a transition sets (the evidence columns have their own statements).
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub id: Uuid,
+    /// The version the actor saw; the update applies only if it still is the current one.
+    pub version: i32,
+    pub state: CaseState,
+    pub returned_from: Option<CaseState>,
+    pub state_entered_at: DateTime<Utc>,
+    pub sla_due_date: Option<NaiveDate>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+/// Moves a case to its next state and bumps its version; false when the version is stale.
+pub async fn transition(db: impl PgExecutor<'_>, t: &Transition) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE cases SET state = $3::text::case_state, returned_from = $4::text::case_state, \
+         state_entered_at = $5, sla_due_date = $6, submitted_at = $7, closed_at = $8, \
+         version = version + 1, updated_at = $9 \
+         WHERE id = $1 AND version = $2",
+        t.id,
+        t.version,
+        t.state.as_str(),
+        t.returned_from.map(|s| s.as_str()),
+        t.state_entered_at as _,
+        t.sla_due_date as _,
+        t.submitted_at as _,
+        t.closed_at as _,
+        t.at as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Identity recording by the kab/kota Dukcapil: the NIK issued, and the sex and birth date the
+/// civil registry holds.
+pub async fn record_identity(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    nik: &str,
+    sex: &str,
+    birth_date: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET nik = $2, sex = $3, birth_date = $4, has_identity_document = true \
+         WHERE id = $1",
+        id,
+        nik,
+        sex,
+        birth_date as _
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The desil Dinsos found in the welfare registry (0 = not listed).
+pub async fn record_desil(db: impl PgExecutor<'_>, id: Uuid, desil: i16) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE cases SET desil = $2 WHERE id = $1", id, desil)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// An SKTM was submitted: a desil correction now waits at the kab/kota Dinsos.
+pub async fn request_desil_correction(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET desil_correction_pending = true WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The outcome of a desil correction: `Some(desil)` when corrected, `None` when not.
+pub async fn record_desil_correction(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    corrected: Option<i16>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET desil_correction_pending = false, \
+         desil_corrected = coalesce($2, desil_corrected) WHERE id = $1",
+        id,
+        corrected
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The temporary guarantee granted by Dinkes.
+pub async fn record_guarantee(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    letter_number: &str,
+    start: NaiveDate,
+    payer: &str,
+    ceiling: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET guarantee_letter_number = $2, guarantee_start = $3, payer = $4, \
+         guarantee_ceiling = $5 WHERE id = $1",
+        id,
+        letter_number,
+        start as _,
+        payer,
+        ceiling
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// National insurance coverage (PBI JKN or PBPU Pemda) from `effective`; the temporary
+/// guarantee ends the day before.
+pub async fn record_coverage(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    scheme: &str,
+    bpjs_card_number: Option<&str>,
+    effective: NaiveDate,
+    guarantee_end: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE cases SET scheme = $2, bpjs_card_number = $3, coverage_effective_date = $4, \
+         guarantee_end = $5 WHERE id = $1",
+        id,
+        scheme,
+        bpjs_card_number,
+        effective as _,
+        guarantee_end as _
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// A history row.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct HistoryRow {
     pub id: i64,
     pub action: String,
-    #[sqlx(try_from = "Option<String>")]
     pub from_state: OptCode<CaseState>,
-    #[sqlx(try_from = "String")]
     pub to_state: Code<CaseState>,
     pub from_version: Option<i32>,
     pub actor_id: Uuid,
     pub actor_name: String,
-    #[sqlx(try_from = "String")]
     pub actor_role: Code<Role>,
     pub at: DateTime<Utc>,
     pub evidence: Value,
@@ -274,16 +534,36 @@ pub struct HistoryRow {
 
 /// A case's history, oldest first.
 pub async fn history(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<HistoryRow>> {
-    sqlx::query_as(
-        "SELECT hi.id, hi.action, hi.from_state::text AS from_state, hi.to_state::text AS to_state, \
-         hi.from_version, hi.actor_id, u.display_name AS actor_name, hi.actor_role::text AS actor_role, \
-         hi.at, hi.evidence, hi.reason \
-         FROM case_history hi JOIN users u ON u.id = hi.actor_id \
-         WHERE hi.case_id = $1 ORDER BY hi.id",
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    sqlx::query!(
+        r#"SELECT hi.id, hi.action, hi.from_state::text AS from_state,
+             hi.to_state::text AS "to_state!", hi.from_version, hi.actor_id,
+             u.display_name AS actor_name, hi.actor_role::text AS "actor_role!",
+             hi.at AS "at: DateTime<Utc>",
+             hi.evidence, hi.reason
+           FROM case_history hi JOIN users u ON u.id = hi.actor_id
+           WHERE hi.case_id = $1 ORDER BY hi.id"#,
+        case_id
     )
-    .bind(case_id)
     .fetch_all(db)
-    .await
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(HistoryRow {
+            id: r.id,
+            action: r.action,
+            from_state: OptCode::try_from(r.from_state).map_err(decode)?,
+            to_state: Code::try_from(r.to_state).map_err(decode)?,
+            from_version: r.from_version,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            actor_role: Code::try_from(r.actor_role).map_err(decode)?,
+            at: r.at,
+            evidence: r.evidence,
+            reason: r.reason,
+        })
+    })
+    .collect()
 }
 
 /// A new history row.
@@ -295,26 +575,29 @@ pub struct NewHistory<'a> {
     pub from_version: Option<i32>,
     pub actor_id: Uuid,
     pub actor_role: Role,
+    pub at: DateTime<Utc>,
     pub evidence: Value,
     pub reason: Option<String>,
 }
 
 /// Appends a history row.
 pub async fn insert_history(db: impl PgExecutor<'_>, h: &NewHistory<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO case_history (case_id, action, from_state, to_state, from_version, actor_id, \
-         actor_role, evidence, reason) \
-         VALUES ($1, $2, $3::case_state, $4::case_state, $5, $6, $7::user_role, $8, $9)",
+         actor_role, at, evidence, reason) \
+         VALUES ($1, $2, $3::text::case_state, $4::text::case_state, $5, $6, $7::text::user_role, \
+                 $8, $9, $10)",
+        h.case_id,
+        h.action,
+        h.from_state.map(|s| s.as_str()),
+        h.to_state.as_str(),
+        h.from_version,
+        h.actor_id,
+        h.actor_role.as_str(),
+        h.at as _,
+        h.evidence,
+        h.reason,
     )
-    .bind(h.case_id)
-    .bind(h.action)
-    .bind(h.from_state.map(|s| s.as_str()))
-    .bind(h.to_state.as_str())
-    .bind(h.from_version)
-    .bind(h.actor_id)
-    .bind(h.actor_role.as_str())
-    .bind(&h.evidence)
-    .bind(&h.reason)
     .execute(db)
     .await?;
     Ok(())
@@ -327,21 +610,23 @@ pub async fn log_access(
     user_id: Uuid,
     what: &str,
     via: &str,
+    at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO case_access_log (case_id, user_id, what, via) VALUES ($1, $2, $3, $4)",
+    sqlx::query!(
+        "INSERT INTO case_access_log (case_id, user_id, what, via, at) VALUES ($1, $2, $3, $4, $5)",
+        case_id,
+        user_id,
+        what,
+        via,
+        at as _
     )
-    .bind(case_id)
-    .bind(user_id)
-    .bind(what)
-    .bind(via)
     .execute(db)
     .await?;
     Ok(())
 }
 
 /// A document's metadata.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentRow {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -355,27 +640,31 @@ pub struct DocumentRow {
 
 /// The documents of a case, oldest first.
 pub async fn documents(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DocumentRow>> {
-    sqlx::query_as(
-        "SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by, uploaded_at \
-         FROM documents WHERE case_id = $1 ORDER BY uploaded_at, id",
+    sqlx::query_as!(
+        DocumentRow,
+        r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
+             uploaded_at AS "uploaded_at: _"
+           FROM documents WHERE case_id = $1 ORDER BY uploaded_at, id"#,
+        case_id
     )
-    .bind(case_id)
     .fetch_all(db)
     .await
 }
 
 /// One document.
 pub async fn document(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DocumentRow>> {
-    sqlx::query_as(
-        "SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by, uploaded_at \
-         FROM documents WHERE id = $1",
+    sqlx::query_as!(
+        DocumentRow,
+        r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
+             uploaded_at AS "uploaded_at: _"
+           FROM documents WHERE id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(db)
     .await
 }
 
-/// A new document's metadata (the file is already on disk under `id`).
+/// A new document's metadata (the file is already stored under `id`).
 pub struct NewDocument<'a> {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -385,22 +674,24 @@ pub struct NewDocument<'a> {
     pub sha256: &'a [u8],
     pub original_name: Option<&'a str>,
     pub uploaded_by: Uuid,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 /// Records a document.
 pub async fn insert_document(db: impl PgExecutor<'_>, d: &NewDocument<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO documents (id, case_id, kind, content_type, size_bytes, sha256, original_name, uploaded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    sqlx::query!(
+        "INSERT INTO documents (id, case_id, kind, content_type, size_bytes, sha256, \
+         original_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        d.id,
+        d.case_id,
+        d.kind,
+        d.content_type,
+        d.size_bytes,
+        d.sha256,
+        d.original_name,
+        d.uploaded_by,
+        d.uploaded_at as _,
     )
-    .bind(d.id)
-    .bind(d.case_id)
-    .bind(d.kind)
-    .bind(d.content_type)
-    .bind(d.size_bytes)
-    .bind(d.sha256)
-    .bind(d.original_name)
-    .bind(d.uploaded_by)
     .execute(db)
     .await?;
     Ok(())
@@ -408,33 +699,30 @@ pub async fn insert_document(db: impl PgExecutor<'_>, d: &NewDocument<'_>) -> sq
 
 /// Which document kinds a case has.
 pub async fn document_kinds(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT DISTINCT kind FROM documents WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_all(db)
-        .await
+    sqlx::query_scalar!(
+        "SELECT DISTINCT kind FROM documents WHERE case_id = $1",
+        case_id
+    )
+    .fetch_all(db)
+    .await
 }
 
-/// Holidays between two dates.
-pub async fn holidays(
-    db: impl PgExecutor<'_>,
-) -> sqlx::Result<std::collections::BTreeSet<NaiveDate>> {
-    let days: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM holidays")
+/// Every holiday of the calendar.
+pub async fn holidays(db: impl PgExecutor<'_>) -> sqlx::Result<BTreeSet<NaiveDate>> {
+    let days = sqlx::query_scalar!(r#"SELECT day AS "day: NaiveDate" FROM holidays"#)
         .fetch_all(db)
         .await?;
     Ok(days.into_iter().collect())
 }
 
 /// SLA working days per state.
-pub async fn sla_days(
-    db: impl PgExecutor<'_>,
-) -> sqlx::Result<std::collections::HashMap<CaseState, u32>> {
-    let rows: Vec<(String, i32)> =
-        sqlx::query_as("SELECT state::text, working_days FROM sla_settings")
-            .fetch_all(db)
-            .await?;
+pub async fn sla_days(db: impl PgExecutor<'_>) -> sqlx::Result<HashMap<CaseState, u32>> {
+    let rows = sqlx::query!(r#"SELECT state::text AS "state!", working_days FROM sla_settings"#)
+        .fetch_all(db)
+        .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(s, d)| Some((s.parse().ok()?, u32::try_from(d).ok()?)))
+        .filter_map(|r| Some((r.state.parse().ok()?, u32::try_from(r.working_days).ok()?)))
         .collect())
 }
 
@@ -544,15 +832,14 @@ pub async fn list(
         }
     }
     if f.by_due_date {
-        let key = "(coalesce(c.sla_due_date, '9999-12-31'::date), c.id)";
         if let Some((d, id)) = f.after {
-            qb.push(format!(" AND {key} > ("))
+            qb.push(" AND (coalesce(c.sla_due_date, '9999-12-31'::date), c.id) > (")
                 .push_bind(d)
                 .push(", ")
                 .push_bind(id)
                 .push(")");
         }
-        qb.push(format!(" ORDER BY {key}"));
+        qb.push(" ORDER BY coalesce(c.sla_due_date, '9999-12-31'::date), c.id");
     } else {
         if let Some((_, id)) = f.after {
             qb.push(" AND (c.created_at, c.id) < (SELECT created_at, id FROM cases WHERE id = ")
@@ -562,5 +849,10 @@ pub async fn list(
         qb.push(" ORDER BY c.created_at DESC, c.id DESC");
     }
     qb.push(" LIMIT ").push_bind(f.limit);
-    qb.build_query_as().fetch_all(db).await
+    qb.build_query_as::<CaseRecord>()
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(CaseRow::try_from)
+        .collect()
 }

@@ -1,6 +1,9 @@
 //! Database access: one file per aggregate, free functions over `impl PgExecutor<'_>`.
-//! Queries use runtime-checked `sqlx::query_as` with `FromRow` structs; the schema lives in
-//! `migrations/`.
+//! Queries are checked against the schema (`migrations/`) at compile time with `sqlx::query!`
+//! and friends; the offline data in `.sqlx/` lets the build run without a database
+//! (`cargo sqlx prepare -- --all-targets` refreshes it). The `tower-sessions` store enables
+//! sqlx's `time` feature, which the macros then prefer over `chrono`: date and timestamp
+//! columns say `AS "col: DateTime<Utc>"` / `"col: NaiveDate"`, and such parameters are cast.
 
 pub mod audit;
 pub mod cases;
@@ -29,4 +32,18 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 /// True when the error is a violation of the named constraint.
 pub fn is_constraint(err: &sqlx::Error, name: &str) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(name))
+}
+
+/// Ready when the database answers and every migration is applied.
+pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
+    let applied =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "applied!" FROM _sqlx_migrations WHERE success"#)
+            .fetch_one(pool)
+            .await?;
+    let expected = crate::MIGRATOR.iter().count() as i64;
+    anyhow::ensure!(
+        applied >= expected,
+        "{applied} of {expected} migrations applied"
+    );
+    Ok(())
 }

@@ -1,18 +1,18 @@
 //! User accounts.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgExecutor};
+use sqlx::postgres::{PgTypeInfo, PgValueRef};
+use sqlx::{PgExecutor, Postgres};
 use uuid::Uuid;
 
 use crate::domain::Role;
 
 /// A user as stored, with the names of its scope.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
-    #[sqlx(try_from = "String")]
     pub role: RoleCol,
     pub hospital_id: Option<Uuid>,
     pub hospital_name: Option<String>,
@@ -25,58 +25,96 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-/// A role column read from the database (`user_role` cast to text).
+/// A role column read from the database: `user_role` cast to text in the query
+/// (`u.role::text AS "role!: RoleCol"`) and parsed with [`Role`]'s `FromStr`, so the domain
+/// type stays free of sqlx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoleCol(pub Role);
 
-impl TryFrom<String> for RoleCol {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse::<Role>()
-            .map(RoleCol)
-            .map_err(|_| format!("unknown role {s}"))
+impl sqlx::Type<Postgres> for RoleCol {
+    fn type_info() -> PgTypeInfo {
+        <String as sqlx::Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <String as sqlx::Type<Postgres>>::compatible(ty)
     }
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role::text AS role, \
-     u.hospital_id, h.name AS hospital_name, u.kab_kota_code, k.name AS kab_kota_name, \
-     u.password_hash, u.must_change_password, u.active, u.created_at, u.last_login_at \
-     FROM users u LEFT JOIN hospitals h ON h.id = u.hospital_id \
-     LEFT JOIN kab_kota k ON k.code = u.kab_kota_code";
+impl<'r> sqlx::Decode<'r, Postgres> for RoleCol {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let code = <&str as sqlx::Decode<Postgres>>::decode(value)?;
+        code.parse::<Role>()
+            .map(RoleCol)
+            .map_err(|()| format!("unknown role {code:?}").into())
+    }
+}
 
 /// One user by id.
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
+                  u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
+                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  u.active, u.created_at AS "created_at: DateTime<Utc>",
+                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+           FROM users u
+           LEFT JOIN hospitals h ON h.id = u.hospital_id
+           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
+           WHERE u.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// One user by username (case-insensitive).
 pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!(
-        "{USER_SELECT} WHERE lower(u.username) = lower($1)"
-    ))
-    .bind(username)
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
+                  u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
+                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  u.active, u.created_at AS "created_at: DateTime<Utc>",
+                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+           FROM users u
+           LEFT JOIN hospitals h ON h.id = u.hospital_id
+           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
+           WHERE lower(u.username) = lower($1)"#,
+        username
+    )
     .fetch_optional(db)
     .await
 }
 
 /// All users, by username.
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as(&format!("{USER_SELECT} ORDER BY u.username"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
+                  u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
+                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  u.active, u.created_at AS "created_at: DateTime<Utc>",
+                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+           FROM users u
+           LEFT JOIN hospitals h ON h.id = u.hospital_id
+           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
+           ORDER BY u.username"#
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// True when no user exists yet.
 pub async fn none_exist(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM users)")
+    sqlx::query_scalar!(r#"SELECT NOT EXISTS (SELECT 1 FROM users) AS "none!""#)
         .fetch_one(db)
         .await
 }
 
-/// A new account.
+/// A new account. The hash comes from [`crate::auth::hash_password_async`] (a chosen
+/// password) or [`crate::auth::one_time_password`] (a generated one the user must replace).
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -88,23 +126,44 @@ pub struct NewUser<'a> {
     pub must_change_password: bool,
 }
 
-/// Inserts a user; the database refuses a role without its scope (`users_scope_fits_role`)
-/// and a taken username (`users_username_key`).
-pub async fn insert(db: impl PgExecutor<'_>, u: &NewUser<'_>) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
+/// Why [`create`] stored no user.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Another user has this username (compared case-insensitively).
+    #[error("username {0:?} is taken")]
+    UsernameTaken(String),
+    /// Anything else, including the database's own checks (`users_scope_fits_role`, the
+    /// username pattern) that callers validate before.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates a user: the one place that inserts into `users` (pages, command line, first start,
+/// demo and tests all come here). The database refuses a role without its scope
+/// (`users_scope_fits_role`) and a taken username (`users_username_key`, reported as
+/// [`CreateUserError::UsernameTaken`]).
+pub async fn create(db: impl PgExecutor<'_>, u: &NewUser<'_>) -> Result<Uuid, CreateUserError> {
+    sqlx::query_scalar!(
         "INSERT INTO users (username, display_name, role, hospital_id, kab_kota_code, \
          password_hash, must_change_password) \
-         VALUES ($1, $2, $3::user_role, $4, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3::text::user_role, $4, $5, $6, $7) RETURNING id",
+        u.username,
+        u.display_name,
+        u.role.as_str(),
+        u.hospital_id,
+        u.kab_kota_code,
+        u.password_hash,
+        u.must_change_password,
     )
-    .bind(u.username)
-    .bind(u.display_name)
-    .bind(u.role.as_str())
-    .bind(u.hospital_id)
-    .bind(u.kab_kota_code)
-    .bind(u.password_hash)
-    .bind(u.must_change_password)
     .fetch_one(db)
     .await
+    .map_err(|e| {
+        if super::is_constraint(&e, "users_username_key") {
+            CreateUserError::UsernameTaken(u.username.to_string())
+        } else {
+            CreateUserError::Database(e)
+        }
+    })
 }
 
 /// Replaces a user's password hash.
@@ -114,13 +173,13 @@ pub async fn set_password(
     password_hash: &str,
     must_change: bool,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = now() \
          WHERE id = $1",
+        id,
+        password_hash,
+        must_change,
     )
-    .bind(id)
-    .bind(password_hash)
-    .bind(must_change)
     .execute(db)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -129,18 +188,29 @@ pub async fn set_password(
 /// Activates or deactivates a user. A deactivated user cannot sign in and its sessions and
 /// tokens stop working at their next request.
 pub async fn set_active(db: impl PgExecutor<'_>, id: Uuid, active: bool) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE users SET active = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(active)
-        .execute(db)
-        .await?;
+    let r = sqlx::query!(
+        "UPDATE users SET active = $2, updated_at = now() WHERE id = $1",
+        id,
+        active,
+    )
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Notes a successful sign-in.
 pub async fn touch_login(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(id)
+    sqlx::query!("UPDATE users SET last_login_at = now() WHERE id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Serialises concurrent first starts for the rest of the transaction, so that two servers
+/// starting on an empty database create one administrator, not two.
+pub async fn lock_first_start(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    // pg_advisory_xact_lock returns void, which sqlx cannot decode: select no column at all.
+    sqlx::query!("SELECT FROM pg_advisory_xact_lock(7142001)")
         .execute(db)
         .await?;
     Ok(())

@@ -1289,7 +1289,7 @@ mod tests {
     fn other_validations() {
         let long = "x".repeat(LONG_TEXT_MAX + 1);
         let e = errors(Action::ReferToKab, &[("reason", long.as_str())]);
-        assert!(e[0].message.contains("terlalu panjang"));
+        assert!(e[0].message.contains("maksimal 2000 karakter"));
         let e = errors(
             Action::RecordIdentity,
             &[("new_nik", "123"), ("recorded_on", "2025-10-01")],
@@ -1326,7 +1326,7 @@ mod tests {
                 assert!(
                     on_field[0]
                         .message
-                        .starts_with(&format!("{} berisi karakter kontrol", spec.label)),
+                        .starts_with(&format!("{} berisi karakter kendali", spec.label)),
                     "{action:?}: {}",
                     on_field[0].message
                 );

@@ -1,6 +1,8 @@
 //! The one check every free-text value a client sends goes through, wherever it arrives (a
-//! form, a JSON body, a search box, an admin page): no control characters and no more than the
-//! field's maximum length, with a message in Bahasa Indonesia that names the field.
+//! form, a JSON body, a search box, an admin page, the command line): no control characters
+//! and no more than the field's maximum length, with a message in Bahasa Indonesia that names
+//! the field. [`check`] gives a [`FieldError`] for forms described by field specs; the
+//! `*_problem` functions give the message alone, for forms that keep their own errors.
 //!
 //! Why here and not in each parser: PostgreSQL refuses a NUL byte in text, so a NUL that
 //! slipped past one parser became a 500; other control characters are invisible on a page and
@@ -46,14 +48,14 @@ impl TextProblem {
     pub fn message(&self, label: &str) -> String {
         match self {
             TextProblem::Control => format!(
-                "{label} berisi karakter kontrol yang tidak diizinkan (karakter tak terlihat, \
-                 mis. NUL); hapus lalu ketik ulang isian ini."
+                "{label} berisi karakter kendali (mis. NUL) yang tidak diizinkan; hapus \
+                 karakter tersebut."
             ),
             TextProblem::LineBreak => {
                 format!("{label} harus satu baris; hapus baris baru di dalamnya.")
             }
             TextProblem::TooLong { max, length } => {
-                format!("{label} terlalu panjang: {length} karakter, maksimal {max} karakter.")
+                format!("{label} maksimal {max} karakter; yang diisi {length} karakter.")
             }
         }
     }
@@ -99,6 +101,30 @@ pub fn check(
             message: p.message(label),
         }),
     }
+}
+
+/// Why `value` holds a control character (see [`problem`]; line breaks allowed), or `None`.
+pub fn control_char_problem(label: &str, value: &str) -> Option<String> {
+    match problem(value, usize::MAX, Lines::Many) {
+        Some(p @ TextProblem::Control) => Some(p.message(label)),
+        _ => None,
+    }
+}
+
+/// Why `value` is longer than `max` characters (Unicode scalar values, so an emoji counts as
+/// one), or `None` when it fits.
+pub fn length_problem(label: &str, value: &str, max: usize) -> Option<String> {
+    let length = value.chars().count();
+    (length > max).then(|| TextProblem::TooLong { max, length }.message(label))
+}
+
+/// The first problem of a required single-line text: empty, a control character or a line
+/// break, too long. `value` is expected trimmed.
+pub fn required_text_problem(label: &str, value: &str, max: usize) -> Option<String> {
+    if value.is_empty() {
+        return Some(format!("{label} wajib diisi."));
+    }
+    problem(value, max, Lines::One).map(|p| p.message(label))
 }
 
 #[cfg(test)]
@@ -165,18 +191,46 @@ mod tests {
     }
 
     #[test]
+    fn problems_as_messages_for_forms_without_specs() {
+        assert!(
+            control_char_problem("Nama", "a\0b")
+                .is_some_and(|p| p.starts_with("Nama berisi karakter kendali"))
+        );
+        assert_eq!(control_char_problem("Nama", "baris\nbaru\r\ntab\t🌋"), None);
+        let emoji = "🌋".repeat(100);
+        assert_eq!(length_problem("Nama", &emoji, 100), None);
+        assert_eq!(
+            length_problem("Nama", &format!("{emoji}x"), 100).as_deref(),
+            Some("Nama maksimal 100 karakter; yang diisi 101 karakter.")
+        );
+        assert_eq!(
+            required_text_problem("Nama lengkap", "", 10).as_deref(),
+            Some("Nama lengkap wajib diisi.")
+        );
+        assert!(required_text_problem("Nama", "a\0", 10).is_some_and(|p| p.contains("kendali")));
+        assert!(
+            required_text_problem("Nama", "a\nb", 10).is_some_and(|p| p.contains("satu baris"))
+        );
+        assert!(
+            required_text_problem("Nama", &"a".repeat(11), 10)
+                .is_some_and(|p| p.contains("maksimal"))
+        );
+        assert_eq!(required_text_problem("Nama", "Maria", 10), None);
+    }
+
+    #[test]
     fn the_error_names_the_field() {
         let e =
             check("full_name", "Nama lengkap pasien", "a\0", 200, Lines::One).expect_err("refused");
         assert_eq!(e.field, "full_name");
         assert!(
             e.message
-                .starts_with("Nama lengkap pasien berisi karakter kontrol")
+                .starts_with("Nama lengkap pasien berisi karakter kendali")
         );
         let e = check("q", "Pencarian", &"x".repeat(101), 100, Lines::One).expect_err("long");
         assert_eq!(
             e.message,
-            "Pencarian terlalu panjang: 101 karakter, maksimal 100 karakter."
+            "Pencarian maksimal 100 karakter; yang diisi 101 karakter."
         );
     }
 }

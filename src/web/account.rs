@@ -13,6 +13,7 @@ use super::middleware::{SESSION_USER, csrf_token};
 use super::{AppState, Ctx, access, flash, render, render_status};
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::text::control_char_problem;
 use crate::web::error::AppError;
 
 /// Routes of this area.
@@ -63,7 +64,11 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_string();
-    let user = if username.is_empty() || form.password.is_empty() {
+    // Nothing that cannot be a username reaches the database (a NUL byte would make it fail).
+    let plausible = !username.is_empty()
+        && username.chars().count() <= auth::MAX_USERNAME_LEN
+        && control_char_problem("", &username).is_none();
+    let user = if !plausible || form.password.is_empty() {
         None
     } else {
         db::users::by_username(&state.pool, &username).await?
@@ -158,6 +163,35 @@ struct PasswordForm {
     confirm_password: String,
 }
 
+impl PasswordForm {
+    /// A message for every field at fault: the current password must be right, the new one
+    /// acceptable, confirmed and different.
+    async fn problems(&self, current_hash: &str) -> Vec<(&'static str, String)> {
+        let mut errors = vec![];
+        let current = self.current_password.clone();
+        if !auth::verify_password_async(current, current_hash.to_string()).await {
+            errors.push(("current_password", "Kata sandi saat ini salah.".to_string()));
+        }
+        if let Some(problem) = auth::password_problem(&self.new_password) {
+            errors.push(("new_password", format!("Kata sandi baru: {problem}")));
+        }
+        if self.new_password != self.confirm_password {
+            errors.push((
+                "confirm_password",
+                "Ulangi kata sandi baru: isinya tidak sama dengan kata sandi baru.".to_string(),
+            ));
+        }
+        let new = self.new_password.clone();
+        if errors.is_empty() && auth::verify_password_async(new, current_hash.to_string()).await {
+            errors.push((
+                "new_password",
+                "Kata sandi baru harus berbeda dari kata sandi saat ini.".to_string(),
+            ));
+        }
+        errors
+    }
+}
+
 async fn change_password(
     State(state): State<AppState>,
     session: Session,
@@ -168,44 +202,25 @@ async fn change_password(
     let row = db::users::by_id(&state.pool, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut errors = vec![];
-    if !auth::verify_password_async(form.current_password, row.password_hash.clone()).await {
-        errors.push(("current_password", "Kata sandi saat ini salah.".to_string()));
-    }
-    if let Some(problem) = auth::password_problem(&form.new_password) {
-        errors.push(("new_password", format!("Kata sandi baru: {problem}")));
-    }
-    if form.new_password != form.confirm_password {
-        errors.push((
-            "confirm_password",
-            "Ulangi kata sandi baru: isinya tidak sama dengan kata sandi baru.".to_string(),
-        ));
-    }
-    if errors.is_empty()
-        && auth::verify_password_async(form.new_password.clone(), row.password_hash).await
-    {
-        errors.push((
-            "new_password",
-            "Kata sandi baru harus berbeda dari kata sandi saat ini.".to_string(),
-        ));
-    }
+    let errors = form.problems(&row.password_hash).await;
     if !errors.is_empty() {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                ctx,
-                forced: user.must_change_password,
-                errors,
-            },
-        );
+        let forced = user.must_change_password;
+        let page = PasswordPage {
+            ctx,
+            forced,
+            errors,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let hash = auth::hash_password_async(form.new_password).await?;
     db::users::set_password(&state.pool, user.id, &hash, false).await?;
+    let target = user.id.to_string();
+    let event = "user.change_password";
     db::audit::record(
         &state.pool,
         Some(user.id),
-        "user.change_password",
-        Some(&user.id.to_string()),
+        event,
+        Some(&target),
         serde_json::json!({}),
     )
     .await?;

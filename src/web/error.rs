@@ -1,28 +1,17 @@
-//! The one application error type and how it renders: an HTML page for the browser, JSON for
-//! the API (see [`ApiError`]).
+//! The error type of the pages and how it renders as an HTML page. The case service's
+//! [`CaseError`] becomes an [`AppError`] here, in one place (`From`); handlers that re-render a
+//! form match on the `CaseError` variants themselves before that.
 //!
-//! Use [`AppError`] from handlers; map database "not found" to [`AppError::NotFound`] at the
-//! point of the query, and let everything unexpected become [`AppError::Internal`] through `?`
-//! (the cause chain is logged, the user sees a generic message and the request id).
+//! Use [`AppError`] from page handlers; let everything unexpected become [`AppError::Internal`]
+//! through `?` (the cause chain is logged, the user sees a generic message and the request id).
 
 use askama::Template;
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use crate::cases::CaseError;
 use crate::domain::action::FieldError;
-
-tokio::task_local! {
-    /// The id of the request being served, for error pages and logs.
-    pub static REQUEST_ID: String;
-}
-
-/// The current request id, or "-" outside a request.
-pub fn request_id() -> String {
-    REQUEST_ID
-        .try_with(|id| id.clone())
-        .unwrap_or_else(|_| "-".into())
-}
+use crate::http::request_id;
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +39,22 @@ pub enum AppError {
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<CaseError> for AppError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::NotFound => AppError::NotFound,
+            CaseError::NotYourAction => AppError::Forbidden,
+            CaseError::Invalid(errors) => AppError::Validation(errors),
+            CaseError::Internal(e) => AppError::Internal(e),
+            conflict @ (CaseError::Stale { .. }
+            | CaseError::Refused(_)
+            | CaseError::NotNow(_)
+            | CaseError::DuplicateOpenCase { .. }
+            | CaseError::IntakeKeyReused) => AppError::Conflict(conflict.to_string()),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {
@@ -108,7 +113,8 @@ impl AppError {
         }
     }
 
-    fn log(&self) {
+    /// Logs an internal error with its cause chain (nothing else is worth a log line).
+    pub fn log(&self) {
         if let AppError::Internal(e) = self {
             tracing::error!(request_id = %request_id(), error = ?e, "internal error");
         }
@@ -142,46 +148,5 @@ impl IntoResponse for AppError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.user_message()).into_response(),
         }
-    }
-}
-
-/// An [`AppError`] rendered as JSON for the API:
-/// `{"error": code, "message": text, "fields": [{"field", "message"}], "request_id"}`.
-#[derive(Debug)]
-pub struct ApiError(pub AppError);
-
-impl<E: Into<AppError>> From<E> for ApiError {
-    fn from(e: E) -> Self {
-        ApiError(e.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let e = self.0;
-        e.log();
-        let code = match &e {
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::NotFound => "not_found",
-            AppError::Conflict(_) => "conflict",
-            AppError::Validation(_) => "validation",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Internal(_) => "internal",
-        };
-        let fields: Vec<serde_json::Value> = match &e {
-            AppError::Validation(errs) => errs
-                .iter()
-                .map(|f| serde_json::json!({"field": f.field, "message": f.message}))
-                .collect(),
-            _ => vec![],
-        };
-        let body = serde_json::json!({
-            "error": code,
-            "message": e.user_message(),
-            "fields": fields,
-            "request_id": request_id(),
-        });
-        (e.status(), Json(body)).into_response()
     }
 }

@@ -1,8 +1,7 @@
 //! Request-wide layers: request id, security headers, the signed-in user, CSRF protection.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -11,9 +10,10 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::AppState;
-use super::error::{AppError, REQUEST_ID};
+use super::error::AppError;
 use crate::auth::{CurrentUser, random_secret};
 use crate::db;
+use crate::http::REQUEST_ID;
 
 /// Session key of the signed-in user's id.
 pub const SESSION_USER: &str = "user_id";
@@ -80,20 +80,6 @@ pub async fn load_session_user(
         }
     }
     Ok(next.run(req).await)
-}
-
-/// The session's CSRF token, created on first use; put it in every form as `csrf_token`.
-#[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        csrf_token(&session).await.map(CsrfToken)
-    }
 }
 
 /// The session's CSRF token, created on first use.
@@ -207,11 +193,10 @@ fn same_origin(headers: &HeaderMap) -> bool {
     true
 }
 
-/// Turns the framework's plain-text rejections (a malformed id in a path, an unreadable form or
-/// JSON body, a body over the size limit) into the application's own error page or JSON, in
-/// Bahasa Indonesia.
+/// Turns the framework's plain-text rejections on pages (a malformed id in a path, an
+/// unreadable form, a body over the size limit) into the application's own error page, in
+/// Bahasa Indonesia. The API has its own ([`crate::api`]).
 pub async fn friendly_rejections(req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
     let status = res.status();
     let plain = res
@@ -223,12 +208,9 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
         return res;
     }
     let error = match status.as_u16() {
-        400 if !is_api => AppError::NotFound,
+        400 => AppError::NotFound,
         413 => AppError::BadRequest(
             "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.".into(),
-        ),
-        415 if is_api => AppError::BadRequest(
-            "Jenis isi permintaan tidak didukung; kirim sebagai application/json.".into(),
         ),
         415 => AppError::BadRequest(
             "Jenis isi permintaan tidak didukung: formulir ini harus dikirim dari halaman \
@@ -236,15 +218,11 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
                 .into(),
         ),
         _ => AppError::BadRequest(
-            "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).".into(),
+            "Permintaan tidak dapat dibaca: periksa format isian formulir.".into(),
         ),
     };
-    let mut out = if is_api {
-        super::error::ApiError(error).into_response()
-    } else {
-        error.into_response()
-    };
-    // Too large and wrong content type keep their precise status; the page or JSON says why.
+    let mut out = error.into_response();
+    // Too large and wrong content type keep their precise status; the page says why.
     if matches!(status.as_u16(), 413 | 415) {
         *out.status_mut() = status;
     }

@@ -14,7 +14,6 @@ pub mod home;
 pub mod middleware;
 pub mod tokens;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -24,7 +23,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware as mw};
-use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -34,17 +32,11 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Span;
 
+use crate::access::Area;
 use crate::auth::CurrentUser;
-use crate::config::Settings;
-use access::Area;
 use error::AppError;
 
-/// Shared state of every handler.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub settings: Arc<Settings>,
-}
+pub use crate::http::AppState;
 
 /// Session key of the one-shot message shown on the next page.
 const SESSION_FLASH: &str = "flash";
@@ -120,8 +112,9 @@ fn static_asset(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
-/// Builds the whole application router.
-pub fn router(state: AppState, sessions: PostgresStore) -> Router {
+/// The browser side of the application: pages (with session, CSRF and role guards), health
+/// checks and static assets. `startup` merges it with the API and adds [`outer_layers`].
+pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("merajut_sid")
         .with_http_only(true)
@@ -136,13 +129,14 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .merge(account::router())
         .merge(admin::router())
         .merge(tokens::router())
-        .merge(cases::router(&state))
+        .merge(cases::router(state))
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::load_session_user,
         ))
-        .layer(session_layer);
+        .layer(session_layer)
+        .layer(mw::from_fn(middleware::friendly_rejections));
 
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -156,41 +150,47 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
             get(|| async { static_asset(APP_JS, "text/javascript; charset=utf-8") }),
         )
         .merge(pages)
-        .merge(crate::api::router(state.clone()))
-        .fallback(|| async { AppError::NotFound })
-        .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(PropagateRequestIdLayer::x_request_id())
-                // One log line per request: method, matched route (never the raw URI), status,
-                // latency and request id.
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(request_span)
-                        .on_request(())
-                        .on_response(|res: &Response, latency: Duration, _span: &Span| {
-                            tracing::info!(
-                                status = res.status().as_u16(),
-                                latency_ms = latency.as_secs_f64() * 1000.0,
-                                "request"
-                            );
-                        })
-                        .on_body_chunk(())
-                        .on_eos(())
-                        .on_failure(()),
-                )
-                .layer(mw::from_fn(middleware::request_id_scope))
-                .layer(CatchPanicLayer::custom(|_| {
-                    AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
-                }))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Duration::from_secs(60),
-                ))
-                .layer(mw::from_fn(middleware::security_headers))
-                .layer(mw::from_fn(middleware::friendly_rejections)),
-        )
+}
+
+/// The page shown for a path nothing serves.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// The layers around every request, pages and API alike: request id, one log line, panic and
+/// timeout guards, security headers.
+pub fn outer_layers(router: Router) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            // One log line per request: method, matched route (never the raw URI), status,
+            // latency and request id.
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_request(())
+                    .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "request"
+                        );
+                    })
+                    .on_body_chunk(())
+                    .on_eos(())
+                    .on_failure(()),
+            )
+            .layer(mw::from_fn(middleware::request_id_scope))
+            .layer(CatchPanicLayer::custom(|_| {
+                AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+            }))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(60),
+            ))
+            .layer(mw::from_fn(middleware::security_headers)),
+    )
 }
 
 fn request_span(req: &Request) -> Span {
@@ -208,7 +208,7 @@ fn request_span(req: &Request) -> Span {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match crate::startup::readiness(&state.pool).await {
+    match crate::db::readiness(&state.pool).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{AppState, Ctx, access, filters, flash, render, render_status};
 use crate::auth::{self, CurrentUser};
 use crate::db::{self, tokens::TokenRow};
+use crate::domain::text::{control_char_problem, length_problem};
 use crate::web::error::AppError;
 
 /// Routes of this area.
@@ -56,38 +57,58 @@ struct CreateForm {
     name: String,
 }
 
+impl CreateForm {
+    /// The token's name, or why it cannot be one.
+    fn parse(&self) -> Result<String, String> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(format!(
+                "Nama token wajib diisi (maksimal {} karakter), mis. \"SIMRS\".",
+                auth::MAX_TOKEN_NAME_LEN
+            ));
+        }
+        match length_problem("Nama token", name, auth::MAX_TOKEN_NAME_LEN)
+            .or_else(|| control_char_problem("Nama token", name))
+        {
+            Some(problem) => Err(problem),
+            None => Ok(name.to_string()),
+        }
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, AppError> {
-    let name = form.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &TokensPage {
+    let (status, page) = match form.parse() {
+        Ok(name) => {
+            let (token, hash) = auth::generate_token();
+            db::tokens::insert(&state.pool, user.id, &name, &hash).await?;
+            let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
+            let page = TokensPage {
+                ctx,
+                tokens,
+                new_token: Some(token),
+                name: String::new(),
+                error: None,
+            };
+            (StatusCode::OK, page)
+        }
+        Err(error) => {
+            let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
+            let page = TokensPage {
                 ctx,
                 tokens,
                 new_token: None,
-                name,
-                error: Some(
-                    "Nama token wajib diisi (maksimal 100 karakter), mis. \"SIMRS\".".into(),
-                ),
-            },
-        );
-    }
-    let (token, hash) = auth::generate_token();
-    db::tokens::insert(&state.pool, user.id, &name, &hash).await?;
-    let tokens = db::tokens::list_for_user(&state.pool, user.id).await?;
-    render(&TokensPage {
-        ctx,
-        tokens,
-        new_token: Some(token),
-        name: String::new(),
-        error: None,
-    })
+                name: form.name,
+                error: Some(error),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    };
+    render_status(status, &page)
 }
 
 async fn revoke(

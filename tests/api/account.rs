@@ -1,4 +1,5 @@
-//! Changing one's own password (`/akun/kata-sandi`).
+//! One's own account: changing the password (`/akun/kata-sandi`) and personal API tokens
+//! (`/token-api`).
 
 use reqwest::StatusCode;
 
@@ -130,4 +131,63 @@ async fn changed_password_replaces_the_old_one() {
     );
     let new = app.client();
     assert_redirect(&app.login(&new, &user.username, NEW_PASSWORD).await, "/");
+}
+
+#[tokio::test]
+async fn a_new_password_with_a_control_character_is_refused_with_a_field_message() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("tim", None).await;
+    let new = "sandi-baru\0-panjang";
+
+    // Act
+    let response = app
+        .post_form(
+            &client,
+            "/akun/kata-sandi",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("confirm_password", new),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("page");
+    let error = text(&page, "#new_password + .field-error").expect("new password error");
+    assert!(error.contains("karakter kendali"), "{error}");
+}
+
+#[tokio::test]
+async fn api_token_names_are_bounded_and_free_of_control_characters() {
+    // Arrange
+    let app = spawn_app().await;
+    let (client, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let long = "SIMRS ".repeat(20 * 1024);
+
+    for (name, expected) in [
+        ("SIMRS\0", "Nama token berisi karakter kendali"),
+        (long.as_str(), "Nama token maksimal 100 karakter"),
+    ] {
+        // Act
+        let response = app
+            .post_form(&client, "/token-api", &[("name", name)])
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.expect("page");
+        let error = text(&page, ".field-error").expect("name error");
+        assert!(error.starts_with(expected), "{error}");
+        assert_eq!(text(&page, "#new-token"), None);
+    }
+    let created = app
+        .post_form(&client, "/token-api", &[("name", "SIMRS 🏥")])
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let page = created.text().await.expect("page");
+    assert!(text(&page, "#new-token").is_some_and(|t| t.starts_with("ms_")));
+    assert!(texts(&page, "tbody td").contains(&"SIMRS 🏥".to_string()));
 }

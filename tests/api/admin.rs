@@ -274,3 +274,294 @@ async fn password_reset_issues_a_one_time_password_that_must_be_changed() {
         "/akun/kata-sandi",
     );
 }
+
+/// A name of 100 KB, far past any field's limit.
+fn huge_name() -> String {
+    "Rumah Sakit ".repeat(100 * 1024 / 12)
+}
+
+/// The fields of the new-user form for a provincial user.
+fn new_user_fields<'a>(username: &'a str, display_name: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("username", username),
+        ("display_name", display_name),
+        ("role", "tim"),
+        ("hospital_id", ""),
+        ("kab_kota_code", ""),
+    ]
+}
+
+#[tokio::test]
+async fn new_user_form_refuses_a_nul_byte_or_a_100_kb_name_with_a_field_message() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let huge = huge_name();
+
+    for (display_name, expected) in [
+        ("Maria\0Bria", "Nama lengkap berisi karakter kendali"),
+        (
+            "Maria\u{1b}[31mBria",
+            "Nama lengkap berisi karakter kendali",
+        ),
+        (huge.as_str(), "Nama lengkap maksimal 100 karakter"),
+    ] {
+        // Act
+        let response = app
+            .post_form(
+                &admin,
+                "/admin/pengguna/baru",
+                &new_user_fields("maria.tim", display_name),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.expect("page");
+        let error = text(&page, "#display_name + .field-error").expect("display name error");
+        assert!(error.starts_with(expected), "{error}");
+        assert_eq!(
+            attr(&page, "input#username", "value").as_deref(),
+            Some("maria.tim"),
+            "what was typed is kept"
+        );
+    }
+    let list = app.get_html(&admin, "/admin/pengguna").await;
+    assert!(!texts(&list, "tbody td").contains(&"maria.tim".to_string()));
+}
+
+#[tokio::test]
+async fn new_user_form_refuses_a_nul_byte_in_the_kab_kota_code() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    // Act
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/pengguna/baru",
+            &[
+                ("username", "dinsos.kupang"),
+                ("display_name", "Dinsos Kupang"),
+                ("role", "dinsos_kab"),
+                ("hospital_id", ""),
+                ("kab_kota_code", "53.71\0"),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("page");
+    let error = text(&page, "#kab_kota_code + .field-error").expect("kab/kota error");
+    assert!(error.contains("Kabupaten/kota wajib dipilih"), "{error}");
+}
+
+#[tokio::test]
+async fn emoji_and_accents_in_names_are_accepted() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let kupang = "53.71";
+
+    // Act
+    let user = app
+        .post_form(
+            &admin,
+            "/admin/pengguna/baru",
+            &new_user_fields("ana.tim", "Ana Lérik 🌺"),
+        )
+        .await;
+    let hospital = app
+        .post_form(
+            &admin,
+            "/admin/rumah-sakit/baru",
+            &[
+                ("code", "RSUD-EMO"),
+                ("name", "RSUD Kelimutu 🌋 Ende"),
+                ("kab_kota_code", kupang),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(user.status(), StatusCode::OK);
+    let users = app.get_html(&admin, "/admin/pengguna").await;
+    assert!(texts(&users, "tbody td").contains(&"Ana Lérik 🌺".to_string()));
+    assert_redirect(&hospital, "/admin/rumah-sakit");
+    let hospitals = app.get_html(&admin, "/admin/rumah-sakit").await;
+    assert!(texts(&hospitals, "tbody td").contains(&"RSUD Kelimutu 🌋 Ende".to_string()));
+}
+
+#[tokio::test]
+async fn hospital_form_refuses_a_nul_byte_or_a_100_kb_name_and_keeps_what_was_typed() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let huge = huge_name();
+
+    for (name, expected) in [
+        ("RSUD\0Baru", "Nama rumah sakit berisi karakter kendali"),
+        (huge.as_str(), "Nama rumah sakit maksimal 150 karakter"),
+    ] {
+        // Act
+        let response = app
+            .post_form(
+                &admin,
+                "/admin/rumah-sakit/baru",
+                &[
+                    ("code", "RSUD-BARU"),
+                    ("name", name),
+                    ("kab_kota_code", "53.71"),
+                    ("active", "on"),
+                ],
+            )
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.expect("page");
+        let error = text(&page, "#name + .field-error").expect("name error");
+        assert!(error.starts_with(expected), "{error}");
+        assert_eq!(
+            attr(&page, "input#code", "value").as_deref(),
+            Some("RSUD-BARU")
+        );
+        assert_eq!(
+            attr(&page, "#kab_kota_code option[selected]", "value").as_deref(),
+            Some("53.71")
+        );
+    }
+    let list = app.get_html(&admin, "/admin/rumah-sakit").await;
+    assert!(!texts(&list, "tbody td").contains(&"RSUD-BARU".to_string()));
+}
+
+#[tokio::test]
+async fn changing_a_hospital_to_a_nul_kab_kota_code_is_a_field_error() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let list = app.get_html(&admin, "/admin/rumah-sakit").await;
+    let edit = attr(&list, "tbody a", "href").expect("an edit link");
+
+    // Act
+    let response = app
+        .post_form(
+            &admin,
+            &edit,
+            &[
+                ("code", "RSUD-X"),
+                ("name", "RSUD X"),
+                ("kab_kota_code", "\0"),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("page");
+    assert!(text(&page, "#kab_kota_code + .field-error").is_some());
+}
+
+#[tokio::test]
+async fn holidays_outside_the_years_2000_to_2100_are_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    for day in ["-9999-01-01", "1890-08-17", "2101-01-01", "99999-12-25"] {
+        // Act
+        let response = app
+            .post_form(
+                &admin,
+                "/admin/hari-libur",
+                &[("day", day), ("name", "Hari libur aneh")],
+            )
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        let page = response.text().await.expect("page");
+        let error = text(&page, ".field-error").expect("day error");
+        assert!(error.contains("2000–2100"), "{day}: {error}");
+        assert_eq!(
+            attr(&page, "input#name", "value").as_deref(),
+            Some("Hari libur aneh")
+        );
+        let delete = app
+            .post_form_from(
+                &admin,
+                "/admin/hari-libur",
+                "/admin/hari-libur/hapus",
+                &[("day", day)],
+            )
+            .await;
+        assert_eq!(delete.status(), StatusCode::BAD_REQUEST, "{day}");
+    }
+    let page = app.get_html(&admin, "/admin/hari-libur").await;
+    assert!(!page.contains("Hari libur aneh"));
+}
+
+#[tokio::test]
+async fn holiday_names_with_a_nul_byte_or_too_long_are_refused_and_emoji_accepted() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let long = "Cuti bersama ".repeat(10);
+
+    for name in ["Nyepi\0", long.as_str()] {
+        // Act
+        let response = app
+            .post_form(
+                &admin,
+                "/admin/hari-libur",
+                &[("day", "2027-03-08"), ("name", name)],
+            )
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.expect("page");
+        let error = text(&page, ".field-error").expect("name error");
+        assert!(error.starts_with("Nama hari libur"), "{error}");
+    }
+    let saved = app
+        .post_form(
+            &admin,
+            "/admin/hari-libur",
+            &[("day", "2027-03-08"), ("name", "Nyepi 🕉")],
+        )
+        .await;
+    assert_redirect(&saved, "/admin/hari-libur");
+    let page = app.get_html(&admin, "/admin/hari-libur").await;
+    assert!(texts(&page, "tbody td").contains(&"Nyepi 🕉".to_string()));
+}
+
+#[tokio::test]
+async fn sla_form_with_a_stray_nul_field_saves_the_desks_and_nothing_else() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    // Act
+    let response = app
+        .post_form(&admin, "/admin/sla", &[("nik_check", "2"), ("x\0", "\0")])
+        .await;
+    let refused = app
+        .post_form(&admin, "/admin/sla", &[("nik_check", "2\0")])
+        .await;
+
+    // Assert
+    assert_redirect(&response, "/admin/sla");
+    let page = app.get_html(&admin, "/admin/sla").await;
+    assert_eq!(attr(&page, "#sla-nik_check", "value").as_deref(), Some("2"));
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("page");
+    let error = text(&page, ".field-error").expect("days error");
+    assert!(
+        error.starts_with("Verifikasi NIK: isi jumlah hari kerja"),
+        "{error}"
+    );
+}

@@ -191,3 +191,36 @@ async fn token_create_refuses_an_unknown_user() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no user"), "{stderr}");
 }
+
+#[tokio::test]
+async fn token_create_refuses_a_name_past_100_characters() {
+    // Arrange
+    let app = spawn_app().await;
+    app.create_user("simrs.skl", "rsud", Some("RSUD-SKL"), PASSWORD)
+        .await;
+    let name = "SIMRS ".repeat(30);
+
+    // Act
+    let output = app
+        .run_cli(
+            &[
+                "token",
+                "create",
+                "--username",
+                "simrs.skl",
+                "--name",
+                &name,
+            ],
+            "",
+        )
+        .await;
+
+    // Assert
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Nama token maksimal 100 karakter"),
+        "{stderr}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Rules the database enforces by itself, whatever the code above it does.
 
 use merajut_sehat::db;
-use merajut_sehat::db::users::NewUser;
+use merajut_sehat::db::users::{CreateUserError, NewUser};
 use merajut_sehat::domain::Role;
 
 use crate::helpers::*;
@@ -24,13 +24,16 @@ async fn database_refuses_a_role_without_its_scope() {
     let app = spawn_app().await;
 
     // Act
-    let pic = db::users::insert(&app.pool, &user("pic.tanpa.rs", Role::Rsud)).await;
-    let kab = db::users::insert(&app.pool, &user("dinsos.tanpa.kab", Role::DinsosKab)).await;
+    let pic = db::users::create(&app.pool, &user("pic.tanpa.rs", Role::Rsud)).await;
+    let kab = db::users::create(&app.pool, &user("dinsos.tanpa.kab", Role::DinsosKab)).await;
 
     // Assert
     for result in [pic, kab] {
         let err = result.expect_err("a user without the scope of its role was stored");
-        assert!(db::is_constraint(&err, "users_scope_fits_role"), "{err}");
+        assert!(
+            matches!(&err, CreateUserError::Database(e) if db::is_constraint(e, "users_scope_fits_role")),
+            "{err}"
+        );
     }
 }
 
@@ -40,7 +43,7 @@ async fn database_refuses_a_scope_the_role_does_not_take() {
     let app = spawn_app().await;
 
     // Act
-    let result = db::users::insert(
+    let result = db::users::create(
         &app.pool,
         &NewUser {
             kab_kota_code: Some("53.71"),
@@ -51,7 +54,10 @@ async fn database_refuses_a_scope_the_role_does_not_take() {
 
     // Assert
     let err = result.expect_err("an administrator with a kab/kota was stored");
-    assert!(db::is_constraint(&err, "users_scope_fits_role"), "{err}");
+    assert!(
+        matches!(&err, CreateUserError::Database(e) if db::is_constraint(e, "users_scope_fits_role")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -61,9 +67,12 @@ async fn database_refuses_a_taken_username() {
     app.create_user("maria", "tim", None, PASSWORD).await;
 
     // Act
-    let result = db::users::insert(&app.pool, &user("maria", Role::Bpjs)).await;
+    let result = db::users::create(&app.pool, &user("maria", Role::Bpjs)).await;
 
     // Assert
     let err = result.expect_err("a second maria was stored");
-    assert!(db::is_constraint(&err, "users_username_key"), "{err}");
+    assert!(
+        matches!(&err, CreateUserError::UsernameTaken(name) if name == "maria"),
+        "{err}"
+    );
 }

@@ -99,7 +99,7 @@ async fn nul_bytes_in_api_fields_are_field_errors_not_500() {
         r.expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.error_fields(), [field], "{}", r.body);
         assert!(
-            r.field_message(field).contains("karakter kontrol"),
+            r.field_message(field).contains("karakter kendali"),
             "{field}: {}",
             r.body
         );
@@ -130,7 +130,7 @@ async fn nul_bytes_in_api_fields_are_field_errors_not_500() {
     assert_eq!(r.error_fields(), ["reason_text"]);
     assert!(
         r.field_message("reason_text")
-            .starts_with("Keterangan berisi karakter kontrol")
+            .starts_with("Keterangan berisi karakter kendali")
     );
     note.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(note.error_fields(), ["note"]);
@@ -209,7 +209,7 @@ async fn nul_bytes_on_the_pages_are_field_errors_and_keep_the_form() {
     let html = intake.text().await.expect("page");
     let error = text(&html, "#intake-full_name-error").expect("an error under the name");
     assert!(
-        error.starts_with("Nama lengkap pasien berisi karakter kontrol"),
+        error.starts_with("Nama lengkap pasien berisi karakter kendali"),
         "{error}"
     );
     assert_eq!(
@@ -237,7 +237,7 @@ async fn nul_bytes_on_the_pages_are_field_errors_and_keep_the_form() {
     let html = act.text().await.expect("page");
     let error = text(&html, "#refer_to_kab-reason-error").expect("an error under the reason");
     assert!(
-        error.starts_with("Alasan berisi karakter kontrol"),
+        error.starts_with("Alasan berisi karakter kendali"),
         "{error}"
     );
     assert_eq!(app.case_state(id).await.0, "nik_check");
@@ -251,7 +251,7 @@ async fn nul_bytes_in_the_search_box_are_a_message() {
     app.arrange_draft(&pic, &markus()).await;
 
     for (field, value, message) in [
-        ("q", "Mar\u{0}kus", "karakter kontrol"),
+        ("q", "Mar\u{0}kus", "karakter kendali"),
         ("kab", "53.71\u{0}", "tidak dikenal"),
     ] {
         for path in ["/antrean", "/kasus-saya"] {
@@ -435,7 +435,7 @@ async fn overlong_intake_values_are_refused_with_a_short_message() {
         // Assert
         r.expect(StatusCode::UNPROCESSABLE_ENTITY);
         let message = r.field_message(field);
-        assert!(message.contains("terlalu panjang"), "{field}: {message}");
+        assert!(message.contains("maksimal"), "{field}: {message}");
         assert!(message.len() < 200, "{field}: the message echoes the value");
     }
     assert_eq!(case_count(&app).await, 0);
@@ -547,7 +547,7 @@ async fn a_guarantee_before_admission_is_refused_on_the_page_and_keeps_the_form(
     )
     .await;
     let version = app.case_state(id).await.1.to_string();
-    let today = merajut_sehat::cases::service::today();
+    let today = app.clock.today();
     let yesterday = (today - chrono::Duration::days(1)).to_string();
 
     // Act
@@ -643,7 +643,7 @@ async fn an_overlong_search_is_a_message() {
     let html = response.text().await.expect("page");
     assert_eq!(
         text(&html, "#q-error").as_deref(),
-        Some("Pencarian terlalu panjang: 119999 karakter, maksimal 100 karakter.")
+        Some("Pencarian maksimal 100 karakter; yang diisi 119999 karakter.")
     );
 }
 

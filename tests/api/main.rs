@@ -14,6 +14,7 @@ mod cli;
 mod database;
 mod health;
 mod input;
+mod layers;
 mod pages;
 mod queue;
 mod refusals;

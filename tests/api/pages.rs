@@ -249,15 +249,20 @@ async fn stale_version_shows_changed_by_someone_else_with_the_fresh_state() {
     let stale = attr(&page, "#action-submit input[name=version]", "value").expect("version");
     let mut edited: std::collections::HashMap<String, String> = markus().into_iter().collect();
     edited.insert("full_name".into(), "Markus Yohanes Tefa".into());
-    merajut_sehat::cases::service::update_patient(
-        &app.pool,
-        &app.current_user(&colleague).await,
-        id,
-        stale.parse().expect("a number"),
-        &edited,
-    )
-    .await
-    .expect("the colleague's edit");
+    let patient = app
+        .cases
+        .parse_patient(&edited)
+        .await
+        .expect("valid fields");
+    app.cases
+        .update_patient(
+            &app.current_user(&colleague).await,
+            id,
+            stale.parse().expect("a number"),
+            &patient,
+        )
+        .await
+        .expect("the colleague's edit");
     let fresh = app.case_state(id).await;
 
     // Act
@@ -453,7 +458,7 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
     );
 
     // Act: the guarantee starts on the day of admission (today).
-    let start = merajut_sehat::cases::service::today();
+    let start = app.clock.today();
     app.arrange_action(
         &dinkes,
         id,

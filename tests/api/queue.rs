@@ -25,7 +25,7 @@ async fn set_due(app: &TestApp, id: Uuid, due: Option<chrono::NaiveDate>) {
 }
 
 fn today() -> chrono::NaiveDate {
-    merajut_sehat::cases::service::today()
+    merajut_sehat::clock::Clock::system().today()
 }
 
 #[tokio::test]

@@ -93,6 +93,25 @@ async fn empty_sign_in_form_gets_the_same_message() {
 }
 
 #[tokio::test]
+async fn a_username_with_a_nul_byte_or_of_100_kb_gets_the_same_message() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, user) = app.signed_in("tim", None).await;
+    let client = app.client();
+    let huge = "a".repeat(100 * 1024);
+
+    for username in [format!("{}\0", user.username), huge] {
+        // Act
+        let response = app.login(&client, &username, &user.password).await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.expect("page");
+        assert_eq!(text(&page, "#login-error").as_deref(), Some(LOGIN_FAILED));
+    }
+}
+
+#[tokio::test]
 async fn sign_in_page_sends_a_signed_in_user_home() {
     // Arrange
     let app = spawn_app().await;

@@ -859,8 +859,11 @@ async fn every_transition_writes_one_history_row_and_one_audit_row() {
 
 #[tokio::test]
 async fn each_desk_starts_its_sla_clock() {
-    // Arrange
-    let app = spawn_app().await;
+    // Arrange: the application's clock stands on Friday 16 October 2026, 09:00 WITA.
+    let friday = chrono::DateTime::parse_from_rfc3339("2026-10-16T09:00:00+08:00")
+        .expect("valid")
+        .with_timezone(&chrono::Utc);
+    let app = spawn_app_at(friday).await;
     let team = Team::new(&app).await;
     let id = team.create(&intake_woman()).await;
     team.rsud
@@ -872,18 +875,24 @@ async fn each_desk_starts_its_sla_clock() {
     let submitted = team.rsud.step(id, "submit").await;
     let referred = team.dukcapil_prov.step(id, "refer_to_kab").await;
 
-    // Assert: nik_check 1 working day, nik_referral 3 (DOMAIN.md §5).
-    let today = merajut_sehat::cases::service::today();
+    // Assert: nik_check 1 working day, nik_referral 3 (DOMAIN.md §5), weekends skipped.
     let desk = &submitted.body["case"]["desk"];
     assert_eq!(desk["role"], "dukcapil_prov");
     assert_eq!(desk["sla_days"], 1);
     assert_eq!(desk["overdue"], false);
-    assert!(date(&desk["due_date"]) > today, "{desk}");
+    assert_eq!(desk["due_date"], "2026-10-19", "{desk}");
     let desk = &referred.body["case"]["desk"];
     assert_eq!(desk["role"], "dukcapil_kab");
     assert_eq!(desk["sla_days"], 3);
-    assert!(
-        date(&desk["due_date"]) >= today + Duration::days(3),
-        "{desk}"
-    );
+    assert_eq!(desk["due_date"], "2026-10-21", "{desk}");
+    assert_eq!(desk["working_days"], 0, "{desk}");
+
+    // Act: a week later the desk has not moved.
+    app.clock.advance(Duration::days(7));
+    let later = team.dukcapil_kab.case(id).await;
+
+    // Assert: five working days at the desk, past its due date.
+    let desk = &later.body["case"]["desk"];
+    assert_eq!(desk["working_days"], 5, "{desk}");
+    assert_eq!(desk["overdue"], true, "{desk}");
 }

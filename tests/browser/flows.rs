@@ -26,7 +26,7 @@ pub fn photo(name: &str) -> PathBuf {
 
 /// Today in WITA, as the server counts it (`YYYY-MM-DD`).
 pub fn today() -> String {
-    merajut_sehat::cases::service::today().to_string()
+    merajut_sehat::clock::Clock::system().today().to_string()
 }
 
 /// One user per agency taking part in the workflow.

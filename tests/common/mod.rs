@@ -28,6 +28,9 @@ use std::process::Stdio;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
+use merajut_sehat::cases::CaseService;
+use merajut_sehat::cases::files::FileStore;
+use merajut_sehat::clock::Clock;
 use merajut_sehat::config::{LogFormat, Settings};
 use merajut_sehat::db::users::NewUser;
 use merajut_sehat::domain::Role;
@@ -344,6 +347,11 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The settings the application was built with.
     pub settings: Settings,
+    /// The application's clock: the system's, unless the test built the app with
+    /// [`spawn_app_at`] (then `clock.set`/`clock.advance` move the application's time).
+    pub clock: Clock,
+    /// The case service on the application's database, files and clock, for arranging cases.
+    pub cases: CaseService,
     /// Dropping it stops the server (gracefully).
     _shutdown: oneshot::Sender<()>,
     /// Dropping it lets another test start its application.
@@ -420,6 +428,16 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application after `configure` adjusted the test settings (e.g. a smaller upload
 /// limit or a shorter session).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    build_app(configure, Clock::system()).await
+}
+
+/// Starts the application with its clock standing at `at` (WITA dates follow from it); the test
+/// moves it with `app.clock.set(..)` / `app.clock.advance(..)`.
+pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
+    build_app(|_| {}, Clock::fixed(at)).await
+}
+
+async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     init_logs();
     let slot = app_slot().await;
     let database = TestDatabase::create().await;
@@ -437,9 +455,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     };
     configure(&mut settings);
     let pool = database.pool().await;
-    let app = Application::build(settings.clone(), pool.clone())
+    let app = Application::build_with_clock(settings.clone(), pool.clone(), clock.clone())
         .await
         .expect("building the application");
+    let cases = CaseService {
+        pool: pool.clone(),
+        files: FileStore::new(settings.files_dir()),
+        clock: clock.clone(),
+        max_upload_bytes: usize::MAX,
+    };
     let port = app.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -454,6 +478,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         database_url: database.url,
         data_dir,
         settings,
+        clock,
+        cases,
         _shutdown: shutdown,
         _slot: slot,
     }
@@ -550,7 +576,7 @@ impl TestApp {
         let hash = auth::hash_password_async(password.to_string())
             .await
             .expect("hashing the password");
-        db::users::insert(
+        db::users::create(
             &self.pool,
             &NewUser {
                 username,
@@ -840,7 +866,7 @@ pub fn intake_fields(
     nik: &str,
     kab: &str,
 ) -> Vec<(String, String)> {
-    let today = merajut_sehat::cases::service::today().to_string();
+    let today = Clock::system().today().to_string();
     [
         ("full_name", name),
         ("sex", sex),
@@ -878,19 +904,25 @@ impl TestApp {
     /// A draft case registered by the hospital PIC `pic` with `fields` (see [`intake_fields`])
     /// and a KTP photo, so it can be submitted.
     pub async fn arrange_draft(&self, pic: &TestUser, fields: &[(String, String)]) -> Uuid {
-        use merajut_sehat::cases::service;
         let user = self.current_user(pic).await;
         let input = fields.iter().cloned().collect();
-        let id = service::create_draft(&self.pool, &user, &input, Some(Uuid::new_v4()))
+        let patient = self
+            .cases
+            .parse_patient(&input)
             .await
             .unwrap_or_else(|e| panic!("arranging a draft: {e:?}"));
-        let files = merajut_sehat::cases::files::FileStore::new(self.settings.files_dir());
-        let ktp = service::Upload {
+        let id = self
+            .cases
+            .create_draft(&user, &patient, Some(Uuid::new_v4()))
+            .await
+            .unwrap_or_else(|e| panic!("arranging a draft: {e:?}"));
+        let ktp = merajut_sehat::cases::Upload {
             kind: "ktp",
             bytes: TEST_PNG,
             original_name: Some("ktp.png"),
         };
-        service::add_document(&self.pool, &files, &user, id, &ktp, usize::MAX)
+        self.cases
+            .add_document(&user, id, &ktp)
             .await
             .unwrap_or_else(|e| panic!("arranging the KTP photo: {e:?}"));
         id
@@ -905,19 +937,21 @@ impl TestApp {
         action: &str,
         fields: &[(&str, &str)],
     ) {
-        use merajut_sehat::cases::service;
         let current = self.current_user(user).await;
         let action: merajut_sehat::domain::Action = action
             .parse()
             .unwrap_or_else(|_| panic!("unknown action {action:?}"));
-        let case = service::visible_case(&self.pool, &current, id)
+        let case = self
+            .cases
+            .visible_case(&current, id)
             .await
             .unwrap_or_else(|e| panic!("{} cannot see case {id}: {e:?}", user.username));
         let input = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        service::perform(&self.pool, &current, id, case.version, action, &input)
+        self.cases
+            .perform(&current, id, case.version, action, &input)
             .await
             .unwrap_or_else(|e| {
                 panic!(

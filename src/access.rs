@@ -1,0 +1,114 @@
+//! Who may open what: every area of the application names its roles here, once. The page
+//! routers (`web::guard::require`) and the API routers (`api::require_api`) apply these lists,
+//! and the menu is built from the same table, so a link is shown exactly when its page would
+//! open.
+
+use crate::domain::Role;
+
+use Role::*;
+
+/// Every role.
+pub const EVERYONE: &[Role] = &[
+    Rsud,
+    DukcapilProv,
+    DukcapilKab,
+    DinsosProv,
+    DinsosKab,
+    DinkesProv,
+    DinkesKab,
+    Bpjs,
+    Tim,
+    Admin,
+];
+/// Roles that work on cases (everyone but the administrator, who sees no patient data).
+pub const CASE_ROLES: &[Role] = &[
+    Rsud,
+    DukcapilProv,
+    DukcapilKab,
+    DinsosProv,
+    DinsosKab,
+    DinkesProv,
+    DinkesKab,
+    Bpjs,
+    Tim,
+];
+/// Hospital PICs.
+pub const RSUD: &[Role] = &[Rsud];
+/// The administrator.
+pub const ADMIN: &[Role] = &[Admin];
+
+/// A menu entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Area {
+    pub path: &'static str,
+    pub label: &'static str,
+    pub roles: &'static [Role],
+}
+
+/// The menu, in order. Each area's router is guarded with the same role list.
+pub const AREAS: &[Area] = &[
+    Area {
+        path: "/",
+        label: "Beranda",
+        roles: EVERYONE,
+    },
+    Area {
+        path: "/antrean",
+        label: "Antrean saya",
+        roles: CASE_ROLES,
+    },
+    Area {
+        path: "/kasus/baru",
+        label: "Daftarkan pasien",
+        roles: RSUD,
+    },
+    Area {
+        path: "/kasus-saya",
+        label: "Kasus rumah sakit",
+        roles: RSUD,
+    },
+    Area {
+        path: "/token-api",
+        label: "Token API",
+        roles: CASE_ROLES,
+    },
+    Area {
+        path: "/admin/pengguna",
+        label: "Pengguna",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/rumah-sakit",
+        label: "Rumah sakit",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/kabkota",
+        label: "Kab/Kota",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/hari-libur",
+        label: "Hari libur",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/admin/sla",
+        label: "Batas waktu layanan",
+        roles: ADMIN,
+    },
+    Area {
+        path: "/akun/kata-sandi",
+        label: "Ganti kata sandi",
+        roles: EVERYONE,
+    },
+];
+
+/// The menu entries a role may open.
+pub fn menu_for(role: Role) -> Vec<Area> {
+    AREAS
+        .iter()
+        .filter(|a| a.roles.contains(&role))
+        .copied()
+        .collect()
+}

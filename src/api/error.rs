@@ -1,0 +1,144 @@
+//! The API's error body and how the case service's [`CaseError`] maps to it, in one place:
+//! `{"error": code, "message": text, "fields": [{"field", "message"}], "request_id"}`, plus
+//! `current_version` when someone else changed the case first.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::cases::CaseError;
+use crate::domain::action::FieldError;
+use crate::http::request_id;
+
+/// An error answered as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Vec<FieldError>,
+    current_version: Option<i32>,
+    /// The cause of an internal error, logged and never shown.
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: vec![],
+            current_version: None,
+            cause: None,
+        }
+    }
+
+    /// No valid token.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Token API tidak ada atau tidak berlaku.",
+        )
+    }
+
+    /// The role may not use this endpoint.
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Anda tidak berwenang melakukan tindakan ini.",
+        )
+    }
+
+    /// Nothing here.
+    pub fn not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Data yang dicari tidak ditemukan.",
+        )
+    }
+
+    /// A request the client can fix; the message says how.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// Field errors.
+    pub fn validation(fields: Vec<FieldError>) -> ApiError {
+        let message = fields
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        ApiError {
+            fields,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
+        }
+    }
+
+    /// Anything unexpected: logged with its cause chain, answered with a generic message.
+    pub fn internal(cause: anyhow::Error) -> ApiError {
+        ApiError {
+            cause: Some(cause),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Terjadi kesalahan pada sistem. Silakan coba lagi; bila berulang, laporkan \
+                 request_id kepada admin.",
+            )
+        }
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::NotFound => ApiError::not_found(),
+            CaseError::NotYourAction => ApiError::forbidden(),
+            CaseError::Invalid(fields) => ApiError::validation(fields),
+            CaseError::Internal(cause) => ApiError::internal(cause),
+            CaseError::Stale { current_version } => ApiError {
+                current_version: Some(current_version),
+                ..ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            },
+            CaseError::Refused(_)
+            | CaseError::NotNow(_)
+            | CaseError::DuplicateOpenCase { .. }
+            | CaseError::IntakeKeyReused => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(request_id = %request_id(), error = ?cause, "internal error");
+        }
+        let fields: Vec<serde_json::Value> = self
+            .fields
+            .iter()
+            .map(|f| serde_json::json!({"field": f.field, "message": f.message}))
+            .collect();
+        let mut body = serde_json::json!({
+            "error": self.code,
+            "message": self.message,
+            "fields": fields,
+            "request_id": request_id(),
+        });
+        if let Some(v) = self.current_version {
+            body["current_version"] = v.into();
+        }
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,108 @@
+//! What both HTTP adapters (pages in [`crate::web`], JSON in [`crate::api`]) share, below both
+//! of them: the application state handlers receive, the request id, keyset cursors, document
+//! responses, multipart reading and the signed-in-user extractor. Nothing here renders an
+//! error page or a JSON error; each adapter does that itself.
+
+pub mod multipart;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::cases::CaseService;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::cases::NO_DUE_DATE;
+
+/// Shared state of every handler, pages and API alike. Holds no per-user or per-request data,
+/// so any number of instances can serve the same database.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// The case service (database, document store, clock).
+    pub cases: CaseService,
+}
+
+tokio::task_local! {
+    /// The id of the request being served, for error pages and logs.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request id, or "-" outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".into())
+}
+
+/// Encodes a keyset cursor (due date, id) for the next page of a list.
+pub fn encode_cursor(due: Option<NaiveDate>, id: Uuid) -> String {
+    let due = due.unwrap_or(NO_DUE_DATE);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{due}|{id}"))
+}
+
+/// Decodes a keyset cursor; `None` for anything [`encode_cursor`] did not make.
+pub fn decode_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (d, id) = raw.split_once('|')?;
+    Some((d.parse().ok()?, id.parse().ok()?))
+}
+
+/// A document download: inline, never cached, never sniffed.
+pub fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_DISPOSITION, "inline")
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .body(Body::from(bytes))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The signed-in user, put in the request by the adapter's authentication layer (session for
+/// pages, bearer token for the API). The adapters' role guards run first, so the rejection is
+/// only reached by a route that forgot its guard.
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = StatusCode;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(StatusCode::UNAUTHORIZED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip() {
+        let id = Uuid::new_v4();
+        let day = NaiveDate::from_ymd_opt(2026, 5, 4).expect("valid");
+        assert_eq!(
+            decode_cursor(&encode_cursor(Some(day), id)),
+            Some((day, id))
+        );
+        assert_eq!(
+            decode_cursor(&encode_cursor(None, id)),
+            Some((NO_DUE_DATE, id))
+        );
+        assert_eq!(decode_cursor("bukan-kursor"), None);
+        assert_eq!(decode_cursor(""), None);
+    }
+}

@@ -1,0 +1,436 @@
+//! Users: the list, creating a user (with a one-time password shown once), deactivating,
+//! activating and resetting a password.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{FieldErrors, kab_kota_code_shape};
+use crate::auth::{self, CurrentUser};
+use crate::db::reference::{Hospital, KabKota};
+use crate::db::users::{CreateUserError, NewUser, UserRow};
+use crate::db::{self, audit};
+use crate::domain::text::required_text_problem;
+use crate::domain::{Role, ScopeKind};
+use crate::web::error::AppError;
+use crate::web::{AppState, Ctx, flash, render, render_status};
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserRow>,
+    me: CurrentUser,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+) -> Result<Response, AppError> {
+    let users = db::users::list(&state.pool).await?;
+    render(&UsersPage { ctx, users, me })
+}
+
+/// The new-user form as typed.
+#[derive(Default, Deserialize)]
+pub(super) struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    hospital_id: String,
+    #[serde(default)]
+    kab_kota_code: String,
+}
+
+/// The scope a role works in, as the form chose it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Province,
+    Hospital(Uuid),
+    KabKota(String),
+}
+
+/// A new user the form asks for, checked.
+#[derive(Debug)]
+struct NewUserInput {
+    username: String,
+    display_name: String,
+    role: Role,
+    scope: Scope,
+}
+
+/// The hospitals and kab/kota to choose from: shown by the form and checked against.
+struct Choices {
+    hospitals: Vec<Hospital>,
+    kab_kota: Vec<KabKota>,
+}
+
+impl Choices {
+    async fn load(pool: &PgPool) -> Result<Choices, AppError> {
+        Ok(Choices {
+            hospitals: db::reference::list_hospitals(pool).await?,
+            kab_kota: db::reference::list_kab_kota(pool).await?,
+        })
+    }
+}
+
+impl UserForm {
+    /// The checked input, or a message for every field at fault.
+    fn parse(&self, choices: &Choices) -> Result<NewUserInput, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let username = self.username.trim().to_lowercase();
+        if !auth::valid_username(&username) {
+            errors.push(
+                "username",
+                "Nama pengguna wajib diisi: 3–64 karakter, huruf kecil, angka, titik, garis \
+                 bawah atau tanda hubung.",
+            );
+        }
+        let display_name = self.display_name.trim().to_string();
+        errors.check(
+            "display_name",
+            required_text_problem("Nama lengkap", &display_name, auth::MAX_DISPLAY_NAME_LEN),
+        );
+        let role = self.role.parse::<Role>().ok();
+        let scope = match role {
+            None => {
+                errors.push("role", "Peran wajib dipilih.");
+                None
+            }
+            Some(role) => self.scope(role, choices, &mut errors),
+        };
+        match (role, scope) {
+            (Some(role), Some(scope)) if errors.is_empty() => Ok(NewUserInput {
+                username,
+                display_name,
+                role,
+                scope,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The hospital or kab/kota `role` needs, chosen among `choices`.
+    fn scope(&self, role: Role, choices: &Choices, errors: &mut FieldErrors) -> Option<Scope> {
+        match role.scope_kind() {
+            ScopeKind::None => Some(Scope::Province),
+            ScopeKind::Hospital => {
+                let id = self.hospital_id.parse::<Uuid>().ok();
+                let known = id.filter(|id| choices.hospitals.iter().any(|h| h.id == *id));
+                if known.is_none() {
+                    errors.push(
+                        "hospital_id",
+                        "Rumah sakit wajib dipilih untuk peran PIC RSUD.",
+                    );
+                }
+                known.map(Scope::Hospital)
+            }
+            ScopeKind::KabKota => {
+                let code = &self.kab_kota_code;
+                let known =
+                    kab_kota_code_shape(code) && choices.kab_kota.iter().any(|k| k.code == *code);
+                if !known {
+                    errors.push(
+                        "kab_kota_code",
+                        "Kabupaten/kota wajib dipilih untuk peran tingkat kab/kota.",
+                    );
+                }
+                known.then(|| Scope::KabKota(code.clone()))
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+struct NewUserPage {
+    ctx: Ctx,
+    form: UserForm,
+    errors: FieldErrors,
+    roles: &'static [Role],
+    hospitals: Vec<Hospital>,
+    kab_kota: Vec<KabKota>,
+    display_name_max: usize,
+}
+
+/// The new-user form: empty, or as typed with its errors (422).
+fn user_form(
+    ctx: Ctx,
+    form: UserForm,
+    errors: FieldErrors,
+    choices: Choices,
+) -> Result<Response, AppError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &NewUserPage {
+            ctx,
+            form,
+            errors,
+            roles: Role::ALL,
+            hospitals: choices.hospitals,
+            kab_kota: choices.kab_kota,
+            display_name_max: auth::MAX_DISPLAY_NAME_LEN,
+        },
+    )
+}
+
+pub(super) async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, AppError> {
+    let choices = Choices::load(&state.pool).await?;
+    user_form(ctx, UserForm::default(), FieldErrors::default(), choices)
+}
+
+#[derive(Template)]
+#[template(path = "admin/password_issued.html")]
+struct PasswordIssuedPage {
+    ctx: Ctx,
+    username: String,
+    password: String,
+    created: bool,
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
+    let choices = Choices::load(&state.pool).await?;
+    let input = match form.parse(&choices) {
+        Ok(input) => input,
+        Err(errors) => return user_form(ctx, form, errors, choices),
+    };
+    let (password, hash) = auth::one_time_password().await?;
+    match store_user(&state.pool, me.id, &input, &hash).await {
+        Ok(()) => render(&PasswordIssuedPage {
+            ctx,
+            username: input.username,
+            password,
+            created: true,
+        }),
+        Err(CreateUserError::UsernameTaken(name)) => {
+            let taken = format!("Nama pengguna \"{name}\" sudah dipakai.");
+            user_form(ctx, form, FieldErrors::one("username", taken), choices)
+        }
+        Err(CreateUserError::Database(e)) => Err(e.into()),
+    }
+}
+
+/// Stores the user with a one-time password hash, and the audit event, in one transaction.
+async fn store_user(
+    pool: &PgPool,
+    actor: Uuid,
+    input: &NewUserInput,
+    password_hash: &str,
+) -> Result<(), CreateUserError> {
+    let (hospital_id, kab_kota_code) = match &input.scope {
+        Scope::Province => (None, None),
+        Scope::Hospital(id) => (Some(*id), None),
+        Scope::KabKota(code) => (None, Some(code.as_str())),
+    };
+    let mut tx = pool.begin().await?;
+    let id = db::users::create(
+        &mut *tx,
+        &NewUser {
+            username: &input.username,
+            display_name: &input.display_name,
+            role: input.role,
+            hospital_id,
+            kab_kota_code,
+            password_hash,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        Some(actor),
+        "user.create",
+        Some(&id.to_string()),
+        serde_json::json!({"role": input.role.as_str()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates or activates a user (never oneself) and says so on the list.
+async fn set_active(
+    state: &AppState,
+    session: &Session,
+    me: &CurrentUser,
+    id: Uuid,
+    active: bool,
+) -> Result<Response, AppError> {
+    if id == me.id && !active {
+        flash(session, "Anda tidak dapat menonaktifkan akun Anda sendiri.").await?;
+        return Ok(Redirect::to("/admin/pengguna").into_response());
+    }
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (event, verb) = if active {
+        ("user.activate", "diaktifkan")
+    } else {
+        ("user.deactivate", "dinonaktifkan")
+    };
+    let mut tx = state.pool.begin().await?;
+    db::users::set_active(&mut *tx, id, active).await?;
+    let target = id.to_string();
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        event,
+        Some(&target),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    flash(session, format!("Pengguna {} {verb}.", user.username)).await?;
+    Ok(Redirect::to("/admin/pengguna").into_response())
+}
+
+pub(super) async fn deactivate(
+    State(state): State<AppState>,
+    session: Session,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    set_active(&state, &session, &me, id, false).await
+}
+
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    session: Session,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    set_active(&state, &session, &me, id, true).await
+}
+
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (password, hash) = auth::one_time_password().await?;
+    let mut tx = state.pool.begin().await?;
+    db::users::set_password(&mut *tx, id, &hash, true).await?;
+    let target = id.to_string();
+    let event = "user.reset_password";
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        event,
+        Some(&target),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    render(&PasswordIssuedPage {
+        ctx,
+        username: user.username,
+        password,
+        created: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choices() -> Choices {
+        Choices {
+            hospitals: vec![Hospital {
+                id: Uuid::nil(),
+                code: "RSUD-X".into(),
+                name: "RSUD X".into(),
+                kab_kota_code: "53.71".into(),
+                kab_kota_name: "Kota Kupang".into(),
+                active: true,
+            }],
+            kab_kota: vec![KabKota {
+                code: "53.71".into(),
+                name: "Kota Kupang".into(),
+            }],
+        }
+    }
+
+    fn form(role: &str) -> UserForm {
+        UserForm {
+            username: " Maria.PIC ".into(),
+            display_name: " Maria Bria ".into(),
+            role: role.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_form_becomes_a_new_user_with_its_scope() {
+        let input = UserForm {
+            hospital_id: Uuid::nil().to_string(),
+            ..form("rsud")
+        }
+        .parse(&choices())
+        .expect("valid");
+        assert_eq!(input.username, "maria.pic");
+        assert_eq!(input.display_name, "Maria Bria");
+        assert_eq!(input.scope, Scope::Hospital(Uuid::nil()));
+        let input = UserForm {
+            kab_kota_code: "53.71".into(),
+            ..form("dinsos_kab")
+        }
+        .parse(&choices())
+        .expect("valid");
+        assert_eq!(input.scope, Scope::KabKota("53.71".into()));
+        let input = form("tim").parse(&choices()).expect("valid");
+        assert_eq!(input.scope, Scope::Province);
+    }
+
+    #[test]
+    fn every_field_at_fault_gets_its_message() {
+        let errors = UserForm {
+            username: "a\0".into(),
+            display_name: "x".repeat(auth::MAX_DISPLAY_NAME_LEN + 1),
+            ..Default::default()
+        }
+        .parse(&choices())
+        .expect_err("invalid");
+        assert!(errors.get("username").is_some());
+        assert!(
+            errors
+                .get("display_name")
+                .is_some_and(|m| m.contains("maksimal 100"))
+        );
+        assert!(errors.get("role").is_some());
+        let errors = UserForm {
+            kab_kota_code: "53.01".into(),
+            ..form("dukcapil_kab")
+        }
+        .parse(&choices())
+        .expect_err("unknown kab/kota");
+        assert!(errors.get("kab_kota_code").is_some());
+    }
+}

@@ -1,0 +1,348 @@
+//! Registering a patient (`/kasus/baru`, with KTP/KK photos) and editing a case's patient data
+//! (`/kasus/{id}/ubah`). Both forms use the intake field specs of [`crate::cases::intake`].
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{check_csrf, version_field};
+use crate::auth::CurrentUser;
+use crate::cases::{CaseError, Upload, intake, service};
+use crate::db;
+use crate::domain::action::FieldError;
+use crate::domain::{Action, DocumentKind};
+use crate::http::multipart::{MultipartForm, MultipartProblem};
+use crate::web::error::AppError;
+use crate::web::forms::{self, FormField};
+use crate::web::{AppState, Ctx, flash, render_status};
+
+#[derive(Template)]
+#[template(path = "cases/intake.html")]
+struct IntakePage {
+    ctx: Ctx,
+    /// `None` for a new case; the case being edited otherwise (id, number, version).
+    editing: Option<(Uuid, String, i32)>,
+    fields: Vec<FormField>,
+    errors: Vec<String>,
+    file_errors: HashMap<&'static str, String>,
+    intake_key: Uuid,
+    max_upload_mb: usize,
+}
+
+impl IntakePage {
+    fn file_error(&self, name: &str) -> Option<&str> {
+        self.file_errors.get(name).map(String::as_str)
+    }
+    fn has_errors(&self) -> bool {
+        !self.file_errors.is_empty() || self.fields.iter().any(|f| f.error.is_some())
+    }
+    /// The fields of one fieldset of the form.
+    fn group(&self, group: &str) -> Vec<&FormField> {
+        let names: &[&str] = match group {
+            "identity" => &[
+                "full_name",
+                "sex",
+                "birth_place",
+                "birth_date",
+                "has_identity_document",
+                "nik",
+                "kk_number",
+            ],
+            "address" => &[
+                "address",
+                "desa",
+                "kecamatan",
+                "domicile_kab_kota_code",
+                "family_phone",
+            ],
+            _ => &[
+                "admission_date",
+                "service_type",
+                "ward_class",
+                "clinical_reason",
+                "jkn_status",
+            ],
+        };
+        self.fields
+            .iter()
+            .filter(|f| names.contains(&f.name))
+            .collect()
+    }
+}
+
+/// What the intake page shows besides the fields.
+struct Shown {
+    editing: Option<(Uuid, String, i32)>,
+    errors: Vec<FieldError>,
+    file_errors: HashMap<&'static str, String>,
+    intake_key: Uuid,
+}
+
+/// Renders the intake/edit page with `values` and the errors in `shown`.
+async fn page(
+    state: &AppState,
+    ctx: Ctx,
+    status: StatusCode,
+    values: &HashMap<String, String>,
+    shown: Shown,
+) -> Result<Response, AppError> {
+    let kab = db::reference::list_kab_kota(&state.pool).await?;
+    let mut fields = forms::fields("intake", intake::FIELDS, values, &shown.errors);
+    if let Some(f) = fields
+        .iter_mut()
+        .find(|f| f.name == "domicile_kab_kota_code")
+    {
+        f.input = "select";
+        f.options = kab
+            .into_iter()
+            .map(|k| forms::SelectOption {
+                selected: f.value == k.code,
+                label: format!("{} — {}", k.name, k.code),
+                code: k.code,
+            })
+            .collect();
+    }
+    let page = IntakePage {
+        ctx,
+        editing: shown.editing,
+        errors: forms::other_errors(intake::FIELDS, &shown.errors),
+        fields,
+        file_errors: shown.file_errors,
+        intake_key: shown.intake_key,
+        max_upload_mb: state.settings.max_upload_mb,
+    };
+    render_status(status, &page)
+}
+
+/// Upload inputs of the intake form and the document kind each stores.
+const INTAKE_FILES: &[(&str, DocumentKind)] = &[
+    ("ktp_file", DocumentKind::Ktp),
+    ("kk_file", DocumentKind::Kk),
+    ("other_file", DocumentKind::Lainnya),
+];
+
+/// The intake form's photos as uploads.
+fn uploads(form: &MultipartForm) -> Vec<(&'static str, Upload<'_>)> {
+    INTAKE_FILES
+        .iter()
+        .filter_map(|(input, kind)| {
+            let (_, bytes, name) = form.files.iter().find(|(n, _, _)| n == input)?;
+            let upload = Upload {
+                kind: kind.as_str(),
+                bytes,
+                original_name: name.as_deref(),
+            };
+            Some((*input, upload))
+        })
+        .collect()
+}
+
+/// Problems with the chosen photos, per input.
+fn file_problems(state: &AppState, form: &MultipartForm) -> HashMap<&'static str, String> {
+    let mut problems = HashMap::new();
+    if form.problem == Some(MultipartProblem::TooLarge) {
+        let max = state.settings.max_upload_mb;
+        let message = format!("Berkas terlalu besar; maksimal {max} MB per berkas.");
+        problems.insert("ktp_file", message);
+    }
+    for (input, upload) in uploads(form) {
+        if let Some(p) = service::upload_problem(&upload, state.cases.max_upload_bytes) {
+            problems.insert(input, p.message);
+        }
+    }
+    problems
+}
+
+pub(super) async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, AppError> {
+    let values = HashMap::from([
+        ("has_identity_document".to_string(), "ya".to_string()),
+        ("ward_class".into(), "kelas_3".into()),
+        ("admission_date".into(), state.clock.today().to_string()),
+    ]);
+    let shown = Shown {
+        editing: None,
+        errors: vec![],
+        file_errors: HashMap::new(),
+        intake_key: Uuid::new_v4(),
+    };
+    page(&state, ctx, StatusCode::OK, &values, shown).await
+}
+
+/// The field errors a refused registration shows on the form; other refusals are errors.
+fn form_errors(e: CaseError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        CaseError::Invalid(errors) => Ok(errors),
+        e @ CaseError::DuplicateOpenCase { .. } => Ok(vec![FieldError {
+            field: "nik",
+            message: e.to_string(),
+        }]),
+        e @ (CaseError::Stale { .. } | CaseError::NotNow(_) | CaseError::IntakeKeyReused) => {
+            Ok(vec![FieldError {
+                field: "form",
+                message: e.to_string(),
+            }])
+        }
+        other => Err(other.into()),
+    }
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let form = forms::read_multipart_form(mp).await?;
+    check_csrf(&session, &form).await?;
+    let intake_key = form
+        .values
+        .get("intake_key")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(Uuid::new_v4);
+    let mut file_errors = file_problems(&state, &form);
+    let uploads: Vec<Upload<'_>> = uploads(&form).into_iter().map(|(_, u)| u).collect();
+    let created = match state.cases.parse_patient(&form.values).await {
+        Ok(_) if !file_errors.is_empty() => Err(vec![]),
+        Ok(fields) => match state
+            .cases
+            .create_draft_with_documents(&user, &fields, Some(intake_key), &uploads)
+            .await
+        {
+            Ok(opened) => Ok(opened),
+            Err(e) => Err(form_errors(e)?),
+        },
+        Err(e) => Err(form_errors(e)?),
+    };
+    let opened = match created {
+        Ok(opened) => opened,
+        Err(errors) => {
+            if !form.files.is_empty() {
+                file_errors.entry("ktp_file").or_insert_with(|| {
+                    "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into()
+                });
+            }
+            let shown = Shown {
+                editing: None,
+                errors,
+                file_errors,
+                intake_key,
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&state, ctx, status, &form.values, shown).await;
+        }
+    };
+    let id = opened.id;
+    if !opened.created {
+        // The same form arrived again (a double click, a retry): its case and documents are
+        // already there, and nothing was stored twice.
+        flash(
+            &session,
+            "Pendaftaran ini sudah tersimpan sebelumnya; tidak ada data ganda.",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
+    }
+    if form.values.get("intent").map(String::as_str) == Some("submit") {
+        return submit_after_save(&state, &session, &user, id).await;
+    }
+    flash(
+        &session,
+        "Draf tersimpan. Lengkapi lalu kirim untuk verifikasi NIK.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
+}
+
+/// "Simpan dan kirim": submits the draft just saved, or says why it stays a draft.
+async fn submit_after_save(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Response, AppError> {
+    let case = state.cases.visible_case(user, id).await?;
+    let submitted = state
+        .cases
+        .perform(user, id, case.version, Action::Submit, &HashMap::new())
+        .await;
+    let message = match submitted {
+        Ok(_) => "Kasus terkirim ke Disdukcapil untuk verifikasi NIK.".to_string(),
+        Err(e @ (CaseError::Invalid(_) | CaseError::Refused(_) | CaseError::Stale { .. })) => {
+            format!("Draf tersimpan, tetapi belum dapat dikirim: {e}")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    flash(session, message).await?;
+    Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let case = state.cases.visible_case(&user, id).await?;
+    let values = intake::to_input(&case.patient);
+    let shown = Shown {
+        editing: Some((id, case.number.clone(), case.version)),
+        errors: vec![],
+        file_errors: HashMap::new(),
+        intake_key: Uuid::new_v4(),
+    };
+    page(&state, ctx, StatusCode::OK, &values, shown).await
+}
+
+pub(super) async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let values = forms::to_map(pairs);
+    let version = version_field(&values);
+    let case = state.cases.visible_case(&user, id).await?;
+    let saved = match state.cases.parse_patient(&values).await {
+        Ok(fields) => {
+            state
+                .cases
+                .update_patient(&user, id, version, &fields)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let errors = match saved {
+        Ok(()) => {
+            flash(&session, "Data pasien disimpan.").await?;
+            return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
+        }
+        Err(e) => form_errors(e)?,
+    };
+    let shown = Shown {
+        editing: Some((id, case.number.clone(), version)),
+        errors,
+        file_errors: HashMap::new(),
+        intake_key: Uuid::new_v4(),
+    };
+    page(
+        &state,
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &values,
+        shown,
+    )
+    .await
+}

@@ -1,0 +1,305 @@
+//! The case page (`/kasus/{id}`): the case as the role may see it, its timeline and documents,
+//! and a form for each action the user may take now (`/kasus/{id}/tindakan/{action}`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::version_field;
+use crate::auth::CurrentUser;
+use crate::cases::view::CaseView;
+use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
+use crate::domain::action::FieldError;
+use crate::domain::{Action, CaseState, DocumentKind, Role};
+use crate::web::error::AppError;
+use crate::web::forms::{self, FormField};
+use crate::web::{AppState, Ctx, filters, flash, render_status};
+
+/// One action the user may take, as a small form.
+struct ActionForm {
+    action: &'static str,
+    label: &'static str,
+    fields: Vec<FormField>,
+    errors: Vec<String>,
+    danger: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct CasePage {
+    ctx: Ctx,
+    d: CaseDetail,
+    vis: Visibility,
+    actions: Vec<ActionForm>,
+    /// A refusal to show at the top (stale version, illegal transition).
+    problem: Option<String>,
+    /// Whether the refusal was "someone else changed the case" (the page shows fresh data).
+    stale: bool,
+    upload_error: Option<String>,
+    can_upload: bool,
+    can_edit: bool,
+    document_kinds: &'static [(&'static str, &'static str)],
+    max_upload_mb: usize,
+}
+
+impl CasePage {
+    fn v(&self) -> &CaseView {
+        &self.d.view
+    }
+    fn desil_label(&self, code: &Option<String>) -> String {
+        code.as_deref()
+            .and_then(|c| crate::domain::Desil::parse(c).ok())
+            .map(|d| d.label())
+            .unwrap_or_else(|| "—".into())
+    }
+    fn label_of(&self, options: &[(&str, &str)], code: &str) -> String {
+        options
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+    fn sex_label(&self) -> String {
+        self.label_of(crate::domain::Sex::OPTIONS, &self.v().patient.sex)
+    }
+    fn service_label(&self) -> String {
+        self.label_of(
+            crate::domain::ServiceType::OPTIONS,
+            &self.v().episode.service_type,
+        )
+    }
+    fn ward_label(&self) -> String {
+        self.label_of(
+            crate::domain::WardClass::OPTIONS,
+            &self.v().episode.ward_class,
+        )
+    }
+    fn jkn_label(&self) -> String {
+        self.label_of(
+            crate::domain::JknStatus::OPTIONS,
+            &self.v().episode.jkn_status,
+        )
+    }
+    fn payer_label(&self, code: &Option<String>) -> String {
+        code.as_deref()
+            .map(|c| self.label_of(crate::domain::Payer::OPTIONS, c))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn role_label(&self, code: &str) -> &'static str {
+        code.parse::<Role>().map(|r| r.label()).unwrap_or("—")
+    }
+    fn state_label(&self, code: &str) -> &'static str {
+        code.parse::<CaseState>().map(|s| s.label()).unwrap_or("—")
+    }
+    /// Evidence fields of a step, as (label, value) pairs.
+    fn evidence(&self, step: &crate::cases::view::StepView) -> Vec<(String, String)> {
+        let Some(obj) = step.evidence.as_object() else {
+            return vec![];
+        };
+        let specs = step
+            .action
+            .parse::<Action>()
+            .map(|a| a.fields())
+            .unwrap_or(&[]);
+        specs
+            .iter()
+            .filter_map(|s| {
+                let v = obj.get(s.name)?;
+                let text = match v {
+                    serde_json::Value::Null => return None,
+                    serde_json::Value::String(t) => match s.kind {
+                        crate::domain::action::FieldKind::Select(opts) => self.label_of(opts, t),
+                        crate::domain::action::FieldKind::Desil => crate::domain::Desil::parse(t)
+                            .map(|d| d.label())
+                            .unwrap_or_else(|_| t.clone()),
+                        crate::domain::action::FieldKind::Nik if !self.vis.identity => mask(t),
+                        _ => t.clone(),
+                    },
+                    serde_json::Value::Bool(b) => if *b { "ya" } else { "tidak" }.into(),
+                    other => other.to_string(),
+                };
+                Some((s.label.to_string(), text))
+            })
+            .collect()
+    }
+    /// Who returned the case and why (the latest return), while it is returned.
+    fn return_note(&self) -> Option<String> {
+        if self.d.case.state.0 != CaseState::Returned {
+            return None;
+        }
+        let step = self
+            .d
+            .timeline
+            .iter()
+            .rev()
+            .find(|s| s.action == "return_to_rsud")?;
+        let code = step
+            .evidence
+            .get("reason_code")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let code_label = self.label_of(crate::domain::ReturnReason::OPTIONS, code);
+        Some(format!(
+            "Dikembalikan oleh {} ({}): {} — {}",
+            step.actor_name,
+            step.agency,
+            code_label,
+            step.reason.clone().unwrap_or_default()
+        ))
+    }
+}
+
+fn action_forms(
+    actions: &[&'static str],
+    failed: Option<(Action, &HashMap<String, String>, &[FieldError])>,
+) -> Vec<ActionForm> {
+    actions
+        .iter()
+        .filter_map(|code| code.parse::<Action>().ok())
+        .map(|a| {
+            let (values, errors): (HashMap<String, String>, &[FieldError]) = match failed {
+                Some((fa, v, e)) if fa == a => (v.clone(), e),
+                _ => (HashMap::new(), &[]),
+            };
+            ActionForm {
+                action: a.as_str(),
+                label: a.label(),
+                fields: forms::fields(a.as_str(), a.fields(), &values, errors),
+                errors: forms::other_errors(a.fields(), errors),
+                danger: matches!(
+                    a,
+                    Action::Withdraw | Action::RejectGuarantee | Action::ReturnToRsud
+                ),
+            }
+        })
+        .collect()
+}
+
+/// How the last submit on a case page went, for re-rendering it.
+#[derive(Default)]
+pub(super) struct Outcome<'a> {
+    /// The action whose form failed, with the values typed and the errors.
+    pub failed: Option<(Action, &'a HashMap<String, String>, &'a [FieldError])>,
+    /// A refusal to show at the top.
+    pub problem: Option<String>,
+    /// Whether that refusal is a stale version.
+    pub stale: bool,
+    pub upload_error: Option<String>,
+}
+
+/// Renders the case page after `outcome`.
+pub(super) async fn respond(
+    state: &AppState,
+    ctx: Ctx,
+    user: CurrentUser,
+    id: Uuid,
+    status: StatusCode,
+    outcome: Outcome<'_>,
+) -> Result<Response, AppError> {
+    let d = state.cases.detail(&user, id, "web").await?;
+    let open = !d.case.state.0.is_terminal();
+    let can_edit = user.role == Role::Rsud
+        && matches!(
+            d.case.state.0,
+            CaseState::Draft | CaseState::Returned | CaseState::SktmRequired
+        );
+    let page = CasePage {
+        ctx,
+        vis: Visibility::of(user.role),
+        actions: action_forms(&d.view.available_actions, outcome.failed),
+        d,
+        problem: outcome.problem,
+        stale: outcome.stale,
+        upload_error: outcome.upload_error,
+        can_upload: user.role == Role::Rsud && open,
+        can_edit,
+        document_kinds: DocumentKind::OPTIONS,
+        max_upload_mb: state.settings.max_upload_mb,
+    };
+    render_status(status, &page)
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    respond(&state, ctx, user, id, StatusCode::OK, Outcome::default()).await
+}
+
+/// Where to go after a successful action: stay on the case while there is more to do here,
+/// otherwise back to the queue.
+fn next_page(user: &CurrentUser, case: &crate::db::cases::CaseRow) -> String {
+    if user.role == Role::Rsud || !service::available_actions(user, case).is_empty() {
+        format!("/kasus/{}", case.id)
+    } else {
+        "/antrean".to_string()
+    }
+}
+
+pub(super) async fn act(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path((id, action)): Path<(Uuid, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
+    let values = forms::to_map(pairs);
+    let version = version_field(&values);
+    let refusal = match state
+        .cases
+        .perform(&user, id, version, action, &values)
+        .await
+    {
+        Ok(case) => {
+            let message = format!(
+                "{}: berhasil. Status sekarang: {}.",
+                action.label(),
+                case.state.0.label()
+            );
+            flash(&session, message).await?;
+            return Ok(Redirect::to(&next_page(&user, &case)).into_response());
+        }
+        Err(refusal) => refusal,
+    };
+    let (status, outcome) = match refusal {
+        CaseError::Invalid(errors) => {
+            let outcome = Outcome {
+                failed: Some((action, &values, &errors)),
+                ..Default::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return respond(&state, ctx, user, id, status, outcome).await;
+        }
+        e @ CaseError::Stale { .. } => (
+            StatusCode::CONFLICT,
+            Outcome {
+                failed: Some((action, &values, &[])),
+                problem: Some(e.to_string()),
+                stale: true,
+                upload_error: None,
+            },
+        ),
+        e
+        @ (CaseError::Refused(_) | CaseError::NotNow(_) | CaseError::DuplicateOpenCase { .. }) => (
+            StatusCode::CONFLICT,
+            Outcome {
+                failed: Some((action, &values, &[])),
+                problem: Some(format!("{}: {e}", action.label())),
+                stale: false,
+                upload_error: None,
+            },
+        ),
+        other => return Err(other.into()),
+    };
+    respond(&state, ctx, user, id, status, outcome).await
+}
