@@ -357,10 +357,15 @@ async fn nul_in_a_form_key_or_a_multipart_name_is_not_a_server_error() {
 // Ranges and lengths
 // ---------------------------------------------------------------------------------------------
 
+/// 4 December 2026, 10:00 WITA: the day the date rules below are read from.
+fn a_december_morning() -> chrono::DateTime<chrono::Utc> {
+    "2026-12-04T02:00:00Z".parse().expect("a valid instant")
+}
+
 #[tokio::test]
 async fn absurd_intake_dates_are_field_errors() {
-    // Arrange
-    let app = spawn_app().await;
+    // Arrange: today is 4 December 2026.
+    let app = spawn_app_at(a_december_morning()).await;
     let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
 
     for (field, value, part) in [
@@ -384,7 +389,12 @@ async fn absurd_intake_dates_are_field_errors() {
             "0001-01-01",
             "tahun harus antara 1900 dan 2100",
         ),
-        ("admission_date", "1950-01-01", "terlalu lama; paling awal"),
+        (
+            "admission_date",
+            "2021-12-03",
+            "terlalu lama; paling awal 04-12-2021",
+        ),
+        ("admission_date", "2026-12-05", "tidak boleh di masa depan"),
         (
             "birth_date",
             "99999-01-01",
@@ -443,8 +453,9 @@ async fn overlong_intake_values_are_refused_with_a_short_message() {
 
 #[tokio::test]
 async fn absurd_action_dates_are_field_errors() {
-    // Arrange: admitted on PAST; one case at Dinkes, one at Dukcapil, one at BPJS.
-    let app = spawn_app().await;
+    // Arrange: today is 4 December 2026; admitted on PAST; one case at Dinkes, one at
+    // Dukcapil, one at BPJS.
+    let app = spawn_app_at(a_december_morning()).await;
     let team = Team::new(&app).await;
     let review = team
         .case_in(&intake_serial(1, "53.71"), "guarantee_review")
@@ -476,9 +487,9 @@ async fn absurd_action_dates_are_field_errors() {
             &team.dinkes_prov,
             review,
             "approve_guarantee",
-            guarantee("2099-01-01"),
+            guarantee("2027-03-05"),
             "start_date",
-            "terlalu jauh ke depan",
+            "terlalu jauh ke depan; paling lambat 04-03-2027",
         ),
         (
             &team.dukcapil_prov,
@@ -500,9 +511,9 @@ async fn absurd_action_dates_are_field_errors() {
             &team.bpjs,
             proposed,
             "record_pbi_active",
-            json!({"bpjs_card_number": "0001234567890", "effective_date": "2060-01-01"}),
+            json!({"bpjs_card_number": "0001234567890", "effective_date": "2027-12-05"}),
             "effective_date",
-            "terlalu jauh ke depan",
+            "terlalu jauh ke depan; paling lambat 04-12-2027",
         ),
     ] {
         let before = snapshot(&app, id).await;
