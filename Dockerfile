@@ -10,6 +10,8 @@
 # ---- build ------------------------------------------------------------------------------------
 FROM rust:1.95-bookworm AS builder
 WORKDIR /build
+# Never look for a database while compiling: a missing or stale `.sqlx/` must fail the build.
+ENV SQLX_OFFLINE=true
 
 # Dependencies first, against placeholder sources, so that this layer is reused until
 # Cargo.toml or Cargo.lock change. The crate has both a library and a binary target.
@@ -23,6 +25,9 @@ RUN mkdir src \
 # The real sources. `sqlx::migrate!("./migrations")`, askama (`templates/`) and `include_str!`
 # (`static/`) read these directories at compile time.
 COPY src ./src
+# The compile-time checked queries (`sqlx::query!`) read their offline data here: there is no
+# database at build time.
+COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static

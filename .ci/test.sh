@@ -35,34 +35,12 @@ fi
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 
 if ((${#missing[@]} > 0)); then
-    if [[ $EUID -ne 0 ]]; then
-        echo "test.sh: missing packages: ${missing[*]}" >&2
-        echo "Install them with:" >&2
-        echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    bash .ci/apt-install.sh "${missing[@]}" || {
         if [[ " ${missing[*]} " == *" postgresql "* ]]; then
             echo "(or set DATABASE_URL to a PostgreSQL server where this role may CREATE DATABASE)" >&2
         fi
         exit 1
-    fi
-    echo "test.sh: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    # Debian's postgresql package would create and start a cluster of its own ("main"). The tests
-    # do not use it, so ask the package not to create it, for this install only.
-    dropin=/etc/postgresql-common/createcluster.d/zz-merajut-tests-no-main-cluster.conf
-    if [[ " ${missing[*]} " == *" postgresql "* && ! -d /etc/postgresql ]]; then
-        mkdir -p "$(dirname "$dropin")"
-        echo "create_main_cluster = off" >"$dropin"
-        trap 'rm -f "$dropin"; rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"' EXIT
-    fi
-    extra=()
-    [[ " ${missing[*]} " == *" chromium "* ]] && extra+=(fonts-liberation)
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" "${extra[@]}" >/dev/null
-    if [[ -e "$dropin" ]]; then
-        rm -f "$dropin"
-        rmdir --ignore-fail-on-non-empty "$(dirname "$dropin")"
-    fi
-    trap - EXIT
+    }
 fi
 
 echo "test.sh: $(cargo --version), $(rustc --version)" >&2

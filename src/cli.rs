@@ -36,6 +36,17 @@ impl Database {
             });
         }
         let layout = ClusterLayout::new(&settings.data_dir, settings.pg_port)?;
+        if layout.pg_data.join("PG_VERSION").exists() {
+            tracing::info!(cluster = %layout.pg_data.display(), "embedded PostgreSQL cluster");
+        } else {
+            // Said loudly: run from another directory with the default `./data`, a command
+            // would otherwise quietly work on a brand-new, empty database.
+            tracing::warn!(
+                cluster = %layout.pg_data.display(),
+                "no PostgreSQL cluster in this data directory yet: creating a new, empty one \
+                 (first start? otherwise pass the installation's --data-dir / MERAJUT_DATA_DIR)"
+            );
+        }
         let embedded = if layout.is_running().await {
             tracing::info!("using the embedded PostgreSQL that is already running");
             crate::pg::create_database(&layout, crate::pg::DATABASE).await?;
@@ -58,7 +69,7 @@ impl Database {
 
 /// Runs what the command line asks for.
 pub async fn run(args: Cli) -> anyhow::Result<()> {
-    let settings = args.settings.clone();
+    let settings = args.settings.clone().with_absolute_data_dir()?;
     let database = Database::open(&settings).await?;
     let result = match args.command {
         None => serve(settings, &database, args.demo).await,
@@ -75,6 +86,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
 
 async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::Result<()> {
     let settings_files = settings.files_dir();
+    tracing::info!(data_dir = %settings.data_dir.display(), "data directory (uploaded documents in files/)");
     let app = Application::build(settings, database.pool.clone()).await?;
     if let Some((username, password)) = bootstrap_admin(&database.pool).await? {
         // Printed, not logged: logs never carry passwords.

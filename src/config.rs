@@ -38,6 +38,8 @@ pub struct Settings {
     )]
     pub bind: SocketAddr,
     /// Data directory: embedded PostgreSQL cluster (`pg/`) and uploaded documents (`files/`).
+    /// A relative path is taken from the current directory; the absolute path is logged at
+    /// start, so a command run from the wrong directory is easy to spot.
     #[arg(
         long,
         env = "MERAJUT_DATA_DIR",
@@ -146,6 +148,19 @@ pub enum TokenCommand {
 }
 
 impl Settings {
+    /// These settings with `data_dir` made absolute against the current directory (without
+    /// following symlinks), once, at start: logs then name the directory really used, and
+    /// nothing later depends on where the process happens to run.
+    pub fn with_absolute_data_dir(mut self) -> anyhow::Result<Self> {
+        self.data_dir = std::path::absolute(&self.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot resolve the data directory {}: {e}",
+                self.data_dir.display()
+            )
+        })?;
+        Ok(self)
+    }
+
     /// Directory where uploaded documents are stored.
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")

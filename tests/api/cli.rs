@@ -224,3 +224,60 @@ async fn token_create_refuses_a_name_past_100_characters() {
         "{stderr}"
     );
 }
+
+/// Runs the binary in `cwd` on the embedded cluster (no `DATABASE_URL`), with info logs.
+async fn run_embedded(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("MERAJUT_DATA_DIR")
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("running merajut-sehat")
+}
+
+#[tokio::test]
+async fn command_line_names_the_absolute_data_directory_and_says_when_it_is_new() {
+    // Arrange: a relative --data-dir, run from a directory of its own.
+    let cwd = test_root().join(format!("cli-cwd-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&cwd).expect("creating the working directory");
+    let args = [
+        "--data-dir",
+        "relative-data",
+        "token",
+        "create",
+        "--username",
+        "belum_ada",
+    ];
+    let cluster = cwd.join("relative-data").join("pg");
+
+    // Act
+    let first = run_embedded(&cwd, &args).await;
+    let second = run_embedded(&cwd, &args).await;
+
+    // Assert: the first run names the absolute cluster directory and warns that it is new; the
+    // second finds the same cluster and does not warn.
+    let first_err = String::from_utf8_lossy(&first.stderr);
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        first_err.contains(&cluster.display().to_string()),
+        "{first_err}"
+    );
+    assert!(
+        first_err.contains("creating a new, empty one"),
+        "{first_err}"
+    );
+    assert!(cluster.join("PG_VERSION").exists());
+    assert!(
+        second_err.contains(&cluster.display().to_string()),
+        "{second_err}"
+    );
+    assert!(!second_err.contains("new, empty"), "{second_err}");
+    // Both reached the database: the user is unknown, not the cluster.
+    assert!(second_err.contains("no user \"belum_ada\""), "{second_err}");
+    let _ = std::fs::remove_dir_all(&cwd);
+}

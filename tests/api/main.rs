@@ -19,4 +19,5 @@ mod pages;
 mod queue;
 mod refusals;
 mod sign_in;
+mod snapshot;
 mod workflow_paths;
