@@ -30,6 +30,9 @@ fn field_schema(f: &FieldSpec) -> Value {
         description.push_str(f.help);
     }
     if f.kind == FieldKind::Date {
+        if !description.ends_with('.') {
+            description.push('.');
+        }
         description.push_str(&format!(" Rentang: {}.", f.dates.describe()));
     }
     if let Value::Object(m) = &mut s {
