@@ -7,6 +7,7 @@ pub mod openapi;
 
 use std::collections::HashMap;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -26,7 +27,7 @@ use crate::db::cases::ListFilter;
 use crate::domain::Action;
 use crate::domain::Role;
 use crate::domain::action::FieldError;
-use crate::http::multipart::read_multipart;
+use crate::http::multipart::{MultipartProblem, read_multipart};
 use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
 use error::ApiError;
 
@@ -73,11 +74,12 @@ async fn json_rejections(req: Request, next: Next) -> Response {
     }
     let message = match status.as_u16() {
         413 => "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.",
-        415 => "Jenis isi permintaan tidak didukung.",
+        415 => NOT_JSON,
         _ => "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).",
     };
     let mut out = ApiError::bad_request(message).into_response();
-    if status.as_u16() == 413 {
+    // Too large and wrong content type keep their precise status; the JSON says why.
+    if matches!(status.as_u16(), 413 | 415) {
         *out.status_mut() = status;
     }
     out
@@ -141,12 +143,21 @@ async fn me(user: CurrentUser) -> Json<Value> {
 /// A JSON object body, or a 400 saying what is wrong with it.
 type Body = Result<Json<Map<String, Value>>, JsonRejection>;
 
+/// Why a JSON endpoint refuses a body of another content type.
+const NOT_JSON: &str =
+    "Kirim permintaan ini sebagai JSON (Content-Type: application/json) berisi satu objek.";
+/// Why the upload endpoint refuses a body that is not multipart.
+const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
+     (Content-Type: multipart/form-data) dengan bagian `kind` dan `file`.";
+
 fn object(body: Body) -> Result<Map<String, Value>, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        ApiError::bad_request(format!(
-            "Badan permintaan harus objek JSON yang valid: {}",
-            e.body_text()
-        ))
+    body.map(|Json(b)| b).map_err(|e| match e {
+        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(NOT_JSON),
+        // The parser's own words say where the JSON breaks, which an integrator needs.
+        other => ApiError::bad_request(format!(
+            "Badan permintaan harus objek JSON yang valid ({}).",
+            other.body_text()
+        )),
     })
 }
 
@@ -268,13 +279,23 @@ async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let multipart = multipart.map_err(|_| ApiError::bad_request(NOT_MULTIPART))?;
     let form = read_multipart(multipart).await;
-    if form.truncated {
-        return Err(ApiError::bad_request(
-            "Berkas tidak dapat dibaca atau terlalu besar.",
-        ));
+    match form.problem {
+        None => {}
+        Some(MultipartProblem::TooLarge) => {
+            return Err(ApiError::bad_request(format!(
+                "Berkas terlalu besar; maksimal {} MB.",
+                state.settings.max_upload_mb
+            )));
+        }
+        Some(MultipartProblem::Unreadable) => {
+            return Err(ApiError::bad_request(
+                "Badan multipart/form-data tidak dapat dibaca.",
+            ));
+        }
     }
     let kind = form.values.get("kind").cloned().unwrap_or_default();
     let (bytes, name) = form

@@ -29,8 +29,11 @@ fn field_schema(f: &FieldSpec) -> Value {
         description.push_str(". ");
         description.push_str(f.help);
     }
-    if f.not_future() {
-        description.push_str(" Tidak boleh di masa depan.");
+    if f.kind == FieldKind::Date {
+        if !description.ends_with('.') {
+            description.push('.');
+        }
+        description.push_str(&format!(" Rentang: {}.", f.dates.describe()));
     }
     if let Value::Object(m) = &mut s {
         m.insert("description".into(), Value::String(description));

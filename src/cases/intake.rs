@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use crate::db::cases::PatientFields;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec, field as f};
+use crate::domain::date::{self, DateRange};
 use crate::domain::{JknStatus, KkNumber, Nik, PhoneNumber, ServiceType, Sex, WardClass};
 
 /// Options of `has_identity_document`.
@@ -36,7 +37,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "",
     ),
     f("birth_place", "Tempat lahir", FieldKind::Text, false, ""),
-    f("birth_date", "Tanggal lahir", FieldKind::Date, true, ""),
+    f("birth_date", "Tanggal lahir", FieldKind::Date, true, "").within(DateRange::BIRTH),
     f(
         "has_identity_document",
         "Dokumen identitas",
@@ -52,7 +53,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "16 digit; wajib sebelum dikirim bila pasien punya dokumen identitas.",
     ),
     f("kk_number", "Nomor KK", FieldKind::Text, false, "16 digit."),
-    f("address", "Alamat", FieldKind::LongText, false, ""),
+    f("address", "Alamat", FieldKind::LongText, false, "").max_chars(500),
     f("desa", "Desa/kelurahan", FieldKind::Text, false, ""),
     f("kecamatan", "Kecamatan", FieldKind::Text, false, ""),
     f(
@@ -74,8 +75,9 @@ pub const FIELDS: &[FieldSpec] = &[
         "Tanggal masuk rumah sakit",
         FieldKind::Date,
         true,
-        "",
-    ),
+        "Tidak boleh di masa depan; paling lama 5 tahun lalu.",
+    )
+    .within(DateRange::RECENT_PAST),
     f(
         "service_type",
         "Jenis layanan",
@@ -96,7 +98,8 @@ pub const FIELDS: &[FieldSpec] = &[
         FieldKind::LongText,
         false,
         "Seperlunya saja (data kesehatan bersifat rahasia); maksimal 500 karakter.",
-    ),
+    )
+    .max_chars(500),
     f(
         "jkn_status",
         "Status JKN saat masuk",
@@ -106,208 +109,178 @@ pub const FIELDS: &[FieldSpec] = &[
     ),
 ];
 
-fn label(name: &str) -> &'static str {
-    FIELDS
-        .iter()
-        .find(|s| s.name == name)
-        .map_or("Isian", |s| s.label)
+/// The spec of an intake field.
+fn spec(name: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|s| s.name == name)
 }
 
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
-        .iter()
-        .find_map(|fmt| NaiveDate::parse_from_str(s, fmt).ok())
+fn label(name: &str) -> &'static str {
+    spec(name).map_or("Isian", |s| s.label)
+}
+
+/// What the form holds for one field.
+enum Value<'a> {
+    /// Absent or only whitespace.
+    Missing,
+    /// Refused by [`FieldSpec::check_text`]; its error is already recorded.
+    Refused,
+    /// The trimmed value.
+    Given(&'a str),
+}
+
+/// Reads the intake fields one by one, collecting every error.
+struct Reader<'a> {
+    input: &'a HashMap<String, String>,
+    today: NaiveDate,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Reader<'a> {
+    fn error(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field,
+            message: message.into(),
+        });
+    }
+
+    /// The trimmed value of `name`, checked for control characters and length first.
+    fn value(&mut self, name: &'static str) -> Value<'a> {
+        let Some(v) = self
+            .input
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        else {
+            return Value::Missing;
+        };
+        match spec(name).map(|s| s.check_text(v)) {
+            Some(Err(e)) => {
+                self.errors.push(e);
+                Value::Refused
+            }
+            _ => Value::Given(v),
+        }
+    }
+
+    /// The value of a field that must be there; `missing` is the message when it is not.
+    fn required(&mut self, name: &'static str, missing: String) -> Option<&'a str> {
+        match self.value(name) {
+            Value::Given(v) => Some(v),
+            Value::Missing => {
+                self.error(name, missing);
+                None
+            }
+            Value::Refused => None,
+        }
+    }
+
+    fn optional(&mut self, name: &'static str) -> Option<&'a str> {
+        match self.value(name) {
+            Value::Given(v) => Some(v),
+            Value::Missing | Value::Refused => None,
+        }
+    }
+
+    fn text(&mut self, name: &'static str, required: bool) -> Option<String> {
+        let v = if required {
+            self.required(name, format!("{} wajib diisi.", label(name)))
+        } else {
+            self.optional(name)
+        };
+        v.map(str::to_string)
+    }
+
+    /// A required date within its field's plausible range.
+    fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
+        let v = self.required(name, format!("{} wajib diisi.", label(name)))?;
+        let range = spec(name).map_or(DateRange::ANY, |s| s.dates);
+        match date::check(label(name), v, self.today, range) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                self.error(name, message);
+                None
+            }
+        }
+    }
+
+    /// An optional value parsed by `parse`, whose error message is recorded as is.
+    fn parsed<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let v = self.optional(name)?;
+        match parse(v) {
+            Ok(t) => Some(t),
+            Err(message) => {
+                self.error(name, message);
+                None
+            }
+        }
+    }
+
+    /// A required choice among `options`.
+    fn select(&mut self, name: &'static str, options: &[(&str, &str)]) -> Option<String> {
+        let v = self.required(name, format!("{} wajib dipilih.", label(name)))?;
+        if options.iter().any(|(code, _)| *code == v) {
+            Some(v.to_string())
+        } else {
+            self.error(name, format!("{}: pilihan tidak dikenal.", label(name)));
+            None
+        }
+    }
 }
 
 /// Parses the intake form. `kab_kota` lists the valid kab/kota codes. Every problem is
-/// reported, each naming its field.
+/// reported, each naming its field; free text is refused with control characters or over its
+/// length (see [`FieldSpec::check_text`]), dates outside their range (see [`date::check`]).
 pub fn parse(
     input: &HashMap<String, String>,
     today: NaiveDate,
     kab_kota: &[String],
 ) -> Result<PatientFields, Vec<FieldError>> {
-    let mut errors: Vec<FieldError> = vec![];
-    let get = |k: &str| {
-        input
-            .get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+    let mut r = Reader {
+        input,
+        today,
+        errors: vec![],
     };
-    let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
-
-    let text = |name: &'static str,
-                required: bool,
-                max: usize,
-                err: &mut dyn FnMut(&'static str, String)| {
-        match get(name) {
-            None if required => {
-                err(name, format!("{} wajib diisi.", label(name)));
-                None
+    let full_name = r.text("full_name", true);
+    let birth_place = r.text("birth_place", false);
+    let address = r.text("address", false);
+    let desa = r.text("desa", false);
+    let kecamatan = r.text("kecamatan", false);
+    let clinical_reason = r.text("clinical_reason", false);
+    let sex = sex(&mut r);
+    let (birth_date, admission_date) = dates(&mut r);
+    let has_identity_document = identity_document(&mut r);
+    let nik = r
+        .parsed("nik", |v| Nik::parse(v).map_err(|e| format!("NIK: {e}")))
+        .map(|nik| {
+            if let (Some(b), Some(s)) = (birth_date, sex)
+                && let Err(e) = nik.check_against(b, s)
+            {
+                r.error("nik", format!("NIK: {e}"));
             }
-            Some(v) if v.chars().count() > max => {
-                err(name, format!("{} maksimal {max} karakter.", label(name)));
-                None
-            }
-            v => v,
-        }
-    };
-    let full_name = text("full_name", true, 200, &mut err);
-    let birth_place = text("birth_place", false, 200, &mut err);
-    let address = text("address", false, 500, &mut err);
-    let desa = text("desa", false, 200, &mut err);
-    let kecamatan = text("kecamatan", false, 200, &mut err);
-    let clinical_reason = text("clinical_reason", false, 500, &mut err);
-
-    let sex = match get("sex").map(|s| s.parse::<Sex>()) {
-        Some(Ok(s)) => Some(s),
-        Some(Err(())) => {
-            err(
-                "sex",
-                "Jenis kelamin harus L (laki-laki) atau P (perempuan).".into(),
-            );
-            None
-        }
-        None => {
-            err("sex", "Jenis kelamin wajib dipilih.".into());
-            None
-        }
-    };
-    let date = |name: &'static str, err: &mut dyn FnMut(&'static str, String)| match get(name) {
-        None => {
-            err(name, format!("{} wajib diisi.", label(name)));
-            None
-        }
-        Some(v) => match parse_date(&v) {
-            None => {
-                err(
-                    name,
-                    format!("{} tidak dikenali; gunakan format TTTT-BB-HH.", label(name)),
-                );
-                None
-            }
-            Some(d) if d > today => {
-                err(name, format!("{} tidak boleh di masa depan.", label(name)));
-                None
-            }
-            Some(d) => Some(d),
-        },
-    };
-    let birth_date = date("birth_date", &mut err);
-    let admission_date = date("admission_date", &mut err);
-    if let (Some(b), Some(a)) = (birth_date, admission_date)
-        && a < b
-    {
-        err(
-            "admission_date",
-            "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.".into(),
-        );
-    }
-    let has_identity_document = match get("has_identity_document").as_deref() {
-        Some("ya") | Some("true") | Some("on") | Some("1") => Some(true),
-        Some("tidak") | Some("false") | Some("0") => Some(false),
-        Some(_) => {
-            err(
-                "has_identity_document",
-                "Dokumen identitas harus \"ya\" atau \"tidak\".".into(),
-            );
-            None
-        }
-        None => {
-            err(
-                "has_identity_document",
-                "Pilih apakah pasien punya dokumen identitas.".into(),
-            );
-            None
-        }
-    };
-    let nik = match get("nik") {
-        None => None,
-        Some(v) => match Nik::parse(&v) {
-            Err(e) => {
-                err("nik", format!("NIK: {e}"));
-                None
-            }
-            Ok(nik) => {
-                if let (Some(b), Some(s)) = (birth_date, sex)
-                    && let Err(e) = nik.check_against(b, s)
-                {
-                    err("nik", format!("NIK: {e}"));
-                }
-                Some(nik.as_str().to_string())
-            }
-        },
-    };
-    let kk_number = match get("kk_number") {
-        None => None,
-        Some(v) => match KkNumber::parse(&v) {
-            Err(e) => {
-                err("kk_number", e);
-                None
-            }
-            Ok(kk) => Some(kk.as_str().to_string()),
-        },
-    };
-    let family_phone = match get("family_phone") {
-        None => None,
-        Some(v) => match PhoneNumber::parse(&v) {
-            Err(e) => {
-                err("family_phone", e);
-                None
-            }
-            Ok(p) => Some(p.as_str().to_string()),
-        },
-    };
-    let domicile = match get("domicile_kab_kota_code") {
-        None => {
-            err(
-                "domicile_kab_kota_code",
-                "Kabupaten/kota domisili wajib dipilih.".into(),
-            );
-            None
-        }
-        Some(code) if kab_kota.contains(&code) => Some(code),
-        Some(code) => {
-            err(
-                "domicile_kab_kota_code",
-                format!(
-                    "Kabupaten/kota domisili \"{code}\" tidak dikenal; pilih salah satu kab/kota NTT."
-                ),
-            );
-            None
-        }
-    };
-    let select = |name: &'static str,
-                  options: &[(&str, &str)],
-                  err: &mut dyn FnMut(&'static str, String)| {
-        match get(name) {
-            None => {
-                err(name, format!("{} wajib dipilih.", label(name)));
-                None
-            }
-            Some(v) if options.iter().any(|(code, _)| *code == v) => Some(v),
-            Some(_) => {
-                err(name, format!("{}: pilihan tidak dikenal.", label(name)));
-                None
-            }
-        }
-    };
-    let service_type = select("service_type", ServiceType::OPTIONS, &mut err);
-    let ward_class = select("ward_class", WardClass::OPTIONS, &mut err);
-    let jkn_status = select("jkn_status", JknStatus::OPTIONS, &mut err);
+            nik.as_str().to_string()
+        });
+    let kk_number = r.parsed("kk_number", |v| {
+        KkNumber::parse(v).map(|kk| kk.as_str().to_string())
+    });
+    let family_phone = r.parsed("family_phone", |v| {
+        PhoneNumber::parse(v).map(|p| p.as_str().to_string())
+    });
+    let domicile = domicile(&mut r, kab_kota);
+    let service_type = r.select("service_type", ServiceType::OPTIONS);
+    let ward_class = r.select("ward_class", WardClass::OPTIONS);
+    let jkn_status = r.select("jkn_status", JknStatus::OPTIONS);
     if jkn_status.as_deref() == Some(JknStatus::Active.as_str()) {
-        err(
+        r.error(
             "jkn_status",
-            "Pasien dengan JKN aktif bukan sasaran program Merajut Sehat; layani dengan JKN-nya."
-                .into(),
+            "Pasien dengan JKN aktif bukan sasaran program Merajut Sehat; layani dengan JKN-nya.",
         );
     }
-    #[expect(
-        clippy::drop_non_drop,
-        reason = "ends the closure's borrow of `errors`"
-    )]
-    drop(err);
-    if !errors.is_empty() {
-        return Err(errors);
+    if !r.errors.is_empty() {
+        return Err(r.errors);
     }
     match (
         full_name,
@@ -353,6 +326,71 @@ pub fn parse(
             field: "full_name",
             message: "Isian belum lengkap.".into(),
         }]),
+    }
+}
+
+fn sex(r: &mut Reader<'_>) -> Option<Sex> {
+    let v = r.required("sex", "Jenis kelamin wajib dipilih.".into())?;
+    match v.parse::<Sex>() {
+        Ok(s) => Some(s),
+        Err(()) => {
+            r.error(
+                "sex",
+                "Jenis kelamin harus L (laki-laki) atau P (perempuan).",
+            );
+            None
+        }
+    }
+}
+
+/// The birth and admission dates, each in its range, and the admission not before the birth.
+fn dates(r: &mut Reader<'_>) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let birth_date = r.date("birth_date");
+    let admission_date = r.date("admission_date");
+    if let (Some(b), Some(a)) = (birth_date, admission_date)
+        && a < b
+    {
+        r.error(
+            "admission_date",
+            "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.",
+        );
+    }
+    (birth_date, admission_date)
+}
+
+fn identity_document(r: &mut Reader<'_>) -> Option<bool> {
+    let v = r.required(
+        "has_identity_document",
+        "Pilih apakah pasien punya dokumen identitas.".into(),
+    )?;
+    match v {
+        "ya" | "true" | "on" | "1" => Some(true),
+        "tidak" | "false" | "0" => Some(false),
+        _ => {
+            r.error(
+                "has_identity_document",
+                "Dokumen identitas harus \"ya\" atau \"tidak\".",
+            );
+            None
+        }
+    }
+}
+
+fn domicile(r: &mut Reader<'_>, kab_kota: &[String]) -> Option<String> {
+    let code = r.required(
+        "domicile_kab_kota_code",
+        "Kabupaten/kota domisili wajib dipilih.".into(),
+    )?;
+    if kab_kota.iter().any(|k| k == code) {
+        Some(code.to_string())
+    } else {
+        r.error(
+            "domicile_kab_kota_code",
+            format!(
+                "Kabupaten/kota domisili \"{code}\" tidak dikenal; pilih salah satu kab/kota NTT."
+            ),
+        );
+        None
     }
 }
 

@@ -20,7 +20,8 @@ use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transi
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::{
-    Action, ActionData, CaseState, DocumentKind, Refusal, Role, Scheme, decide, role_takes, sla,
+    Action, ActionData, CaseState, DocumentKind, Refusal, Role, Scheme, decide, locale, role_takes,
+    sla,
 };
 
 /// Result of a case operation.
@@ -62,17 +63,21 @@ pub fn upload_problem(upload: &Upload<'_>, max_bytes: usize) -> Option<FieldErro
         );
     }
     if upload.bytes.is_empty() {
-        return problem(
-            "file",
-            "Berkas wajib dipilih; berkas yang dikirim kosong.".into(),
-        );
+        // A file that was picked but holds nothing is named, so the user knows which one.
+        return match upload.original_name.map(clean_file_name) {
+            Some(name) if !name.is_empty() => problem(
+                "file",
+                format!("Berkas \"{name}\" kosong (0 byte); pilih ulang berkasnya."),
+            ),
+            _ => problem("file", "Berkas wajib dipilih.".into()),
+        };
     }
     if upload.bytes.len() > max_bytes {
         return problem(
             "file",
             format!(
-                "Berkas terlalu besar ({:.1} MB); maksimal {} MB.",
-                upload.bytes.len() as f64 / 1_048_576.0,
+                "Berkas terlalu besar ({}); maksimal {} MB.",
+                locale::file_size(upload.bytes.len() as u64),
                 max_bytes / 1_048_576
             ),
         );
@@ -81,6 +86,23 @@ pub fn upload_problem(upload: &Upload<'_>, max_bytes: usize) -> Option<FieldErro
         return problem("file", "Berkas harus berupa foto JPEG/PNG atau PDF.".into());
     }
     None
+}
+
+/// A file name as kept and shown: no control characters or path separators, 120 characters.
+fn clean_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect()
+}
+
+/// What [`CaseService::create_draft_with_documents`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedDraft {
+    pub id: Uuid,
+    /// False when the intake key had already opened this case: the submission was sent again
+    /// (a double click, a retry) and nothing was stored this time.
+    pub created: bool,
 }
 
 /// The queue of a role: the states whose desk it owns ([`CaseState::desk`]), so every open
@@ -314,16 +336,53 @@ impl CaseService {
         fields: &db_cases::PatientFields,
         intake_key: Option<Uuid>,
     ) -> Result<Uuid> {
+        Ok(self
+            .create_draft_with_documents(user, fields, intake_key, &[])
+            .await?
+            .id)
+    }
+
+    /// Opens a draft case with the documents sent along, in one transaction. Only the request
+    /// whose insert creates the case stores files: the unique intake key makes a concurrent
+    /// repeat of the same submission wait for that insert and then answer with its case, so
+    /// one submission yields one set of documents however often it arrives, on any number of
+    /// servers.
+    pub async fn create_draft_with_documents(
+        &self,
+        user: &CurrentUser,
+        fields: &db_cases::PatientFields,
+        intake_key: Option<Uuid>,
+        uploads: &[Upload<'_>],
+    ) -> Result<OpenedDraft> {
         let Some(hospital_id) = user.hospital_id.filter(|_| user.role == Role::Rsud) else {
             return Err(CaseError::NotYourAction);
         };
+        let repeat = |id| OpenedDraft { id, created: false };
         if let Some(key) = intake_key
             && let Some(id) = self.repeated_intake(key, hospital_id).await?
         {
-            return Ok(id);
+            return Ok(repeat(id));
         }
+        let problems: Vec<FieldError> = uploads
+            .iter()
+            .filter_map(|u| upload_problem(u, self.max_upload_bytes))
+            .collect();
+        if !problems.is_empty() {
+            return Err(CaseError::Invalid(problems));
+        }
+        // A refusal below may only mean that the same submission, sent again, won the race
+        // (its case holds this NIK, its key is taken): then answer with that case.
+        let won_by_repeat = |e: CaseError| async move {
+            match intake_key {
+                Some(key) => match self.repeated_intake(key, hospital_id).await? {
+                    Some(id) => Ok(repeat(id)),
+                    None => Err(e),
+                },
+                None => Err(e),
+            }
+        };
         if let Some(refusal) = self.duplicate_of(fields.nik.as_deref(), None).await? {
-            return Err(refusal);
+            return won_by_repeat(refusal).await;
         }
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
@@ -332,15 +391,11 @@ impl CaseService {
                 .await
             {
                 Ok(id) => id,
-                Err(e) if db::is_constraint(&e, "cases_intake_key_key") => {
+                Err(e) => {
                     drop(tx);
-                    let key = intake_key.unwrap_or_default();
-                    return self
-                        .repeated_intake(key, hospital_id)
-                        .await?
-                        .ok_or(CaseError::NotFound);
+                    let e = self.nik_violation(e, fields.nik.as_deref(), None).await;
+                    return won_by_repeat(e).await;
                 }
-                Err(e) => return Err(self.nik_violation(e, fields.nik.as_deref(), None).await),
             };
         let history = NewHistory {
             case_id: id,
@@ -363,8 +418,29 @@ impl CaseService {
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+        let mut written = vec![];
+        let mut stored = Ok(());
+        for upload in uploads {
+            match self.put_document(&mut tx, user, id, upload).await {
+                Ok(doc) => written.push(doc),
+                Err(e) => {
+                    stored = Err(e);
+                    break;
+                }
+            }
+        }
+        let committed = match stored {
+            Ok(()) => tx.commit().await.map_err(CaseError::from),
+            // Dropping the transaction rolls the case back with its documents.
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
+            for doc in written {
+                self.files.delete(doc).await;
+            }
+            return Err(e);
+        }
+        Ok(OpenedDraft { id, created: true })
     }
 
     /// The case a repeated intake key already created at this hospital; a key used by another
@@ -530,6 +606,10 @@ impl CaseService {
         }
         Self::check_actor(&case, user, action, version)?;
         let data = ActionData::parse(action, input, today).map_err(CaseError::Invalid)?;
+        let problems = data.case_date_problems(case.patient.admission_date);
+        if !problems.is_empty() {
+            return Err(CaseError::Invalid(problems));
+        }
         let next = decide(
             &facts(&case),
             action,
@@ -606,14 +686,28 @@ impl CaseService {
         if let Some(problem) = upload_problem(upload, self.max_upload_bytes) {
             return Err(CaseError::Invalid(vec![problem]));
         }
+        let mut tx = self.pool.begin().await?;
+        let id = self.put_document(&mut tx, user, case_id, upload).await?;
+        if let Err(e) = tx.commit().await {
+            self.files.delete(id).await;
+            return Err(e.into());
+        }
+        Ok(id)
+    }
+
+    /// Writes a checked upload's file, then its document row and audit row in `conn` (a
+    /// transaction). The file is removed again if the rows fail; if the transaction does not
+    /// commit, the caller removes it.
+    async fn put_document(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        case_id: Uuid,
+        upload: &Upload<'_>,
+    ) -> Result<Uuid> {
         let id = Uuid::new_v4();
         self.files.put(id, upload.bytes).await?;
-        let original_name: Option<String> = upload.original_name.map(|n| {
-            n.chars()
-                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                .take(120)
-                .collect()
-        });
+        let original_name = upload.original_name.map(clean_file_name);
         let doc = db_cases::NewDocument {
             id,
             case_id,
@@ -627,17 +721,15 @@ impl CaseService {
         };
         let details = serde_json::json!({"document": id, "kind": upload.kind});
         let stored = async {
-            let mut tx = self.pool.begin().await?;
-            db_cases::insert_document(&mut *tx, &doc).await?;
+            db_cases::insert_document(&mut *conn, &doc).await?;
             audit::record(
-                &mut *tx,
+                &mut *conn,
                 Some(user.id),
                 "case.document_upload",
                 Some(&case_id.to_string()),
                 details,
             )
-            .await?;
-            tx.commit().await
+            .await
         }
         .await;
         if let Err(e) = stored {

@@ -9,9 +9,12 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::date::{self, DateRange};
 use super::desil::Desil;
+use super::locale;
 use super::nik::Nik;
 use super::reference::{Payer, ReturnReason, SourceSystem, WithdrawReason};
+use super::text::{self, Lines};
 use super::workflow::Action;
 
 /// Maximum length (characters) of a [`FieldKind::LongText`] value.
@@ -54,30 +57,48 @@ pub struct FieldSpec {
     pub required: bool,
     /// Help text shown under the field.
     pub help: &'static str,
+    /// Maximum length in characters of a text field, when not its kind's default.
+    pub max_chars: Option<usize>,
+    /// The plausible range of a date field (see [`FieldSpec::within`]).
+    pub dates: DateRange,
 }
 
 impl FieldSpec {
     /// Maximum length in characters for text fields.
     pub fn max_len(&self) -> Option<usize> {
         match self.kind {
-            FieldKind::Text => Some(TEXT_MAX),
-            FieldKind::LongText => Some(LONG_TEXT_MAX),
+            FieldKind::Text => Some(self.max_chars.unwrap_or(TEXT_MAX)),
+            FieldKind::LongText => Some(self.max_chars.unwrap_or(LONG_TEXT_MAX)),
             _ => None,
         }
     }
 
     /// Whether a date field must not be in the future.
     pub fn not_future(&self) -> bool {
-        self.kind == FieldKind::Date
-            && matches!(
-                self.name,
-                "data_vintage"
-                    | "recorded_on"
-                    | "sktm_date"
-                    | "corrected_on"
-                    | "proposed_on"
-                    | "decided_on"
-            )
+        self.kind == FieldKind::Date && self.dates.not_future()
+    }
+
+    /// The same field with at most `max` characters.
+    pub const fn max_chars(mut self, max: usize) -> FieldSpec {
+        self.max_chars = Some(max);
+        self
+    }
+
+    /// The same date field, plausible only within `range`.
+    pub const fn within(mut self, range: DateRange) -> FieldSpec {
+        self.dates = range;
+        self
+    }
+
+    /// Checks a trimmed, non-empty value of this field for control characters and length
+    /// (see [`text::check`]); codes, dates and numbers get [`text::CODE_MAX`].
+    pub fn check_text(&self, value: &str) -> Result<(), FieldError> {
+        let lines = match self.kind {
+            FieldKind::LongText => Lines::Many,
+            _ => Lines::One,
+        };
+        let max = self.max_len().unwrap_or(text::CODE_MAX);
+        text::check(self.name, self.label, value, max, lines)
     }
 }
 
@@ -95,6 +116,8 @@ pub const fn field(
         kind,
         required,
         help,
+        max_chars: None,
+        dates: DateRange::ANY,
     }
 }
 
@@ -106,7 +129,8 @@ const DATA_VINTAGE: FieldSpec = field(
     FieldKind::Date,
     false,
     "Tanggal pembaruan data di registri, jika diketahui",
-);
+)
+.within(DateRange::REGISTRY_VINTAGE);
 const SIAK_ONLY: &[(&str, &str)] = &[("siak", "SIAK")];
 const DESIL_SOURCES: &[(&str, &str)] = &[("siks_ng", "SIKS-NG"), ("dtsen", "DTSEN")];
 const YA_TIDAK: &[(&str, &str)] = &[("ya", "Ya, desil dikoreksi"), ("tidak", "Tidak dikoreksi")];
@@ -155,7 +179,8 @@ const F_RECORD_IDENTITY: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "Tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     NOTE,
 ];
 const F_RECORD_DESIL: &[FieldSpec] = &[
@@ -185,7 +210,8 @@ const F_SUBMIT_SKTM: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "Tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     field(
         "issued_by",
         "Desa/kelurahan penerbit",
@@ -215,7 +241,8 @@ const F_RECORD_DESIL_CORRECTION: &[FieldSpec] = &[
         FieldKind::Date,
         false,
         "Wajib jika desil dikoreksi; tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     NOTE,
 ];
 const F_APPROVE_GUARANTEE: &[FieldSpec] = &[
@@ -231,8 +258,9 @@ const F_APPROVE_GUARANTEE: &[FieldSpec] = &[
         "Tanggal mulai jaminan",
         FieldKind::Date,
         true,
-        "",
-    ),
+        "Tidak sebelum tanggal masuk rumah sakit; paling jauh 3 bulan ke depan",
+    )
+    .within(DateRange::GUARANTEE_START),
     field(
         "payer",
         "Penanggung biaya",
@@ -256,7 +284,8 @@ const F_PROPOSE_PBI: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "Tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     field(
         "proposal_reference",
         "Nomor/referensi usulan",
@@ -279,7 +308,8 @@ const F_RECORD_PBI_ACTIVE: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "",
-    ),
+    )
+    .within(DateRange::MEMBERSHIP_START),
 ];
 const F_RECORD_PBI_REFUSED: &[FieldSpec] = &[REASON];
 const F_PROPOSE_PBPU: &[FieldSpec] = &[
@@ -289,7 +319,8 @@ const F_PROPOSE_PBPU: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "Tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     field(
         "proposal_reference",
         "Nomor/referensi usulan",
@@ -313,7 +344,8 @@ const F_ENROL_PBPU_PEMDA: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "Tidak boleh di masa depan",
-    ),
+    )
+    .within(DateRange::RECENT_PAST),
     field(
         "decision_reference",
         "Nomor/referensi keputusan",
@@ -337,7 +369,8 @@ const F_RECORD_PBPU_ACTIVE: &[FieldSpec] = &[
         FieldKind::Date,
         true,
         "",
-    ),
+    )
+    .within(DateRange::MEMBERSHIP_START),
 ];
 const F_RETURN_TO_RSUD: &[FieldSpec] = &[
     field(
@@ -587,11 +620,18 @@ impl<'a> Form<'a> {
             .filter(|s| !s.is_empty())
     }
 
-    /// The trimmed value with its spec; reports a missing required field.
+    /// The trimmed value with its spec; reports a missing required field, and a value with
+    /// control characters or too long (then `None`: the one error is enough).
     fn present(&mut self, name: &'static str) -> Option<(&'a str, FieldSpec)> {
         let spec = self.spec(name);
         match self.raw(name) {
-            Some(v) => Some((v, spec)),
+            Some(v) => match spec.check_text(v) {
+                Ok(()) => Some((v, spec)),
+                Err(e) => {
+                    self.errors.push(e);
+                    None
+                }
+            },
             None => {
                 if spec.required {
                     self.error(name, format!("{} wajib diisi", spec.label));
@@ -602,38 +642,19 @@ impl<'a> Form<'a> {
     }
 
     fn text(&mut self, name: &'static str) -> Option<String> {
-        let (v, spec) = self.present(name)?;
-        let max = spec.max_len().unwrap_or(TEXT_MAX);
-        if v.chars().count() > max {
-            self.error(
-                name,
-                format!("{} terlalu panjang (maksimal {max} karakter)", spec.label),
-            );
-            return None;
-        }
+        let (v, _) = self.present(name)?;
         Some(v.to_string())
     }
 
     fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
         let (v, spec) = self.present(name)?;
-        let parsed = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
-            .iter()
-            .find_map(|fmt| NaiveDate::parse_from_str(v, fmt).ok());
-        let Some(date) = parsed else {
-            self.error(
-                name,
-                format!(
-                    "{} harus berupa tanggal yang valid (TTTT-BB-HH)",
-                    spec.label
-                ),
-            );
-            return None;
-        };
-        if spec.not_future() && date > self.today {
-            self.error(name, format!("{} tidak boleh di masa depan", spec.label));
-            return None;
+        match date::check(spec.label, v, self.today, spec.dates) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                self.error(name, message);
+                None
+            }
         }
-        Some(date)
     }
 
     fn integer(&mut self, name: &'static str) -> Option<i64> {
@@ -654,7 +675,15 @@ impl<'a> Form<'a> {
 
     fn checkbox(&mut self, name: &'static str) -> bool {
         let spec = self.spec(name);
-        match self.raw(name).map(str::to_ascii_lowercase).as_deref() {
+        let value = match self.raw(name).map(|v| (v, spec.check_text(v))) {
+            Some((_, Err(e))) => {
+                self.errors.push(e);
+                return false;
+            }
+            Some((v, Ok(()))) => Some(v),
+            None => None,
+        };
+        match value.map(str::to_ascii_lowercase).as_deref() {
             None | Some("false" | "0" | "off" | "tidak" | "no") => false,
             Some("true" | "1" | "on" | "ya" | "yes") => true,
             Some(_) => {
@@ -987,6 +1016,23 @@ impl ActionData {
         }
     }
 
+    /// Date rules that need the case itself (the caller checks them after [`Self::parse`]):
+    /// a guarantee does not start before the patient was admitted.
+    pub fn case_date_problems(&self, admission_date: NaiveDate) -> Vec<FieldError> {
+        match self {
+            ActionData::ApproveGuarantee { start_date, .. } if *start_date < admission_date => {
+                vec![FieldError {
+                    field: "start_date",
+                    message: format!(
+                        "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit ({}).",
+                        locale::date(admission_date)
+                    ),
+                }]
+            }
+            _ => vec![],
+        }
+    }
+
     /// The action this evidence belongs to.
     pub fn action(&self) -> Action {
         match self {
@@ -1210,7 +1256,7 @@ mod tests {
             errs,
             vec![FieldError {
                 field: "sktm_date",
-                message: "Tanggal SKTM tidak boleh di masa depan".into()
+                message: "Tanggal SKTM tidak boleh di masa depan.".into()
             }]
         );
         let errs = errors(Action::ProposePbi, &[("proposed_on", "2030-01-01")]);
@@ -1253,9 +1299,9 @@ mod tests {
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["payer", "decided_on"]);
         assert!(e[0].message.starts_with("Penanggung iuran tidak valid"));
-        assert_eq!(e[1].message, "Tanggal keputusan tidak boleh di masa depan");
+        assert_eq!(e[1].message, "Tanggal keputusan tidak boleh di masa depan.");
         let e = errors(Action::ProposePbpu, &[("proposed_on", "2025-10-16")]);
-        assert_eq!(e[0].message, "Tanggal usulan tidak boleh di masa depan");
+        assert_eq!(e[0].message, "Tanggal usulan tidak boleh di masa depan.");
     }
 
     #[test]
@@ -1317,7 +1363,10 @@ mod tests {
                 ("corrected_on", "2025-12-01"),
             ],
         );
-        assert_eq!(errs[0].message, "Tanggal koreksi tidak boleh di masa depan");
+        assert_eq!(
+            errs[0].message,
+            "Tanggal koreksi tidak boleh di masa depan."
+        );
 
         let errs = errors(
             Action::RecordDesilCorrection,
@@ -1368,7 +1417,7 @@ mod tests {
     fn other_validations() {
         let long = "x".repeat(LONG_TEXT_MAX + 1);
         let e = errors(Action::ReferToKab, &[("reason", long.as_str())]);
-        assert!(e[0].message.contains("terlalu panjang"));
+        assert!(e[0].message.contains("maksimal 2000 karakter"));
         let e = errors(
             Action::RecordIdentity,
             &[("new_nik", "123"), ("recorded_on", "2025-10-01")],
@@ -1386,6 +1435,85 @@ mod tests {
         assert_eq!(d.reason().as_deref(), Some("ok"));
         let d = parse(Action::Resubmit, &[("note", "   ")]).expect("ok");
         assert_eq!(d, ActionData::Resubmit { note: None });
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_field_once() {
+        for &action in Action::ALL {
+            for spec in action.fields() {
+                let mut input = valid(action);
+                input.retain(|(k, _)| *k != spec.name);
+                input.push((spec.name, "a\u{0}b"));
+                let errs = errors(action, &input);
+                let on_field: Vec<_> = errs.iter().filter(|e| e.field == spec.name).collect();
+                // A conditional field is ignored when its condition does not hold.
+                if spec.name == "new_desil" || spec.name == "corrected_on" {
+                    continue;
+                }
+                assert_eq!(on_field.len(), 1, "{action:?} {}: {errs:?}", spec.name);
+                assert!(
+                    on_field[0]
+                        .message
+                        .starts_with(&format!("{} berisi karakter kendali", spec.label)),
+                    "{action:?}: {}",
+                    on_field[0].message
+                );
+            }
+        }
+        // A text area keeps its line breaks; a one-line field refuses them.
+        assert!(parse(Action::ReferToKab, &[("reason", "satu\r\ndua")]).is_ok());
+        let e = errors(
+            Action::SubmitSktm,
+            &[
+                ("sktm_number", "470/12\n/X"),
+                ("sktm_date", "2025-10-15"),
+                ("issued_by", "Kelurahan Oebobo"),
+            ],
+        );
+        assert_eq!(
+            e[0].message,
+            "Nomor SKTM harus satu baris; hapus baris baru di dalamnya."
+        );
+    }
+
+    #[test]
+    fn dates_outside_their_range_are_refused() {
+        let mut input = valid(Action::ApproveGuarantee);
+        input[1] = ("start_date", "-9999-01-01");
+        let e = errors(Action::ApproveGuarantee, &input);
+        assert!(e[0].message.contains("tahun harus antara 1900 dan 2100"));
+        input[1] = ("start_date", "2026-01-16");
+        let e = errors(Action::ApproveGuarantee, &input);
+        assert_eq!(
+            e[0].message,
+            "Tanggal mulai jaminan terlalu jauh ke depan; paling lambat 15-01-2026."
+        );
+        let e = errors(
+            Action::RecordPbiActive,
+            &[
+                ("bpjs_card_number", "0001234567890"),
+                ("effective_date", "2020-10-14"),
+            ],
+        );
+        assert_eq!(
+            e[0].message,
+            "Tanggal mulai berlaku terlalu lama; paling awal 15-10-2020."
+        );
+    }
+
+    #[test]
+    fn a_guarantee_does_not_start_before_admission() {
+        let d = parse(Action::ApproveGuarantee, &valid(Action::ApproveGuarantee)).expect("ok");
+        let admitted = |s: &str| s.parse::<NaiveDate>().expect("date");
+        assert!(d.case_date_problems(admitted("2025-10-16")).is_empty());
+        let e = d.case_date_problems(admitted("2025-10-17"));
+        assert_eq!(e[0].field, "start_date");
+        assert_eq!(
+            e[0].message,
+            "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit (17-10-2025)."
+        );
+        let other = parse(Action::ProposePbi, &valid(Action::ProposePbi)).expect("ok");
+        assert!(other.case_date_problems(admitted("2025-10-17")).is_empty());
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Pure domain model of Merajut Sehat: identifiers (NIK, KK, phone), reference
 //! codes, the case workflow state machine, the evidence each action requires,
-//! and the working-day SLA clock. No web, no database.
+//! the working-day SLA clock, and the checks every value a client sends goes through
+//! ([`text`] for free text, [`date`] for dates) and how values are shown ([`locale`]). No web,
+//! no database.
 
 pub mod action;
+pub mod date;
 pub mod desil;
 pub mod kk;
+pub mod locale;
 pub mod nik;
 pub mod phone;
 pub mod reference;

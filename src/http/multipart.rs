@@ -4,55 +4,78 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::StatusCode;
 
-/// A multipart form: its text fields and its non-empty files.
-pub struct MultipartForm {
-    pub values: HashMap<String, String>,
-    pub files: Vec<(String, Vec<u8>, Option<String>)>,
-    /// Set when the body could not be read to the end (too large).
-    pub truncated: bool,
+/// Why a multipart body could not be read to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultipartProblem {
+    /// Over the route's body limit.
+    TooLarge,
+    /// Malformed: a broken part, a text field that is not UTF-8, a bad header.
+    Unreadable,
 }
 
-/// Reads the whole form; a body that cannot be read to the end sets `truncated`.
+/// A multipart form: its text fields and its files.
+pub struct MultipartForm {
+    pub values: HashMap<String, String>,
+    /// `(field name, bytes, file name)` of every file part that carries something: bytes, or
+    /// a file name. An empty file the user picked is kept (so it is refused with a message,
+    /// not silently dropped); a file input left empty (no name, no bytes) is not here.
+    pub files: Vec<(String, Vec<u8>, Option<String>)>,
+    /// Set when the body could not be read to the end.
+    pub problem: Option<MultipartProblem>,
+}
+
+/// Reads the whole form (see [`MultipartForm`]); a body that cannot be read to the end sets
+/// `problem`.
 pub async fn read_multipart(mut mp: Multipart) -> MultipartForm {
     let mut form = MultipartForm {
         values: HashMap::new(),
         files: vec![],
-        truncated: false,
+        problem: None,
+    };
+    let problem = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            MultipartProblem::TooLarge
+        } else {
+            MultipartProblem::Unreadable
+        }
     };
     loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                // A file part: one with a file name, or one named `file` / `*_file`.
-                let is_file =
-                    field.file_name().is_some() || name == "file" || name.ends_with("_file");
-                if is_file {
-                    let file_name = field.file_name().map(str::to_string);
-                    match field.bytes().await {
-                        Ok(b) if !b.is_empty() => form.files.push((name, b.to_vec(), file_name)),
-                        Ok(_) => {}
-                        Err(_) => {
-                            form.truncated = true;
-                            break;
-                        }
-                    }
-                } else {
-                    match field.text().await {
-                        Ok(t) => {
-                            form.values.insert(name, t);
-                        }
-                        Err(_) => {
-                            form.truncated = true;
-                            break;
-                        }
-                    }
+        let field = match mp.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                form.problem = Some(problem(e));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        // A file part: one with a file name, or one named `file` / `*_file`.
+        let is_file = field.file_name().is_some() || name == "file" || name.ends_with("_file");
+        if is_file {
+            let file_name = field
+                .file_name()
+                .map(str::to_string)
+                .filter(|n| !n.is_empty());
+            match field.bytes().await {
+                Ok(b) if b.is_empty() && file_name.is_none() => {}
+                Ok(b) => form.files.push((name, b.to_vec(), file_name)),
+                Err(e) => {
+                    form.problem = Some(problem(e));
+                    break;
                 }
             }
-            Ok(None) => break,
-            Err(_) => {
-                form.truncated = true;
-                break;
+        } else {
+            match field.text().await {
+                Ok(t) => {
+                    form.values.insert(name, t);
+                }
+                Err(e) => {
+                    form.problem = Some(problem(e));
+                    break;
+                }
             }
         }
     }

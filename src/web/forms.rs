@@ -4,8 +4,13 @@
 
 use std::collections::HashMap;
 
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
+
+use super::error::AppError;
 use crate::domain::Desil;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
+use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
 
 /// One rendered form field.
 #[derive(Debug, Clone)]
@@ -109,4 +114,25 @@ pub fn other_errors(specs: &[FieldSpec], errors: &[FieldError]) -> Vec<String> {
 /// Form pairs as a map (the last value of a repeated key wins).
 pub fn to_map(pairs: Vec<(String, String)>) -> HashMap<String, String> {
     pairs.into_iter().collect()
+}
+
+/// Why a page refuses a body that is not multipart (an HTML form with files).
+pub const NOT_MULTIPART: &str = "Formulir ini harus dikirim sebagai multipart/form-data \
+     (formulir dengan berkas). Muat ulang halaman lalu kirim lagi.";
+/// Why a page refuses a multipart body it cannot read.
+pub const UNREADABLE: &str = "Formulir tidak dapat dibaca. Muat ulang halaman lalu kirim lagi.";
+
+/// Reads the multipart body of a page's form; a body of another content type or one that
+/// cannot be read is a 400 page saying so (not the 404 the framework's rejection became). A
+/// body over the limit is left to the caller ([`MultipartProblem::TooLarge`]), which says so
+/// next to the file input.
+pub async fn read_multipart_form(
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<MultipartForm, AppError> {
+    let mp = mp.map_err(|_| AppError::BadRequest(NOT_MULTIPART.into()))?;
+    let form = read_multipart(mp).await;
+    if form.problem == Some(MultipartProblem::Unreadable) {
+        return Err(AppError::BadRequest(UNREADABLE.into()));
+    }
+    Ok(form)
 }

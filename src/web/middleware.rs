@@ -212,13 +212,18 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
         413 => AppError::BadRequest(
             "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.".into(),
         ),
-        415 => AppError::BadRequest("Jenis isi permintaan tidak didukung.".into()),
+        415 => AppError::BadRequest(
+            "Jenis isi permintaan tidak didukung: formulir ini harus dikirim dari halaman \
+             aplikasi ini (application/x-www-form-urlencoded)."
+                .into(),
+        ),
         _ => AppError::BadRequest(
             "Permintaan tidak dapat dibaca: periksa format isian formulir.".into(),
         ),
     };
     let mut out = error.into_response();
-    if status.as_u16() == 413 {
+    // Too large and wrong content type keep their precise status; the page says why.
+    if matches!(status.as_u16(), 413 | 415) {
         *out.status_mut() = status;
     }
     out

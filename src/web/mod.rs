@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod cases;
 pub mod error;
+pub mod filters;
 pub mod forms;
 pub mod home;
 pub mod middleware;

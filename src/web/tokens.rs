@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{AppState, Ctx, access, flash, render, render_status};
+use super::{AppState, Ctx, access, filters, flash, render, render_status};
 use crate::auth::{self, CurrentUser};
 use crate::db::{self, tokens::TokenRow};
 use crate::domain::text::{control_char_problem, length_problem};

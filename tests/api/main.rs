@@ -14,6 +14,7 @@ mod cli;
 mod database;
 mod health;
 mod identity_checks;
+mod input;
 mod layers;
 mod pages;
 mod pbpu_route;

@@ -360,7 +360,7 @@ async fn oversized_or_non_image_uploads_are_refused_with_a_message() {
         (
             "besar.png",
             big_png,
-            "Berkas terlalu besar (1.4 MB); maksimal 1 MB.",
+            "Berkas terlalu besar (1,4 MB); maksimal 1 MB.",
         ),
         (
             "raksasa.png",
@@ -457,14 +457,15 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
         "{html}"
     );
 
-    // Act
+    // Act: the guarantee starts on the day of admission (today).
+    let start = app.clock.today();
     app.arrange_action(
         &dinkes,
         id,
         "approve_guarantee",
         &[
             ("letter_number", "440/077/DINKES/2026"),
-            ("start_date", "2026-11-20"),
+            ("start_date", &start.to_string()),
             ("payer", "pemkab_asal"),
         ],
     )
@@ -488,7 +489,10 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
         text(&html, "#letter-payer").as_deref(),
         Some("Pemerintah Kota Kupang")
     );
-    assert_eq!(text(&html, "#letter-start").as_deref(), Some("20-11-2026"));
+    assert_eq!(
+        text(&html, "#letter-start"),
+        Some(start.format("%d-%m-%Y").to_string())
+    );
 }
 
 #[tokio::test]

@@ -326,7 +326,7 @@ async fn pbpu_enrolment_needs_payer_and_decision_date() {
     );
     assert_eq!(
         r.field_message("decided_on"),
-        "Tanggal keputusan tidak boleh di masa depan"
+        "Tanggal keputusan tidak boleh di masa depan."
     );
     assert_unchanged(&app, &team.dinkes_prov, id, &before).await;
 }

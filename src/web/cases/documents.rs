@@ -1,6 +1,7 @@
 //! A case's documents: upload by the hospital (`POST /kasus/{id}/dokumen`) and download by
 //! roles that may see them (`/kasus/{id}/dokumen/{document_id}`, logged).
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,8 +13,9 @@ use super::page::{Outcome, respond};
 use crate::auth::CurrentUser;
 use crate::cases::{CaseError, Upload};
 use crate::http::file_response;
-use crate::http::multipart::{MultipartForm, read_multipart};
+use crate::http::multipart::{MultipartForm, MultipartProblem};
 use crate::web::error::AppError;
+use crate::web::forms::read_multipart_form;
 use crate::web::{AppState, Ctx, flash};
 
 /// Stores the form's file; `Ok(Some(problem))` when the upload is refused for a reason the
@@ -24,7 +26,7 @@ async fn store(
     id: Uuid,
     form: &MultipartForm,
 ) -> Result<Option<String>, AppError> {
-    if form.truncated {
+    if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
         return Ok(Some(format!("Berkas terlalu besar; maksimal {max} MB.")));
     }
@@ -49,9 +51,9 @@ pub(super) async fn upload(
     ctx: Ctx,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    mp: Multipart,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let form = read_multipart(mp).await;
+    let form = read_multipart_form(mp).await?;
     check_csrf(&session, &form).await?;
     match store(&state, &user, id, &form).await? {
         None => {

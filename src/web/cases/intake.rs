@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +18,7 @@ use crate::cases::{CaseError, Upload, intake, service};
 use crate::db;
 use crate::domain::action::FieldError;
 use crate::domain::{Action, DocumentKind};
-use crate::http::multipart::{MultipartForm, read_multipart};
+use crate::http::multipart::{MultipartForm, MultipartProblem};
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
 use crate::web::{AppState, Ctx, flash, render_status};
@@ -146,7 +147,7 @@ fn uploads(form: &MultipartForm) -> Vec<(&'static str, Upload<'_>)> {
 /// Problems with the chosen photos, per input.
 fn file_problems(state: &AppState, form: &MultipartForm) -> HashMap<&'static str, String> {
     let mut problems = HashMap::new();
-    if form.truncated {
+    if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
         let message = format!("Berkas terlalu besar; maksimal {max} MB per berkas.");
         problems.insert("ktp_file", message);
@@ -200,9 +201,9 @@ pub(super) async fn create(
     session: Session,
     ctx: Ctx,
     user: CurrentUser,
-    mp: Multipart,
+    mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let form = read_multipart(mp).await;
+    let form = forms::read_multipart_form(mp).await?;
     check_csrf(&session, &form).await?;
     let intake_key = form
         .values
@@ -210,20 +211,21 @@ pub(super) async fn create(
         .and_then(|k| k.parse().ok())
         .unwrap_or_else(Uuid::new_v4);
     let mut file_errors = file_problems(&state, &form);
+    let uploads: Vec<Upload<'_>> = uploads(&form).into_iter().map(|(_, u)| u).collect();
     let created = match state.cases.parse_patient(&form.values).await {
         Ok(_) if !file_errors.is_empty() => Err(vec![]),
         Ok(fields) => match state
             .cases
-            .create_draft(&user, &fields, Some(intake_key))
+            .create_draft_with_documents(&user, &fields, Some(intake_key), &uploads)
             .await
         {
-            Ok(id) => Ok(id),
+            Ok(opened) => Ok(opened),
             Err(e) => Err(form_errors(e)?),
         },
         Err(e) => Err(form_errors(e)?),
     };
-    let id = match created {
-        Ok(id) => id,
+    let opened = match created {
+        Ok(opened) => opened,
         Err(errors) => {
             if !form.files.is_empty() {
                 file_errors.entry("ktp_file").or_insert_with(|| {
@@ -240,8 +242,16 @@ pub(super) async fn create(
             return page(&state, ctx, status, &form.values, shown).await;
         }
     };
-    for (_, upload) in uploads(&form) {
-        state.cases.add_document(&user, id, &upload).await?;
+    let id = opened.id;
+    if !opened.created {
+        // The same form arrived again (a double click, a retry): its case and documents are
+        // already there, and nothing was stored twice.
+        flash(
+            &session,
+            "Pendaftaran ini sudah tersimpan sebelumnya; tidak ada data ganda.",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
     }
     if form.values.get("intent").map(String::as_str) == Some("submit") {
         return submit_after_save(&state, &session, &user, id).await;

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -14,6 +15,8 @@ use crate::cases::{Scope, service};
 use crate::db;
 use crate::db::cases::{CaseRow, ListFilter};
 use crate::db::reference::{Hospital, KabKota};
+use crate::domain::action::FieldError;
+use crate::domain::text::{self, Lines};
 use crate::domain::{CaseState, Role};
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
@@ -69,6 +72,25 @@ pub(super) struct ListForm {
     cursor: String,
 }
 
+impl ListForm {
+    /// What is wrong with the search box and the kab/kota filter (the other filters are
+    /// choices parsed leniently: an unknown state or hospital is no filter).
+    fn problems(&self, kab_kota: &[KabKota]) -> Vec<FieldError> {
+        let mut errors = vec![];
+        let q = self.q.trim();
+        if let Err(e) = text::check("q", "Pencarian", q, text::SEARCH_MAX, Lines::One) {
+            errors.push(e);
+        }
+        if !self.kab.is_empty() && !kab_kota.iter().any(|k| k.code == self.kab) {
+            errors.push(FieldError {
+                field: "kab",
+                message: "Kab/Kota tidak dikenal; pilih dari daftar.".into(),
+            });
+        }
+        errors
+    }
+}
+
 #[derive(Template)]
 #[template(path = "cases/list.html")]
 struct ListPage {
@@ -83,6 +105,20 @@ struct ListPage {
     kab_kota: Vec<KabKota>,
     hospitals: Vec<Hospital>,
     show_hospital_filter: bool,
+    /// Problems of the search form, by field (`q`, `kab`).
+    errors: Vec<FieldError>,
+}
+
+impl ListPage {
+    fn search_max(&self) -> usize {
+        text::SEARCH_MAX
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
 }
 
 const PAGE: i64 = 50;
@@ -94,6 +130,8 @@ async fn list_page(
     form: ListForm,
     mine: bool,
 ) -> Result<Response, AppError> {
+    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
+    let errors = form.problems(&kab_kota);
     let selected_state = form.state.parse::<CaseState>().ok();
     let mut filter = ListFilter {
         limit: PAGE + 1,
@@ -103,7 +141,14 @@ async fn list_page(
         after: decode_cursor(&form.cursor),
         ..Default::default()
     };
-    let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if mine {
+    let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if !errors.is_empty() {
+        let states = if mine {
+            CaseState::ALL.to_vec()
+        } else {
+            service::queue_filter(user.role).states
+        };
+        (vec![], states)
+    } else if mine {
         filter.states = selected_state.map_or_else(|| CaseState::ALL.to_vec(), |s| vec![s]);
         (
             state.cases.list(user, &filter).await?,
@@ -125,7 +170,8 @@ async fn list_page(
         None
     };
     let views = state.cases.views(user, rows).await?;
-    render(&ListPage {
+    let refused = !errors.is_empty();
+    let mut page = render(&ListPage {
         ctx,
         title: if mine {
             "Kasus rumah sakit"
@@ -141,11 +187,16 @@ async fn list_page(
         rows: list_rows(views),
         next_cursor,
         states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
-        kab_kota: db::reference::list_kab_kota(&state.pool).await?,
+        kab_kota,
         hospitals: db::reference::list_hospitals(&state.pool).await?,
         show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
         form,
-    })
+        errors,
+    })?;
+    if refused {
+        *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(page)
 }
 
 pub(super) async fn queue(

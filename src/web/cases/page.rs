@@ -19,7 +19,7 @@ use crate::domain::action::FieldError;
 use crate::domain::{Action, CaseState, DocumentKind, Role};
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
-use crate::web::{AppState, Ctx, flash, render_status};
+use crate::web::{AppState, Ctx, filters, flash, render_status};
 
 /// One action the user may take, as a small form.
 struct ActionForm {
@@ -97,11 +97,6 @@ impl CasePage {
     fn state_label(&self, code: &str) -> &'static str {
         code.parse::<CaseState>().map(|s| s.label()).unwrap_or("—")
     }
-    fn at_wita(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&crate::domain::sla::wita())
-            .format("%d-%m-%Y %H:%M")
-            .to_string()
-    }
     /// Evidence fields of a step, as (label, value) pairs.
     fn evidence(&self, step: &crate::cases::view::StepView) -> Vec<(String, String)> {
         let Some(obj) = step.evidence.as_object() else {
@@ -157,9 +152,6 @@ impl CasePage {
             code_label,
             step.reason.clone().unwrap_or_default()
         ))
-    }
-    fn kb(&self, bytes: &i32) -> String {
-        format!("{:.0} KB", f64::from(*bytes) / 1024.0)
     }
 }
 
