@@ -232,8 +232,9 @@ impl<'a> Reader<'a> {
 }
 
 /// Parses the intake form. `kab_kota` lists the valid kab/kota codes. Every problem is
-/// reported, each naming its field; free text is refused with control characters or over its
-/// length (see [`FieldSpec::check_text`]), dates outside their range (see [`date::check`]).
+/// reported, each naming its field, in form order; free text is refused with control
+/// characters or over its length (see [`FieldSpec::check_text`]), dates outside their range
+/// (see [`date::check`]).
 pub fn parse(
     input: &HashMap<String, String>,
     today: NaiveDate,
@@ -244,15 +245,56 @@ pub fn parse(
         today,
         errors: vec![],
     };
+    let identity = identity(&mut r);
+    let residence = residence(&mut r, kab_kota);
+    let episode = episode(&mut r, identity.birth_date);
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    patient_fields(identity, residence, episode).ok_or_else(|| {
+        vec![FieldError {
+            field: "full_name",
+            message: "Isian belum lengkap.".into(),
+        }]
+    })
+}
+
+/// Who the patient is; `None` where a value is missing or refused (its error is recorded).
+struct Identity {
+    full_name: Option<String>,
+    sex: Option<Sex>,
+    birth_place: Option<String>,
+    birth_date: Option<NaiveDate>,
+    has_identity_document: Option<bool>,
+    nik: Option<String>,
+    kk_number: Option<String>,
+}
+
+/// Where the patient lives and how to reach the family.
+struct Residence {
+    address: Option<String>,
+    desa: Option<String>,
+    kecamatan: Option<String>,
+    domicile_kab_kota_code: Option<String>,
+    family_phone: Option<String>,
+}
+
+/// The hospital stay.
+struct Episode {
+    admission_date: Option<NaiveDate>,
+    service_type: Option<String>,
+    ward_class: Option<String>,
+    clinical_reason: Option<String>,
+    jkn_status: Option<String>,
+}
+
+/// The patient's identity fields; a NIK must agree with the birth date and sex.
+fn identity(r: &mut Reader<'_>) -> Identity {
     let full_name = r.text("full_name", true);
+    let sex = sex(r);
     let birth_place = r.text("birth_place", false);
-    let address = r.text("address", false);
-    let desa = r.text("desa", false);
-    let kecamatan = r.text("kecamatan", false);
-    let clinical_reason = r.text("clinical_reason", false);
-    let sex = sex(&mut r);
-    let (birth_date, admission_date) = dates(&mut r);
-    let has_identity_document = identity_document(&mut r);
+    let birth_date = r.date("birth_date");
+    let has_identity_document = identity_document(r);
     let nik = r
         .parsed("nik", |v| Nik::parse(v).map_err(|e| format!("NIK: {e}")))
         .map(|nik| {
@@ -266,12 +308,44 @@ pub fn parse(
     let kk_number = r.parsed("kk_number", |v| {
         KkNumber::parse(v).map(|kk| kk.as_str().to_string())
     });
-    let family_phone = r.parsed("family_phone", |v| {
-        PhoneNumber::parse(v).map(|p| p.as_str().to_string())
-    });
-    let domicile = domicile(&mut r, kab_kota);
+    Identity {
+        full_name,
+        sex,
+        birth_place,
+        birth_date,
+        has_identity_document,
+        nik,
+        kk_number,
+    }
+}
+
+/// The address, the kab/kota of domicile (one of `kab_kota`) and the family's phone.
+fn residence(r: &mut Reader<'_>, kab_kota: &[String]) -> Residence {
+    Residence {
+        address: r.text("address", false),
+        desa: r.text("desa", false),
+        kecamatan: r.text("kecamatan", false),
+        domicile_kab_kota_code: domicile(r, kab_kota),
+        family_phone: r.parsed("family_phone", |v| {
+            PhoneNumber::parse(v).map(|p| p.as_str().to_string())
+        }),
+    }
+}
+
+/// The hospital episode: admitted not before `birth_date`, and not already covered by JKN.
+fn episode(r: &mut Reader<'_>, birth_date: Option<NaiveDate>) -> Episode {
+    let admission_date = r.date("admission_date");
+    if let (Some(b), Some(a)) = (birth_date, admission_date)
+        && a < b
+    {
+        r.error(
+            "admission_date",
+            "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.",
+        );
+    }
     let service_type = r.select("service_type", ServiceType::OPTIONS);
     let ward_class = r.select("ward_class", WardClass::OPTIONS);
+    let clinical_reason = r.text("clinical_reason", false);
     let jkn_status = r.select("jkn_status", JknStatus::OPTIONS);
     if jkn_status.as_deref() == Some(JknStatus::Active.as_str()) {
         r.error(
@@ -279,54 +353,40 @@ pub fn parse(
             "Pasien dengan JKN aktif bukan sasaran program Merajut Sehat; layani dengan JKN-nya.",
         );
     }
-    if !r.errors.is_empty() {
-        return Err(r.errors);
-    }
-    match (
-        full_name,
-        sex,
-        birth_date,
-        has_identity_document,
-        domicile,
+    Episode {
         admission_date,
         service_type,
         ward_class,
+        clinical_reason,
         jkn_status,
-    ) {
-        (
-            Some(full_name),
-            Some(sex),
-            Some(birth_date),
-            Some(has_id),
-            Some(domicile),
-            Some(admission_date),
-            Some(service_type),
-            Some(ward_class),
-            Some(jkn_status),
-        ) => Ok(PatientFields {
-            full_name,
-            sex: sex.as_str().to_string(),
-            birth_place,
-            birth_date,
-            has_identity_document: has_id,
-            nik,
-            kk_number,
-            address,
-            desa,
-            kecamatan,
-            domicile_kab_kota_code: domicile,
-            family_phone,
-            admission_date,
-            service_type,
-            ward_class,
-            clinical_reason,
-            jkn_status,
-        }),
-        _ => Err(vec![FieldError {
-            field: "full_name",
-            message: "Isian belum lengkap.".into(),
-        }]),
     }
+}
+
+/// The stored fields, once every required value is there.
+fn patient_fields(
+    identity: Identity,
+    residence: Residence,
+    episode: Episode,
+) -> Option<PatientFields> {
+    Some(PatientFields {
+        full_name: identity.full_name?,
+        sex: identity.sex?.as_str().to_string(),
+        birth_place: identity.birth_place,
+        birth_date: identity.birth_date?,
+        has_identity_document: identity.has_identity_document?,
+        nik: identity.nik,
+        kk_number: identity.kk_number,
+        address: residence.address,
+        desa: residence.desa,
+        kecamatan: residence.kecamatan,
+        domicile_kab_kota_code: residence.domicile_kab_kota_code?,
+        family_phone: residence.family_phone,
+        admission_date: episode.admission_date?,
+        service_type: episode.service_type?,
+        ward_class: episode.ward_class?,
+        clinical_reason: episode.clinical_reason,
+        jkn_status: episode.jkn_status?,
+    })
 }
 
 fn sex(r: &mut Reader<'_>) -> Option<Sex> {
@@ -341,21 +401,6 @@ fn sex(r: &mut Reader<'_>) -> Option<Sex> {
             None
         }
     }
-}
-
-/// The birth and admission dates, each in its range, and the admission not before the birth.
-fn dates(r: &mut Reader<'_>) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let birth_date = r.date("birth_date");
-    let admission_date = r.date("admission_date");
-    if let (Some(b), Some(a)) = (birth_date, admission_date)
-        && a < b
-    {
-        r.error(
-            "admission_date",
-            "Tanggal masuk rumah sakit tidak boleh sebelum tanggal lahir.",
-        );
-    }
-    (birth_date, admission_date)
 }
 
 fn identity_document(r: &mut Reader<'_>) -> Option<bool> {
@@ -453,4 +498,97 @@ pub fn to_input(f: &PatientFields) -> HashMap<String, String> {
     put("clinical_reason", f.clinical_reason.clone());
     put("jkn_status", Some(f.jkn_status.clone()));
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 10, 15).expect("valid date")
+    }
+
+    fn parse_pairs(pairs: &[(&str, &str)]) -> Result<PatientFields, Vec<FieldError>> {
+        let input = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        parse(&input, today(), &["53.71".to_string()])
+    }
+
+    #[test]
+    fn a_complete_intake_parses_into_the_stored_fields() {
+        // Arrange
+        let pairs = [
+            ("full_name", " Maria Lado "),
+            ("sex", "P"),
+            ("birth_date", "1985-05-12"),
+            ("has_identity_document", "ya"),
+            ("nik", "5371025205850001"),
+            ("domicile_kab_kota_code", "53.71"),
+            ("family_phone", "0812-3456-7890"),
+            ("admission_date", "2025-10-14"),
+            ("service_type", "rawat_inap"),
+            ("ward_class", "kelas_3"),
+            ("jkn_status", "tidak_ada"),
+        ];
+
+        // Act
+        let fields = parse_pairs(&pairs).expect("a complete intake");
+
+        // Assert
+        assert_eq!(fields.full_name, "Maria Lado");
+        assert_eq!(fields.sex, "P");
+        assert_eq!(fields.nik.as_deref(), Some("5371025205850001"));
+        assert_eq!(fields.domicile_kab_kota_code, "53.71");
+        assert!(fields.has_identity_document);
+        assert_eq!(fields.address, None);
+    }
+
+    #[test]
+    fn every_missing_required_field_is_named_in_form_order() {
+        // Act
+        let errors = parse_pairs(&[]).expect_err("nothing filled in");
+
+        // Assert
+        let named: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        let required: Vec<&str> = FIELDS
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(named, required);
+    }
+
+    #[test]
+    fn rules_across_groups_still_hold() {
+        // Arrange: admitted before birth, NIK of a man for a woman, JKN already active.
+        let pairs = [
+            ("full_name", "Maria Lado"),
+            ("sex", "P"),
+            ("birth_date", "2025-10-14"),
+            ("has_identity_document", "ya"),
+            ("nik", "5371021205850001"),
+            ("domicile_kab_kota_code", "53.01"),
+            ("admission_date", "2025-10-01"),
+            ("service_type", "rawat_inap"),
+            ("ward_class", "kelas_3"),
+            ("jkn_status", "aktif"),
+        ];
+
+        // Act
+        let errors = parse_pairs(&pairs).expect_err("refused");
+
+        // Assert
+        let named: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            named,
+            [
+                "nik",
+                "domicile_kab_kota_code",
+                "admission_date",
+                "jkn_status"
+            ]
+        );
+    }
 }
