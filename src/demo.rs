@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::cases::files::FileStore;
 use crate::cases::{CaseService, Upload};
 use crate::clock::Clock;
-use crate::domain::{Action, Role, ScopeKind};
+use crate::domain::{Action, CaseState, Role, ScopeKind};
 use crate::{auth, db};
 
 /// Seeds the demo users (idempotent). The password comes from `MERAJUT_DEMO_PASSWORD`, or is
@@ -79,6 +79,346 @@ const DEMO_PNG: &[u8] = &[
     0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
+/// A demo patient, and how far the case goes.
+struct DemoPatient {
+    name: &'static str,
+    /// `L` or `P`.
+    sex: &'static str,
+    birth_date: &'static str,
+    /// `None`: registered without an identity document (Pergub C.1).
+    nik: Option<&'static str>,
+    /// The steps taken after the hospital registers the draft, each by its desk.
+    path: &'static [Step],
+    /// Where the path leaves the case (checked, so the table cannot silently go stale).
+    reaches: CaseState,
+}
+
+/// One named step of a demo case: a desk's action with plausible evidence (see
+/// [`Step::plan`]).
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Submit,
+    ReferToKab,
+    RequireRecording,
+    VerifyNik,
+    /// Dinsos records the desil found in DTSEN.
+    RecordDesil(u8),
+    /// The hospital uploads and submits an SKTM.
+    SubmitSktm,
+    /// Dinsos kab/kota did not correct the desil.
+    DesilNotCorrected,
+    ApproveGuarantee,
+    ProposePbi,
+    RecordPbiActive,
+    RecordPbiRefused,
+    ProposePbpu,
+    EnrolPbpuPemda,
+    ReturnToRsud,
+    Withdraw,
+}
+
+use Step::*;
+
+/// The fourteen demo cases, each in a state of its own.
+const PATIENTS: &[DemoPatient] = &[
+    DemoPatient {
+        name: "Yohana Bria",
+        sex: "P",
+        birth_date: "1988-03-14",
+        nik: Some("5371025403880001"),
+        path: &[],
+        reaches: CaseState::Draft,
+    },
+    DemoPatient {
+        name: "Markus Tefa",
+        sex: "L",
+        birth_date: "1975-11-02",
+        nik: Some("5371020211750002"),
+        path: &[Submit],
+        reaches: CaseState::NikCheck,
+    },
+    DemoPatient {
+        name: "Tanpa Identitas (laki-laki, ±40 th)",
+        sex: "L",
+        birth_date: "1986-01-01",
+        nik: None,
+        path: &[Submit, ReferToKab],
+        reaches: CaseState::NikReferral,
+    },
+    DemoPatient {
+        name: "Tanpa Identitas (perempuan, ±60 th)",
+        sex: "P",
+        birth_date: "1966-01-01",
+        nik: None,
+        path: &[Submit, ReferToKab, RequireRecording],
+        reaches: CaseState::IdentityRecording,
+    },
+    DemoPatient {
+        name: "Fransiska Lake",
+        sex: "P",
+        birth_date: "1992-07-21",
+        nik: Some("5371026107920003"),
+        path: &[Submit, VerifyNik],
+        reaches: CaseState::DesilCheck,
+    },
+    DemoPatient {
+        name: "Agustinus Nenobais",
+        sex: "L",
+        birth_date: "1960-12-09",
+        nik: Some("5371020912600004"),
+        path: &[Submit, VerifyNik, RecordDesil(8)],
+        reaches: CaseState::SktmRequired,
+    },
+    DemoPatient {
+        name: "Maria Goreti Seran",
+        sex: "P",
+        birth_date: "2001-05-30",
+        nik: Some("5371027005010005"),
+        path: &[Submit, VerifyNik, RecordDesil(3)],
+        reaches: CaseState::GuaranteeReview,
+    },
+    DemoPatient {
+        name: "Yosef Manehat",
+        sex: "L",
+        birth_date: "1955-02-17",
+        nik: Some("5371021702550006"),
+        path: &[Submit, VerifyNik, RecordDesil(3), ApproveGuarantee],
+        reaches: CaseState::Guaranteed,
+    },
+    DemoPatient {
+        name: "Elisabeth Nope",
+        sex: "P",
+        birth_date: "1970-09-05",
+        nik: Some("5371024509700007"),
+        path: &[
+            Submit,
+            VerifyNik,
+            RecordDesil(3),
+            ApproveGuarantee,
+            ProposePbi,
+        ],
+        reaches: CaseState::PbiProposed,
+    },
+    DemoPatient {
+        name: "Petrus Lay",
+        sex: "L",
+        birth_date: "1983-04-11",
+        nik: Some("5371021104830008"),
+        path: &[Submit, VerifyNik, ReturnToRsud],
+        reaches: CaseState::Returned,
+    },
+    DemoPatient {
+        name: "Katarina Fobia",
+        sex: "P",
+        birth_date: "1995-08-19",
+        nik: Some("5371025908950009"),
+        path: &[
+            Submit,
+            VerifyNik,
+            RecordDesil(3),
+            ApproveGuarantee,
+            ProposePbi,
+            RecordPbiActive,
+        ],
+        reaches: CaseState::HandedOver,
+    },
+    DemoPatient {
+        name: "Simon Tallo",
+        sex: "L",
+        birth_date: "1948-10-23",
+        nik: Some("5371022310480010"),
+        path: &[Submit, Withdraw],
+        reaches: CaseState::Withdrawn,
+    },
+    // PBI refused by BPJS: Dinkes decides PBPU Pemda.
+    DemoPatient {
+        name: "Theresia Bana",
+        sex: "P",
+        birth_date: "1979-06-08",
+        nik: Some("5371024806790011"),
+        path: &[
+            Submit,
+            VerifyNik,
+            RecordDesil(3),
+            ApproveGuarantee,
+            ProposePbi,
+            RecordPbiRefused,
+        ],
+        reaches: CaseState::PbpuReview,
+    },
+    // Desil 9, not corrected after the SKTM: Dinsos proposes PBPU Pemda, Dinkes enrols.
+    DemoPatient {
+        name: "Yakobus Nalle",
+        sex: "L",
+        birth_date: "1966-03-25",
+        nik: Some("5371022503660012"),
+        path: &[
+            Submit,
+            VerifyNik,
+            RecordDesil(9),
+            SubmitSktm,
+            DesilNotCorrected,
+            ApproveGuarantee,
+            ProposePbpu,
+            EnrolPbpuPemda,
+        ],
+        reaches: CaseState::PbpuProposed,
+    },
+];
+
+/// What a step does: who acts, which action, with which fields.
+struct Plan {
+    desk: Role,
+    action: Action,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Step {
+    /// The plan of this step for `patient`'s case; `today` is the date every dated field gets.
+    fn plan(self, patient: &DemoPatient, today: &str) -> Plan {
+        let plan = |desk, action, fields| Plan {
+            desk,
+            action,
+            fields,
+        };
+        let nik = patient.nik.unwrap_or_default();
+        match self {
+            Submit => plan(Role::Rsud, Action::Submit, vec![]),
+            ReferToKab => plan(
+                Role::DukcapilProv,
+                Action::ReferToKab,
+                vec![(
+                    "reason",
+                    "Tidak ditemukan di SIAK; perlu penelusuran".into(),
+                )],
+            ),
+            RequireRecording => plan(
+                Role::DukcapilKab,
+                Action::RequireRecording,
+                vec![("reason", "Belum pernah direkam; perekaman di tempat".into())],
+            ),
+            VerifyNik => plan(
+                Role::DukcapilProv,
+                Action::VerifyNik,
+                vec![
+                    ("source_system", "siak".into()),
+                    (
+                        "registry_data",
+                        format!(
+                            "{}, lahir {}, Kota Kupang",
+                            patient.name, patient.birth_date
+                        ),
+                    ),
+                ],
+            ),
+            RecordDesil(desil) => plan(
+                Role::DinsosProv,
+                Action::RecordDesil,
+                vec![
+                    ("source_system", "siks_ng".into()),
+                    ("desil", desil.to_string()),
+                    ("registry_data", format!("Terdaftar DTSEN desil {desil}")),
+                ],
+            ),
+            SubmitSktm => plan(
+                Role::Rsud,
+                Action::SubmitSktm,
+                vec![
+                    ("sktm_number", "470/31/KEL-OESAPA/2026".into()),
+                    ("sktm_date", today.into()),
+                    ("issued_by", "Kelurahan Oesapa".into()),
+                ],
+            ),
+            DesilNotCorrected => plan(
+                Role::DinsosKab,
+                Action::RecordDesilCorrection,
+                vec![
+                    ("corrected", "tidak".into()),
+                    ("note", "Tidak memenuhi kriteria penurunan desil".into()),
+                ],
+            ),
+            ApproveGuarantee => plan(
+                Role::DinkesProv,
+                Action::ApproveGuarantee,
+                vec![
+                    (
+                        "letter_number",
+                        format!("440/{}/DINKES/2026", nik.get(12..).unwrap_or_default()),
+                    ),
+                    ("start_date", today.into()),
+                    ("payer", "pemprov".into()),
+                ],
+            ),
+            ProposePbi => plan(
+                Role::DinsosProv,
+                Action::ProposePbi,
+                vec![("proposed_on", today.into())],
+            ),
+            RecordPbiActive => plan(
+                Role::Bpjs,
+                Action::RecordPbiActive,
+                vec![
+                    (
+                        "bpjs_card_number",
+                        format!("0001{}", nik.get(7..16).unwrap_or_default()),
+                    ),
+                    ("effective_date", today.into()),
+                ],
+            ),
+            RecordPbiRefused => plan(
+                Role::Bpjs,
+                Action::RecordPbiRefused,
+                vec![(
+                    "reason",
+                    "Tidak masuk kuota PBI JKN Kemensos bulan ini".into(),
+                )],
+            ),
+            ProposePbpu => plan(
+                Role::DinsosProv,
+                Action::ProposePbpu,
+                vec![
+                    ("proposed_on", today.into()),
+                    ("proposal_reference", "USUL-PBPU/2026/004".into()),
+                ],
+            ),
+            EnrolPbpuPemda => plan(
+                Role::DinkesProv,
+                Action::EnrolPbpuPemda,
+                vec![
+                    ("payer", "pemprov".into()),
+                    ("decided_on", today.into()),
+                    ("decision_reference", "ND/440/PBPU/2026/012".into()),
+                ],
+            ),
+            ReturnToRsud => plan(
+                Role::DinsosProv,
+                Action::ReturnToRsud,
+                vec![
+                    ("reason_code", "foto_tidak_terbaca".into()),
+                    ("reason_text", "Foto KTP buram, mohon unggah ulang".into()),
+                ],
+            ),
+            Withdraw => plan(
+                Role::Rsud,
+                Action::Withdraw,
+                vec![("reason_code", "pulang_sebelum_jaminan".into())],
+            ),
+        }
+    }
+
+    /// The document the hospital uploads before this step, if any.
+    fn document(self) -> Option<Upload<'static>> {
+        match self {
+            SubmitSktm => Some(Upload {
+                kind: "sktm",
+                bytes: DEMO_PNG,
+                original_name: Some("sktm.png"),
+            }),
+            _ => None,
+        }
+    }
+}
+
 async fn demo_user(pool: &PgPool, role: Role) -> anyhow::Result<CurrentUser> {
     let name = format!("demo_{}", role.as_str());
     Ok(db::users::by_username(pool, &name)
@@ -108,387 +448,131 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         clock: Clock::system(),
         max_upload_bytes: usize::MAX,
     };
-    let cases = &cases;
-    let rsud = demo_user(pool, Role::Rsud).await?;
-    let dukcapil = demo_user(pool, Role::DukcapilProv).await?;
-    let dukcapil_kab = demo_user(pool, Role::DukcapilKab).await?;
-    let dinsos = demo_user(pool, Role::DinsosProv).await?;
-    let dinsos_kab = demo_user(pool, Role::DinsosKab).await?;
-    let dinkes = demo_user(pool, Role::DinkesProv).await?;
-    let bpjs = demo_user(pool, Role::Bpjs).await?;
-    let today = cases.today().to_string();
+    let mut desks = HashMap::new();
+    for role in Role::ALL {
+        desks.insert(*role, demo_user(pool, *role).await?);
+    }
+    let demo = Demo {
+        cases: &cases,
+        desks: &desks,
+        today: cases.today().to_string(),
+    };
+    for patient in PATIENTS {
+        demo.walk(patient).await?;
+    }
+    Ok(())
+}
 
-    // (name, sex, birth date, NIK or "" for no identity document, how far it goes)
-    let patients: &[(&str, &str, &str, &str, &str)] = &[
-        (
-            "Yohana Bria",
-            "P",
-            "1988-03-14",
-            "5371025403880001",
-            "draft",
-        ),
-        (
-            "Markus Tefa",
-            "L",
-            "1975-11-02",
-            "5371020211750002",
-            "nik_check",
-        ),
-        (
-            "Tanpa Identitas (laki-laki, ±40 th)",
-            "L",
-            "1986-01-01",
-            "",
-            "nik_referral",
-        ),
-        (
-            "Tanpa Identitas (perempuan, ±60 th)",
-            "P",
-            "1966-01-01",
-            "",
-            "identity_recording",
-        ),
-        (
-            "Fransiska Lake",
-            "P",
-            "1992-07-21",
-            "5371026107920003",
-            "desil_check",
-        ),
-        (
-            "Agustinus Nenobais",
-            "L",
-            "1960-12-09",
-            "5371020912600004",
-            "sktm_required",
-        ),
-        (
-            "Maria Goreti Seran",
-            "P",
-            "2001-05-30",
-            "5371027005010005",
-            "guarantee_review",
-        ),
-        (
-            "Yosef Manehat",
-            "L",
-            "1955-02-17",
-            "5371021702550006",
-            "guaranteed",
-        ),
-        (
-            "Elisabeth Nope",
-            "P",
-            "1970-09-05",
-            "5371024509700007",
-            "pbi_proposed",
-        ),
-        (
-            "Petrus Lay",
-            "L",
-            "1983-04-11",
-            "5371021104830008",
-            "returned",
-        ),
-        (
-            "Katarina Fobia",
-            "P",
-            "1995-08-19",
-            "5371025908950009",
-            "handed_over",
-        ),
-        (
-            "Simon Tallo",
-            "L",
-            "1948-10-23",
-            "5371022310480010",
-            "withdrawn",
-        ),
-        (
-            "Theresia Bana",
-            "P",
-            "1979-06-08",
-            "5371024806790011",
-            "pbpu_review",
-        ),
-        (
-            "Yakobus Nalle",
-            "L",
-            "1966-03-25",
-            "5371022503660012",
-            "pbpu_proposed",
-        ),
-    ];
-    for (name, sex, birth, nik, goal) in patients {
-        let has_id = if nik.is_empty() { "tidak" } else { "ya" };
+/// Walks demo cases along their paths through the case service, as the pages would.
+struct Demo<'a> {
+    cases: &'a CaseService,
+    /// The demo user of each role.
+    desks: &'a HashMap<Role, CurrentUser>,
+    today: String,
+}
+
+impl Demo<'_> {
+    fn desk(&self, role: Role) -> anyhow::Result<&CurrentUser> {
+        self.desks
+            .get(&role)
+            .with_context(|| format!("demo_{} missing", role.as_str()))
+    }
+
+    /// Registers `patient` and takes every step of the path, then checks where the case is.
+    async fn walk(&self, patient: &DemoPatient) -> anyhow::Result<()> {
+        let id = self.register(patient).await?;
+        let mut state = CaseState::Draft;
+        for step in patient.path {
+            state = self.take(patient, id, *step).await?;
+        }
+        anyhow::ensure!(
+            state == patient.reaches,
+            "demo patient {}: ends in {}, not {}",
+            patient.name,
+            state.as_str(),
+            patient.reaches.as_str()
+        );
+        Ok(())
+    }
+
+    /// The hospital's intake of `patient` (with a KTP photo when there is an identity
+    /// document); the new draft's id.
+    async fn register(&self, patient: &DemoPatient) -> anyhow::Result<Uuid> {
+        let name = patient.name;
+        let has_id = if patient.nik.is_some() { "ya" } else { "tidak" };
         let input = form(&[
             ("full_name", name),
-            ("sex", sex),
+            ("sex", patient.sex),
             ("birth_place", "Kupang"),
-            ("birth_date", birth),
+            ("birth_date", patient.birth_date),
             ("has_identity_document", has_id),
-            ("nik", nik),
+            ("nik", patient.nik.unwrap_or_default()),
             ("address", "Jl. Timor Raya"),
             ("desa", "Oesapa"),
             ("kecamatan", "Kelapa Lima"),
             ("domicile_kab_kota_code", "53.71"),
             ("family_phone", "0812-3456-7890"),
-            ("admission_date", &today),
+            ("admission_date", &self.today),
             ("service_type", "rawat_inap"),
             ("ward_class", "kelas_3"),
             ("clinical_reason", "Pneumonia, perlu rawat inap"),
             ("jkn_status", "tidak_ada"),
         ]);
-        let fields = cases
+        let rsud = self.desk(Role::Rsud)?;
+        let fields = self
+            .cases
             .parse_patient(&input)
             .await
             .map_err(|e| anyhow::anyhow!("demo patient {name}: {e}"))?;
-        let id = cases
-            .create_draft(&rsud, &fields, Some(Uuid::new_v4()))
+        let id = self
+            .cases
+            .create_draft(rsud, &fields, Some(Uuid::new_v4()))
             .await
             .map_err(|e| anyhow::anyhow!("demo patient {name}: {e}"))?;
-        if has_id == "ya" {
+        if patient.nik.is_some() {
             let ktp = Upload {
                 kind: "ktp",
                 bytes: DEMO_PNG,
                 original_name: Some("ktp.png"),
             };
-            cases
-                .add_document(&rsud, id, &ktp)
-                .await
-                .map_err(|e| anyhow::anyhow!("demo document: {e}"))?;
+            self.upload(id, &ktp).await?;
         }
-        let step = |user: CurrentUser, action: Action, pairs: Vec<(&'static str, String)>| async move {
-            let case = cases
-                .visible_case(&user, id)
-                .await
-                .map_err(|e| anyhow::anyhow!("demo case: {e}"))?;
-            let input: HashMap<String, String> =
-                pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            cases
-                .perform(&user, id, case.version, action, &input)
-                .await
-                .map_err(|e| anyhow::anyhow!("demo {}: {e:?}", action.as_str()))
-        };
-        let path: &[&str] = match *goal {
-            "draft" => &[],
-            "nik_check" => &["submit"],
-            "nik_referral" => &["submit", "refer"],
-            "identity_recording" => &["submit", "refer", "recording"],
-            "desil_check" => &["submit", "verify"],
-            "sktm_required" => &["submit", "verify", "desil8"],
-            "guarantee_review" => &["submit", "verify", "desil3"],
-            "guaranteed" => &["submit", "verify", "desil3", "approve"],
-            "pbi_proposed" => &["submit", "verify", "desil3", "approve", "propose"],
-            "returned" => &["submit", "verify", "return"],
-            "handed_over" => &["submit", "verify", "desil3", "approve", "propose", "active"],
-            // PBI refused by BPJS: Dinkes decides PBPU Pemda.
-            "pbpu_review" => &[
-                "submit", "verify", "desil3", "approve", "propose", "refused",
-            ],
-            // Desil 9, not corrected after the SKTM: Dinsos proposes PBPU Pemda, Dinkes enrols.
-            "pbpu_proposed" => &[
-                "submit",
-                "verify",
-                "desil9",
-                "sktm",
-                "not_corrected",
-                "approve",
-                "propose_pbpu",
-                "enrol",
-            ],
-            _ => &["submit", "withdraw"],
-        };
-        for s in path {
-            match *s {
-                "submit" => step(rsud.clone(), Action::Submit, vec![]).await?,
-                "refer" => {
-                    step(
-                        dukcapil.clone(),
-                        Action::ReferToKab,
-                        vec![(
-                            "reason",
-                            "Tidak ditemukan di SIAK; perlu penelusuran".into(),
-                        )],
-                    )
-                    .await?
-                }
-                "recording" => {
-                    step(
-                        dukcapil_kab.clone(),
-                        Action::RequireRecording,
-                        vec![("reason", "Belum pernah direkam; perekaman di tempat".into())],
-                    )
-                    .await?
-                }
-                "verify" => {
-                    step(
-                        dukcapil.clone(),
-                        Action::VerifyNik,
-                        vec![
-                            ("source_system", "siak".into()),
-                            (
-                                "registry_data",
-                                format!("{name}, lahir {birth}, Kota Kupang"),
-                            ),
-                        ],
-                    )
-                    .await?
-                }
-                "desil8" => {
-                    step(
-                        dinsos.clone(),
-                        Action::RecordDesil,
-                        vec![
-                            ("source_system", "siks_ng".into()),
-                            ("desil", "8".into()),
-                            ("registry_data", "Terdaftar DTSEN desil 8".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "desil9" => {
-                    step(
-                        dinsos.clone(),
-                        Action::RecordDesil,
-                        vec![
-                            ("source_system", "siks_ng".into()),
-                            ("desil", "9".into()),
-                            ("registry_data", "Terdaftar DTSEN desil 9".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "sktm" => {
-                    let sktm = Upload {
-                        kind: "sktm",
-                        bytes: DEMO_PNG,
-                        original_name: Some("sktm.png"),
-                    };
-                    cases
-                        .add_document(&rsud, id, &sktm)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("demo document: {e}"))?;
-                    step(
-                        rsud.clone(),
-                        Action::SubmitSktm,
-                        vec![
-                            ("sktm_number", "470/31/KEL-OESAPA/2026".into()),
-                            ("sktm_date", today.clone()),
-                            ("issued_by", "Kelurahan Oesapa".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "not_corrected" => {
-                    step(
-                        dinsos_kab.clone(),
-                        Action::RecordDesilCorrection,
-                        vec![
-                            ("corrected", "tidak".into()),
-                            ("note", "Tidak memenuhi kriteria penurunan desil".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "propose_pbpu" => {
-                    step(
-                        dinsos.clone(),
-                        Action::ProposePbpu,
-                        vec![
-                            ("proposed_on", today.clone()),
-                            ("proposal_reference", "USUL-PBPU/2026/004".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "refused" => {
-                    step(
-                        bpjs.clone(),
-                        Action::RecordPbiRefused,
-                        vec![(
-                            "reason",
-                            "Tidak masuk kuota PBI JKN Kemensos bulan ini".into(),
-                        )],
-                    )
-                    .await?
-                }
-                "enrol" => {
-                    step(
-                        dinkes.clone(),
-                        Action::EnrolPbpuPemda,
-                        vec![
-                            ("payer", "pemprov".into()),
-                            ("decided_on", today.clone()),
-                            ("decision_reference", "ND/440/PBPU/2026/012".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "desil3" => {
-                    step(
-                        dinsos.clone(),
-                        Action::RecordDesil,
-                        vec![
-                            ("source_system", "siks_ng".into()),
-                            ("desil", "3".into()),
-                            ("registry_data", "Terdaftar DTSEN desil 3".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "approve" => {
-                    step(
-                        dinkes.clone(),
-                        Action::ApproveGuarantee,
-                        vec![
-                            ("letter_number", format!("440/{}/DINKES/2026", &nik[12..])),
-                            ("start_date", today.clone()),
-                            ("payer", "pemprov".into()),
-                        ],
-                    )
-                    .await?
-                }
-                "propose" => {
-                    step(
-                        dinsos.clone(),
-                        Action::ProposePbi,
-                        vec![("proposed_on", today.clone())],
-                    )
-                    .await?
-                }
-                "active" => {
-                    step(
-                        bpjs.clone(),
-                        Action::RecordPbiActive,
-                        vec![
-                            ("bpjs_card_number", format!("0001{}", &nik[7..16])),
-                            ("effective_date", today.clone()),
-                        ],
-                    )
-                    .await?
-                }
-                "return" => {
-                    step(
-                        dinsos.clone(),
-                        Action::ReturnToRsud,
-                        vec![
-                            ("reason_code", "foto_tidak_terbaca".into()),
-                            ("reason_text", "Foto KTP buram, mohon unggah ulang".into()),
-                        ],
-                    )
-                    .await?
-                }
-                _ => {
-                    step(
-                        rsud.clone(),
-                        Action::Withdraw,
-                        vec![("reason_code", "pulang_sebelum_jaminan".into())],
-                    )
-                    .await?
-                }
-            };
-        }
+        Ok(id)
     }
-    Ok(())
+
+    async fn upload(&self, id: Uuid, upload: &Upload<'_>) -> anyhow::Result<()> {
+        self.cases
+            .add_document(self.desk(Role::Rsud)?, id, upload)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo document: {e}"))?;
+        Ok(())
+    }
+
+    /// Takes `step` on the case's current version; the state it leaves the case in.
+    async fn take(&self, patient: &DemoPatient, id: Uuid, step: Step) -> anyhow::Result<CaseState> {
+        if let Some(document) = step.document() {
+            self.upload(id, &document).await?;
+        }
+        let Plan {
+            desk,
+            action,
+            fields,
+        } = step.plan(patient, &self.today);
+        let user = self.desk(desk)?;
+        let case = self
+            .cases
+            .visible_case(user, id)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo case: {e}"))?;
+        let input: HashMap<String, String> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let case = self
+            .cases
+            .perform(user, id, case.version, action, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo {}: {e:?}", action.as_str()))?;
+        Ok(case.state.0)
+    }
 }
