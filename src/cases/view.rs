@@ -185,7 +185,8 @@ fn desil_code(v: Option<i16>) -> Option<String> {
 }
 
 impl CaseView {
-    /// The view of `case` for `user`.
+    /// The view of `case` for `user`: its personal data as far as the role may see it, the
+    /// clock of the desk it sits at, and the `actions` the user may take now.
     pub fn new(
         case: &CaseRow,
         user: &CurrentUser,
@@ -193,7 +194,6 @@ impl CaseView {
         clock: DeskClock,
     ) -> CaseView {
         let vis = Visibility::of(user.role);
-        let id_field = |v: &Option<String>| if vis.identity { v.clone() } else { None };
         CaseView {
             id: case.id,
             number: case.number.clone(),
@@ -203,58 +203,13 @@ impl CaseView {
             returned_from: case.returned_from.0.map(|s| s.as_str()),
             hospital_id: case.hospital_id,
             hospital_name: case.hospital_name.clone(),
-            patient: PatientView {
-                full_name: case.patient.full_name.clone(),
-                sex: case.patient.sex.clone(),
-                birth_date: case.patient.birth_date,
-                has_identity_document: case.patient.has_identity_document,
-                nik: case
-                    .patient
-                    .nik
-                    .as_ref()
-                    .map(|n| if vis.identity { n.clone() } else { mask(n) }),
-                kk_number: case
-                    .patient
-                    .kk_number
-                    .as_ref()
-                    .map(|n| if vis.identity { n.clone() } else { mask(n) }),
-                birth_place: id_field(&case.patient.birth_place),
-                address: id_field(&case.patient.address),
-                desa: id_field(&case.patient.desa),
-                kecamatan: id_field(&case.patient.kecamatan),
-                domicile_kab_kota_code: case.patient.domicile_kab_kota_code.clone(),
-                domicile_kab_kota_name: case.domicile_kab_kota_name.clone(),
-                family_phone: id_field(&case.patient.family_phone),
-            },
-            episode: EpisodeView {
-                admission_date: case.patient.admission_date,
-                service_type: case.patient.service_type.clone(),
-                ward_class: case.patient.ward_class.clone(),
-                jkn_status: case.patient.jkn_status.clone(),
-                clinical_reason: if vis.clinical {
-                    case.patient.clinical_reason.clone()
-                } else {
-                    None
-                },
-            },
+            patient: PatientView::of(case, vis),
+            episode: EpisodeView::of(case, vis),
             desil: desil_code(case.desil),
             desil_corrected: desil_code(case.desil_corrected),
             desil_correction_pending: case.desil_correction_pending,
-            guarantee: case
-                .guarantee_letter_number
-                .as_ref()
-                .map(|n| GuaranteeView {
-                    letter_number: n.clone(),
-                    start_date: case.guarantee_start,
-                    end_date: case.guarantee_end,
-                    payer: case.payer.clone(),
-                    ceiling: case.guarantee_ceiling,
-                }),
-            coverage: case.scheme.as_ref().map(|s| CoverageView {
-                scheme: s.clone(),
-                bpjs_card_number: case.bpjs_card_number.clone(),
-                effective_date: case.coverage_effective_date,
-            }),
+            guarantee: GuaranteeView::of(case),
+            coverage: CoverageView::of(case),
             scheme: SchemeView::of(case),
             pbpu: PbpuView::of(case),
             desk: clock,
@@ -263,6 +218,75 @@ impl CaseView {
             submitted_at: case.submitted_at,
             closed_at: case.closed_at,
         }
+    }
+}
+
+impl PatientView {
+    /// The patient of `case`: NIK and KK masked, address and phone hidden, unless `vis` shows
+    /// identity data.
+    fn of(case: &CaseRow, vis: Visibility) -> PatientView {
+        let p = &case.patient;
+        let number = |n: &String| if vis.identity { n.clone() } else { mask(n) };
+        let personal = |v: &Option<String>| if vis.identity { v.clone() } else { None };
+        PatientView {
+            full_name: p.full_name.clone(),
+            sex: p.sex.clone(),
+            birth_date: p.birth_date,
+            has_identity_document: p.has_identity_document,
+            nik: p.nik.as_ref().map(number),
+            kk_number: p.kk_number.as_ref().map(number),
+            birth_place: personal(&p.birth_place),
+            address: personal(&p.address),
+            desa: personal(&p.desa),
+            kecamatan: personal(&p.kecamatan),
+            domicile_kab_kota_code: p.domicile_kab_kota_code.clone(),
+            domicile_kab_kota_name: case.domicile_kab_kota_name.clone(),
+            family_phone: personal(&p.family_phone),
+        }
+    }
+}
+
+impl EpisodeView {
+    /// The hospital episode of `case`; the clinical reason only if `vis` shows health data.
+    fn of(case: &CaseRow, vis: Visibility) -> EpisodeView {
+        let p = &case.patient;
+        EpisodeView {
+            admission_date: p.admission_date,
+            service_type: p.service_type.clone(),
+            ward_class: p.ward_class.clone(),
+            jkn_status: p.jkn_status.clone(),
+            clinical_reason: if vis.clinical {
+                p.clinical_reason.clone()
+            } else {
+                None
+            },
+        }
+    }
+}
+
+impl GuaranteeView {
+    /// The guarantee of `case`, once a letter was issued.
+    fn of(case: &CaseRow) -> Option<GuaranteeView> {
+        let letter_number = case.guarantee_letter_number.clone()?;
+        Some(GuaranteeView {
+            letter_number,
+            start_date: case.guarantee_start,
+            end_date: case.guarantee_end,
+            payer: case.payer.clone(),
+            ceiling: case.guarantee_ceiling,
+        })
+    }
+}
+
+impl CoverageView {
+    /// The coverage of `case`, once BPJS recorded a membership active.
+    fn of(case: &CaseRow) -> Option<CoverageView> {
+        let scheme = case.scheme.clone()?;
+        Some(CoverageView {
+            scheme,
+            bpjs_card_number: case.bpjs_card_number.clone(),
+            effective_date: case.coverage_effective_date,
+        })
     }
 }
 
