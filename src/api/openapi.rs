@@ -70,20 +70,37 @@ fn field_schema(f: &FieldSpec) -> Value {
     s
 }
 
-/// The label and help of a field, and for a date its range.
+/// The label and help of a field, and for a date its range, stating each rule once.
+///
+/// A form shows only the help, so a date's help may put (part of) its range in words; the
+/// document states the range itself and leaves out the clauses of the help that say the same.
 fn field_description(f: &FieldSpec) -> String {
     let mut description = f.label.to_string();
-    if !f.help.is_empty() {
-        description.push_str(". ");
-        description.push_str(f.help);
-    }
-    if f.kind == FieldKind::Date {
-        if !description.ends_with('.') {
-            description.push('.');
+    if f.kind != FieldKind::Date {
+        if !f.help.is_empty() {
+            description.push_str(". ");
+            description.push_str(f.help);
         }
-        description.push_str(&format!(" Rentang: {}.", f.dates.describe()));
+        return description;
     }
+    let range = f.dates.describe();
+    let stated: Vec<String> = clauses(&range).map(str::to_lowercase).collect();
+    let help: Vec<&str> = clauses(f.help)
+        .filter(|c| !stated.contains(&c.to_lowercase()))
+        .collect();
+    if !help.is_empty() {
+        description.push_str(". ");
+        description.push_str(&help.join("; "));
+    }
+    description.push_str(&format!(". Rentang: {range}."));
     description
+}
+
+/// The clauses of a help text or range: its `;`-separated parts, trimmed, without a final dot.
+fn clauses(text: &str) -> impl Iterator<Item = &str> {
+    text.split(';')
+        .map(|c| c.trim().trim_end_matches('.').trim())
+        .filter(|c| !c.is_empty())
 }
 
 /// The schema of an object with `fields`, after the `extra` properties (name, schema,
@@ -285,6 +302,75 @@ fn action_paths(paths: &mut Map<String, Value>) {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference(&action_schema_name(*action))}}},
                 "responses": responses("200", &[401, 403, 404, 409, 422])
             }}),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field spec the document describes.
+    fn every_field() -> impl Iterator<Item = &'static FieldSpec> {
+        Action::ALL
+            .iter()
+            .flat_map(|a| a.fields())
+            .chain(intake::FIELDS)
+    }
+
+    #[test]
+    fn a_date_field_states_each_rule_once() {
+        for f in every_field().filter(|f| f.kind == FieldKind::Date) {
+            // Act
+            let description = field_description(f);
+
+            // Assert
+            let mut seen: Vec<String> = vec![];
+            for clause in description.split(['.', ';', ':']).map(str::trim) {
+                let clause = clause.to_lowercase();
+                assert!(
+                    clause.is_empty() || !seen.contains(&clause),
+                    "{}: \"{clause}\" twice in \"{description}\"",
+                    f.name
+                );
+                seen.push(clause);
+            }
+            assert!(description.contains(&f.dates.describe()), "{description}");
+        }
+    }
+
+    #[test]
+    fn a_date_description_keeps_the_help_the_range_does_not_say() {
+        // Arrange
+        let field = |name: &str| {
+            every_field()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("no field {name}"))
+        };
+
+        // Act / Assert
+        assert_eq!(
+            field_description(field("recorded_on")),
+            "Tanggal perekaman. Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("start_date")),
+            "Tanggal mulai jaminan. Tidak sebelum tanggal masuk rumah sakit. \
+             Rentang: paling jauh 3 bulan ke depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("corrected_on")),
+            "Tanggal koreksi. Wajib jika desil dikoreksi. \
+             Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("birth_date")),
+            "Tanggal lahir. Rentang: tidak boleh di masa depan; tidak sebelum tahun 1900."
+        );
+        // Other fields keep their help as the form shows it.
+        assert_eq!(
+            field_description(field("bpjs_card_number")),
+            "Nomor kartu BPJS. 13 digit angka"
         );
     }
 }
