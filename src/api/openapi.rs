@@ -1,6 +1,8 @@
 //! The OpenAPI 3 document of `/api/v1`, generated from the same field descriptions that parse
 //! the requests ([`crate::cases::intake::FIELDS`], [`crate::domain::Action::fields`]), so the
-//! document cannot drift from what the API accepts.
+//! document cannot drift from what the API accepts. What the API returns (a case, its history
+//! and documents) is described beside the views that serialise it ([`crate::cases::view`]); an
+//! API test compares the keys of real answers with these schemas.
 //!
 //! [`build`] assembles the parts: the request schemas of the intake and of every action, the
 //! schemas of what comes back (a case, an error), and the paths.
@@ -10,7 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::cases::intake;
 use crate::domain::action::{FieldKind, FieldSpec};
-use crate::domain::{Action, CaseState, Desil, DocumentKind};
+use crate::domain::{
+    Action, CaseState, Desil, DocumentKind, JknStatus, Payer, Role, Scheme, ServiceType, Sex,
+    WardClass,
+};
 
 /// Builds the document.
 pub fn build() -> Value {
@@ -162,7 +167,7 @@ fn action_schemas(schemas: &mut Map<String, Value>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Response schemas
+// Response schemas: what `crate::cases::view` serialises
 // ---------------------------------------------------------------------------------------------
 
 /// The codes of `(code, label)` options.
@@ -170,26 +175,243 @@ fn codes(options: &[(&'static str, &'static str)]) -> Vec<&'static str> {
     options.iter().map(|(c, _)| *c).collect()
 }
 
+fn string(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+fn formatted(format: &str, description: &str) -> Value {
+    json!({"type": "string", "format": format, "description": description})
+}
+
+fn one_of(codes: &[&str], description: &str) -> Value {
+    json!({"type": "string", "enum": codes, "description": description})
+}
+
+fn states() -> Vec<&'static str> {
+    CaseState::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+fn roles() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.as_str()).collect()
+}
+
+/// `schema` that may also be `null` (OpenAPI 3.0: `nullable`, and `null` among its values).
+fn nullable(mut schema: Value) -> Value {
+    if let Value::Object(m) = &mut schema {
+        m.insert("nullable".into(), Value::Bool(true));
+        if let Some(Value::Array(values)) = m.get_mut("enum") {
+            values.push(Value::Null);
+        }
+    }
+    schema
+}
+
+/// An object whose properties are all always present (a view serialises `None` as `null`).
+fn object(description: &str, properties: Value) -> Value {
+    let required: Vec<String> = properties
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    json!({"type": "object", "description": description, "properties": properties, "required": required})
+}
+
 fn reference(schema: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{schema}")})
 }
 
-/// `CaseResponse`: a case with its history and documents.
+/// `CaseResponse` (a case with its history and documents) and `Case` (also a queue item).
 fn case_schemas(schemas: &mut Map<String, Value>) {
+    schemas.insert("Case".into(), case_schema());
     schemas.insert(
         "CaseResponse".into(),
-        json!({"type": "object", "properties": {
-            "case": {"type": "object", "properties": {
-                "id": {"type": "string", "format": "uuid"},
-                "number": {"type": "string"},
-                "state": {"type": "string", "enum": CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>()},
-                "version": {"type": "integer"},
-                "available_actions": {"type": "array", "items": {"type": "string", "enum": Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>()}}
-            }},
-            "history": {"type": "array", "items": {"type": "object"}},
-            "documents": {"type": "array", "items": {"type": "object"}}
-        }}),
+        object(
+            "Kasus beserta riwayat dan dokumennya.",
+            json!({
+                "case": reference("Case"),
+                "history": {"type": "array", "items": step_schema()},
+                "documents": {"type": "array", "items": document_schema()}
+            }),
+        ),
     );
+}
+
+/// A case as the caller's role may see it (`CaseView`).
+fn case_schema() -> Value {
+    let action_codes: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+    object(
+        "Kasus sebagaimana boleh dilihat peran pemanggil.",
+        json!({
+            "id": formatted("uuid", "ID kasus"),
+            "number": string("Nomor kasus, mis. MS-2026-000001"),
+            "state": one_of(&states(), "Status kasus"),
+            "state_label": string("Nama status"),
+            "version": {"type": "integer", "description": "Versi kasus; kirim kembali pada tindakan berikutnya"},
+            "returned_from": nullable(one_of(&states(), "Status tempat kasus dikembalikan ke RSUD")),
+            "hospital_id": formatted("uuid", "ID rumah sakit"),
+            "hospital_name": string("Nama rumah sakit"),
+            "patient": patient_schema(),
+            "episode": episode_schema(),
+            "desil": nullable(one_of(&codes(Desil::OPTIONS), "Desil tercatat")),
+            "desil_corrected": nullable(one_of(&codes(Desil::OPTIONS), "Desil hasil koreksi")),
+            "desil_correction_pending": {"type": "boolean", "description": "Koreksi desil sedang diajukan"},
+            "guarantee": nullable(guarantee_schema()),
+            "coverage": nullable(coverage_schema()),
+            "scheme": nullable(scheme_schema()),
+            "pbpu": nullable(pbpu_schema()),
+            "desk": desk_schema(),
+            "available_actions": {"type": "array", "description": "Tindakan yang boleh Anda lakukan sekarang", "items": {"type": "string", "enum": action_codes}},
+            "created_at": formatted("date-time", "Saat kasus dibuat"),
+            "submitted_at": nullable(formatted("date-time", "Saat pertama dikirim")),
+            "closed_at": nullable(formatted("date-time", "Saat ditutup"))
+        }),
+    )
+}
+
+/// The patient (`PatientView`): identity data only for roles that see it.
+fn patient_schema() -> Value {
+    let hidden = |d: &str| {
+        nullable(string(&format!(
+            "{d}; null bagi peran yang tidak melihat data identitas"
+        )))
+    };
+    object(
+        "Identitas pasien, sebatas yang boleh dilihat peran pemanggil.",
+        json!({
+            "full_name": string("Nama lengkap"),
+            "sex": one_of(&codes(Sex::OPTIONS), "Jenis kelamin"),
+            "birth_date": formatted("date", "Tanggal lahir"),
+            "has_identity_document": {"type": "boolean", "description": "Punya dokumen identitas"},
+            "nik": nullable(string("NIK; disamarkan bagi peran yang tidak melihat data identitas")),
+            "kk_number": nullable(string("Nomor KK; disamarkan bagi peran yang tidak melihat data identitas")),
+            "birth_place": hidden("Tempat lahir"),
+            "address": hidden("Alamat"),
+            "desa": hidden("Desa/kelurahan"),
+            "kecamatan": hidden("Kecamatan"),
+            "domicile_kab_kota_code": string("Kode kab/kota domisili"),
+            "domicile_kab_kota_name": string("Nama kab/kota domisili"),
+            "family_phone": hidden("Nomor telepon keluarga")
+        }),
+    )
+}
+
+/// The hospital episode (`EpisodeView`).
+fn episode_schema() -> Value {
+    object(
+        "Episode perawatan.",
+        json!({
+            "admission_date": formatted("date", "Tanggal masuk rumah sakit"),
+            "service_type": one_of(&codes(ServiceType::OPTIONS), "Jenis layanan"),
+            "ward_class": one_of(&codes(WardClass::OPTIONS), "Kelas perawatan"),
+            "jkn_status": one_of(&codes(JknStatus::OPTIONS), "Status JKN saat masuk"),
+            "clinical_reason": nullable(string("Alasan klinis; null bagi peran yang tidak melihat data kesehatan"))
+        }),
+    )
+}
+
+/// The temporary guarantee (`GuaranteeView`).
+fn guarantee_schema() -> Value {
+    object(
+        "Jaminan sementara, setelah surat jaminan terbit.",
+        json!({
+            "letter_number": string("Nomor surat jaminan"),
+            "start_date": nullable(formatted("date", "Mulai jaminan")),
+            "end_date": nullable(formatted("date", "Akhir jaminan")),
+            "payer": nullable(one_of(&codes(Payer::OPTIONS), "Penanggung biaya")),
+            "ceiling": nullable(json!({"type": "integer", "description": "Plafon jaminan (Rp)"}))
+        }),
+    )
+}
+
+/// The coverage BPJS recorded active (`CoverageView`).
+fn coverage_schema() -> Value {
+    object(
+        "Kepesertaan JKN yang tercatat aktif.",
+        json!({
+            "scheme": one_of(&codes(Scheme::OPTIONS), "Skema"),
+            "bpjs_card_number": nullable(string("Nomor kartu BPJS")),
+            "effective_date": nullable(formatted("date", "Tanggal mulai berlaku"))
+        }),
+    )
+}
+
+/// The scheme a case is handed over to or on its way to (`SchemeView`).
+fn scheme_schema() -> Value {
+    object(
+        "Skema JKN yang dituju atau sudah aktif.",
+        json!({
+            "code": one_of(&codes(Scheme::OPTIONS), "Skema"),
+            "label": string("Nama skema"),
+            "active": {"type": "boolean", "description": "true setelah BPJS mencatat kepesertaan aktif; false selama diusulkan"}
+        }),
+    )
+}
+
+/// Dinkes's PBPU Pemda decision (`PbpuView`).
+fn pbpu_schema() -> Value {
+    object(
+        "Keputusan Dinkes mendaftarkan pasien sebagai PBPU Pemda.",
+        json!({
+            "payer": one_of(&codes(Payer::OPTIONS), "Penanggung iuran"),
+            "payer_label": string("Nama penanggung iuran"),
+            "decided_on": formatted("date", "Tanggal keputusan"),
+            "reference": nullable(string("Nomor/referensi keputusan"))
+        }),
+    )
+}
+
+/// The clock of the desk the case sits at (`DeskClock`).
+fn desk_schema() -> Value {
+    object(
+        "Meja tempat kasus berada dan batas waktunya.",
+        json!({
+            "role": nullable(one_of(&roles(), "Peran pemilik meja; null bila kasus ditutup")),
+            "arrived_at": formatted("date-time", "Saat kasus tiba di meja ini"),
+            "working_days": {"type": "integer", "description": "Hari kerja di meja ini sejauh ini"},
+            "sla_days": nullable(json!({"type": "integer", "description": "Batas layanan meja ini (hari kerja)"})),
+            "due_date": nullable(formatted("date", "Tenggat")),
+            "overdue": {"type": "boolean", "description": "Melewati tenggat"}
+        }),
+    )
+}
+
+/// One step of the history (`StepView`).
+fn step_schema() -> Value {
+    let mut actions = vec!["create"];
+    actions.extend(Action::ALL.iter().map(|a| a.as_str()));
+    object(
+        "Satu langkah riwayat kasus.",
+        json!({
+            "action": one_of(&actions, "Tindakan (create: kasus dibuat)"),
+            "action_label": string("Nama tindakan"),
+            "from_state": nullable(one_of(&states(), "Status sebelumnya")),
+            "to_state": one_of(&states(), "Status sesudahnya"),
+            "to_state_label": string("Nama status sesudahnya"),
+            "actor_name": string("Nama pelaku"),
+            "actor_role": one_of(&roles(), "Peran pelaku"),
+            "agency": string("Instansi pelaku"),
+            "at": formatted("date-time", "Saat tindakan"),
+            "working_days_in_state": {"type": "integer", "description": "Hari kerja kasus berada di status sesudahnya"},
+            "evidence": {"type": "object", "description": "Bukti tindakan sebagaimana dicatat (isian tindakan, bertanda `action`)"},
+            "reason": nullable(string("Alasan atau catatan")),
+            "identity_change": nullable(string("Perubahan NIK/KK sejak diverifikasi (disamarkan)"))
+        }),
+    )
+}
+
+/// A document as listed (`DocumentView`).
+fn document_schema() -> Value {
+    let kinds: Vec<&str> = DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
+    object(
+        "Dokumen kasus.",
+        json!({
+            "id": formatted("uuid", "ID dokumen"),
+            "kind": one_of(&kinds, "Jenis dokumen"),
+            "kind_label": string("Nama jenis dokumen"),
+            "content_type": one_of(&["image/jpeg", "image/png", "application/pdf"], "Jenis berkas"),
+            "size_bytes": {"type": "integer", "description": "Ukuran (byte)"},
+            "uploaded_at": formatted("date-time", "Saat diunggah")
+        }),
+    )
 }
 
 /// `Error`: every refusal.
@@ -244,6 +466,13 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
         "/api/v1/me".into(),
         json!({"get": {"summary": "Pengguna pemilik token", "security": bearer(), "responses": {"200": {"description": "OK"}, "401": {"description": "Token tidak valid"}}}}),
     );
+    let page = object(
+        "Satu halaman antrean.",
+        json!({
+            "items": {"type": "array", "items": reference("Case")},
+            "next_cursor": nullable(string("cursor halaman berikutnya; null pada halaman terakhir"))
+        }),
+    );
     paths.insert(
         "/api/v1/queue".into(),
         json!({"get": {"summary": "Antrean: kasus yang menunggu tindakan Anda di cakupan Anda, yang terlambat lebih dulu",
@@ -252,7 +481,7 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor dari halaman sebelumnya"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
             ],
-            "responses": {"200": {"description": "{items: [case], next_cursor}"}, "401": {"description": "Token tidak valid"}}}}),
+            "responses": {"200": {"description": "{items: [case], next_cursor}", "content": {"application/json": {"schema": page}}}, "401": {"description": "Token tidak valid"}}}}),
     );
 }
 
@@ -372,5 +601,34 @@ mod tests {
             field_description(field("bpjs_card_number")),
             "Nomor kartu BPJS. 13 digit angka"
         );
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        // Arrange
+        let doc = build();
+        let mut refs = vec![];
+        fn collect<'a>(v: &'a Value, refs: &mut Vec<&'a str>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        refs.push(r);
+                    }
+                    m.values().for_each(|v| collect(v, refs));
+                }
+                Value::Array(items) => items.iter().for_each(|v| collect(v, refs)),
+                _ => {}
+            }
+        }
+
+        // Act
+        collect(&doc, &mut refs);
+
+        // Assert
+        assert!(refs.contains(&"#/components/schemas/Case"));
+        for r in refs {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(doc.pointer(pointer).is_some(), "dangling {r}");
+        }
     }
 }

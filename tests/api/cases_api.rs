@@ -253,6 +253,93 @@ async fn openapi_intake_schema_has_every_intake_field() {
     }
 }
 
+/// Asserts that `value` has exactly the properties `schema` lists, at every depth (objects
+/// the schema leaves free-form, such as an action's evidence, are not looked into), that `null`
+/// comes only where the schema allows it, and that every other value has the schema's type.
+fn assert_matches_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
+    let schema = resolve(doc, schema);
+    let kind = schema["type"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{at}: no type in {schema}"));
+    match value {
+        Value::Null => assert_eq!(schema["nullable"], true, "{at}: null, but not nullable"),
+        Value::Object(map) => {
+            assert_eq!(kind, "object", "{at}");
+            let Some(properties) = schema["properties"].as_object() else {
+                return;
+            };
+            let mut returned: Vec<&String> = map.keys().collect();
+            let mut described: Vec<&String> = properties.keys().collect();
+            returned.sort();
+            described.sort();
+            assert_eq!(
+                returned, described,
+                "{at}: returned keys vs. schema properties"
+            );
+            for (key, v) in map {
+                assert_matches_schema(doc, &properties[key], v, &format!("{at}.{key}"));
+            }
+        }
+        Value::Array(items) => {
+            assert_eq!(kind, "array", "{at}");
+            for (i, item) in items.iter().enumerate() {
+                assert_matches_schema(doc, &schema["items"], item, &format!("{at}[{i}]"));
+            }
+        }
+        Value::String(s) => {
+            assert_eq!(kind, "string", "{at}");
+            if let Some(codes) = schema["enum"].as_array() {
+                assert!(codes.contains(value), "{at}: {s} not among {codes:?}");
+            }
+        }
+        Value::Number(_) => assert_eq!(kind, "integer", "{at}"),
+        Value::Bool(_) => assert_eq!(kind, "boolean", "{at}"),
+    }
+}
+
+#[tokio::test]
+async fn openapi_case_schemas_list_every_field_the_api_returns() {
+    // Arrange: a case through the whole PBPU Pemda route, so that its guarantee, coverage,
+    // scheme and PBPU decision are filled in, and a second one waiting in a queue.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "pbpu_proposed").await;
+    let handed_over = team.bpjs.step(id, "record_pbpu_active").await;
+    let waiting = team.case_in(&intake_man(), "nik_check").await;
+    let doc = openapi(&app).await;
+
+    // Act
+    let read = team.rsud.case(id).await;
+    let queue = team.dukcapil_prov.queue(None, None).await;
+
+    // Assert
+    read.expect(StatusCode::OK);
+    assert_eq!(read.state(), "handed_over");
+    for field in ["guarantee", "coverage", "scheme", "pbpu"] {
+        assert!(
+            read.body["case"][field].is_object(),
+            "{field}: {}",
+            read.body
+        );
+    }
+    let case_response = &doc["paths"]["/api/v1/cases/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_matches_schema(&doc, case_response, &read.body, "GET /cases/{id}");
+    let action_response = &doc["paths"]["/api/v1/cases/{id}/actions/record_pbpu_active"]["post"]["responses"]
+        ["200"]["content"]["application/json"]["schema"];
+    assert_matches_schema(
+        &doc,
+        action_response,
+        &handed_over.body,
+        "POST record_pbpu_active",
+    );
+    queue.expect(StatusCode::OK);
+    assert_eq!(item_ids(&queue.body), [waiting]);
+    let page = &doc["paths"]["/api/v1/queue"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_matches_schema(&doc, page, &queue.body, "GET /queue");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Documents
 // ---------------------------------------------------------------------------------------------
