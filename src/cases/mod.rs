@@ -5,6 +5,7 @@
 //! Scope and field visibility per role are decided here, once.
 
 pub mod error;
+mod evidence;
 pub mod files;
 pub mod intake;
 pub mod quota;

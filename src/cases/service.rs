@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -20,8 +20,7 @@ use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transi
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::{
-    Action, ActionData, CaseState, DocumentKind, Refusal, Role, Scheme, decide, locale, role_takes,
-    sla,
+    Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, locale, role_takes, sla,
 };
 
 /// Result of a case operation.
@@ -149,116 +148,6 @@ pub fn available_actions(user: &CurrentUser, case: &CaseRow) -> Vec<Action> {
     crate::domain::available_actions(&facts(case), user.role, in_scope)
 }
 
-/// What the case's own row records for an action moving it to `next`, beyond the state change.
-/// Runs before the transition is written, so the state it leads to finds its facts in place
-/// (a case at `pbpu_proposed` always has its PBPU decision).
-async fn record_evidence(
-    conn: &mut PgConnection,
-    case: &CaseRow,
-    data: &ActionData,
-    next: CaseState,
-    today: NaiveDate,
-) -> sqlx::Result<()> {
-    let id = case.id;
-    if matches!(
-        data,
-        ActionData::Resubmit { .. } | ActionData::SubmitSktm { .. }
-    ) && next == CaseState::NikCheck
-    {
-        // Back to NIK verification (a changed NIK or KK): the desil found for the old identity
-        // no longer holds; Dinsos looks it up again after the check.
-        db::steps::forget_desil(&mut *conn, id).await?;
-    }
-    match data {
-        ActionData::VerifyNik { .. } => {
-            let (nik, kk) = (
-                case.patient.nik.as_deref(),
-                case.patient.kk_number.as_deref(),
-            );
-            db::steps::mark_identity_verified(conn, id, nik, kk).await
-        }
-        ActionData::RecordIdentity { new_nik, .. } => {
-            // For a patient who came without documents the civil registry's record replaces
-            // what the hospital could only estimate; otherwise the NIK must match what was typed.
-            let (sex, birth) = if case.patient.has_identity_document {
-                (case.patient.sex.clone(), case.patient.birth_date)
-            } else {
-                (
-                    new_nik.sex().as_str().to_string(),
-                    new_nik.birth_date(today).unwrap_or(case.patient.birth_date),
-                )
-            };
-            db_cases::record_identity(&mut *conn, id, new_nik.as_str(), &sex, birth).await?;
-            let kk = case.patient.kk_number.as_deref();
-            db::steps::mark_identity_verified(conn, id, Some(new_nik.as_str()), kk).await
-        }
-        ActionData::RecordDesil { desil, .. } => {
-            db_cases::record_desil(conn, id, desil.to_db()).await
-        }
-        ActionData::SubmitSktm { .. } if next == CaseState::GuaranteeReview => {
-            db_cases::request_desil_correction(conn, id).await
-        }
-        ActionData::RecordDesilCorrection {
-            corrected,
-            new_desil,
-            ..
-        } => {
-            let corrected = new_desil.filter(|_| *corrected).map(|d| d.to_db());
-            db_cases::record_desil_correction(conn, id, corrected).await
-        }
-        ActionData::ApproveGuarantee {
-            letter_number,
-            start_date,
-            payer,
-            ceiling,
-        } => {
-            db_cases::record_guarantee(
-                conn,
-                id,
-                letter_number,
-                *start_date,
-                payer.as_str(),
-                *ceiling,
-            )
-            .await
-        }
-        ActionData::RecordPbiActive {
-            bpjs_card_number,
-            effective_date,
-        } => {
-            let end = *effective_date - Duration::days(1);
-            db_cases::record_coverage(
-                conn,
-                id,
-                "pbi_jkn",
-                Some(bpjs_card_number),
-                *effective_date,
-                end,
-            )
-            .await
-        }
-        ActionData::EnrolPbpuPemda {
-            payer,
-            decided_on,
-            decision_reference,
-            ..
-        } => {
-            let reference = decision_reference.as_deref();
-            db::steps::record_pbpu_decision(conn, id, payer.as_str(), *decided_on, reference).await
-        }
-        ActionData::RecordPbpuActive {
-            bpjs_card_number,
-            effective_date,
-        } => {
-            let end = *effective_date - Duration::days(1);
-            let scheme = Scheme::PbpuPemda.as_str();
-            let card = Some(bpjs_card_number.as_str());
-            db_cases::record_coverage(conn, id, scheme, card, *effective_date, end).await
-        }
-        _ => Ok(()),
-    }
-}
-
 impl CaseService {
     /// Today in the program's time zone, from the application's clock.
     pub fn today(&self) -> NaiveDate {
@@ -384,19 +273,41 @@ impl CaseService {
         if let Some(refusal) = self.duplicate_of(fields.nik.as_deref(), None).await? {
             return won_by_repeat(refusal).await;
         }
-        let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let id =
-            match db_cases::insert_draft(&mut *tx, hospital_id, user.id, intake_key, fields, now)
-                .await
-            {
-                Ok(id) => id,
-                Err(e) => {
-                    drop(tx);
-                    let e = self.nik_violation(e, fields.nik.as_deref(), None).await;
-                    return won_by_repeat(e).await;
-                }
-            };
+        let id = match self
+            .insert_draft(&mut tx, user, hospital_id, fields, intake_key)
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                drop(tx);
+                let e = self.nik_violation(e, fields.nik.as_deref(), None).await;
+                return won_by_repeat(e).await;
+            }
+        };
+        let written = match self.put_documents(&mut tx, user, id, uploads).await {
+            Ok(written) => written,
+            // Dropping the transaction rolls the case back with its documents.
+            Err((e, written)) => return Err(self.forget_files(e, written).await),
+        };
+        if let Err(e) = tx.commit().await {
+            return Err(self.forget_files(e.into(), written).await);
+        }
+        Ok(OpenedDraft { id, created: true })
+    }
+
+    /// Inserts the draft with its "create" history and audit rows.
+    async fn insert_draft(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        hospital_id: Uuid,
+        fields: &db_cases::PatientFields,
+        intake_key: Option<Uuid>,
+    ) -> sqlx::Result<Uuid> {
+        let now = self.clock.now();
+        let id = db_cases::insert_draft(&mut *conn, hospital_id, user.id, intake_key, fields, now)
+            .await?;
         let history = NewHistory {
             case_id: id,
             action: "create",
@@ -409,38 +320,43 @@ impl CaseService {
             evidence: serde_json::json!({}),
             reason: None,
         };
-        db_cases::insert_history(&mut *tx, &history).await?;
+        db_cases::insert_history(&mut *conn, &history).await?;
+        let target = id.to_string();
         audit::record(
-            &mut *tx,
+            conn,
             Some(user.id),
             "case.create",
-            Some(&id.to_string()),
+            Some(&target),
             serde_json::json!({}),
         )
         .await?;
+        Ok(id)
+    }
+
+    /// Stores the uploads of a new case; on failure, the error and the files already written.
+    async fn put_documents(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        case_id: Uuid,
+        uploads: &[Upload<'_>],
+    ) -> std::result::Result<Vec<Uuid>, (CaseError, Vec<Uuid>)> {
         let mut written = vec![];
-        let mut stored = Ok(());
         for upload in uploads {
-            match self.put_document(&mut tx, user, id, upload).await {
+            match self.put_document(&mut *conn, user, case_id, upload).await {
                 Ok(doc) => written.push(doc),
-                Err(e) => {
-                    stored = Err(e);
-                    break;
-                }
+                Err(e) => return Err((e, written)),
             }
         }
-        let committed = match stored {
-            Ok(()) => tx.commit().await.map_err(CaseError::from),
-            // Dropping the transaction rolls the case back with its documents.
-            Err(e) => Err(e),
-        };
-        if let Err(e) = committed {
-            for doc in written {
-                self.files.delete(doc).await;
-            }
-            return Err(e);
+        Ok(written)
+    }
+
+    /// Removes files whose database rows were rolled back, and passes the error on.
+    async fn forget_files(&self, e: CaseError, written: Vec<Uuid>) -> CaseError {
+        for doc in written {
+            self.files.delete(doc).await;
         }
-        Ok(OpenedDraft { id, created: true })
+        e
     }
 
     /// The case a repeated intake key already created at this hospital; a key used by another
@@ -584,7 +500,8 @@ impl CaseService {
         })
     }
 
-    /// Performs `action` on a case as it was at `version`, with the evidence in `input`.
+    /// Performs `action` on a case as it was at `version`, with the evidence in `input`: one
+    /// transaction on the locked row, which either applies everything or nothing.
     pub async fn perform(
         &self,
         user: &CurrentUser,
@@ -593,53 +510,90 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
-        let (today, now) = (self.today(), self.clock.now());
         let mut tx = self.pool.begin().await?;
-        if !db_cases::lock(&mut *tx, id).await? {
-            return Err(CaseError::NotFound);
-        }
-        let case = db_cases::by_id(&mut *tx, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if !Scope::of(user).contains(&case) {
-            return Err(CaseError::NotFound);
-        }
+        let case = Self::lock_in_scope(&mut tx, user, id).await?;
         Self::check_actor(&case, user, action, version)?;
-        let data = ActionData::parse(action, input, today).map_err(CaseError::Invalid)?;
+        let (data, next) = self.validate(&mut tx, &case, user, action, input).await?;
+        self.apply(&mut tx, &case, user, &data, next, version)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
+        db_cases::by_id(&self.pool, id)
+            .await?
+            .ok_or(CaseError::NotFound)
+    }
+
+    /// The case, locked for the transaction, if the caller may see it.
+    async fn lock_in_scope(
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        id: Uuid,
+    ) -> Result<CaseRow> {
+        if !db_cases::lock(&mut *conn, id).await? {
+            return Err(CaseError::NotFound);
+        }
+        let case = db_cases::by_id(&mut *conn, id)
+            .await?
+            .filter(|c| Scope::of(user).contains(c));
+        case.ok_or(CaseError::NotFound)
+    }
+
+    /// Parses the evidence and checks it against the case: field errors, dates that must fit
+    /// the episode, the domain's decision, required documents, the PBPU quota. Returns the
+    /// evidence and the state the action leads to.
+    async fn validate(
+        &self,
+        conn: &mut PgConnection,
+        case: &CaseRow,
+        user: &CurrentUser,
+        action: Action,
+        input: &HashMap<String, String>,
+    ) -> Result<(ActionData, CaseState)> {
+        let data = ActionData::parse(action, input, self.today()).map_err(CaseError::Invalid)?;
         let problems = data.case_date_problems(case.patient.admission_date);
         if !problems.is_empty() {
             return Err(CaseError::Invalid(problems));
         }
-        let next = decide(
-            &facts(&case),
-            action,
-            user.role,
-            true,
-            data.recorded_desil(),
-        )?;
-        Self::check_documents(&mut tx, &case, &data).await?;
+        let desil = data.recorded_desil();
+        let next = decide(&facts(case), action, user.role, true, desil)?;
+        Self::check_documents(&mut *conn, case, &data).await?;
         if let ActionData::EnrolPbpuPemda {
             payer, decided_on, ..
         } = &data
         {
-            super::quota::check_pbpu_room(&mut tx, *payer, decided_on.year()).await?;
+            super::quota::check_pbpu_room(&mut *conn, *payer, decided_on.year()).await?;
         }
+        Ok((data, next))
+    }
 
-        let nik = match &data {
-            ActionData::RecordIdentity { new_nik, .. } => Some(new_nik.as_str().to_string()),
-            _ => case.patient.nik.clone(),
-        };
-        if let Err(e) = record_evidence(&mut tx, &case, &data, next, today).await {
-            return Err(self.nik_violation(e, nik.as_deref(), Some(id)).await);
+    /// Writes the action: the evidence columns, the state change (refused when the version is
+    /// stale), the history row and the audit row.
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        case: &CaseRow,
+        user: &CurrentUser,
+        data: &ActionData,
+        next: CaseState,
+        version: i32,
+    ) -> Result<()> {
+        let (today, now) = (self.today(), self.clock.now());
+        if let Err(e) = super::evidence::record(&mut *conn, case, data, next, today).await {
+            let nik = match data {
+                ActionData::RecordIdentity { new_nik, .. } => Some(new_nik.as_str()),
+                _ => case.patient.nik.as_deref(),
+            };
+            return Err(self.nik_violation(e, nik, Some(case.id)).await);
         }
-        let transition = Self::transition_of(&mut tx, &case, version, next, now).await?;
-        if !db_cases::transition(&mut *tx, &transition).await? {
+        let transition = Self::transition_of(&mut *conn, case, version, next, now).await?;
+        if !db_cases::transition(&mut *conn, &transition).await? {
             return Err(CaseError::Stale {
                 current_version: case.version,
             });
         }
+        let action = data.action();
         let history = NewHistory {
-            case_id: id,
+            case_id: case.id,
             action: action.as_str(),
             from_state: Some(case.state.0),
             to_state: next,
@@ -647,24 +601,23 @@ impl CaseService {
             actor_id: user.id,
             actor_role: user.role,
             at: now,
-            evidence: super::history_evidence(&case, &data, next).map_err(anyhow::Error::from)?,
+            evidence: super::history_evidence(case, data, next).map_err(anyhow::Error::from)?,
             reason: data.reason(),
         };
-        db_cases::insert_history(&mut *tx, &history).await?;
-        let details = serde_json::json!({"action": action.as_str(), "from": case.state.0.as_str(), "to": next.as_str()});
+        db_cases::insert_history(&mut *conn, &history).await?;
+        let from = case.state.0.as_str();
+        let details =
+            serde_json::json!({"action": action.as_str(), "from": from, "to": next.as_str()});
+        let target = case.id.to_string();
         audit::record(
-            &mut *tx,
+            conn,
             Some(user.id),
             "case.transition",
-            Some(&id.to_string()),
+            Some(&target),
             details,
         )
         .await?;
-        tx.commit().await?;
-        tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
-        db_cases::by_id(&self.pool, id)
-            .await?
-            .ok_or(CaseError::NotFound)
+        Ok(())
     }
 
     /// Stores a document of a case (role `rsud` of the case's hospital, open cases only).

@@ -13,6 +13,7 @@ use super::middleware::{SESSION_USER, csrf_token};
 use super::{AppState, Ctx, access, flash, render, render_status};
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::db::users::UserRow;
 use crate::domain::text::control_char_problem;
 use crate::web::error::AppError;
 
@@ -57,44 +58,33 @@ struct LoginForm {
 
 const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
 
-async fn login(
-    State(state): State<AppState>,
-    session: Session,
-    ctx: Ctx,
-    Form(form): Form<LoginForm>,
-) -> Result<Response, AppError> {
-    let username = form.username.trim().to_string();
+/// The active user whose password this is, or `None`. The same work and the same answer whether
+/// the user is unknown, inactive or the password is wrong.
+async fn authenticate(state: &AppState, form: LoginForm) -> Result<Option<UserRow>, AppError> {
+    let username = form.username.trim();
     // Nothing that cannot be a username reaches the database (a NUL byte would make it fail).
     let plausible = !username.is_empty()
         && username.chars().count() <= auth::MAX_USERNAME_LEN
-        && control_char_problem("", &username).is_none();
+        && control_char_problem("", username).is_none();
     let user = if !plausible || form.password.is_empty() {
         None
     } else {
-        db::users::by_username(&state.pool, &username).await?
+        db::users::by_username(&state.pool, username).await?
     };
-    // The same work and the same answer whether the user is unknown, inactive or the password
-    // is wrong.
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     let password_ok = auth::verify_password_async(form.password, hash).await;
-    let user = match user {
-        Some(u) if password_ok && u.active => u,
-        _ => {
-            tracing::info!("sign-in failed");
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage {
-                    ctx,
-                    username,
-                    error: Some(LOGIN_FAILED.into()),
-                },
-            );
-        }
-    };
-    // A fresh session id at sign-in, and a fresh CSRF token with it.
+    Ok(user.filter(|u| password_ok && u.active))
+}
+
+/// Starts the signed-in session: a fresh session id and a fresh CSRF token with it.
+async fn start_session(
+    state: &AppState,
+    session: &Session,
+    user: &UserRow,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(anyhow::Error::from)?;
     session
         .remove::<String>(super::middleware::SESSION_CSRF)
@@ -104,17 +94,31 @@ async fn login(
         .insert(SESSION_USER, user.id)
         .await
         .map_err(anyhow::Error::from)?;
-    csrf_token(&session).await?;
+    csrf_token(session).await?;
     db::users::touch_login(&state.pool, user.id).await?;
-    db::audit::record(
-        &state.pool,
-        Some(user.id),
-        "session.sign_in",
-        None,
-        serde_json::json!({}),
-    )
-    .await?;
+    let details = serde_json::json!({});
+    db::audit::record(&state.pool, Some(user.id), "session.sign_in", None, details).await?;
     tracing::info!(user_id = %user.id, "signed in");
+    Ok(())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let username = form.username.trim().to_string();
+    let Some(user) = authenticate(&state, form).await? else {
+        tracing::info!("sign-in failed");
+        let page = LoginPage {
+            ctx,
+            username,
+            error: Some(LOGIN_FAILED.into()),
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    start_session(&state, &session, &user).await?;
     let to = if user.must_change_password {
         "/akun/kata-sandi"
     } else {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{check_csrf, version_field};
 use crate::auth::CurrentUser;
+use crate::cases::service::OpenedDraft;
 use crate::cases::{CaseError, Upload, intake, service};
 use crate::db;
 use crate::domain::action::FieldError;
@@ -196,6 +197,30 @@ fn form_errors(e: CaseError) -> Result<Vec<FieldError>, AppError> {
     }
 }
 
+/// Opens the draft with its photos, or the field errors to show on the form.
+async fn open_draft(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &MultipartForm,
+    intake_key: Uuid,
+    file_errors: &HashMap<&'static str, String>,
+) -> Result<Result<OpenedDraft, Vec<FieldError>>, AppError> {
+    let fields = match state.cases.parse_patient(&form.values).await {
+        Ok(_) if !file_errors.is_empty() => return Ok(Err(vec![])),
+        Ok(fields) => fields,
+        Err(e) => return Ok(Err(form_errors(e)?)),
+    };
+    let uploads: Vec<Upload<'_>> = uploads(form).into_iter().map(|(_, u)| u).collect();
+    let opened = state
+        .cases
+        .create_draft_with_documents(user, &fields, Some(intake_key), &uploads)
+        .await;
+    match opened {
+        Ok(opened) => Ok(Ok(opened)),
+        Err(e) => Ok(Err(form_errors(e)?)),
+    }
+}
+
 pub(super) async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -211,20 +236,7 @@ pub(super) async fn create(
         .and_then(|k| k.parse().ok())
         .unwrap_or_else(Uuid::new_v4);
     let mut file_errors = file_problems(&state, &form);
-    let uploads: Vec<Upload<'_>> = uploads(&form).into_iter().map(|(_, u)| u).collect();
-    let created = match state.cases.parse_patient(&form.values).await {
-        Ok(_) if !file_errors.is_empty() => Err(vec![]),
-        Ok(fields) => match state
-            .cases
-            .create_draft_with_documents(&user, &fields, Some(intake_key), &uploads)
-            .await
-        {
-            Ok(opened) => Ok(opened),
-            Err(e) => Err(form_errors(e)?),
-        },
-        Err(e) => Err(form_errors(e)?),
-    };
-    let opened = match created {
+    let opened = match open_draft(&state, &user, &form, intake_key, &file_errors).await? {
         Ok(opened) => opened,
         Err(errors) => {
             if !form.files.is_empty() {
@@ -242,25 +254,29 @@ pub(super) async fn create(
             return page(&state, ctx, status, &form.values, shown).await;
         }
     };
+    after_open(&state, &session, &user, &form, opened).await
+}
+
+/// Where a registration goes once its case exists: submitted right away ("Simpan dan
+/// kirim"), or to the draft's page.
+async fn after_open(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    form: &MultipartForm,
+    opened: OpenedDraft,
+) -> Result<Response, AppError> {
     let id = opened.id;
-    if !opened.created {
+    let message = if !opened.created {
         // The same form arrived again (a double click, a retry): its case and documents are
         // already there, and nothing was stored twice.
-        flash(
-            &session,
-            "Pendaftaran ini sudah tersimpan sebelumnya; tidak ada data ganda.",
-        )
-        .await?;
-        return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
-    }
-    if form.values.get("intent").map(String::as_str) == Some("submit") {
-        return submit_after_save(&state, &session, &user, id).await;
-    }
-    flash(
-        &session,
-        "Draf tersimpan. Lengkapi lalu kirim untuk verifikasi NIK.",
-    )
-    .await?;
+        "Pendaftaran ini sudah tersimpan sebelumnya; tidak ada data ganda."
+    } else if form.values.get("intent").map(String::as_str) == Some("submit") {
+        return submit_after_save(state, session, user, id).await;
+    } else {
+        "Draf tersimpan. Lengkapi lalu kirim untuk verifikasi NIK."
+    };
+    flash(session, message).await?;
     Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
 }
 

@@ -20,7 +20,7 @@ use crate::domain::text::{self, Lines};
 use crate::domain::{CaseState, Role};
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
-use crate::web::{AppState, Ctx, render};
+use crate::web::{AppState, Ctx, render_status};
 
 /// A row of a case list (NIK masked).
 struct ListRow {
@@ -123,16 +123,55 @@ impl ListPage {
 
 const PAGE: i64 = 50;
 
-async fn list_page(
+/// Which list a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// The role's queue: cases waiting at its desks, overdue first.
+    Queue,
+    /// The hospital's own cases, closed ones too, newest first.
+    Mine,
+}
+
+impl Which {
+    fn title(self) -> &'static str {
+        match self {
+            Which::Queue => "Antrean saya",
+            Which::Mine => "Kasus rumah sakit",
+        }
+    }
+    fn action(self) -> &'static str {
+        match self {
+            Which::Queue => "/antrean",
+            Which::Mine => "/kasus-saya",
+        }
+    }
+    fn intro(self) -> &'static str {
+        match self {
+            Which::Queue => {
+                "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
+            }
+            Which::Mine => {
+                "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
+            }
+        }
+    }
+    /// The states the state filter offers.
+    fn states(self, role: Role) -> Vec<CaseState> {
+        match self {
+            Which::Queue => service::queue_filter(role).states,
+            Which::Mine => CaseState::ALL.to_vec(),
+        }
+    }
+}
+
+/// One page of the list and the cursor of the next, for a valid filter form.
+async fn fetch(
     state: &AppState,
-    ctx: Ctx,
     user: &CurrentUser,
-    form: ListForm,
-    mine: bool,
-) -> Result<Response, AppError> {
-    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
-    let errors = form.problems(&kab_kota);
-    let selected_state = form.state.parse::<CaseState>().ok();
+    form: &ListForm,
+    which: Which,
+) -> Result<(Vec<CaseRow>, Option<String>), AppError> {
+    let selected = form.state.parse::<CaseState>().ok();
     let mut filter = ListFilter {
         limit: PAGE + 1,
         search: Some(form.q.trim().to_string()).filter(|s| !s.is_empty()),
@@ -141,62 +180,61 @@ async fn list_page(
         after: decode_cursor(&form.cursor),
         ..Default::default()
     };
-    let (rows, states): (Vec<CaseRow>, Vec<CaseState>) = if !errors.is_empty() {
-        let states = if mine {
-            CaseState::ALL.to_vec()
-        } else {
-            service::queue_filter(user.role).states
-        };
-        (vec![], states)
-    } else if mine {
-        filter.states = selected_state.map_or_else(|| CaseState::ALL.to_vec(), |s| vec![s]);
-        (
-            state.cases.list(user, &filter).await?,
-            CaseState::ALL.to_vec(),
-        )
+    let mut rows = if which == Which::Mine {
+        filter.states = selected.map_or_else(|| CaseState::ALL.to_vec(), |s| vec![s]);
+        state.cases.list(user, &filter).await?
     } else {
-        filter.states = selected_state.into_iter().collect();
-        (
-            state.cases.queue(user, filter).await?,
-            service::queue_filter(user.role).states,
-        )
+        filter.states = selected.into_iter().collect();
+        state.cases.queue(user, filter).await?
     };
     let more = rows.len() as i64 > PAGE;
-    let rows = &rows[..rows.len().min(PAGE as usize)];
-    let next_cursor = if more {
-        rows.last()
-            .map(|c| encode_cursor(if mine { None } else { c.sla_due_date }, c.id))
+    rows.truncate(PAGE as usize);
+    let due = |c: &CaseRow| (which == Which::Queue).then_some(c.sla_due_date).flatten();
+    let next = more
+        .then(|| rows.last().map(|c| encode_cursor(due(c), c.id)))
+        .flatten();
+    Ok((rows, next))
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    form: ListForm,
+    which: Which,
+) -> Result<Response, AppError> {
+    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
+    let errors = form.problems(&kab_kota);
+    let (rows, next_cursor) = if errors.is_empty() {
+        fetch(state, user, &form, which).await?
     } else {
-        None
+        (vec![], None)
     };
-    let views = state.cases.views(user, rows).await?;
-    let refused = !errors.is_empty();
-    let mut page = render(&ListPage {
+    let views = state.cases.views(user, &rows).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ListPage {
         ctx,
-        title: if mine {
-            "Kasus rumah sakit"
-        } else {
-            "Antrean saya"
-        },
-        action: if mine { "/kasus-saya" } else { "/antrean" },
-        intro: if mine {
-            "Semua kasus rumah sakit Anda, termasuk yang sudah selesai; terbaru di atas."
-        } else {
-            "Kasus yang menunggu tindakan Anda di cakupan Anda; yang melewati batas waktu di atas."
-        },
+        title: which.title(),
+        action: which.action(),
+        intro: which.intro(),
         rows: list_rows(views),
         next_cursor,
-        states: states.iter().map(|s| (s.as_str(), s.label())).collect(),
+        states: which
+            .states(user.role)
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
         kab_kota,
         hospitals: db::reference::list_hospitals(&state.pool).await?,
         show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
         form,
         errors,
-    })?;
-    if refused {
-        *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(page)
+    };
+    render_status(status, &page)
 }
 
 pub(super) async fn queue(
@@ -204,7 +242,7 @@ pub(super) async fn queue(
     ctx: Ctx,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    list_page(&state, ctx, &user, ListForm::default(), false).await
+    list_page(&state, ctx, &user, ListForm::default(), Which::Queue).await
 }
 
 pub(super) async fn queue_search(
@@ -213,7 +251,7 @@ pub(super) async fn queue_search(
     user: CurrentUser,
     Form(form): Form<ListForm>,
 ) -> Result<Response, AppError> {
-    list_page(&state, ctx, &user, form, false).await
+    list_page(&state, ctx, &user, form, Which::Queue).await
 }
 
 pub(super) async fn my_cases(
@@ -221,7 +259,7 @@ pub(super) async fn my_cases(
     ctx: Ctx,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    list_page(&state, ctx, &user, ListForm::default(), true).await
+    list_page(&state, ctx, &user, ListForm::default(), Which::Mine).await
 }
 
 pub(super) async fn my_cases_search(
@@ -230,5 +268,5 @@ pub(super) async fn my_cases_search(
     user: CurrentUser,
     Form(form): Form<ListForm>,
 ) -> Result<Response, AppError> {
-    list_page(&state, ctx, &user, form, true).await
+    list_page(&state, ctx, &user, form, Which::Mine).await
 }

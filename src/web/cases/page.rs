@@ -255,51 +255,60 @@ pub(super) async fn act(
     let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
     let values = forms::to_map(pairs);
     let version = version_field(&values);
-    let refusal = match state
+    match state
         .cases
         .perform(&user, id, version, action, &values)
         .await
     {
         Ok(case) => {
-            let message = format!(
-                "{}: berhasil. Status sekarang: {}.",
-                action.label(),
-                case.state.0.label()
-            );
+            let now = case.state.0.label();
+            let message = format!("{}: berhasil. Status sekarang: {now}.", action.label());
             flash(&session, message).await?;
-            return Ok(Redirect::to(&next_page(&user, &case)).into_response());
+            Ok(Redirect::to(&next_page(&user, &case)).into_response())
         }
-        Err(refusal) => refusal,
-    };
-    let (status, outcome) = match refusal {
-        CaseError::Invalid(errors) => {
-            let outcome = Outcome {
-                failed: Some((action, &values, &errors)),
-                ..Default::default()
+        Err(refusal) => {
+            let page = Page {
+                state: &state,
+                ctx,
+                user,
+                id,
             };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return respond(&state, ctx, user, id, status, outcome).await;
+            refused(page, action, &values, refusal).await
         }
-        e @ CaseError::Stale { .. } => (
-            StatusCode::CONFLICT,
-            Outcome {
-                failed: Some((action, &values, &[])),
-                problem: Some(e.to_string()),
-                stale: true,
-                upload_error: None,
-            },
-        ),
+    }
+}
+
+/// The case page being answered.
+struct Page<'a> {
+    state: &'a AppState,
+    ctx: Ctx,
+    user: CurrentUser,
+    id: Uuid,
+}
+
+/// The case page again after a refused action: the form with what was typed and its field
+/// errors (422), or the refusal at the top with the fresh case (409).
+async fn refused(
+    page: Page<'_>,
+    action: Action,
+    values: &HashMap<String, String>,
+    refusal: CaseError,
+) -> Result<Response, AppError> {
+    let (status, problem, stale, errors) = match refusal {
+        CaseError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, None, false, errors),
+        e @ CaseError::Stale { .. } => (StatusCode::CONFLICT, Some(e.to_string()), true, vec![]),
         e
-        @ (CaseError::Refused(_) | CaseError::NotNow(_) | CaseError::DuplicateOpenCase { .. }) => (
-            StatusCode::CONFLICT,
-            Outcome {
-                failed: Some((action, &values, &[])),
-                problem: Some(format!("{}: {e}", action.label())),
-                stale: false,
-                upload_error: None,
-            },
-        ),
+        @ (CaseError::Refused(_) | CaseError::NotNow(_) | CaseError::DuplicateOpenCase { .. }) => {
+            let problem = format!("{}: {e}", action.label());
+            (StatusCode::CONFLICT, Some(problem), false, vec![])
+        }
         other => return Err(other.into()),
     };
-    respond(&state, ctx, user, id, status, outcome).await
+    let outcome = Outcome {
+        failed: Some((action, values, &errors)),
+        problem,
+        stale,
+        upload_error: None,
+    };
+    respond(page.state, page.ctx, page.user, page.id, status, outcome).await
 }
