@@ -18,7 +18,7 @@ use crate::auth::CurrentUser;
 use crate::clock::Clock;
 use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transition};
 use crate::db::{self, audit};
-use crate::domain::action::FieldError;
+use crate::domain::action::{CaseDates, FieldError};
 use crate::domain::{
     Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, locale, role_takes, sla,
 };
@@ -550,7 +550,11 @@ impl CaseService {
         input: &HashMap<String, String>,
     ) -> Result<(ActionData, CaseState)> {
         let data = ActionData::parse(action, input, self.today()).map_err(CaseError::Invalid)?;
-        let problems = data.case_date_problems(case.patient.admission_date);
+        let dates = CaseDates {
+            admission: case.patient.admission_date,
+            guarantee_start: case.guarantee_start,
+        };
+        let problems = data.case_date_problems(&dates);
         if !problems.is_empty() {
             return Err(CaseError::Invalid(problems));
         }

@@ -186,19 +186,55 @@ pub enum ActionData {
     },
 }
 
+/// The dates of a case that an action's dates are checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseDates {
+    /// Admission to hospital.
+    pub admission: NaiveDate,
+    /// Start of the temporary guarantee, once approved.
+    pub guarantee_start: Option<NaiveDate>,
+}
+
 impl ActionData {
-    /// Date rules that need the case itself (the caller checks them after [`Self::parse`]):
-    /// a guarantee does not start before the patient was admitted.
-    pub fn case_date_problems(&self, admission_date: NaiveDate) -> Vec<FieldError> {
+    /// Date rules that need the case itself (the caller checks them after [`Self::parse`]): a
+    /// guarantee does not start before the patient was admitted, a PBPU decision is not older
+    /// than the admission, and national coverage starts after the temporary guarantee did (the
+    /// guarantee ends the day before coverage, so its period is never empty or reversed).
+    pub fn case_date_problems(&self, case: &CaseDates) -> Vec<FieldError> {
+        let problem = |field: &'static str, message: String| vec![FieldError { field, message }];
         match self {
-            ActionData::ApproveGuarantee { start_date, .. } if *start_date < admission_date => {
-                vec![FieldError {
-                    field: "start_date",
-                    message: format!(
+            ActionData::ApproveGuarantee { start_date, .. } if *start_date < case.admission => {
+                problem(
+                    "start_date",
+                    format!(
                         "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit ({}).",
-                        locale::date(admission_date)
+                        locale::date(case.admission)
                     ),
-                }]
+                )
+            }
+            ActionData::EnrolPbpuPemda { decided_on, .. } if *decided_on < case.admission => {
+                problem(
+                    "decided_on",
+                    format!(
+                        "Tanggal keputusan tidak boleh sebelum tanggal masuk rumah sakit ({}).",
+                        locale::date(case.admission)
+                    ),
+                )
+            }
+            ActionData::RecordPbiActive { effective_date, .. }
+            | ActionData::RecordPbpuActive { effective_date, .. } => {
+                let start = case.guarantee_start.unwrap_or(case.admission);
+                if *effective_date > start {
+                    return vec![];
+                }
+                problem(
+                    "effective_date",
+                    format!(
+                        "Tanggal berlaku kepesertaan harus sesudah tanggal mulai jaminan sementara \
+                         ({}); jaminan berakhir sehari sebelum kepesertaan berlaku.",
+                        locale::date(start)
+                    ),
+                )
             }
             _ => vec![],
         }
@@ -677,16 +713,42 @@ mod tests {
     #[test]
     fn a_guarantee_does_not_start_before_admission() {
         let d = parse(Action::ApproveGuarantee, &valid(Action::ApproveGuarantee)).expect("ok");
-        let admitted = |s: &str| s.parse::<NaiveDate>().expect("date");
-        assert!(d.case_date_problems(admitted("2025-10-16")).is_empty());
-        let e = d.case_date_problems(admitted("2025-10-17"));
+        let admitted = |s: &str| CaseDates {
+            admission: s.parse::<NaiveDate>().expect("date"),
+            guarantee_start: None,
+        };
+        assert!(d.case_date_problems(&admitted("2025-10-16")).is_empty());
+        let e = d.case_date_problems(&admitted("2025-10-17"));
         assert_eq!(e[0].field, "start_date");
         assert_eq!(
             e[0].message,
             "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit (17-10-2025)."
         );
         let other = parse(Action::ProposePbi, &valid(Action::ProposePbi)).expect("ok");
-        assert!(other.case_date_problems(admitted("2025-10-17")).is_empty());
+        assert!(other.case_date_problems(&admitted("2025-10-17")).is_empty());
+    }
+
+    #[test]
+    fn coverage_starts_after_the_guarantee() {
+        let date = |s: &str| s.parse::<NaiveDate>().expect("date");
+        for action in [Action::RecordPbiActive, Action::RecordPbpuActive] {
+            let d = parse(action, &valid(action)).expect("ok");
+            let (ActionData::RecordPbiActive { effective_date, .. }
+            | ActionData::RecordPbpuActive { effective_date, .. }) = d
+            else {
+                panic!("{action:?} parses to its own variant");
+            };
+            let case = |start: NaiveDate| CaseDates {
+                admission: date("2020-01-01"),
+                guarantee_start: Some(start),
+            };
+            let day = chrono::Duration::days(1);
+            assert!(d.case_date_problems(&case(effective_date - day)).is_empty());
+            let e = d.case_date_problems(&case(effective_date));
+            assert_eq!(e[0].field, "effective_date", "{action:?}");
+            assert!(e[0].message.contains("sesudah tanggal mulai jaminan"), "{e:?}");
+            assert_eq!(d.case_date_problems(&case(effective_date + day)).len(), 1);
+        }
     }
 
     #[test]

@@ -1023,3 +1023,27 @@ async fn the_tokens_page_shows_times_in_wita_and_says_so() {
     assert_eq!(cells[1], SHOWN_WITA, "{cells:?}");
     assert_eq!(cells[2], SHOWN_WITA, "{cells:?}");
 }
+
+#[tokio::test]
+async fn coverage_cannot_start_before_the_guarantee_it_ends() {
+    // Arrange: a guaranteed case from PAST, proposed for PBI.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "pbi_proposed").await;
+    let version = team.bpjs.case(id).await.body["case"]["version"]
+        .as_i64()
+        .expect("a version");
+
+    for effective in [PAST, "2026-09-01"] {
+        // Act
+        let fields = json!({"bpjs_card_number": "0001234567890", "effective_date": effective});
+        let reply = team.bpjs.act(id, "record_pbi_active", version, fields).await;
+
+        // Assert: a field error, and the case is where it was.
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.body["fields"][0]["field"], "effective_date", "{}", reply.body);
+        let case = team.bpjs.case(id).await;
+        assert_eq!(case.body["case"]["state"], "pbi_proposed");
+        assert_eq!(case.body["case"]["guarantee"]["end_date"], json!(null));
+    }
+}
