@@ -301,6 +301,10 @@ impl EmbeddedPostgres {
             ))
             .arg("-c")
             .arg("unix_socket_permissions=0700")
+            // Error reports without DETAIL: a unique violation's detail names the key value
+            // (an NIK, a username), and personal data must not reach any log.
+            .arg("-c")
+            .arg("log_error_verbosity=terse")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);

@@ -198,3 +198,21 @@ async fn cases_verified_before_the_identity_migration_keep_what_was_verified() {
     pool.close().await;
     database.remove();
 }
+
+#[tokio::test]
+async fn the_database_server_logs_no_key_values() {
+    // Arrange: a unique violation's DETAIL line would name the key (an NIK, a username).
+    let app = spawn_app().await;
+
+    // Act
+    let verbosity: String = sqlx::query_scalar("SHOW log_error_verbosity")
+        .fetch_one(&app.pool)
+        .await
+        .expect("a setting");
+
+    // Assert
+    assert_eq!(
+        verbosity, "terse",
+        "set log_error_verbosity = terse on this PostgreSQL server (docs/operations.md)"
+    );
+}
