@@ -123,7 +123,7 @@ pub fn facts(case: &CaseRow) -> CaseFacts {
         returned_from: case.returned_from.0,
         effective_desil: case.effective_desil(),
         desil_correction_pending: case.desil_correction_pending,
-        has_nik: case.patient.nik.is_some(),
+        nik_verifiable: case.patient.nik.is_some() && case.patient.has_identity_document,
         identity_changed: identity_change(case).is_some(),
     }
 }

@@ -161,9 +161,11 @@ pub struct CaseFacts {
     pub effective_desil: Option<Desil>,
     /// Whether a desil correction (after an SKTM) is awaiting Dinsos kab.
     pub desil_correction_pending: bool,
-    /// Whether the patient has a NIK (entered by the hospital or issued by
-    /// `record_identity`).
-    pub has_nik: bool,
+    /// Whether the patient has a NIK Disdukcapil can verify: one from the patient's identity
+    /// documents, or the one issued by `record_identity`. A NIK the hospital typed for a patient
+    /// registered without any identity document is not (Pergub C.1: such patients are traced
+    /// or recorded by the kab/kota Disdukcapil).
+    pub nik_verifiable: bool,
     /// Whether the NIK or KK number differs from what Disdukcapil last
     /// verified (the hospital edited it since).
     pub identity_changed: bool,
@@ -190,8 +192,9 @@ pub enum Refusal {
 }
 
 /// Why `verify_nik` is refused for a patient without a NIK.
-pub const NO_NIK_TO_VERIFY: &str = "Verifikasi NIK memerlukan NIK, dan pasien ini belum memiliki \
-     NIK. Rujuk kasus ke Disdukcapil Kab/Kota untuk penelusuran atau perekaman identitas.";
+pub const NO_NIK_TO_VERIFY: &str = "Verifikasi NIK memerlukan NIK dari dokumen identitas pasien \
+     atau dari perekaman identitas; pasien ini terdaftar tanpa dokumen identitas. Rujuk kasus ke \
+     Disdukcapil Kab/Kota untuk penelusuran atau perekaman identitas.";
 
 /// Roles allowed to perform `action` in `state`; empty if the action is not
 /// legal in that state for anyone.
@@ -256,7 +259,7 @@ pub fn decide(
     }
     match action {
         A::Submit => Ok(S::NikCheck),
-        A::VerifyNik if !facts.has_nik => Err(Refusal::Condition(NO_NIK_TO_VERIFY)),
+        A::VerifyNik if !facts.nik_verifiable => Err(Refusal::Condition(NO_NIK_TO_VERIFY)),
         A::VerifyNik | A::RecordIdentity => Ok(S::DesilCheck),
         A::ReferToKab => Ok(S::NikReferral),
         A::RequireRecording => Ok(S::IdentityRecording),
@@ -468,7 +471,7 @@ mod tests {
             returned_from: Some(S::DesilCheck),
             effective_desil: Some(Desil::Listed(if pbpu { 8 } else { 3 })),
             desil_correction_pending: !pbpu,
-            has_nik: true,
+            nik_verifiable: true,
             identity_changed: false,
         }
     }
@@ -479,7 +482,7 @@ mod tests {
             returned_from: None,
             effective_desil: None,
             desil_correction_pending: false,
-            has_nik: true,
+            nik_verifiable: true,
             identity_changed: false,
         }
     }
@@ -694,13 +697,13 @@ mod tests {
             (S::NikReferral, R::DukcapilKab),
         ] {
             let mut f = facts(state);
-            f.has_nik = false;
+            f.nik_verifiable = false;
             assert_eq!(
                 decide(&f, A::VerifyNik, role, true, None),
                 Err(Refusal::Condition(NO_NIK_TO_VERIFY))
             );
             assert!(!available_actions(&f, role, true).contains(&A::VerifyNik));
-            f.has_nik = true;
+            f.nik_verifiable = true;
             assert_eq!(
                 decide(&f, A::VerifyNik, role, true, None),
                 Ok(S::DesilCheck)
@@ -708,7 +711,7 @@ mod tests {
         }
         // Without a NIK the way on is tracing and recording the identity.
         let mut f = facts(S::NikCheck);
-        f.has_nik = false;
+        f.nik_verifiable = false;
         assert_eq!(
             available_actions(&f, R::DukcapilProv, true),
             vec![A::ReferToKab, A::ReturnToRsud]

@@ -228,3 +228,46 @@ async fn a_nik_changed_while_returned_from_nik_check_goes_back_to_nik_check() {
         Value::Null
     );
 }
+
+#[tokio::test]
+async fn a_nik_typed_for_a_patient_without_documents_is_recorded_not_verified() {
+    // Arrange: registered without an identity document, though the family gave a NIK.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let mut intake = intake_without_identity();
+    intake["nik"] = json!(NIK_WOMAN);
+    let id = team.create(&intake).await;
+    team.rsud.step(id, "submit").await;
+    let before = snapshot(&app, id).await;
+
+    // Act
+    let offered = team.dukcapil_prov.case(id).await;
+    let refused = team
+        .dukcapil_prov
+        .act(
+            id,
+            "verify_nik",
+            i64::from(before.version),
+            valid_fields("verify_nik"),
+        )
+        .await;
+
+    // Assert: the provincial desk refers it; the kab/kota desk records the identity, and only
+    // the NIK issued there counts.
+    assert_eq!(available(&offered), ["refer_to_kab", "return_to_rsud"]);
+    refused.expect(StatusCode::CONFLICT);
+    assert!(
+        refused.message().contains("tanpa dokumen identitas"),
+        "{}",
+        refused.message()
+    );
+    assert_unchanged(&app, &team.dukcapil_prov, id, &before).await;
+    team.dukcapil_prov.step(id, "refer_to_kab").await;
+    assert_eq!(
+        available(&team.dukcapil_kab.case(id).await),
+        ["require_recording", "return_to_rsud"]
+    );
+    team.dukcapil_kab.step(id, "require_recording").await;
+    let recorded = team.dukcapil_kab.step(id, "record_identity").await;
+    assert_eq!(recorded.state(), "desil_check");
+}
