@@ -274,8 +274,9 @@ struct Plan {
 }
 
 impl Step {
-    /// The plan of this step for `patient`'s case; `today` is the date every dated field gets.
-    fn plan(self, patient: &DemoPatient, today: &str) -> Plan {
+    /// The plan of this step for `patient`'s case; `today` is the date every dated field gets,
+    /// except the guarantee, which starts on the day the patient was `admitted`.
+    fn plan(self, patient: &DemoPatient, today: &str, admitted: &str) -> Plan {
         let plan = |desk, action, fields| Plan {
             desk,
             action,
@@ -345,7 +346,7 @@ impl Step {
                         "letter_number",
                         format!("440/{}/DINKES/2026", nik.get(12..).unwrap_or_default()),
                     ),
-                    ("start_date", today.into()),
+                    ("start_date", admitted.into()),
                     ("payer", "pemprov".into()),
                 ],
             ),
@@ -456,6 +457,7 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         cases: &cases,
         desks: &desks,
         today: cases.today().to_string(),
+        admitted: (cases.today() - chrono::Duration::days(3)).to_string(),
     };
     for patient in PATIENTS {
         demo.walk(patient).await?;
@@ -469,6 +471,9 @@ struct Demo<'a> {
     /// The demo user of each role.
     desks: &'a HashMap<Role, CurrentUser>,
     today: String,
+    /// Admission of every demo patient, three days ago; their guarantees start then, so that
+    /// coverage from today ends a guarantee of a few days.
+    admitted: String,
 }
 
 impl Demo<'_> {
@@ -512,7 +517,7 @@ impl Demo<'_> {
             ("kecamatan", "Kelapa Lima"),
             ("domicile_kab_kota_code", "53.71"),
             ("family_phone", "0812-3456-7890"),
-            ("admission_date", &self.today),
+            ("admission_date", &self.admitted),
             ("service_type", "rawat_inap"),
             ("ward_class", "kelas_3"),
             ("clinical_reason", "Pneumonia, perlu rawat inap"),
@@ -557,7 +562,7 @@ impl Demo<'_> {
             desk,
             action,
             fields,
-        } = step.plan(patient, &self.today);
+        } = step.plan(patient, &self.today, &self.admitted);
         let user = self.desk(desk)?;
         let case = self
             .cases

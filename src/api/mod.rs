@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -21,12 +21,13 @@ use uuid::Uuid;
 
 use crate::access;
 use crate::auth::{CurrentUser, token_hash};
+use crate::cases::intake;
 use crate::cases::{CaseDetail, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
 use crate::domain::Action;
 use crate::domain::Role;
-use crate::domain::action::FieldError;
+use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::http::multipart::{MultipartProblem, read_multipart};
 use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
 use error::ApiError;
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     .layer(middleware::from_fn_with_state(state, bearer_user));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
+        // Any other path under /api answers in JSON too, not with the pages' 404.
+        .route("/api/{*rest}", any(|| async { ApiError::not_found() }))
         .merge(authed)
         .layer(middleware::from_fn(json_rejections))
 }
@@ -64,22 +67,24 @@ pub fn router(state: AppState) -> Router<AppState> {
 async fn json_rejections(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    let plain = res
+    let json = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/plain"));
-    if !status.is_client_error() || !plain {
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !status.is_client_error() || json {
         return res;
     }
     let message = match status.as_u16() {
+        405 => "Metode HTTP ini tidak didukung untuk alamat ini; lihat /api/v1/openapi.json.",
         413 => "Isian atau berkas terlalu besar. Perkecil berkas lalu coba lagi.",
         415 => NOT_JSON,
         _ => "Permintaan tidak dapat dibaca: periksa format isian (JSON atau formulir).",
     };
     let mut out = ApiError::bad_request(message).into_response();
-    // Too large and wrong content type keep their precise status; the JSON says why.
-    if matches!(status.as_u16(), 413 | 415) {
+    // Wrong method, too large and wrong content type keep their precise status; the JSON says
+    // why.
+    if matches!(status.as_u16(), 405 | 413 | 415) {
         *out.status_mut() = status;
     }
     out
@@ -161,20 +166,40 @@ fn object(body: Body) -> Result<Map<String, Value>, ApiError> {
     })
 }
 
-/// JSON object values as the form strings the shared parsers take.
-fn as_form(body: &Map<String, Value>) -> HashMap<String, String> {
-    body.iter()
-        .filter_map(|(k, v)| {
-            let s = match v {
-                Value::Null => return None,
-                Value::String(s) => s.clone(),
-                Value::Bool(true) => "true".into(),
-                Value::Bool(false) => return None,
-                other => other.to_string(),
-            };
-            Some((k.clone(), s))
-        })
-        .collect()
+/// The JSON object's values for the fields in `specs`, as the form strings the shared parsers
+/// take. Keys that are no field are ignored (as a form ignores them); a value of the wrong JSON
+/// type (a list or an object anywhere, a boolean outside a checkbox) is a field error rather
+/// than its JSON text.
+fn as_form(
+    body: &Map<String, Value>,
+    specs: &[FieldSpec],
+) -> Result<HashMap<String, String>, ApiError> {
+    let mut form = HashMap::new();
+    let mut errors = vec![];
+    for spec in specs {
+        let checkbox = spec.kind == FieldKind::Checkbox;
+        let text = match body.get(spec.name) {
+            None | Some(Value::Null) | Some(Value::Bool(false)) if checkbox => continue,
+            None | Some(Value::Null) => continue,
+            Some(Value::Bool(true)) if checkbox => "true".to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => {
+                let expected = if checkbox { "true atau false" } else { "teks" };
+                errors.push(FieldError {
+                    field: spec.name,
+                    message: format!("{} harus berupa {expected}.", spec.label),
+                });
+                continue;
+            }
+        };
+        form.insert(spec.name.to_string(), text);
+    }
+    if errors.is_empty() {
+        Ok(form)
+    } else {
+        Err(ApiError::validation(errors))
+    }
 }
 
 fn field_error(field: &'static str, message: &str) -> ApiError {
@@ -225,7 +250,10 @@ async fn create_case(
 ) -> Result<Response, ApiError> {
     let body = object(body)?;
     let key = idempotency_key(&body)?;
-    let fields = state.cases.parse_patient(&as_form(&body)).await?;
+    let fields = state
+        .cases
+        .parse_patient(&as_form(&body, intake::FIELDS)?)
+        .await?;
     let id = state.cases.create_draft(&user, &fields, key).await?;
     let detail = state.cases.detail(&user, id, "api").await?;
     Ok((StatusCode::CREATED, Json(case_json(&detail))).into_response())
@@ -248,7 +276,10 @@ async fn update_case(
 ) -> Result<Json<Value>, ApiError> {
     let body = object(body)?;
     let version = version_of(&body)?;
-    let fields = state.cases.parse_patient(&as_form(&body)).await?;
+    let fields = state
+        .cases
+        .parse_patient(&as_form(&body, intake::FIELDS)?)
+        .await?;
     state
         .cases
         .update_patient(&user, id, version, &fields)
@@ -266,7 +297,7 @@ async fn act(
     let action: Action = action.parse().map_err(|_| ApiError::not_found())?;
     let body = object(body)?;
     let version = version_of(&body)?;
-    let input = as_form(&body);
+    let input = as_form(&body, action.fields())?;
     state
         .cases
         .perform(&user, id, version, action, &input)

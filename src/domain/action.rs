@@ -746,7 +746,10 @@ mod tests {
             assert!(d.case_date_problems(&case(effective_date - day)).is_empty());
             let e = d.case_date_problems(&case(effective_date));
             assert_eq!(e[0].field, "effective_date", "{action:?}");
-            assert!(e[0].message.contains("sesudah tanggal mulai jaminan"), "{e:?}");
+            assert!(
+                e[0].message.contains("sesudah tanggal mulai jaminan"),
+                "{e:?}"
+            );
             assert_eq!(d.case_date_problems(&case(effective_date + day)).len(), 1);
         }
     }

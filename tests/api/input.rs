@@ -1037,13 +1037,82 @@ async fn coverage_cannot_start_before_the_guarantee_it_ends() {
     for effective in [PAST, "2026-09-01"] {
         // Act
         let fields = json!({"bpjs_card_number": "0001234567890", "effective_date": effective});
-        let reply = team.bpjs.act(id, "record_pbi_active", version, fields).await;
+        let reply = team
+            .bpjs
+            .act(id, "record_pbi_active", version, fields)
+            .await;
 
         // Assert: a field error, and the case is where it was.
         reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(reply.body["fields"][0]["field"], "effective_date", "{}", reply.body);
+        assert_eq!(
+            reply.body["fields"][0]["field"], "effective_date",
+            "{}",
+            reply.body
+        );
         let case = team.bpjs.case(id).await;
         assert_eq!(case.body["case"]["state"], "pbi_proposed");
         assert_eq!(case.body["case"]["guarantee"]["end_date"], json!(null));
     }
+}
+
+#[tokio::test]
+async fn api_fields_of_the_wrong_json_type_are_field_errors() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let mut intake = intake_woman();
+    intake["full_name"] = json!(["Maria", "Bria"]);
+    intake["address"] = json!({"jalan": "Timor Raya"});
+    intake["clinical_reason"] = json!(true);
+
+    // Act
+    let reply = team.rsud.create_case(&intake).await;
+
+    // Assert: each named, nothing stored.
+    reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = reply.body["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["full_name", "address", "clinical_reason"],
+        "{}",
+        reply.body
+    );
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_answer_in_json() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    let client = &team.rsud.http;
+
+    // Act
+    let unknown = client
+        .get(format!("{}/api/v1/nothing", app.address))
+        .send()
+        .await
+        .expect("an answer");
+    let wrong_method = client
+        .delete(format!("{}/api/v1/cases/{id}", app.address))
+        .send()
+        .await
+        .expect("an answer");
+
+    // Assert
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = unknown.json().await.expect("JSON");
+    assert_eq!(body["error"], "not_found");
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = wrong_method.json().await.expect("JSON");
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("Metode"),
+        "{body}"
+    );
 }
