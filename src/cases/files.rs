@@ -23,13 +23,28 @@ impl FileStore {
         self.root.join(&name[..2]).join(name)
     }
 
-    /// Stores bytes under `id` (written to a temporary file, then renamed).
+    /// Stores bytes under `id` (written to a temporary file, then renamed). Directories and
+    /// files are readable by the service's own user only: they hold ID-card photos.
     pub async fn put(&self, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        use tokio::io::AsyncWriteExt;
+
         let path = self.path(id);
         let dir = path.parent().context("file path has no parent")?;
-        tokio::fs::create_dir_all(dir).await?;
+        let mut dirs = tokio::fs::DirBuilder::new();
+        dirs.recursive(true).mode(0o700);
+        dirs.create(dir).await?;
         let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, bytes).await?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        drop(file);
         tokio::fs::rename(&tmp, &path).await?;
         Ok(())
     }
@@ -58,5 +73,28 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
         Some("application/pdf")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn documents_are_private_to_the_service_user() {
+        let root = std::env::temp_dir().join(format!("merajut-files-{}", Uuid::new_v4()));
+        let store = FileStore::new(root.clone());
+        let id = Uuid::new_v4();
+        store.put(id, b"%PDF-1.4").await.expect("stored");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+        };
+        let path = store.path(id);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().expect("a directory")), 0o700);
+        assert_eq!(store.get(id).await.expect("read back"), b"%PDF-1.4");
+        let _ = std::fs::remove_dir_all(root);
     }
 }
