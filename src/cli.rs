@@ -21,8 +21,10 @@ pub struct Database {
 
 impl Database {
     /// Connects to `DATABASE_URL`, or to the embedded cluster (already running, or started
-    /// now). Must be called from the main thread (see [`EmbeddedPostgres::start`]).
-    pub async fn open(settings: &Settings) -> anyhow::Result<Database> {
+    /// now). Must be called from the main thread (see [`EmbeddedPostgres::start`]). Only the
+    /// server (`create`) initialises a cluster where there is none; an operator command
+    /// refuses, since it would otherwise work on a brand-new, empty database.
+    pub async fn open(settings: &Settings, create: bool) -> anyhow::Result<Database> {
         if let Some(url) = &settings.database_url {
             let options = url
                 .parse()
@@ -38,6 +40,13 @@ impl Database {
         let layout = ClusterLayout::new(&settings.data_dir, settings.pg_port)?;
         if layout.pg_data.join("PG_VERSION").exists() {
             tracing::info!(cluster = %layout.pg_data.display(), "embedded PostgreSQL cluster");
+        } else if !create {
+            anyhow::bail!(
+                "no PostgreSQL cluster in {}: this is not the installation's data directory. \
+                 Pass its --data-dir (or MERAJUT_DATA_DIR, or DATABASE_URL); a new installation \
+                 is created by starting the server once.",
+                layout.pg_data.display()
+            );
         } else {
             // Said loudly: run from another directory with the default `./data`, a command
             // would otherwise quietly work on a brand-new, empty database.
@@ -70,7 +79,7 @@ impl Database {
 /// Runs what the command line asks for.
 pub async fn run(args: Cli) -> anyhow::Result<()> {
     let settings = args.settings.clone().with_absolute_data_dir()?;
-    let database = Database::open(&settings).await?;
+    let database = Database::open(&settings, args.command.is_none()).await?;
     let result = match args.command {
         None => serve(settings, &database, args.demo).await,
         Some(command) => {

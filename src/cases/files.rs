@@ -26,7 +26,6 @@ impl FileStore {
     /// Stores bytes under `id` (written to a temporary file, then renamed). Directories and
     /// files are readable by the service's own user only: they hold ID-card photos.
     pub async fn put(&self, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         use tokio::io::AsyncWriteExt;
 
         let path = self.path(id);

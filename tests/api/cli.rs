@@ -241,8 +241,8 @@ async fn run_embedded(cwd: &std::path::Path, args: &[&str]) -> std::process::Out
 }
 
 #[tokio::test]
-async fn command_line_names_the_absolute_data_directory_and_says_when_it_is_new() {
-    // Arrange: a relative --data-dir, run from a directory of its own.
+async fn operator_command_outside_the_installation_refuses_and_names_the_directory() {
+    // Arrange: a relative --data-dir, run from a directory of its own, where no cluster is.
     let cwd = test_root().join(format!("cli-cwd-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&cwd).expect("creating the working directory");
     let args = [
@@ -256,28 +256,13 @@ async fn command_line_names_the_absolute_data_directory_and_says_when_it_is_new(
     let cluster = cwd.join("relative-data").join("pg");
 
     // Act
-    let first = run_embedded(&cwd, &args).await;
-    let second = run_embedded(&cwd, &args).await;
+    let run = run_embedded(&cwd, &args).await;
 
-    // Assert: the first run names the absolute cluster directory and warns that it is new; the
-    // second finds the same cluster and does not warn.
-    let first_err = String::from_utf8_lossy(&first.stderr);
-    let second_err = String::from_utf8_lossy(&second.stderr);
-    assert!(
-        first_err.contains(&cluster.display().to_string()),
-        "{first_err}"
-    );
-    assert!(
-        first_err.contains("creating a new, empty one"),
-        "{first_err}"
-    );
-    assert!(cluster.join("PG_VERSION").exists());
-    assert!(
-        second_err.contains(&cluster.display().to_string()),
-        "{second_err}"
-    );
-    assert!(!second_err.contains("new, empty"), "{second_err}");
-    // Both reached the database: the user is unknown, not the cluster.
-    assert!(second_err.contains("no user \"belum_ada\""), "{second_err}");
+    // Assert: it fails, names the absolute cluster directory and creates nothing.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains(&cluster.display().to_string()), "{stderr}");
+    assert!(stderr.contains("no PostgreSQL cluster"), "{stderr}");
+    assert!(!cluster.join("PG_VERSION").exists());
     let _ = std::fs::remove_dir_all(&cwd);
 }

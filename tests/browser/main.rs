@@ -432,6 +432,11 @@ async fn returned_case_is_fixed_and_resubmitted_in_the_browser() {
         note.contains("Foto tidak terbaca") && note.contains("Foto KTP buram, mohon unggah ulang"),
         "{note}"
     );
+    assert_eq!(
+        note.matches("Foto tidak terbaca").count(),
+        1,
+        "said once: {note}"
+    );
     let timeline = browser.text("#timeline").await;
     assert!(
         timeline.contains("Foto KTP buram, mohon unggah ulang"),

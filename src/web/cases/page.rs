@@ -119,6 +119,11 @@ impl CasePage {
                             .map(|d| d.label())
                             .unwrap_or_else(|_| t.clone()),
                         crate::domain::action::FieldKind::Nik if !self.vis.identity => mask(t),
+                        // Dates as everywhere else on the page (dd-mm-yyyy).
+                        crate::domain::action::FieldKind::Date => t
+                            .parse::<chrono::NaiveDate>()
+                            .map(crate::domain::locale::date)
+                            .unwrap_or_else(|_| t.clone()),
                         _ => t.clone(),
                     },
                     serde_json::Value::Bool(b) => if *b { "ya" } else { "tidak" }.into(),
@@ -139,17 +144,11 @@ impl CasePage {
             .iter()
             .rev()
             .find(|s| s.action == "return_to_rsud")?;
-        let code = step
-            .evidence
-            .get("reason_code")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        let code_label = self.label_of(crate::domain::ReturnReason::OPTIONS, code);
+        // The stored reason already reads "<reason code>: <text>".
         Some(format!(
-            "Dikembalikan oleh {} ({}): {} — {}",
+            "Dikembalikan oleh {} ({}): {}",
             step.actor_name,
             step.agency,
-            code_label,
             step.reason.clone().unwrap_or_default()
         ))
     }
