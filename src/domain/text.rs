@@ -70,7 +70,11 @@ pub fn problem(value: &str, max_chars: usize, lines: Lines) -> Option<TextProble
         length += 1;
         let allowed = match (c, lines) {
             ('\t', _) => true,
-            ('\n' | '\r', Lines::One) => return Some(TextProblem::LineBreak),
+            // U+2028/U+2029 are line and paragraph separators: line breaks too.
+            ('\n' | '\r' | '\u{2028}' | '\u{2029}', Lines::One) => {
+                return Some(TextProblem::LineBreak);
+            }
+            ('\u{2028}' | '\u{2029}', Lines::Many) => false,
             ('\n', Lines::Many) => true,
             ('\r', Lines::Many) => chars.peek() == Some(&'\n'),
             (c, _) => !c.is_control(),
@@ -178,6 +182,14 @@ mod tests {
         assert_eq!(
             problem("a\r\nb", 200, Lines::One),
             Some(TextProblem::LineBreak)
+        );
+        assert_eq!(
+            problem("a\u{2028}b", 200, Lines::One),
+            Some(TextProblem::LineBreak)
+        );
+        assert_eq!(
+            problem("a\u{2029}b", 200, Lines::Many),
+            Some(TextProblem::Control)
         );
     }
 
