@@ -29,6 +29,12 @@ pub fn today() -> String {
     merajut_sehat::clock::Clock::system().today().to_string()
 }
 
+/// The date `days` before today (WITA), `YYYY-MM-DD`: patients are admitted a few days before
+/// their coverage starts, so the temporary guarantee covers a real period.
+pub fn days_ago(days: i64) -> String {
+    (merajut_sehat::clock::Clock::system().today() - chrono::Duration::days(days)).to_string()
+}
+
 /// One user per agency taking part in the workflow.
 pub struct Agencies {
     pub rsud: TestUser,
@@ -113,7 +119,9 @@ pub async fn fill_intake(browser: &Browser, p: &Patient) {
     browser
         .type_into("#intake-family_phone", "0812-3456-7890")
         .await;
-    browser.set_date("#intake-admission_date", &today()).await;
+    browser
+        .set_date("#intake-admission_date", &days_ago(3))
+        .await;
     browser.choose("#intake-service_type", "rawat_inap").await;
     browser.choose("#intake-ward_class", "kelas_3").await;
     browser

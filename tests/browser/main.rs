@@ -82,7 +82,7 @@ async fn guarantee_to_pbi_proposed(
         "approve_guarantee",
         &[
             text("letter_number", letter),
-            date("start_date", today()),
+            date("start_date", days_ago(3)),
             choose("payer", "pemprov"),
         ],
         "guaranteed",

@@ -94,7 +94,7 @@ async fn intake_form_works_on_a_phone_and_keeps_what_was_typed_when_refused() {
         ("#intake-kecamatan", "Kelapa Lima"),
         ("#intake-domicile_kab_kota_code", "53.71"),
         ("#intake-family_phone", "0812-3456-7890"),
-        ("#intake-admission_date", crate::flows::today().as_str()),
+        ("#intake-admission_date", crate::flows::days_ago(3).as_str()),
         ("#intake-service_type", "rawat_inap"),
         ("#intake-ward_class", "kelas_3"),
         ("#intake-clinical_reason", "Pneumonia, perlu rawat inap"),
