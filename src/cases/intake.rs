@@ -1,4 +1,4 @@
-//! The intake form (patient and episode, DOMAIN.md §3): its fields, described once for the
+//! The intake form (patient and episode, docs/domain.md §3): its fields, described once for the
 //! page, the API and the OpenAPI document, and its parsing with field errors in Bahasa
 //! Indonesia.
 

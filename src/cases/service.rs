@@ -780,7 +780,7 @@ impl CaseService {
         })
     }
 
-    /// Views of a list of cases (queue pages and the API), NIK and KK masked (DOMAIN §7).
+    /// Views of a list of cases (queue pages and the API), NIK and KK masked (docs/domain.md §7).
     pub async fn views(&self, user: &CurrentUser, cases: &[CaseRow]) -> Result<Vec<CaseView>> {
         let today = self.today();
         let holidays = db_cases::holidays(&self.pool).await?;

@@ -24,7 +24,7 @@ pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
         .await?)
 }
 
-/// Applies pending migrations (the reference data of DOMAIN.md §2 is seeded by them).
+/// Applies pending migrations (the reference data of docs/domain.md §2 is seeded by them).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     crate::MIGRATOR.run(pool).await?;
     Ok(())

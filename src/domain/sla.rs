@@ -1,4 +1,4 @@
-//! Working-day clock for desk service levels (DOMAIN §5). The program runs on
+//! Working-day clock for desk service levels (docs/domain.md §5). The program runs on
 //! WITA (UTC+8); working days are Monday–Friday minus national holidays.
 
 use std::collections::BTreeSet;

@@ -216,7 +216,7 @@ async fn kab_users_of_another_kab_kota_neither_see_nor_act() {
 // SRC BUG (reported): the second user gets 409 "Tindakan ini tidak berlaku pada status kasus
 // saat ini" instead of the stale-version message, because `service::perform`
 // (src/cases/service.rs, the `decide(...)` before `if case.version != version`) checks the
-// transition against the *current* state before it looks at the version. DOMAIN.md §4: "a stale
+// transition against the *current* state before it looks at the version. docs/domain.md §4: "a stale
 // version is refused (someone else acted first) with a clear message".
 #[tokio::test]
 async fn second_of_two_users_acting_on_the_same_version_is_told_someone_else_acted() {

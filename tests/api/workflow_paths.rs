@@ -1,4 +1,4 @@
-//! Every path of the case workflow (DOMAIN.md §4) end to end through the JSON API, each action
+//! Every path of the case workflow (docs/domain.md §4) end to end through the JSON API, each action
 //! taken by a user of the owning role with a bearer token.
 
 use chrono::{Duration, NaiveDate};
@@ -794,7 +794,7 @@ async fn each_desk_starts_its_sla_clock() {
     let submitted = team.rsud.step(id, "submit").await;
     let referred = team.dukcapil_prov.step(id, "refer_to_kab").await;
 
-    // Assert: nik_check 1 working day, nik_referral 3 (DOMAIN.md §5), weekends skipped.
+    // Assert: nik_check 1 working day, nik_referral 3 (docs/domain.md §5), weekends skipped.
     let desk = &submitted.body["case"]["desk"];
     assert_eq!(desk["role"], "dukcapil_prov");
     assert_eq!(desk["sla_days"], 1);
