@@ -12,6 +12,7 @@ mod admin;
 mod cases_api;
 mod cli;
 mod database;
+mod desk_stays;
 mod health;
 mod identity_checks;
 mod input;
