@@ -200,3 +200,109 @@ async fn time_at_a_desk_skips_the_weekend_and_holidays_even_those_entered_later(
     // Assert: the stay, read again, counts two working days.
     assert_eq!(days(&case)[1], ("nik_check".to_string(), 2));
 }
+
+#[tokio::test]
+async fn the_migration_rebuilds_the_stays_of_existing_cases_from_their_history() {
+    use std::borrow::Cow;
+
+    use sqlx::migrate::Migrator;
+
+    // Arrange: a database before the desk stays, with an open case and a withdrawn one.
+    let database = TestDatabase::create_empty().await;
+    let pool = database.pool().await;
+    let before = merajut_sehat::MIGRATOR
+        .migrations
+        .iter()
+        .position(|m| m.description.contains("desk stays"))
+        .expect("the desk stays migration");
+    let earlier = Migrator {
+        migrations: Cow::Owned(merajut_sehat::MIGRATOR.migrations[..before].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    earlier.run(&pool).await.expect("the earlier migrations");
+    let actor: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash, hospital_id) \
+         SELECT 'rsud', 'RSUD', 'rsud', 'x', id FROM hospitals WHERE code = 'RSUD-WZJ' \
+         RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a user");
+    let t = |h: u32| format!("2026-11-0{h}T01:00:00Z");
+    let mut ids = vec![];
+    for (number, nik, state, due, closed) in [
+        ("MS-1", "5371025205900001", "desil_check", Some("2026-11-06"), None),
+        ("MS-2", "5371025205900002", "withdrawn", None, Some(t(3))),
+    ] {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO cases (number, state, hospital_id, created_by, full_name, sex, birth_date, \
+             has_identity_document, nik, domicile_kab_kota_code, admission_date, \
+             service_type, ward_class, jkn_status, sla_due_date, closed_at) \
+             SELECT $1, $3::case_state, h.id, $4, 'Maria', 'P', '1990-05-12', true, $2, \
+             '53.71', '2026-10-01', 'igd', 'kelas_3', 'tidak_ada', $5::date, $6::timestamptz \
+             FROM hospitals h WHERE h.code = 'RSUD-WZJ' RETURNING id",
+        )
+        .bind(number)
+        .bind(nik)
+        .bind(state)
+        .bind(actor)
+        .bind(due)
+        .bind(closed)
+        .fetch_one(&pool)
+        .await
+        .expect("a case");
+        ids.push(id);
+    }
+    let rows = [
+        (ids[0], "create", None, "draft", t(2)),
+        (ids[0], "submit", Some("draft"), "nik_check", t(3)),
+        (ids[0], "verify_nik", Some("nik_check"), "desil_check", t(4)),
+        // An action that leaves the case at its desk starts no new stay.
+        (ids[0], "request_desil_correction", Some("desil_check"), "desil_check", t(5)),
+        (ids[1], "create", None, "draft", t(2)),
+        (ids[1], "withdraw", Some("draft"), "withdrawn", t(3)),
+    ];
+    for (case_id, action, from, to, at) in rows {
+        sqlx::query(
+            "INSERT INTO case_history (case_id, action, from_state, to_state, actor_id, \
+             actor_role, at) \
+             VALUES ($1, $2, $3::case_state, $4::case_state, $5, 'rsud', $6::timestamptz)",
+        )
+        .bind(case_id)
+        .bind(action)
+        .bind(from)
+        .bind(to)
+        .bind(actor)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .expect("a history row");
+    }
+
+    // Act
+    merajut_sehat::MIGRATOR
+        .run(&pool)
+        .await
+        .expect("the remaining migrations");
+
+    // Assert
+    let at = |h: u32| Some(t(h).parse::<DateTime<Utc>>().expect("an instant"));
+    let open = stays::for_case(&pool, ids[0]).await.expect("stays");
+    let summary: Vec<_> = open
+        .iter()
+        .map(|s| (s.state.0.as_str(), Some(s.entered_at), s.left_at, s.sla_due_date))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("draft", at(2), at(3), None),
+            ("nik_check", at(3), at(4), None),
+            ("desil_check", at(4), None, Some(day("2026-11-06"))),
+        ]
+    );
+    let closed = stays::for_case(&pool, ids[1]).await.expect("stays");
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert_eq!(closed[0].left_at, at(3));
+    pool.close().await;
+    database.remove();
+}
