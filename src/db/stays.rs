@@ -67,6 +67,20 @@ pub async fn enter(
     Ok(())
 }
 
+/// Gives the case's open stay the case's current domicile and hospital: a correction made at
+/// the hospital's desk says where the case belonged all along.
+pub async fn rescope_open(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE desk_stays s \
+         SET domicile_kab_kota_code = c.domicile_kab_kota_code, hospital_id = c.hospital_id \
+         FROM cases c WHERE c.id = s.case_id AND s.case_id = $1 AND s.left_at IS NULL",
+        case_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// A case's stays, oldest first.
 pub async fn for_case(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DeskStay>> {
     let decode = |e: String| sqlx::Error::Decode(e.into());

@@ -306,3 +306,26 @@ async fn the_migration_rebuilds_the_stays_of_existing_cases_from_their_history()
     pool.close().await;
     database.remove();
 }
+
+#[tokio::test]
+async fn a_corrected_domicile_moves_the_open_stay_to_its_kab_kota() {
+    // Arrange: a draft entered as living in Kota Kupang.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    let (_, version) = app.case_state(id).await;
+    let mut edit = intake_woman();
+    edit["version"] = json!(version);
+    edit["domicile_kab_kota_code"] = json!("53.03");
+
+    // Act
+    team.rsud
+        .put(&format!("/api/v1/cases/{id}"), &edit)
+        .await
+        .expect(StatusCode::OK);
+
+    // Assert: the draft's stay counts for Kabupaten Kupang now.
+    let stays = stays::for_case(&app.pool, id).await.expect("stays");
+    assert_eq!(stays.len(), 1, "{stays:?}");
+    assert_eq!(stays[0].domicile_kab_kota_code, "53.03");
+}
