@@ -97,7 +97,12 @@ async fn every_transition_closes_one_stay_and_opens_the_next() {
             json!({"source_system": "dtsen", "desil": "5", "registry_data": "Desil 5"}),
             "guarantee_review",
         ),
-        (&team.dinkes_prov, "approve_guarantee", json!({}), "guaranteed"),
+        (
+            &team.dinkes_prov,
+            "approve_guarantee",
+            json!({}),
+            "guaranteed",
+        ),
         (&team.dinsos_prov, "propose_pbi", json!({}), "pbi_proposed"),
         (
             &team.bpjs,
@@ -231,7 +236,13 @@ async fn the_migration_rebuilds_the_stays_of_existing_cases_from_their_history()
     let t = |h: u32| format!("2026-11-0{h}T01:00:00Z");
     let mut ids = vec![];
     for (number, nik, state, due, closed) in [
-        ("MS-1", "5371025205900001", "desil_check", Some("2026-11-06"), None),
+        (
+            "MS-1",
+            "5371025205900001",
+            "desil_check",
+            Some("2026-11-06"),
+            None,
+        ),
         ("MS-2", "5371025205900002", "withdrawn", None, Some(t(3))),
     ] {
         let id: Uuid = sqlx::query_scalar(
@@ -258,7 +269,13 @@ async fn the_migration_rebuilds_the_stays_of_existing_cases_from_their_history()
         (ids[0], "submit", Some("draft"), "nik_check", t(3)),
         (ids[0], "verify_nik", Some("nik_check"), "desil_check", t(4)),
         // An action that leaves the case at its desk starts no new stay.
-        (ids[0], "request_desil_correction", Some("desil_check"), "desil_check", t(5)),
+        (
+            ids[0],
+            "request_desil_correction",
+            Some("desil_check"),
+            "desil_check",
+            t(5),
+        ),
         (ids[1], "create", None, "draft", t(2)),
         (ids[1], "withdraw", Some("draft"), "withdrawn", t(3)),
     ];
@@ -290,7 +307,14 @@ async fn the_migration_rebuilds_the_stays_of_existing_cases_from_their_history()
     let open = stays::for_case(&pool, ids[0]).await.expect("stays");
     let summary: Vec<_> = open
         .iter()
-        .map(|s| (s.state.0.as_str(), Some(s.entered_at), s.left_at, s.sla_due_date))
+        .map(|s| {
+            (
+                s.state.0.as_str(),
+                Some(s.entered_at),
+                s.left_at,
+                s.sla_due_date,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
