@@ -58,6 +58,11 @@ pub const AREAS: &[Area] = &[
         roles: CASE_ROLES,
     },
     Area {
+        path: "/dasbor",
+        label: "Dasbor",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/kasus/baru",
         label: "Daftarkan pasien",
         roles: RSUD,

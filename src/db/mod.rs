@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod figures;
 pub mod reference;
 pub mod stays;
 pub mod steps;

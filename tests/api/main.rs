@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod cases_api;
 mod cli;
+mod dashboard;
 mod database;
 mod desk_stays;
 mod health;
