@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -50,6 +50,25 @@ pub struct CaseLine {
     pub overdue: bool,
 }
 
+/// Working days from registration to a milestone, over the cases reaching it in the period.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadTime {
+    pub cases: usize,
+    pub median_days: f64,
+    pub p90_days: f64,
+}
+
+impl LeadTime {
+    fn of(mut days: Vec<i64>) -> LeadTime {
+        days.sort_unstable();
+        LeadTime {
+            cases: days.len(),
+            median_days: percentile(&days, 0.5),
+            p90_days: percentile(&days, 0.9),
+        }
+    }
+}
+
 /// The bottleneck figures of a scope and period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bottlenecks {
@@ -57,6 +76,10 @@ pub struct Bottlenecks {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub rows: Vec<DeskRow>,
+    /// Registration → temporary guarantee.
+    pub to_guarantee: LeadTime,
+    /// Registration → handover to national insurance.
+    pub to_handover: LeadTime,
 }
 
 /// The `p` percentile (0–1) of sorted values, interpolated like PostgreSQL's `percentile_cont`.
@@ -132,6 +155,16 @@ impl CaseService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<PeriodStay>> {
+        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
+        Ok(db::stays::in_period(&self.pool, &scope, from_at, to_at).await?)
+    }
+
+    /// The caller's scope and the period `from..=to` (WITA dates) as instants.
+    fn period_bounds(
+        user: &CurrentUser,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(db::cases::ScopeFilter, DateTime<Utc>, DateTime<Utc>)> {
         if to < from || (to - from).num_days() > MAX_DAYS {
             return Err(CaseError::field(
                 "dari",
@@ -148,9 +181,34 @@ impl CaseService {
         let (Some(from_at), Some(to_at)) = (start(from), start(to + Duration::days(1))) else {
             return Err(anyhow::anyhow!("WITA has no gaps").into());
         };
-        let scope = Scope::of(user).filter();
-        let (from_at, to_at) = (from_at.to_utc(), to_at.to_utc());
-        Ok(db::stays::in_period(&self.pool, &scope, from_at, to_at).await?)
+        Ok((Scope::of(user).filter(), from_at.to_utc(), to_at.to_utc()))
+    }
+
+    /// Registration → guarantee and registration → handover over the period.
+    async fn lead_times(
+        &self,
+        user: &CurrentUser,
+        from: NaiveDate,
+        to: NaiveDate,
+        holidays: &BTreeSet<NaiveDate>,
+    ) -> Result<(LeadTime, LeadTime)> {
+        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
+        let times = db::figures::lead_times(&self.pool, &scope, from_at, to_at).await?;
+        let days = |end: Option<DateTime<Utc>>, start: DateTime<Utc>| {
+            end.map(|e| {
+                sla::working_days_between(sla::local_date(start), sla::local_date(e), holidays)
+            })
+        };
+        let guarantee = times
+            .iter()
+            .filter_map(|t| days(t.guaranteed_at, t.registered_at));
+        let handover = times
+            .iter()
+            .filter_map(|t| days(t.handed_over_at, t.registered_at));
+        Ok((
+            LeadTime::of(guarantee.collect()),
+            LeadTime::of(handover.collect()),
+        ))
     }
 
     /// The bottleneck figures of the caller's scope over `from..=to`.
@@ -162,11 +220,14 @@ impl CaseService {
     ) -> Result<Bottlenecks> {
         let stays = self.period_stays(user, from, to).await?;
         let holidays = db::cases::holidays(&self.pool).await?;
+        let (to_guarantee, to_handover) = self.lead_times(user, from, to, &holidays).await?;
         Ok(Bottlenecks {
             scope: user.scope_label(),
             from,
             to,
             rows: rows(&stays, self.today(), &holidays),
+            to_guarantee,
+            to_handover,
         })
     }
 

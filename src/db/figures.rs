@@ -180,3 +180,51 @@ pub async fn beneficiaries_per_hospital(
         })
         .collect())
 }
+
+/// When a case was registered, got its guarantee and was handed over, for the cases whose
+/// guarantee or handover falls in `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadTimes {
+    pub registered_at: DateTime<Utc>,
+    pub guaranteed_at: Option<DateTime<Utc>>,
+    pub handed_over_at: Option<DateTime<Utc>>,
+}
+
+/// Registration → guarantee and registration → handover, per case, in the scope and period.
+pub async fn lead_times(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<LeadTimes>> {
+    let rows = sqlx::query!(
+        r#"SELECT c.created_at AS "registered_at: DateTime<Utc>",
+                  g.at AS "guaranteed_at?: DateTime<Utc>",
+                  CASE WHEN c.state = 'handed_over' THEN c.closed_at END
+                      AS "handed_over_at?: DateTime<Utc>"
+           FROM cases c
+           LEFT JOIN LATERAL (
+               SELECT h.at FROM case_history h
+               WHERE h.case_id = c.id AND h.action = 'approve_guarantee'
+               ORDER BY h.id LIMIT 1
+           ) g ON true
+           WHERE ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
+             AND ((g.at >= $4 AND g.at < $5)
+                  OR (c.state = 'handed_over' AND c.closed_at >= $4 AND c.closed_at < $5))"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        from as _,
+        to as _,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LeadTimes {
+            registered_at: r.registered_at,
+            guaranteed_at: r.guaranteed_at.filter(|t| *t >= from && *t < to),
+            handed_over_at: r.handed_over_at.filter(|t| *t >= from && *t < to),
+        })
+        .collect())
+}

@@ -131,3 +131,37 @@ async fn bottlenecks_stay_within_scope_and_refuse_a_bad_period() {
     assert!(bad.text().await.expect("page").contains("tidak dikenali"));
     assert_eq!(reversed.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn registration_to_guarantee_and_to_handover_in_working_days() {
+    // Arrange: registered Monday 16 November, guaranteed Wednesday 18, handed over Monday 23.
+    let app = spawn_app_at(monday()).await;
+    let team = Team::new(&app).await;
+    let id = team.create(&intake_woman()).await;
+    app.clock.advance(Duration::days(2));
+    team.drive(id, "draft", "guaranteed").await;
+    app.clock.advance(Duration::days(5));
+    team.drive(id, "guaranteed", "pbi_proposed").await;
+    team.bpjs.step(id, "record_pbi_active").await;
+    let (client, _) = app.signed_in("dinkes_prov", None).await;
+
+    // Act
+    let html = app
+        .get_html(&client, "/hambatan?dari=2026-11-01&sampai=2026-11-23")
+        .await;
+
+    // Assert: 17 and 18 November to the guarantee; 17–20 and 23 to the handover.
+    let doc = scraper::Html::parse_document(&html);
+    let row = scraper::Selector::parse("#lead-times tbody tr").expect("selector");
+    let cell = scraper::Selector::parse("td").expect("selector");
+    let rows: Vec<Vec<String>> = doc
+        .select(&row)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows[0][1..], ["1", "2,0", "2,0"], "{rows:?}");
+    assert_eq!(rows[1][1..], ["1", "5,0", "5,0"], "{rows:?}");
+}
