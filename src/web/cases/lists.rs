@@ -462,7 +462,7 @@ async fn fetch(
 enum Request {
     /// A form (posted with errors, or kept under `id`), and the page cursor.
     Form {
-        form: ListForm,
+        form: Box<ListForm>,
         id: Option<String>,
         cursor: Option<String>,
     },
@@ -480,7 +480,7 @@ async fn list_page(
     let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
     let hospitals = db::reference::list_hospitals(&state.pool).await?;
     let (form, id, cursor, notice) = match request {
-        Request::Form { form, id, cursor } => (form, id, cursor, None),
+        Request::Form { form, id, cursor } => (*form, id, cursor, None),
         Request::UnknownSearch => (
             ListForm::default(),
             None,
@@ -563,13 +563,13 @@ async fn show(
 ) -> Result<Response, AppError> {
     let request = match query.cari.as_deref().map(str::trim) {
         None | Some("") => Request::Form {
-            form: ListForm::default(),
+            form: Box::default(),
             id: None,
             cursor: query.lanjut,
         },
         Some(id) => match find_search(state, session, user, which, id).await? {
             Some(form) => Request::Form {
-                form,
+                form: Box::new(form),
                 id: Some(id.to_string()),
                 cursor: query.lanjut,
             },
@@ -593,7 +593,7 @@ async fn search(
     let hospitals = db::reference::list_hospitals(&state.pool).await?;
     if form.parse(which, user.role, &kab_kota, &hospitals).is_err() {
         let request = Request::Form {
-            form,
+            form: Box::new(form),
             id: None,
             cursor: None,
         };
