@@ -210,6 +210,19 @@ async fn a_bad_filter_value_is_a_field_message_not_ignored() {
         assert!(error.contains(message), "{field}={value}: {error:?}");
         assert!(case_links(&html).is_empty(), "{field}={value}");
     }
+    // The monitoring filters are refused on a list that does not offer them.
+    let (dukcapil, _) = f.app.signed_in("dukcapil_prov", None).await;
+    let response = f
+        .app
+        .post_form(&dukcapil, "/antrean", &[("desk", "bpjs")])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("page");
+    assert!(
+        text(&html, "#desk-error")
+            .unwrap_or_default()
+            .contains("Pemantauan kasus")
+    );
     // A period that ends before it starts.
     let response = f
         .app
@@ -316,4 +329,66 @@ async fn a_search_id_of_another_user_or_expired_shows_a_message_and_no_data() {
     let html = expired.text().await.expect("page");
     assert!(text(&html, "#search-notice").is_some());
     assert!(case_links(&html).is_empty());
+}
+
+#[tokio::test]
+async fn the_next_page_of_a_search_keeps_the_search_and_only_its_id_in_the_address() {
+    // Arrange: 51 drafts named "Pasien …", and one other.
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let (tim, _) = app.signed_in("tim", None).await;
+    for i in 1..=51 {
+        let nik = format!("537102021175{i:04}");
+        let name = format!("Pasien Uji {i}");
+        app.arrange_draft(
+            &pic,
+            &intake_fields(&name, "L", "1975-11-02", &nik, "53.71"),
+        )
+        .await;
+    }
+    let other = app
+        .arrange_draft(
+            &pic,
+            &intake_fields(
+                "Markus Tefa",
+                "L",
+                "1975-11-02",
+                "5371020211750099",
+                "53.71",
+            ),
+        )
+        .await;
+    let to = search(&app, &tim, "/pemantauan", &[("q", "pasien uji")]).await;
+
+    // Act
+    let first = app.get_html(&tim, &to).await;
+    let next = attr(&first, "a.button[href^='/pemantauan?']", "href").expect("a next page");
+    let second = app.get_html(&tim, &next).await;
+
+    // Assert
+    assert_eq!(case_links(&first).len(), 50);
+    assert!(next.starts_with(&format!("{to}&lanjut=")), "{next}");
+    let links = case_links(&second);
+    assert_eq!(links.len(), 1);
+    assert!(!case_links(&first).contains(&links[0]));
+    assert!(!links.contains(&format!("/kasus/{other}")));
+    assert!(attr(&second, "a.button[href^='/pemantauan?']", "href").is_none());
+    // A cursor that no page made is a message, not a server error.
+    let response = app.get(&tim, &format!("{to}&lanjut=rusak")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn like_wildcards_in_a_name_search_match_only_themselves() {
+    // Arrange
+    let f = fixture().await;
+    let (tim, _) = f.app.signed_in("tim", None).await;
+
+    for q in ["%", "_", "Pasien_1", "\\"] {
+        // Act
+        let listed = found(&f.app, &tim, "/pemantauan", &[("q", q)]).await;
+
+        // Assert
+        assert!(listed.is_empty(), "{q}: {listed:?}");
+    }
 }

@@ -222,6 +222,22 @@ impl ListForm {
                     "Terdaftar sampai tidak boleh sebelum tanggal Terdaftar sejak.",
                 );
             }
+        } else {
+            // These filters exist on the monitoring list only; sent elsewhere they are refused
+            // rather than dropped.
+            for (field, label, value) in [
+                ("desk", "Meja", &self.desk),
+                ("overdue", "Terlambat", &self.overdue),
+                ("from", "Terdaftar sejak", &self.from),
+                ("to", "Terdaftar sampai", &self.to),
+            ] {
+                if !value.trim().is_empty() {
+                    refuse(
+                        field,
+                        &format!("{label}: saringan ini hanya ada di halaman Pemantauan kasus."),
+                    );
+                }
+            }
         }
         if errors.is_empty() {
             Ok(out)
