@@ -77,6 +77,11 @@ pub const AREAS: &[Area] = &[
         roles: MONITORS,
     },
     Area {
+        path: "/dasbor",
+        label: "Dasbor",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/kasus/baru",
         label: "Daftarkan pasien",
         roles: RSUD,

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         Router::new()
             .route("/api/v1/me", get(me))
             .route("/api/v1/queue", get(queue))
+            .route("/api/v1/dasbor", get(dashboard))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
@@ -355,6 +356,13 @@ async fn download(
         .read_document(&user, id, document_id, "api")
         .await?;
     Ok(file_response(&doc.content_type, bytes))
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<crate::cases::dashboard::Dashboard>, ApiError> {
+    Ok(Json(state.cases.dashboard(&user).await?))
 }
 
 #[derive(Deserialize)]

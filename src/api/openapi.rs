@@ -460,7 +460,7 @@ fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
 }
 
-/// `/me` and `/queue`.
+/// `/me`, `/queue` and `/dasbor`.
 fn account_and_queue_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/me".into(),
@@ -483,6 +483,34 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
             ],
             "responses": {"200": {"description": "{items: [case], next_cursor}", "content": {"application/json": {"schema": page}}}, "401": {"description": "Token tidak valid"}}}}),
+    );
+    let count = object(
+        "Satu hitungan berlabel.",
+        json!({"key": string("kode yang dihitung"), "label": string("namanya"), "count": {"type": "integer"}}),
+    );
+    let counts = json!({"type": "array", "items": count});
+    let week = object(
+        "Satu minggu (mulai Senin, WITA).",
+        json!({"week_start": {"type": "string", "format": "date"}, "registered": {"type": "integer"}, "closed": {"type": "integer"}}),
+    );
+    let dashboard = object(
+        "Angka dasbor dalam cakupan pemilik token.",
+        json!({
+            "scope": string("cakupan"),
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "per_state": counts,
+            "weekly": {"type": "array", "items": week},
+            "outcomes": counts,
+            "beneficiaries_per_kab_kota": counts,
+            "beneficiaries_per_hospital": counts
+        }),
+    );
+    paths.insert(
+        "/api/v1/dasbor".into(),
+        json!({"get": {"summary": "Angka dasbor: kasus per status, masuk dan selesai per minggu (12 minggu), hasil akhir, penerima manfaat per kab/kota dan rumah sakit",
+            "security": bearer(),
+            "responses": {"200": {"description": "Dasbor", "content": {"application/json": {"schema": dashboard}}}, "401": {"description": "Token tidak valid"}}}}),
     );
 }
 

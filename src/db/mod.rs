@@ -7,7 +7,9 @@
 
 pub mod audit;
 pub mod cases;
+pub mod figures;
 pub mod reference;
+pub mod stays;
 pub mod steps;
 pub mod tokens;
 pub mod users;

@@ -7,6 +7,8 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod cases;
+pub mod charts;
+pub mod dashboard;
 pub mod error;
 pub mod filters;
 pub mod forms;
@@ -126,6 +128,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
 
     let pages = Router::new()
         .merge(home::router())
+        .merge(dashboard::router())
         .merge(account::router())
         .merge(admin::router())
         .merge(tokens::router())

@@ -123,3 +123,33 @@ async fn intake_form_works_on_a_phone_and_keeps_what_was_typed_when_refused() {
     assert_fits(&browser, "the case page").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn dashboard_reads_on_a_phone() {
+    // Arrange: the program team, one case registered.
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let fields =
+        crate::common::intake_fields("Markus Tefa", "L", "1975-11-02", MARKUS.nik, "53.71");
+    app.arrange_draft(&pic, &fields).await;
+    let tim = app.create_test_user("tim", None).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(WIDTH, HEIGHT).await;
+    switch_to(&browser, &app, &tim).await;
+
+    // Act
+    browser.goto(&app.url("/dasbor")).await;
+
+    // Assert: every chart fits, and the table says what the chart draws.
+    assert_fits(&browser, "the dashboard").await;
+    assert_eq!(
+        browser.text("#dashboard-scope").await,
+        "Provinsi Nusa Tenggara Timur"
+    );
+    let table = browser.text("#table-per-state").await;
+    assert!(table.contains("Draf") && table.contains('1'), "{table}");
+    let charts = browser
+        .js("return document.querySelectorAll('svg.chart > title').length")
+        .await;
+    assert_eq!(charts.as_u64(), Some(5));
+}
