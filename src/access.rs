@@ -32,6 +32,20 @@ pub const CASE_ROLES: &[Role] = &[
     Bpjs,
     Tim,
 ];
+/// Roles with a desk of their own: their "Antrean saya" lists the cases waiting for them.
+pub const QUEUE_ROLES: &[Role] = &[
+    Rsud,
+    DukcapilProv,
+    DukcapilKab,
+    DinsosProv,
+    DinsosKab,
+    DinkesProv,
+    Bpjs,
+];
+/// Roles that watch the cases rather than act on them (the program team, the kab/kota
+/// Dinkes): their list is the monitoring list (`/pemantauan`), closed cases included. Their
+/// `/antrean` leads there.
+pub const MONITORS: &[Role] = &[Tim, DinkesKab];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -55,7 +69,12 @@ pub const AREAS: &[Area] = &[
     Area {
         path: "/antrean",
         label: "Antrean saya",
-        roles: CASE_ROLES,
+        roles: QUEUE_ROLES,
+    },
+    Area {
+        path: "/pemantauan",
+        label: "Pemantauan kasus",
+        roles: MONITORS,
     },
     Area {
         path: "/dasbor",

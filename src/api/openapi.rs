@@ -476,6 +476,7 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/queue".into(),
         json!({"get": {"summary": "Antrean: kasus yang menunggu tindakan Anda di cakupan Anda, yang terlambat lebih dulu",
+            "description": "Peran pemantau (tim, dinkes_kab) tidak memegang meja: antreannya berisi semua kasus yang masih terbuka di cakupannya (tim: seluruh NTT; dinkes_kab: kab/kotanya), yang terlambat lebih dulu, untuk dipantau, bukan untuk ditindaklanjuti. Kasus yang sudah selesai ada di halaman Pemantauan kasus (/pemantauan).",
             "security": bearer(),
             "parameters": [
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor dari halaman sebelumnya"},

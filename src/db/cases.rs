@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::domain::search::SearchTerm;
 use crate::domain::{CaseState, Desil, Role};
 
 /// A code column (enum cast to text, or a text code) parsed into a domain enum.
@@ -786,8 +787,14 @@ pub struct ListFilter {
     pub guaranteed_without_pending_correction: bool,
     pub kab_kota_code: Option<String>,
     pub hospital_id: Option<Uuid>,
-    /// Name prefix/substring or exact NIK.
-    pub search: Option<String>,
+    /// What the search box asked for (see [`SearchTerm`]).
+    pub search: Option<SearchTerm>,
+    /// Only cases whose SLA due date is before this day (overdue on it) and that are open.
+    pub overdue_on: Option<NaiveDate>,
+    /// Only cases registered at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only cases registered before this instant.
+    pub created_before: Option<DateTime<Utc>>,
     /// Keyset cursor: (due date or 9999-12-31, id).
     pub after: Option<(NaiveDate, Uuid)>,
     /// Order by SLA due date (queues) rather than by newest first.
@@ -837,21 +844,47 @@ pub async fn list(
     if let Some(h) = f.hospital_id {
         qb.push(" AND c.hospital_id = ").push_bind(h);
     }
-    if let Some(s) = &f.search {
-        let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() == 16 && digits.len() == s.trim().len() {
-            qb.push(" AND c.nik = ").push_bind(digits);
-        } else {
+    match &f.search {
+        None => {}
+        Some(SearchTerm::CaseNumber(n)) => {
+            qb.push(" AND c.number = ").push_bind(n.clone());
+        }
+        Some(SearchTerm::Nik(nik)) => {
+            qb.push(" AND c.nik = ").push_bind(nik.clone());
+        }
+        Some(term @ SearchTerm::Digits(digits)) => {
+            // Digits only (parsed so), so they need no LIKE escaping.
+            qb.push(" AND (false");
+            if term.matches_nik_end() {
+                qb.push(" OR c.nik LIKE ").push_bind(format!("%{digits}"));
+            }
+            if let Some(seq) = term.case_sequence() {
+                qb.push(" OR c.number LIKE ")
+                    .push_bind(format!("MS-____-{seq}"));
+            }
+            qb.push(")");
+        }
+        Some(SearchTerm::Name(name)) => {
             let pattern = format!(
                 "%{}%",
-                s.trim()
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
+                name.replace('\\', "\\\\")
                     .replace('%', "\\%")
                     .replace('_', "\\_")
             );
             qb.push(" AND lower(c.full_name) LIKE ").push_bind(pattern);
         }
+    }
+    if let Some(day) = f.overdue_on {
+        qb.push(
+            " AND c.state NOT IN ('handed_over', 'rejected', 'withdrawn') AND c.sla_due_date < ",
+        )
+        .push_bind(day);
+    }
+    if let Some(from) = f.created_from {
+        qb.push(" AND c.created_at >= ").push_bind(from);
+    }
+    if let Some(before) = f.created_before {
+        qb.push(" AND c.created_at < ").push_bind(before);
     }
     if f.by_due_date {
         if let Some((d, id)) = f.after {

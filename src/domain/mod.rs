@@ -12,6 +12,7 @@ pub mod locale;
 pub mod nik;
 pub mod phone;
 pub mod reference;
+pub mod search;
 pub mod sla;
 pub mod text;
 pub mod workflow;

@@ -19,6 +19,7 @@ mod health;
 mod identity_checks;
 mod input;
 mod layers;
+mod monitoring;
 mod pages;
 mod pbpu_route;
 mod queue;

@@ -10,6 +10,7 @@ mod common;
 
 mod driver;
 mod flows;
+mod monitoring;
 mod phone;
 
 use common::{TestApp, spawn_app};

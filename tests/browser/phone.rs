@@ -8,7 +8,7 @@ const WIDTH: u32 = 360;
 const HEIGHT: u32 = 740;
 
 /// Asserts the page has no horizontal scroll at phone width.
-async fn assert_fits(browser: &Browser, what: &str) {
+pub async fn assert_fits(browser: &Browser, what: &str) {
     let inner = browser.js("return window.innerWidth").await;
     assert!(
         inner.as_u64().is_some_and(|w| w <= u64::from(WIDTH)),

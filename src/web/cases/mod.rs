@@ -44,6 +44,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
             ),
         access::RSUD,
     );
+    let monitors = access::require(
+        Router::new().route(
+            "/pemantauan",
+            get(lists::monitoring).post(lists::monitoring_search),
+        ),
+        access::MONITORS,
+    );
     let all = access::require(
         Router::new()
             .route("/antrean", get(lists::queue).post(lists::queue_search))
@@ -56,7 +63,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             .route("/kasus/{id}/surat-jaminan", get(letter::show)),
         access::CASE_ROLES,
     );
-    rsud.merge(all)
+    rsud.merge(monitors).merge(all)
 }
 
 /// The CSRF check of a multipart form (URL-encoded forms are checked by the CSRF layer, which
