@@ -17,6 +17,7 @@ mod health;
 mod identity_checks;
 mod input;
 mod layers;
+mod notifications;
 mod pages;
 mod pbpu_route;
 mod queue;
