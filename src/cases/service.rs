@@ -17,7 +17,7 @@ use super::{Scope, Visibility, facts, intake, mask};
 use crate::auth::CurrentUser;
 use crate::clock::Clock;
 use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transition};
-use crate::db::{self, audit};
+use crate::db::{self, audit, stays};
 use crate::domain::action::{CaseDates, FieldError};
 use crate::domain::{
     Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, locale, role_takes, sla,
@@ -342,6 +342,8 @@ impl CaseService {
             reason: None,
         };
         db_cases::insert_history(&mut *conn, &history).await?;
+        // A draft waits at the hospital's desk; drafts have no service level.
+        stays::enter(&mut *conn, id, CaseState::Draft, now, None).await?;
         let target = id.to_string();
         audit::record(
             conn,
@@ -424,6 +426,7 @@ impl CaseService {
                 current_version: case.version,
             });
         }
+        stays::rescope_open(&mut *tx, id).await?;
         audit::record(
             &mut *tx,
             Some(user.id),
@@ -616,6 +619,11 @@ impl CaseService {
                 current_version: case.version,
             });
         }
+        // An action that leaves the case where it is keeps its stay at the desk.
+        if next != case.state.0 {
+            stays::leave(&mut *conn, case.id, now).await?;
+            stays::enter(&mut *conn, case.id, next, now, transition.sla_due_date).await?;
+        }
         let action = data.action();
         let history = NewHistory {
             case_id: case.id,
@@ -782,6 +790,7 @@ impl CaseService {
         let holidays = db_cases::holidays(&self.pool).await?;
         let sla_days = db_cases::sla_days(&self.pool).await?;
         let history = db_cases::history(&self.pool, id).await?;
+        let stays = stays::for_case(&self.pool, id).await?;
         let documents = if Visibility::of(user.role).documents {
             db_cases::documents(&self.pool, id)
                 .await?
@@ -795,7 +804,7 @@ impl CaseService {
         let view = CaseView::new(&case, user, &available_actions(user, &case), clock);
         db_cases::log_access(&self.pool, id, user.id, "case", via, self.clock.now()).await?;
         Ok(CaseDetail {
-            timeline: timeline(&history, today, &holidays),
+            timeline: timeline(&history, &stays, today, &holidays),
             case,
             view,
             documents,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{Visibility, mask};
 use crate::auth::CurrentUser;
 use crate::db::cases::{CaseRow, DocumentRow, HistoryRow};
+use crate::db::stays::DeskStay;
 use crate::domain::{Action, CaseState, Desil, Payer, Scheme, sla};
 
 /// The clock of the desk a case sits at.
@@ -335,23 +336,29 @@ fn identity_change_text(evidence: &serde_json::Value) -> Option<String> {
     })
 }
 
-/// The timeline of a case with time spent at each desk.
+/// The timeline of a case with time spent at each desk, read from its desk stays: each step
+/// shows the working days from the step until the case left the desk it led to (until today
+/// for the desk the case is at now, none for a step that closed the case).
 pub fn timeline(
     history: &[HistoryRow],
+    stays: &[DeskStay],
     today: NaiveDate,
     holidays: &BTreeSet<NaiveDate>,
 ) -> Vec<StepView> {
     history
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let until = history.get(i + 1).map(|n| sla::local_date(n.at)).unwrap_or(
-                if h.to_state.0.is_terminal() {
-                    sla::local_date(h.at)
-                } else {
-                    today
-                },
-            );
+        .map(|h| {
+            let working_days_in_state = stays
+                .iter()
+                .find(|s| {
+                    s.state == h.to_state
+                        && s.entered_at <= h.at
+                        && s.left_at.is_none_or(|left| h.at < left)
+                })
+                .map_or(0, |s| {
+                    let until = s.left_at.map_or(today, sla::local_date);
+                    sla::working_days_between(sla::local_date(h.at), until, holidays)
+                });
             StepView {
                 action: h.action.clone(),
                 action_label: h
@@ -366,11 +373,7 @@ pub fn timeline(
                 actor_role: h.actor_role.0.as_str(),
                 agency: h.actor_role.0.agency(),
                 at: h.at,
-                working_days_in_state: sla::working_days_between(
-                    sla::local_date(h.at),
-                    until,
-                    holidays,
-                ),
+                working_days_in_state,
                 evidence: h.evidence.clone(),
                 reason: h.reason.clone(),
                 identity_change: identity_change_text(&h.evidence),

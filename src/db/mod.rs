@@ -10,6 +10,7 @@ pub mod cases;
 pub mod figures;
 pub mod notifications;
 pub mod reference;
+pub mod stays;
 pub mod steps;
 pub mod tokens;
 pub mod users;

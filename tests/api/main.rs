@@ -13,6 +13,7 @@ mod cases_api;
 mod cli;
 mod dashboard;
 mod database;
+mod desk_stays;
 mod health;
 mod identity_checks;
 mod input;

@@ -1,0 +1,108 @@
+//! Desk stays: the spells a case spends at each desk (every non-terminal state), one row each,
+//! opened and closed in the transaction of the transition that moves the case. Figures about
+//! time at desks read these rows; working days are computed by the reader from the holiday
+//! table (`domain::sla`), never stored, so a holiday entered later counts everywhere at once.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use super::cases::Code;
+use crate::domain::CaseState;
+
+/// One spell of a case at a desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskStay {
+    /// The state, and so the desk (`CaseState::desk`).
+    pub state: Code<CaseState>,
+    /// The patient's domicile when the case arrived at the desk.
+    pub domicile_kab_kota_code: String,
+    /// The hospital of the case when it arrived at the desk.
+    pub hospital_id: Uuid,
+    pub entered_at: DateTime<Utc>,
+    /// When the case left the desk; `None` while it is still there.
+    pub left_at: Option<DateTime<Utc>>,
+    /// The desk's due date, fixed on arrival (none for desks without a service level, and for
+    /// stays rebuilt from the history by the migration).
+    pub sla_due_date: Option<NaiveDate>,
+}
+
+/// Closes the case's open stay, if it has one, at `at`.
+pub async fn leave(db: impl PgExecutor<'_>, case_id: Uuid, at: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE desk_stays SET left_at = $2 WHERE case_id = $1 AND left_at IS NULL",
+        case_id,
+        at as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Opens a stay of the case at the desk of `state` from `at`, with the case's current domicile
+/// and hospital. Call [`leave`] first: a case has at most one open stay (a unique index says
+/// so). Terminal states have no desk, and so no stay: nothing is written for them.
+pub async fn enter(
+    db: impl PgExecutor<'_>,
+    case_id: Uuid,
+    state: CaseState,
+    at: DateTime<Utc>,
+    sla_due_date: Option<NaiveDate>,
+) -> sqlx::Result<()> {
+    if state.is_terminal() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "INSERT INTO desk_stays \
+           (case_id, state, domicile_kab_kota_code, hospital_id, entered_at, sla_due_date) \
+         SELECT id, $2::text::case_state, domicile_kab_kota_code, hospital_id, $3, $4 \
+         FROM cases WHERE id = $1",
+        case_id,
+        state.as_str(),
+        at as _,
+        sla_due_date as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives the case's open stay the case's current domicile and hospital: a correction made at
+/// the hospital's desk says where the case belonged all along.
+pub async fn rescope_open(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE desk_stays s \
+         SET domicile_kab_kota_code = c.domicile_kab_kota_code, hospital_id = c.hospital_id \
+         FROM cases c WHERE c.id = s.case_id AND s.case_id = $1 AND s.left_at IS NULL",
+        case_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A case's stays, oldest first.
+pub async fn for_case(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DeskStay>> {
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    sqlx::query!(
+        r#"SELECT state::text AS "state!", domicile_kab_kota_code, hospital_id,
+             entered_at AS "entered_at: DateTime<Utc>", left_at AS "left_at: DateTime<Utc>",
+             sla_due_date AS "sla_due_date: NaiveDate"
+           FROM desk_stays WHERE case_id = $1 ORDER BY entered_at, id"#,
+        case_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(DeskStay {
+            state: Code::try_from(r.state).map_err(decode)?,
+            domicile_kab_kota_code: r.domicile_kab_kota_code,
+            hospital_id: r.hospital_id,
+            entered_at: r.entered_at,
+            left_at: r.left_at,
+            sla_due_date: r.sla_due_date,
+        })
+    })
+    .collect()
+}
