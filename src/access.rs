@@ -63,6 +63,11 @@ pub const AREAS: &[Area] = &[
         roles: CASE_ROLES,
     },
     Area {
+        path: "/hambatan",
+        label: "Hambatan",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/kasus/baru",
         label: "Daftarkan pasien",
         roles: RSUD,

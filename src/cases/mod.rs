@@ -4,6 +4,7 @@
 //!
 //! Scope and field visibility per role are decided here, once.
 
+pub mod bottleneck;
 pub mod dashboard;
 pub mod error;
 mod evidence;

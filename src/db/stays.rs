@@ -106,3 +106,63 @@ pub async fn for_case(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Ve
     })
     .collect()
 }
+
+/// A stay at a desk during a period, with what the bottleneck page groups it by.
+#[derive(Debug, Clone)]
+pub struct PeriodStay {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub state: Code<CaseState>,
+    pub kab_kota_code: String,
+    pub kab_kota_name: String,
+    pub hospital_name: String,
+    pub entered_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+    pub sla_due_date: Option<NaiveDate>,
+}
+
+/// The stays in the scope that overlap `[from, to)`: closed within it, or still open.
+pub async fn in_period(
+    db: impl PgExecutor<'_>,
+    scope: &super::cases::ScopeFilter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<PeriodStay>> {
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    sqlx::query!(
+        r#"SELECT s.case_id, c.number, s.state::text AS "state!", s.domicile_kab_kota_code,
+             k.name AS kab_kota_name, h.name AS hospital_name,
+             s.entered_at AS "entered_at: DateTime<Utc>", s.left_at AS "left_at: DateTime<Utc>",
+             s.sla_due_date AS "sla_due_date: NaiveDate"
+           FROM desk_stays s
+           JOIN cases c ON c.id = s.case_id
+           JOIN kab_kota k ON k.code = s.domicile_kab_kota_code
+           JOIN hospitals h ON h.id = s.hospital_id
+           WHERE (s.left_at IS NULL OR (s.left_at >= $4 AND s.left_at < $5))
+             AND s.entered_at < $5
+             AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
+           ORDER BY s.state, s.domicile_kab_kota_code, s.entered_at"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        from as _,
+        to as _,
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(PeriodStay {
+            case_id: r.case_id,
+            case_number: r.number,
+            state: Code::try_from(r.state).map_err(decode)?,
+            kab_kota_code: r.domicile_kab_kota_code,
+            kab_kota_name: r.kab_kota_name,
+            hospital_name: r.hospital_name,
+            entered_at: r.entered_at,
+            left_at: r.left_at,
+            sla_due_date: r.sla_due_date,
+        })
+    })
+    .collect()
+}

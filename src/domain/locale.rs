@@ -45,6 +45,12 @@ pub fn file_size(bytes: u64) -> String {
     }
 }
 
+/// A non-negative figure with one decimal, Indonesian style (`2,5`, `0,0`), for working days.
+pub fn decimal(v: f64) -> String {
+    let tenths = (v.max(0.0) * 10.0).round() as u64;
+    format!("{},{}", tenths / 10, tenths % 10)
+}
+
 /// A non-negative number with at most one decimal, Indonesian style: `1,2`, `34`, `1.023`.
 fn number(v: f64) -> String {
     // Sizes are small non-negative numbers: the cast neither truncates nor wraps.

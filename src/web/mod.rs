@@ -6,6 +6,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod bottleneck;
 pub mod cases;
 pub mod charts;
 pub mod dashboard;
@@ -137,6 +138,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
     let pages = Router::new()
         .merge(home::router())
         .merge(dashboard::router())
+        .merge(bottleneck::router())
         .merge(account::router())
         .merge(admin::router())
         .merge(tokens::router())

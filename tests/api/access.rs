@@ -19,6 +19,8 @@ async fn anonymous_visitor_is_sent_to_sign_in() {
         "/admin/kabkota",
         "/token-api",
         "/notifikasi",
+        "/dasbor",
+        "/hambatan",
     ] {
         // Act
         let response = app.get(&client, path).await;
@@ -243,4 +245,19 @@ async fn user_count(app: &TestApp) -> i64 {
         .fetch_one(&app.pool)
         .await
         .expect("counting users")
+}
+
+#[tokio::test]
+async fn administrator_sees_no_case_figures() {
+    // Arrange: the administrator sees no patient data, aggregated or not.
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    for path in ["/dasbor", "/hambatan"] {
+        // Act
+        let response = app.get(&admin, path).await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
 }

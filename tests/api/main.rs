@@ -9,6 +9,7 @@ mod helpers;
 mod access;
 mod account;
 mod admin;
+mod bottleneck;
 mod cases_api;
 mod cli;
 mod dashboard;

@@ -155,6 +155,32 @@ async fn dashboard_reads_on_a_phone() {
 }
 
 #[tokio::test]
+async fn bottleneck_page_reads_on_a_phone() {
+    // Arrange: one case waiting at Disdukcapil.
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let fields =
+        crate::common::intake_fields("Markus Tefa", "L", "1975-11-02", MARKUS.nik, "53.71");
+    let id = app.arrange_draft(&pic, &fields).await;
+    app.arrange_action(&pic, id, "submit", &[]).await;
+    let tim = app.create_test_user("tim", None).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(WIDTH, HEIGHT).await;
+    switch_to(&browser, &app, &tim).await;
+
+    // Act
+    browser.goto(&app.url("/hambatan")).await;
+
+    // Assert: the table scrolls inside its frame, the page itself fits.
+    assert_fits(&browser, "the bottleneck page").await;
+    let table = browser.text("#bottlenecks").await;
+    assert!(
+        table.contains("Verifikasi NIK") && table.contains("Kota Kupang"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
 async fn notifications_read_on_a_phone_and_opening_one_marks_it_read() {
     // Arrange: a program-team member with one unread notification (the row written directly:
     // which transitions write them is tested in tests/api/notifications.rs).
