@@ -15,6 +15,7 @@ pub mod filters;
 pub mod forms;
 pub mod home;
 pub mod middleware;
+pub mod notifications;
 pub mod tokens;
 
 use std::time::Duration;
@@ -51,11 +52,16 @@ pub struct Ctx {
     pub menu: Vec<Area>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Unread notifications of a signed-in case role, for the header (`None`: no link).
+    pub unread: Option<i64>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = parts.extensions.get::<CurrentUser>().cloned();
         let session = Session::from_request_parts(parts, state)
             .await
@@ -70,11 +76,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .filter(|u| !u.must_change_password)
             .map(|u| access::menu_for(u.role))
             .unwrap_or_default();
+        let unread = notifications::unread_for(state, user.as_ref()).await?;
         Ok(Ctx {
             user,
             menu,
             csrf,
             flash,
+            unread,
         })
     }
 }
@@ -135,6 +143,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(admin::router())
         .merge(tokens::router())
         .merge(cases::router(state))
+        .merge(notifications::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),

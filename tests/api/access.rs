@@ -18,6 +18,7 @@ async fn anonymous_visitor_is_sent_to_sign_in() {
         "/admin/rumah-sakit",
         "/admin/kabkota",
         "/token-api",
+        "/notifikasi",
         "/dasbor",
         "/hambatan",
     ] {

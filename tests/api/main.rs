@@ -20,6 +20,7 @@ mod identity_checks;
 mod input;
 mod layers;
 mod monitoring;
+mod notifications;
 mod pages;
 mod pbpu_route;
 mod queue;

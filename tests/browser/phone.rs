@@ -179,3 +179,37 @@ async fn bottleneck_page_reads_on_a_phone() {
         "{table}"
     );
 }
+
+#[tokio::test]
+async fn notifications_read_on_a_phone_and_opening_one_marks_it_read() {
+    // Arrange: a program-team member with one unread notification (the row written directly:
+    // which transitions write them is tested in tests/api/notifications.rs).
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let fields =
+        crate::common::intake_fields("Markus Tefa", "L", "1975-11-02", MARKUS.nik, "53.71");
+    let case_id = app.arrange_draft(&pic, &fields).await;
+    let tim = app.create_test_user("tim", None).await;
+    sqlx::query(
+        "INSERT INTO notifications (user_id, case_id, kind, state, created_at) \
+         VALUES ($1, $2, 'arrived', 'nik_check', now())",
+    )
+    .bind(tim.id)
+    .bind(case_id)
+    .execute(&app.pool)
+    .await
+    .expect("notification");
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(WIDTH, HEIGHT).await;
+    switch_to(&browser, &app, &tim).await;
+    assert_eq!(browser.text("a.notif").await, "Notifikasi (1)");
+
+    // Act
+    browser.goto(&app.url("/notifikasi")).await;
+    assert_fits(&browser, "the notification list").await;
+    browser.click_and_wait("li.unread form button").await;
+
+    // Assert
+    assert_eq!(browser.path().await, format!("/kasus/{case_id}"));
+    assert_eq!(browser.text("a.notif").await, "Notifikasi (0)");
+}
