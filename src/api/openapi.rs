@@ -502,6 +502,12 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
             "per_state": counts,
             "weekly": {"type": "array", "items": week},
             "outcomes": counts,
+            "time_per_desk": {"type": "array", "items": object(
+                "Hari kerja di satu meja, semua kab/kota.",
+                json!({"state": string("kode status (meja)"), "desk": string("nama meja"),
+                       "stays": {"type": "integer"}, "median_days": {"type": "number"},
+                       "p90_days": {"type": "number"}}),
+            )},
             "beneficiaries_per_kab_kota": counts,
             "beneficiaries_per_hospital": counts
         }),

@@ -6,6 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use serde::Serialize;
 
 use super::Scope;
+use super::bottleneck::DeskTime;
 use super::service::{CaseService, Result};
 use crate::auth::CurrentUser;
 use crate::db::figures::{self, Count, Week};
@@ -26,6 +27,8 @@ pub struct Dashboard {
     pub per_state: Vec<Count>,
     pub weekly: Vec<Week>,
     pub outcomes: Vec<Count>,
+    /// Working days at each desk over the same weeks (stays that ended then, or still open).
+    pub time_per_desk: Vec<DeskTime>,
     pub beneficiaries_per_kab_kota: Vec<Count>,
     pub beneficiaries_per_hospital: Vec<Count>,
 }
@@ -88,6 +91,7 @@ impl CaseService {
             per_state,
             weekly: figures::weekly_flow(&self.pool, &filter, from_at, to_at).await?,
             outcomes,
+            time_per_desk: self.time_per_desk(user, from, today).await?,
             beneficiaries_per_kab_kota: figures::beneficiaries_per_kab_kota(&self.pool, &filter)
                 .await?,
             beneficiaries_per_hospital: figures::beneficiaries_per_hospital(&self.pool, &filter)

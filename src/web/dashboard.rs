@@ -67,6 +67,18 @@ impl DashboardPage {
             &Self::rows(&self.d.outcomes),
         )
     }
+    fn desk_chart(&self) -> String {
+        let rows: Vec<(String, i64)> = self
+            .d
+            .time_per_desk
+            .iter()
+            .map(|t| (t.desk.clone(), t.median_days.round() as i64))
+            .collect();
+        charts::bars("per-desk", "Median hari kerja di setiap meja", &rows)
+    }
+    fn days(&self, value: &f64) -> String {
+        locale::decimal(*value)
+    }
     fn kab_chart(&self) -> String {
         let rows = Self::rows(&self.d.beneficiaries_per_kab_kota);
         charts::bars("per-kab", "Penerima manfaat per kabupaten/kota", &rows)

@@ -125,7 +125,14 @@ async fn dashboard_page_draws_each_figure_with_its_table() {
     let html = app.get_html(&client, "/dasbor").await;
 
     // Assert: an SVG with a title per figure, and the same numbers in tables.
-    for id in ["per-state", "weekly", "outcomes", "per-kab", "per-hospital"] {
+    for id in [
+        "per-state",
+        "weekly",
+        "outcomes",
+        "per-desk",
+        "per-kab",
+        "per-hospital",
+    ] {
         assert!(
             html.contains(&format!(r#"aria-labelledby="{id}-title""#)),
             "{id}"

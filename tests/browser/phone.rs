@@ -151,7 +151,7 @@ async fn dashboard_reads_on_a_phone() {
     let charts = browser
         .js("return document.querySelectorAll('svg.chart > title').length")
         .await;
-    assert_eq!(charts.as_u64(), Some(5));
+    assert_eq!(charts.as_u64(), Some(6));
 }
 
 #[tokio::test]
