@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/me", get(me))
             .route("/api/v1/queue", get(queue))
             .route("/api/v1/dasbor", get(dashboard))
+            .route("/api/v1/hambatan", get(bottlenecks))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
@@ -363,6 +364,46 @@ async fn dashboard(
     user: CurrentUser,
 ) -> Result<Json<crate::cases::dashboard::Dashboard>, ApiError> {
     Ok(Json(state.cases.dashboard(&user).await?))
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    dari: Option<String>,
+    sampai: Option<String>,
+}
+
+/// A date of the period query, or its default; the field error names the parameter.
+fn period_date(
+    name: &'static str,
+    value: Option<&str>,
+    default: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(s) => s
+            .parse::<chrono::NaiveDate>()
+            .ok()
+            .filter(|d| {
+                use chrono::Datelike;
+                (crate::domain::date::MIN_YEAR..=crate::domain::date::MAX_YEAR).contains(&d.year())
+            })
+            .ok_or_else(|| field_error(name, "Tanggal tidak dikenali; gunakan format TTTT-BB-HH.")),
+    }
+}
+
+async fn bottlenecks(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<crate::cases::bottleneck::Bottlenecks>, ApiError> {
+    let today = state.clock.today();
+    let from = period_date(
+        "dari",
+        q.dari.as_deref(),
+        today - chrono::Duration::days(90),
+    )?;
+    let to = period_date("sampai", q.sampai.as_deref(), today)?;
+    Ok(Json(state.cases.bottlenecks(&user, from, to).await?))
 }
 
 #[derive(Deserialize)]

@@ -512,6 +512,42 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
             "beneficiaries_per_hospital": counts
         }),
     );
+    let lead = object(
+        "Hari kerja sejak pendaftaran, untuk kasus yang mencapainya dalam periode.",
+        json!({"cases": {"type": "integer"}, "median_days": {"type": "number"}, "p90_days": {"type": "number"}}),
+    );
+    let desk_row = object(
+        "Satu meja × kabupaten/kota.",
+        json!({
+            "state": string("kode status (meja)"), "desk": string("nama meja"),
+            "kab_kota_code": string("kode kab/kota domisili"), "kab_kota_name": string("nama kab/kota"),
+            "open": {"type": "integer"}, "overdue": {"type": "integer"}, "stays": {"type": "integer"},
+            "median_days": {"type": "number"}, "p90_days": {"type": "number"}
+        }),
+    );
+    let bottlenecks = object(
+        "Di mana pasien menunggu, dalam cakupan pemilik token.",
+        json!({
+            "scope": string("cakupan"),
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "rows": {"type": "array", "items": desk_row},
+            "to_guarantee": lead,
+            "to_handover": lead
+        }),
+    );
+    paths.insert(
+        "/api/v1/hambatan".into(),
+        json!({"get": {"summary": "Hambatan: per meja × kab/kota, kasus di meja, terlambat, median dan P90 hari kerja di meja; lama pendaftaran → jaminan dan → penyerahan",
+            "security": bearer(),
+            "parameters": [
+                {"name": "dari", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "awal periode (bawaan: 90 hari lalu)"},
+                {"name": "sampai", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "akhir periode (bawaan: hari ini); paling lama 366 hari"}
+            ],
+            "responses": {"200": {"description": "Hambatan", "content": {"application/json": {"schema": bottlenecks}}},
+                          "401": {"description": "Token tidak valid"},
+                          "422": {"description": "Periode tidak valid", "content": {"application/json": {"schema": reference("Error")}}}}}}),
+    );
     paths.insert(
         "/api/v1/dasbor".into(),
         json!({"get": {"summary": "Angka dasbor: kasus per status, masuk dan selesai per minggu (12 minggu), hasil akhir, penerima manfaat per kab/kota dan rumah sakit",

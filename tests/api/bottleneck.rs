@@ -165,3 +165,37 @@ async fn registration_to_guarantee_and_to_handover_in_working_days() {
     assert_eq!(rows[0][1..], ["1", "2,0", "2,0"], "{rows:?}");
     assert_eq!(rows[1][1..], ["1", "5,0", "5,0"], "{rows:?}");
 }
+
+#[tokio::test]
+async fn bottlenecks_as_json_for_the_provinces_dashboards() {
+    // Arrange: one case waiting at Disdukcapil since Monday; a week later.
+    let app = spawn_app_at(monday()).await;
+    let team = Team::new(&app).await;
+    let a = team.create(&intake_woman()).await;
+    team.rsud
+        .upload(a, "ktp", PNG, "ktp.png")
+        .await
+        .expect(StatusCode::CREATED);
+    team.rsud.step(a, "submit").await;
+    app.clock.advance(Duration::days(7));
+    let tim = actor(&app, "tim", None).await;
+
+    // Act
+    let reply = tim
+        .get("/api/v1/hambatan?dari=2026-11-01&sampai=2026-11-23")
+        .await;
+    let bad = tim.get("/api/v1/hambatan?dari=kemarin").await;
+
+    // Assert
+    reply.expect(StatusCode::OK);
+    let rows = reply.body["rows"].as_array().expect("rows");
+    let nik = rows
+        .iter()
+        .find(|r| r["state"] == "nik_check")
+        .expect("the NIK desk");
+    assert_eq!(nik["open"], 1, "{nik}");
+    assert_eq!(nik["overdue"], 1);
+    assert_eq!(nik["median_days"], 5.0);
+    bad.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["fields"][0]["field"], "dari");
+}
