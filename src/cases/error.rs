@@ -1,6 +1,6 @@
-//! What the case service can refuse, as a type. Pages ([`crate::web::error`]) and the API
-//! ([`crate::api::error`]) each turn a [`CaseError`] into a response in one place; no caller
-//! decides anything by reading a message.
+//! What the case service can refuse, as a type. The adapters above this layer (pages in
+//! `web/error.rs`, the API in `api/error.rs`) each turn a [`CaseError`] into a response in one
+//! place; no caller decides anything by reading a message.
 
 use crate::domain::Refusal;
 use crate::domain::action::FieldError;

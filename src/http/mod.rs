@@ -1,4 +1,4 @@
-//! What both HTTP adapters (pages in [`crate::web`], JSON in [`crate::api`]) share, below both
+//! What both HTTP adapters (pages in `web`, JSON in `api`) share, below both
 //! of them: the application state handlers receive, the request id, keyset cursors, document
 //! responses, multipart reading and the signed-in-user extractor. Nothing here renders an
 //! error page or a JSON error; each adapter does that itself.
