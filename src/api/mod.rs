@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::access;
 use crate::auth::{CurrentUser, token_hash};
+use crate::cases::bottleneck::Grouping;
 use crate::cases::intake;
 use crate::cases::{CaseDetail, Upload};
 use crate::db;
@@ -366,10 +367,12 @@ async fn dashboard(
     Ok(Json(state.cases.dashboard(&user).await?))
 }
 
+/// The bottlenecks' query: the period and the grouping (`kab`, the default, or `rs`).
 #[derive(Deserialize)]
 struct PeriodQuery {
     dari: Option<String>,
     sampai: Option<String>,
+    kelompok: Option<String>,
 }
 
 /// A date of the period query, or its default; the field error names the parameter.
@@ -403,7 +406,18 @@ async fn bottlenecks(
         today - chrono::Duration::days(90),
     )?;
     let to = period_date("sampai", q.sampai.as_deref(), today)?;
-    Ok(Json(state.cases.bottlenecks(&user, from, to).await?))
+    let grouping = match q.kelompok.as_deref().map(str::trim) {
+        None | Some("") => Grouping::KabKota,
+        Some(code) => Grouping::parse(code).ok_or_else(|| {
+            field_error(
+                "kelompok",
+                "Pengelompokan tidak dikenali; gunakan kab (kabupaten/kota) atau rs (rumah sakit).",
+            )
+        })?,
+    };
+    Ok(Json(
+        state.cases.bottlenecks(&user, from, to, grouping).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -411,6 +425,9 @@ struct QueueQuery {
     cursor: Option<String>,
     limit: Option<i64>,
 }
+
+/// What the queue says to the roles that hold no desk.
+pub const MONITOR_QUEUE_NOTE: &str = "Peran Anda memantau kasus dan tidak memegang meja, jadi tidak ada kasus yang menunggu tindakan Anda. Pantau kasus di halaman Pemantauan kasus (/pemantauan), angka di /api/v1/dasbor dan hambatan di /api/v1/hambatan.";
 
 async fn queue(
     State(state): State<AppState>,
@@ -438,5 +455,10 @@ async fn queue(
         .then(|| rows.last().map(|c| encode_cursor(c.sla_due_date, c.id)))
         .flatten();
     let items = state.cases.views(&user, rows).await?;
-    Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
+    // The roles that hold no desk get an empty queue, and are told why and where to look
+    // instead (as their "Antrean saya" page leads to the monitoring list).
+    let note = (!crate::cases::service::holds_a_desk(user.role)).then_some(MONITOR_QUEUE_NOTE);
+    Ok(Json(
+        json!({"items": items, "next_cursor": next_cursor, "note": note}),
+    ))
 }

@@ -470,13 +470,14 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
         "Satu halaman antrean.",
         json!({
             "items": {"type": "array", "items": reference("Case")},
-            "next_cursor": nullable(string("cursor halaman berikutnya; null pada halaman terakhir"))
+            "next_cursor": nullable(string("cursor halaman berikutnya; null pada halaman terakhir")),
+            "note": nullable(string("untuk peran pemantau (tim, dinkes_kab): mengapa antreannya kosong dan di mana memantau; null untuk peran lain"))
         }),
     );
     paths.insert(
         "/api/v1/queue".into(),
         json!({"get": {"summary": "Antrean: kasus yang menunggu tindakan Anda di cakupan Anda, yang terlambat lebih dulu",
-            "description": "Peran pemantau (tim, dinkes_kab) tidak memegang meja: antreannya berisi semua kasus yang masih terbuka di cakupannya (tim: seluruh NTT; dinkes_kab: kab/kotanya), yang terlambat lebih dulu, untuk dipantau, bukan untuk ditindaklanjuti. Kasus yang sudah selesai ada di halaman Pemantauan kasus (/pemantauan).",
+            "description": "Peran pemantau (tim, dinkes_kab) tidak memegang meja, jadi tidak ada kasus yang menunggu tindakannya: antreannya selalu kosong (items: [], next_cursor: null) dengan note yang menjelaskannya, sama seperti halaman Antrean saya mengarahkan mereka ke halaman Pemantauan kasus (/pemantauan). Angka untuk memantau ada di /api/v1/dasbor dan /api/v1/hambatan.",
             "security": bearer(),
             "parameters": [
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor dari halaman sebelumnya"},
@@ -516,14 +517,42 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
         "Hari kerja sejak pendaftaran, untuk kasus yang mencapainya dalam periode.",
         json!({"cases": {"type": "integer"}, "median_days": {"type": "number"}, "p90_days": {"type": "number"}}),
     );
+    // A row's group: a kab/kota (hospital fields null) or a hospital (kab/kota fields null).
+    let place = |props: Value| {
+        let mut props = props;
+        if let Value::Object(m) = &mut props {
+            m.insert(
+                "kab_kota_code".into(),
+                nullable(string(
+                    "kode kab/kota domisili (kelompok=kab); null per rumah sakit",
+                )),
+            );
+            m.insert(
+                "kab_kota_name".into(),
+                nullable(string("nama kab/kota (kelompok=kab)")),
+            );
+            m.insert(
+                "hospital_code".into(),
+                nullable(string("kode rumah sakit (kelompok=rs); null per kab/kota")),
+            );
+            m.insert(
+                "hospital_name".into(),
+                nullable(string("nama rumah sakit (kelompok=rs)")),
+            );
+        }
+        props
+    };
     let desk_row = object(
-        "Satu meja × kabupaten/kota.",
-        json!({
+        "Satu meja × kabupaten/kota atau meja × rumah sakit.",
+        place(json!({
             "state": string("kode status (meja)"), "desk": string("nama meja"),
-            "kab_kota_code": string("kode kab/kota domisili"), "kab_kota_name": string("nama kab/kota"),
             "open": {"type": "integer"}, "overdue": {"type": "integer"}, "stays": {"type": "integer"},
             "median_days": {"type": "number"}, "p90_days": {"type": "number"}
-        }),
+        })),
+    );
+    let lead_row = object(
+        "Lama dari pendaftaran untuk satu kab/kota atau satu rumah sakit.",
+        place(json!({"to_guarantee": lead, "to_handover": lead})),
     );
     let bottlenecks = object(
         "Di mana pasien menunggu, dalam cakupan pemilik token.",
@@ -531,22 +560,26 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
             "scope": string("cakupan"),
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},
+            "grouping": {"type": "string", "enum": ["kab", "rs"], "description": "kab: per kab/kota domisili pasien; rs: per rumah sakit"},
             "rows": {"type": "array", "items": desk_row},
             "to_guarantee": lead,
-            "to_handover": lead
+            "to_handover": lead,
+            "lead_times": {"type": "array", "items": lead_row}
         }),
     );
     paths.insert(
         "/api/v1/hambatan".into(),
-        json!({"get": {"summary": "Hambatan: per meja × kab/kota, kasus di meja, terlambat, median dan P90 hari kerja di meja; lama pendaftaran → jaminan dan → penyerahan",
+        json!({"get": {"summary": "Hambatan: per meja × kab/kota atau per meja × rumah sakit, kasus di meja, terlambat, median dan P90 hari kerja di meja; lama pendaftaran → jaminan dan → penyerahan, seluruh cakupan dan per kelompok",
+            "description": "Cakupan mengikuti peran: rsud hanya rumah sakitnya, peran *_kab kab/kotanya, peran provinsi dan tim seluruh NTT.",
             "security": bearer(),
             "parameters": [
                 {"name": "dari", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "awal periode (bawaan: 90 hari lalu)"},
-                {"name": "sampai", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "akhir periode (bawaan: hari ini); paling lama 366 hari"}
+                {"name": "sampai", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "akhir periode (bawaan: hari ini); paling lama 366 hari"},
+                {"name": "kelompok", "in": "query", "schema": {"type": "string", "enum": ["kab", "rs"], "default": "kab"}, "description": "kab: per kab/kota domisili pasien; rs: per rumah sakit"}
             ],
             "responses": {"200": {"description": "Hambatan", "content": {"application/json": {"schema": bottlenecks}}},
                           "401": {"description": "Token tidak valid"},
-                          "422": {"description": "Periode tidak valid", "content": {"application/json": {"schema": reference("Error")}}}}}}),
+                          "422": {"description": "Periode atau pengelompokan tidak valid", "content": {"application/json": {"schema": reference("Error")}}}}}}),
     );
     paths.insert(
         "/api/v1/dasbor".into(),

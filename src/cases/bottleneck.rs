@@ -1,7 +1,10 @@
-//! Where patients wait: for each desk × kab/kota of the caller's scope, the cases at the desk
-//! now, how many are past their due date, and the median and 90th-percentile working days the
-//! case spent at the desk over a period. Read from the desk stays; working days are computed
-//! here from the holiday table, so a holiday entered later counts at once.
+//! Where patients wait: for each desk × group of the caller's scope (the patient's kab/kota, or
+//! the hospital), the cases at the desk now, how many are past their due date, and the median and
+//! 90th-percentile working days the case spent at the desk over a period; and the working days
+//! from registration to the temporary guarantee and to the handover, for the scope and per group.
+//! Read from the desk stays and the case history; working days are computed here from the
+//! holiday table, so a holiday entered later counts at once. Every figure can be opened into the
+//! cases behind it ([`Drill`]), from the same scoped rows, so a drill-down never leaves the scope.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,20 +16,100 @@ use super::service::{CaseService, Result};
 use super::{CaseError, Scope};
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::db::milestones::Milestones;
 use crate::db::stays::PeriodStay;
 use crate::domain::{CaseState, sla};
 
 /// Longest period the page computes at once.
 pub const MAX_DAYS: i64 = 366;
 
-/// One desk × kab/kota.
+/// What the rows are grouped by, besides the desk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum Grouping {
+    /// The patient's kab/kota of domicile.
+    #[default]
+    #[serde(rename = "kab")]
+    KabKota,
+    /// The hospital of the case.
+    #[serde(rename = "rs")]
+    Hospital,
+}
+
+impl Grouping {
+    /// Both groupings, the default first.
+    pub const ALL: [Grouping; 2] = [Grouping::KabKota, Grouping::Hospital];
+
+    /// The code in an address (`kelompok=`), which is also the name of the drill-down's
+    /// parameter holding the group's code (`kab=53.71`, `rs=RSUD-WZJ`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Grouping::KabKota => "kab",
+            Grouping::Hospital => "rs",
+        }
+    }
+
+    /// The grouping from its code.
+    pub fn parse(code: &str) -> Option<Grouping> {
+        Grouping::ALL.into_iter().find(|g| g.code() == code)
+    }
+
+    /// The name of a group's column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grouping::KabKota => "Kab/Kota",
+            Grouping::Hospital => "Rumah sakit",
+        }
+    }
+}
+
+/// The group of a row: a kab/kota (hospital fields null) or a hospital (kab/kota fields null).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Place {
+    pub kab_kota_code: Option<String>,
+    pub kab_kota_name: Option<String>,
+    pub hospital_code: Option<String>,
+    pub hospital_name: Option<String>,
+}
+
+impl Place {
+    fn of(grouping: Grouping, kab: (&str, &str), hospital: (&str, &str)) -> Place {
+        let (kab, hospital) = match grouping {
+            Grouping::KabKota => (Some(kab), None),
+            Grouping::Hospital => (None, Some(hospital)),
+        };
+        Place {
+            kab_kota_code: kab.map(|k| k.0.to_string()),
+            kab_kota_name: kab.map(|k| k.1.to_string()),
+            hospital_code: hospital.map(|h| h.0.to_string()),
+            hospital_name: hospital.map(|h| h.1.to_string()),
+        }
+    }
+
+    /// The group's code (kab/kota code or hospital code).
+    pub fn code(&self) -> &str {
+        self.kab_kota_code
+            .as_deref()
+            .or(self.hospital_code.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        self.kab_kota_name
+            .as_deref()
+            .or(self.hospital_name.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// One desk × group (kab/kota or hospital).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DeskRow {
     /// The state (desk) code.
     pub state: &'static str,
     pub desk: String,
-    pub kab_kota_code: String,
-    pub kab_kota_name: String,
+    #[serde(flatten)]
+    pub place: Place,
     /// Cases at the desk now.
     pub open: usize,
     /// Of those, past their due date.
@@ -44,8 +127,11 @@ pub struct DeskRow {
 pub struct CaseLine {
     pub id: Uuid,
     pub number: String,
+    pub kab_kota: String,
     pub hospital: String,
+    /// Working days at the desk, or from registration to the milestone.
     pub working_days: i64,
+    /// Still at the desk (never for a milestone).
     pub open: bool,
     pub overdue: bool,
 }
@@ -69,17 +155,111 @@ impl LeadTime {
     }
 }
 
+/// Registration → guarantee and → handover of one group.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadRow {
+    #[serde(flatten)]
+    pub place: Place,
+    pub to_guarantee: LeadTime,
+    pub to_handover: LeadTime,
+}
+
 /// The bottleneck figures of a scope and period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bottlenecks {
     pub scope: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    pub grouping: Grouping,
+    /// Desk × group, in workflow order, then by group code.
     pub rows: Vec<DeskRow>,
-    /// Registration → temporary guarantee.
+    /// Registration → temporary guarantee, the whole scope.
     pub to_guarantee: LeadTime,
-    /// Registration → handover to national insurance.
+    /// Registration → handover to national insurance, the whole scope.
     pub to_handover: LeadTime,
+    /// The same two per group, by group code.
+    pub lead_times: Vec<LeadRow>,
+}
+
+/// A milestone counted from registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    /// The temporary guarantee (`tahap=jaminan`).
+    Guarantee,
+    /// The handover to national insurance (`tahap=serah`).
+    Handover,
+}
+
+impl Milestone {
+    /// The code in an address.
+    pub fn code(self) -> &'static str {
+        match self {
+            Milestone::Guarantee => "jaminan",
+            Milestone::Handover => "serah",
+        }
+    }
+
+    /// The milestone from its code.
+    pub fn parse(code: &str) -> Option<Milestone> {
+        [Milestone::Guarantee, Milestone::Handover]
+            .into_iter()
+            .find(|m| m.code() == code)
+    }
+
+    /// What it is, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Milestone::Guarantee => "Jaminan sementara disetujui",
+            Milestone::Handover => "Diserahkan ke BPJS",
+        }
+    }
+}
+
+/// Which stays of a desk a drill-down lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Only {
+    /// Every stay counted for the times.
+    #[default]
+    All,
+    /// The cases at the desk now (`hanya=meja`).
+    Open,
+    /// Those past their due date (`hanya=terlambat`).
+    Overdue,
+}
+
+impl Only {
+    /// The code in an address; none for [`Only::All`].
+    pub fn code(self) -> &'static str {
+        match self {
+            Only::All => "",
+            Only::Open => "meja",
+            Only::Overdue => "terlambat",
+        }
+    }
+
+    /// The choice from its code.
+    pub fn parse(code: &str) -> Option<Only> {
+        [Only::All, Only::Open, Only::Overdue]
+            .into_iter()
+            .find(|o| o.code() == code)
+    }
+}
+
+/// What a figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Stays at a desk.
+    Desk(CaseState, Only),
+    /// Cases reaching a milestone.
+    Milestone(Milestone),
+}
+
+/// The cases behind one figure: a subject, in one group or (no code) the whole scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drill {
+    pub subject: Subject,
+    pub grouping: Grouping,
+    pub code: Option<String>,
 }
 
 /// The `p` percentile (0–1) of sorted values, interpolated like PostgreSQL's `percentile_cont`.
@@ -104,12 +284,31 @@ fn measure(s: &PeriodStay, today: NaiveDate, holidays: &BTreeSet<NaiveDate>) -> 
     (days, overdue)
 }
 
-/// A group's kab/kota name, working days of each stay, open and overdue counts.
-type Group = (String, Vec<i64>, usize, usize);
+/// The stay's group.
+fn stay_place(s: &PeriodStay, grouping: Grouping) -> Place {
+    Place::of(
+        grouping,
+        (&s.kab_kota_code, &s.kab_kota_name),
+        (&s.hospital_code, &s.hospital_name),
+    )
+}
 
-/// Groups stays into desk × kab/kota rows.
+/// The milestones' group.
+fn case_place(m: &Milestones, grouping: Grouping) -> Place {
+    Place::of(
+        grouping,
+        (&m.kab_kota_code, &m.kab_kota_name),
+        (&m.hospital_code, &m.hospital_name),
+    )
+}
+
+/// A group's place, working days of each stay, open and overdue counts.
+type Group = (Place, Vec<i64>, usize, usize);
+
+/// Groups stays into desk × group rows.
 pub fn rows(
     stays: &[PeriodStay],
+    grouping: Grouping,
     today: NaiveDate,
     holidays: &BTreeSet<NaiveDate>,
 ) -> Vec<DeskRow> {
@@ -118,25 +317,24 @@ pub fn rows(
     let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
     for s in stays {
         let (days, overdue) = measure(s, today, holidays);
-        let key = (order(s.state.0), s.kab_kota_code.clone());
+        let place = stay_place(s, grouping);
         let g = groups
-            .entry(key)
-            .or_insert_with(|| (s.kab_kota_name.clone(), vec![], 0, 0));
+            .entry((order(s.state.0), place.code().to_string()))
+            .or_insert_with(|| (place, vec![], 0, 0));
         g.1.push(days);
         g.2 += usize::from(s.left_at.is_none());
         g.3 += usize::from(overdue);
     }
     groups
         .into_iter()
-        .map(|((place, kab), (kab_name, mut days, open, overdue))| {
+        .map(|((order, _), (place, mut days, open, overdue))| {
             days.sort_unstable();
-            let state = CaseState::ALL[place];
+            let state = CaseState::ALL[order];
             let agency = state.desk().map_or("—", |r| r.agency());
             DeskRow {
                 state: state.as_str(),
                 desk: format!("{} ({agency})", state.label()),
-                kab_kota_code: kab,
-                kab_kota_name: kab_name,
+                place,
                 open,
                 overdue,
                 stays: days.len(),
@@ -145,6 +343,58 @@ pub fn rows(
             }
         })
         .collect()
+}
+
+/// Working days from registration to the milestone, when the case reached it in the period.
+fn lead_days(m: &Milestones, milestone: Milestone, holidays: &BTreeSet<NaiveDate>) -> Option<i64> {
+    let end = match milestone {
+        Milestone::Guarantee => m.guaranteed_at,
+        Milestone::Handover => m.handed_over_at,
+    }?;
+    Some(sla::working_days_between(
+        sla::local_date(m.registered_at),
+        sla::local_date(end),
+        holidays,
+    ))
+}
+
+/// The lead times of the whole scope and of each group, by group code.
+pub fn lead_times(
+    cases: &[Milestones],
+    grouping: Grouping,
+    holidays: &BTreeSet<NaiveDate>,
+) -> (LeadTime, LeadTime, Vec<LeadRow>) {
+    let of = |cases: &[&Milestones], m: Milestone| {
+        LeadTime::of(
+            cases
+                .iter()
+                .filter_map(|c| lead_days(c, m, holidays))
+                .collect(),
+        )
+    };
+    let all: Vec<&Milestones> = cases.iter().collect();
+    let mut groups: BTreeMap<String, (Place, Vec<&Milestones>)> = BTreeMap::new();
+    for c in cases {
+        let place = case_place(c, grouping);
+        groups
+            .entry(place.code().to_string())
+            .or_insert_with(|| (place, vec![]))
+            .1
+            .push(c);
+    }
+    let per_group = groups
+        .into_values()
+        .map(|(place, cases)| LeadRow {
+            place,
+            to_guarantee: of(&cases, Milestone::Guarantee),
+            to_handover: of(&cases, Milestone::Handover),
+        })
+        .collect();
+    (
+        of(&all, Milestone::Guarantee),
+        of(&all, Milestone::Handover),
+        per_group,
+    )
 }
 
 /// Time at one desk over all kab/kota: the dashboard's "time per desk".
@@ -237,80 +487,102 @@ impl CaseService {
         Ok((Scope::of(user).filter(), from_at.to_utc(), to_at.to_utc()))
     }
 
-    /// Registration → guarantee and registration → handover over the period.
-    async fn lead_times(
-        &self,
-        user: &CurrentUser,
-        from: NaiveDate,
-        to: NaiveDate,
-        holidays: &BTreeSet<NaiveDate>,
-    ) -> Result<(LeadTime, LeadTime)> {
-        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
-        let times = db::figures::lead_times(&self.pool, &scope, from_at, to_at).await?;
-        let days = |end: Option<DateTime<Utc>>, start: DateTime<Utc>| {
-            end.map(|e| {
-                sla::working_days_between(sla::local_date(start), sla::local_date(e), holidays)
-            })
-        };
-        let guarantee = times
-            .iter()
-            .filter_map(|t| days(t.guaranteed_at, t.registered_at));
-        let handover = times
-            .iter()
-            .filter_map(|t| days(t.handed_over_at, t.registered_at));
-        Ok((
-            LeadTime::of(guarantee.collect()),
-            LeadTime::of(handover.collect()),
-        ))
-    }
-
-    /// The bottleneck figures of the caller's scope over `from..=to`.
+    /// The bottleneck figures of the caller's scope over `from..=to`, grouped by `grouping`.
     pub async fn bottlenecks(
         &self,
         user: &CurrentUser,
         from: NaiveDate,
         to: NaiveDate,
+        grouping: Grouping,
     ) -> Result<Bottlenecks> {
-        let stays = self.period_stays(user, from, to).await?;
+        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
+        let stays = db::stays::in_period(&self.pool, &scope, from_at, to_at).await?;
+        let milestones = db::milestones::in_period(&self.pool, &scope, from_at, to_at).await?;
         let holidays = db::cases::holidays(&self.pool).await?;
-        let (to_guarantee, to_handover) = self.lead_times(user, from, to, &holidays).await?;
+        let (to_guarantee, to_handover, lead_times) = lead_times(&milestones, grouping, &holidays);
         Ok(Bottlenecks {
             scope: user.scope_label(),
             from,
             to,
-            rows: rows(&stays, self.today(), &holidays),
+            grouping,
+            rows: rows(&stays, grouping, self.today(), &holidays),
             to_guarantee,
             to_handover,
+            lead_times,
         })
     }
 
-    /// The cases behind one desk × kab/kota figure.
+    /// The cases behind one figure of [`CaseService::bottlenecks`], within the caller's scope,
+    /// the longest wait first.
     pub async fn bottleneck_cases(
         &self,
         user: &CurrentUser,
         from: NaiveDate,
         to: NaiveDate,
-        state: CaseState,
-        kab_kota_code: &str,
+        drill: &Drill,
     ) -> Result<Vec<CaseLine>> {
-        let stays = self.period_stays(user, from, to).await?;
+        let mut lines = self.drill_lines(user, from, to, drill).await?;
+        // The longest waits first: those are the ones to chase.
+        lines.sort_by(|a, b| (b.working_days, &a.number).cmp(&(a.working_days, &b.number)));
+        Ok(lines)
+    }
+
+    /// The lines of [`CaseService::bottleneck_cases`], unordered.
+    async fn drill_lines(
+        &self,
+        user: &CurrentUser,
+        from: NaiveDate,
+        to: NaiveDate,
+        drill: &Drill,
+    ) -> Result<Vec<CaseLine>> {
+        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
         let holidays = db::cases::holidays(&self.pool).await?;
-        let today = self.today();
-        Ok(stays
-            .iter()
-            .filter(|s| s.state.0 == state && s.kab_kota_code == kab_kota_code)
-            .map(|s| {
-                let (working_days, overdue) = measure(s, today, &holidays);
-                CaseLine {
-                    id: s.case_id,
-                    number: s.case_number.clone(),
-                    hospital: s.hospital_name.clone(),
-                    working_days,
-                    open: s.left_at.is_none(),
-                    overdue,
-                }
-            })
-            .collect())
+        let in_group = |place: Place| drill.code.as_deref().is_none_or(|c| place.code() == c);
+        match drill.subject {
+            Subject::Desk(state, only) => {
+                let today = self.today();
+                let stays = db::stays::in_period(&self.pool, &scope, from_at, to_at).await?;
+                Ok(stays
+                    .iter()
+                    .filter(|s| s.state.0 == state && in_group(stay_place(s, drill.grouping)))
+                    .map(|s| {
+                        let (working_days, overdue) = measure(s, today, &holidays);
+                        CaseLine {
+                            id: s.case_id,
+                            number: s.case_number.clone(),
+                            kab_kota: s.kab_kota_name.clone(),
+                            hospital: s.hospital_name.clone(),
+                            working_days,
+                            open: s.left_at.is_none(),
+                            overdue,
+                        }
+                    })
+                    .filter(|c| match only {
+                        Only::All => true,
+                        Only::Open => c.open,
+                        Only::Overdue => c.overdue,
+                    })
+                    .collect())
+            }
+            Subject::Milestone(milestone) => {
+                let cases = db::milestones::in_period(&self.pool, &scope, from_at, to_at).await?;
+                Ok(cases
+                    .iter()
+                    .filter(|c| in_group(case_place(c, drill.grouping)))
+                    .filter_map(|c| {
+                        Some(CaseLine {
+                            id: c.case_id,
+                            number: c.case_number.clone(),
+                            kab_kota: c.kab_kota_name.clone(),
+                            hospital: c.hospital_name.clone(),
+                            working_days: lead_days(c, milestone, &holidays)?,
+                            open: false,
+                            overdue: false,
+                        })
+                    })
+                    .collect())
+            }
+        }
     }
 }
 

@@ -104,6 +104,12 @@ pub struct OpenedDraft {
     pub created: bool,
 }
 
+/// Whether cases wait for the role (the roles with an "Antrean saya"): false for the program
+/// team and the kab/kota Dinkes, who watch the cases rather than act on them.
+pub fn holds_a_desk(role: Role) -> bool {
+    crate::access::QUEUE_ROLES.contains(&role)
+}
+
 /// The queue of a role: the states whose desk it owns ([`CaseState::desk`]), so every open
 /// case is in its desk owner's queue. Parallel tasks: Dinsos kab/kota gets the cases awaiting
 /// its desil correction, and a `guaranteed` case waiting for one is left out of Dinsos prov's
@@ -129,14 +135,10 @@ pub fn queue_filter(role: Role) -> ListFilter {
             f.guaranteed_without_pending_correction = role == Role::DinsosProv;
         }
         Role::DinsosKab => f.correction_pending = true,
-        // Monitoring roles: every open case in scope.
-        Role::Tim | Role::DinkesKab => {
-            f.states = CaseState::ALL
-                .iter()
-                .copied()
-                .filter(|s| !s.is_terminal())
-                .collect()
-        }
+        // The roles that watch rather than act hold no desk: nothing waits for them, so
+        // [`CaseService::queue`] answers them with no case at all; they watch from the
+        // monitoring list.
+        Role::Tim | Role::DinkesKab => {}
         Role::Admin => {}
     }
     f
@@ -757,7 +759,11 @@ impl CaseService {
     }
 
     /// A page of the caller's queue; a requested state narrows the role's queue, never widens it.
+    /// Empty for the roles that hold no desk ([`Role::Tim`], [`Role::DinkesKab`]).
     pub async fn queue(&self, user: &CurrentUser, mut filter: ListFilter) -> Result<Vec<CaseRow>> {
+        if !holds_a_desk(user.role) {
+            return Ok(vec![]);
+        }
         let base = queue_filter(user.role);
         let requested = std::mem::take(&mut filter.states);
         filter.states = if requested.is_empty() {

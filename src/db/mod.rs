@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cases;
 pub mod figures;
+pub mod milestones;
 pub mod notifications;
 pub mod reference;
 pub mod stays;

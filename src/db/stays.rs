@@ -115,6 +115,7 @@ pub struct PeriodStay {
     pub state: Code<CaseState>,
     pub kab_kota_code: String,
     pub kab_kota_name: String,
+    pub hospital_code: String,
     pub hospital_name: String,
     pub entered_at: DateTime<Utc>,
     pub left_at: Option<DateTime<Utc>>,
@@ -131,7 +132,7 @@ pub async fn in_period(
     let decode = |e: String| sqlx::Error::Decode(e.into());
     sqlx::query!(
         r#"SELECT s.case_id, c.number, s.state::text AS "state!", s.domicile_kab_kota_code,
-             k.name AS kab_kota_name, h.name AS hospital_name,
+             k.name AS kab_kota_name, h.code AS hospital_code, h.name AS hospital_name,
              s.entered_at AS "entered_at: DateTime<Utc>", s.left_at AS "left_at: DateTime<Utc>",
              s.sla_due_date AS "sla_due_date: NaiveDate"
            FROM desk_stays s
@@ -158,6 +159,7 @@ pub async fn in_period(
             state: Code::try_from(r.state).map_err(decode)?,
             kab_kota_code: r.domicile_kab_kota_code,
             kab_kota_name: r.kab_kota_name,
+            hospital_code: r.hospital_code,
             hospital_name: r.hospital_name,
             entered_at: r.entered_at,
             left_at: r.left_at,

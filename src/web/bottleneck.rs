@@ -1,6 +1,10 @@
-//! Where patients wait (`/hambatan`): per desk × kab/kota of the caller's scope, cases at the
-//! desk now, overdue cases, median and 90th-percentile working days at the desk over a period;
-//! each row opens the cases behind it. Period and desk are in the address (no personal data).
+//! Where patients wait (`/hambatan`): per desk × kab/kota or per desk × hospital (`kelompok`)
+//! of the caller's scope, cases at the desk now, overdue cases, median and 90th-percentile
+//! working days at the desk over a period, and the working days from registration to the
+//! guarantee and to the handover. Every count opens the cases behind it on the same page
+//! (`meja` + `kab`/`rs` [+ `hanya`], or `tahap` [+ `kab`/`rs`]). Only the period, the
+//! grouping, a desk, a milestone and a kab/kota or hospital code are ever in the address: no
+//! personal data.
 
 use std::collections::HashMap;
 
@@ -15,7 +19,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use super::{AppState, Ctx, access, render_status};
 use crate::auth::CurrentUser;
 use crate::cases::CaseError;
-use crate::cases::bottleneck::{Bottlenecks, CaseLine};
+use crate::cases::bottleneck::{
+    Bottlenecks, CaseLine, DeskRow, Drill, Grouping, Milestone, Only, Place, Subject,
+};
 use crate::domain::{CaseState, date, locale};
 use crate::web::error::AppError;
 
@@ -30,47 +36,224 @@ pub fn router() -> Router<AppState> {
 /// Default period: the last 90 days.
 const DEFAULT_DAYS: i64 = 90;
 
+/// The cases opened from a figure.
+struct Opened {
+    title: String,
+    cases: Vec<CaseLine>,
+}
+
 #[derive(Template)]
 #[template(path = "bottleneck.html")]
 struct BottleneckPage {
     ctx: Ctx,
     from: String,
     to: String,
-    error: Option<String>,
+    grouping: Grouping,
+    /// The desk the table is narrowed to (its code), or empty for every desk.
+    desk: String,
+    /// Every desk, as (code, label), for the form.
+    desks: Vec<(&'static str, String)>,
+    /// The field refused and why.
+    error: Option<(&'static str, String)>,
     figures: Option<Bottlenecks>,
-    /// The desk × kab/kota opened, with its cases.
-    opened: Option<(String, String, Vec<CaseLine>)>,
+    opened: Option<Opened>,
 }
 
 impl BottleneckPage {
     fn days(&self, value: &f64) -> String {
         locale::decimal(*value)
     }
+
     fn date(&self, d: &NaiveDate) -> String {
         locale::date(*d)
     }
+
+    /// Whether the error is about `field` (for `aria-invalid`).
+    fn invalid(&self, field: &str) -> bool {
+        self.error.as_ref().is_some_and(|(f, _)| *f == field)
+    }
+
+    /// The address of this page with the period and grouping, and `extra` parameters.
+    fn link(&self, extra: &[(&str, &str)]) -> String {
+        let mut params = vec![
+            ("dari", self.from.as_str()),
+            ("sampai", self.to.as_str()),
+            ("kelompok", self.grouping.code()),
+        ];
+        // The desk the table is narrowed to stays, unless the link names one.
+        if !self.desk.is_empty() && !extra.iter().any(|(k, _)| *k == "meja") {
+            params.push(("meja", self.desk.as_str()));
+        }
+        params.extend_from_slice(extra);
+        let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+        format!("/hambatan?{query}#kasus")
+    }
+
+    /// The cases behind a desk row: all stays counted, those at the desk now (`meja`), or the
+    /// overdue ones (`terlambat`).
+    fn desk_link(&self, row: &DeskRow, only: &str) -> String {
+        let mut extra = vec![
+            ("meja", row.state),
+            (self.grouping.code(), row.place.code()),
+        ];
+        if !only.is_empty() {
+            extra.push(("hanya", only));
+        }
+        self.link(&extra)
+    }
+
+    /// The cases reaching a milestone (`jaminan`, `serah`), in one group or the whole scope.
+    fn lead_link(&self, tahap: &str, place: Option<&Place>) -> String {
+        let mut extra = vec![("tahap", tahap)];
+        if let Some(p) = place {
+            extra.push((self.grouping.code(), p.code()));
+        }
+        self.link(&extra)
+    }
+
+    /// The rows shown: every desk's, or the chosen desk's.
+    fn shown_rows(&self) -> Vec<&DeskRow> {
+        self.figures.as_ref().map_or(vec![], |f| {
+            f.rows
+                .iter()
+                .filter(|r| self.desk.is_empty() || r.state == self.desk)
+                .collect()
+        })
+    }
 }
 
-/// The period asked for, or the field error.
-fn period(q: &HashMap<String, String>, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
-    let date = |name: &str, default: NaiveDate| match q.get(name).map(|s| s.trim()) {
-        None | Some("") => Ok(default),
+/// What the address asks for, read and checked.
+struct Request {
+    from: NaiveDate,
+    to: NaiveDate,
+    grouping: Grouping,
+    desk: Option<CaseState>,
+    drill: Option<Drill>,
+}
+
+/// A refused parameter: its name and the message.
+type Refusal = (&'static str, String);
+
+/// Reads the address; a value that is not understood is refused with a message naming it.
+fn read(q: &HashMap<String, String>, today: NaiveDate) -> Result<Request, Refusal> {
+    let get = |name: &str| q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let date = |name: &'static str, default: NaiveDate| {
+        match get(name) {
+        None => Ok(default),
         Some(s) => s
             .parse::<NaiveDate>()
             .ok()
             .filter(|d| (date::MIN_YEAR..=date::MAX_YEAR).contains(&d.year()))
             .ok_or_else(|| {
-                format!(
-                    "Tanggal \"{name}\" tidak dikenali; gunakan format TTTT-BB-HH, tahun {}–{}.",
-                    date::MIN_YEAR,
-                    date::MAX_YEAR
+                (
+                    name,
+                    format!(
+                        "Tanggal \"{name}\" tidak dikenali; gunakan format TTTT-BB-HH, tahun {}–{}.",
+                        date::MIN_YEAR,
+                        date::MAX_YEAR
+                    ),
                 )
             }),
+    }
     };
-    Ok((
-        date("dari", today - Duration::days(DEFAULT_DAYS))?,
-        date("sampai", today)?,
-    ))
+    let from = date("dari", today - Duration::days(DEFAULT_DAYS))?;
+    let to = date("sampai", today)?;
+    // An address written by hand with `rs=` only still means the hospitals.
+    let grouping = match get("kelompok") {
+        Some(code) => Grouping::parse(code).ok_or((
+            "kelompok",
+            "Pengelompokan \"kelompok\" tidak dikenali; pilih kabupaten/kota atau rumah sakit."
+                .to_string(),
+        ))?,
+        None if get("rs").is_some() => Grouping::Hospital,
+        None => Grouping::KabKota,
+    };
+    let desk = get("meja")
+        .map(|code| {
+            code.parse::<CaseState>()
+                .ok()
+                .filter(|s| !s.is_terminal())
+                .ok_or((
+                    "meja",
+                    "Meja \"meja\" tidak dikenali; pilih salah satu meja dari daftar.".to_string(),
+                ))
+        })
+        .transpose()?;
+    let milestone = get("tahap")
+        .map(|code| {
+            Milestone::parse(code).ok_or((
+                "tahap",
+                "Tahap \"tahap\" tidak dikenali; gunakan jaminan atau serah.".to_string(),
+            ))
+        })
+        .transpose()?;
+    let only = Only::parse(get("hanya").unwrap_or_default()).ok_or((
+        "hanya",
+        "Pilihan \"hanya\" tidak dikenali; gunakan meja atau terlambat.".to_string(),
+    ))?;
+    let code = get(grouping.code()).map(str::to_string);
+    let drill = match (milestone, desk, code) {
+        (Some(m), _, code) => Some(Drill {
+            subject: Subject::Milestone(m),
+            grouping,
+            code,
+        }),
+        (None, Some(desk), Some(code)) => Some(Drill {
+            subject: Subject::Desk(desk, only),
+            grouping,
+            code: Some(code),
+        }),
+        // A desk alone narrows the table; no group, no list.
+        _ => None,
+    };
+    Ok(Request {
+        from,
+        to,
+        grouping,
+        desk,
+        drill,
+    })
+}
+
+/// The heading of the opened list, naming the group from the figures (never echoing the
+/// address, which may hold anything).
+fn title(drill: &Drill, figures: &Bottlenecks) -> String {
+    let group = drill.code.as_deref().map(|code| {
+        figures
+            .rows
+            .iter()
+            .map(|r| &r.place)
+            .chain(figures.lead_times.iter().map(|r| &r.place))
+            .find(|p| p.code() == code)
+            .map_or_else(
+                || "kelompok yang tidak ada di cakupan Anda".to_string(),
+                |p| format!("{} ({})", p.name(), p.code()),
+            )
+    });
+    let what = match drill.subject {
+        Subject::Desk(state, Only::All) => format!("Kasus di meja {}", state.label()),
+        Subject::Desk(state, Only::Open) => format!("Kasus di meja {} sekarang", state.label()),
+        Subject::Desk(state, Only::Overdue) => {
+            format!("Kasus terlambat di meja {}", state.label())
+        }
+        Subject::Milestone(m) => format!("Kasus sampai \"{}\"", m.label()),
+    };
+    match group {
+        Some(g) => format!("{what}, {g}"),
+        None => format!("{what}, seluruh cakupan"),
+    }
+}
+
+/// Every desk, in workflow order, for the form.
+fn desks() -> Vec<(&'static str, String)> {
+    CaseState::ALL
+        .iter()
+        .filter(|s| !s.is_terminal())
+        .map(|s| {
+            let agency = s.desk().map_or("—", |r| r.agency());
+            (s.as_str(), format!("{} ({agency})", s.label()))
+        })
+        .collect()
 }
 
 async fn page(
@@ -80,37 +263,45 @@ async fn page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let today = state.clock.today();
-    let (from, to) = match period(&q, today) {
-        Ok(p) => p,
-        Err(error) => return refused(ctx, &q, error),
+    let request = match read(&q, today) {
+        Ok(r) => r,
+        Err(refusal) => return refused(ctx, &q, refusal),
     };
-    let figures = match state.cases.bottlenecks(&user, from, to).await {
+    let (from, to) = (request.from, request.to);
+    let figures = match state
+        .cases
+        .bottlenecks(&user, from, to, request.grouping)
+        .await
+    {
         Ok(f) => f,
         Err(CaseError::Invalid(e)) => {
+            let field = e.first().map_or("dari", |e| e.field);
             let message = e
                 .into_iter()
                 .map(|e| e.message)
                 .collect::<Vec<_>>()
                 .join(" ");
-            return refused(ctx, &q, message);
+            return refused(ctx, &q, (field, message));
         }
         Err(e) => return Err(e.into()),
     };
-    let desk = q.get("meja").and_then(|s| s.parse::<CaseState>().ok());
-    let opened = match (desk, q.get("kab")) {
-        (Some(desk), Some(kab)) => {
-            let cases = state
-                .cases
-                .bottleneck_cases(&user, from, to, desk, kab)
-                .await?;
-            Some((desk.label().to_string(), kab.clone(), cases))
-        }
-        _ => None,
+    let opened = match &request.drill {
+        Some(drill) => Some(Opened {
+            title: title(drill, &figures),
+            cases: state.cases.bottleneck_cases(&user, from, to, drill).await?,
+        }),
+        None => None,
     };
     let page = BottleneckPage {
         ctx,
         from: from.to_string(),
         to: to.to_string(),
+        grouping: request.grouping,
+        desk: request
+            .desk
+            .map(|d| d.as_str().to_string())
+            .unwrap_or_default(),
+        desks: desks(),
         error: None,
         figures: Some(figures),
         opened,
@@ -118,12 +309,16 @@ async fn page(
     render_status(StatusCode::OK, &page)
 }
 
-/// The page again with the period as typed and what is wrong with it.
-fn refused(ctx: Ctx, q: &HashMap<String, String>, error: String) -> Result<Response, AppError> {
+/// The page again with the form as typed and what is wrong with it.
+fn refused(ctx: Ctx, q: &HashMap<String, String>, error: Refusal) -> Result<Response, AppError> {
+    let typed = |name: &str| q.get(name).cloned().unwrap_or_default();
     let page = BottleneckPage {
         ctx,
-        from: q.get("dari").cloned().unwrap_or_default(),
-        to: q.get("sampai").cloned().unwrap_or_default(),
+        from: typed("dari"),
+        to: typed("sampai"),
+        grouping: Grouping::parse(&typed("kelompok")).unwrap_or_default(),
+        desk: typed("meja"),
+        desks: desks(),
         error: Some(error),
         figures: None,
         opened: None,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
+use uuid::Uuid;
 
 use crate::helpers::*;
 
@@ -198,4 +199,409 @@ async fn bottlenecks_as_json_for_the_provinces_dashboards() {
     assert_eq!(nik["median_days"], 5.0);
     bad.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["fields"][0]["field"], "dari");
+}
+
+/// Monday 21 December 2026, 09:00 WITA: Thursday 24 (cuti bersama) and Friday 25 (Christmas)
+/// are holidays of the seeded calendar, then a weekend.
+fn before_christmas() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-12-21T09:00:00+08:00")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+/// The cases of the holiday fixture.
+struct Christmas {
+    app: TestApp,
+    /// RSUD-WZJ, Kota Kupang: at the NIK desk since Monday 21, overdue.
+    a: Uuid,
+    /// RSUD-TCH, Sikka: NIK desk 21 → 28, then desil check.
+    b: Uuid,
+    /// RSUD-WZJ, patient of Sikka: NIK desk 21 → 23, then desil check, overdue.
+    c: Uuid,
+    /// RSUD-BMR, Manggarai: registered 21, guarantee 23, handed over 29.
+    d: Uuid,
+    /// RSUD-BMR, Manggarai: registered 21, guarantee 28.
+    e: Uuid,
+}
+
+/// Working days in the fixture (24, 25 December holidays, 26–27 a weekend):
+/// 22 Tue, 23 Wed, 28 Mon, 29 Tue. Today is Tuesday 29 December.
+async fn christmas() -> Christmas {
+    let app = spawn_app_at(before_christmas()).await;
+    let wzj = Team::new(&app).await;
+    let tch = Team::at(&app, "RSUD-TCH", "53.10").await;
+    let bmr = Team::at(&app, "RSUD-BMR", "53.13").await;
+    let a = wzj.case_in(&intake_serial(1, "53.71"), "nik_check").await;
+    let b = tch.case_in(&intake_serial(2, "53.10"), "nik_check").await;
+    let c = wzj.case_in(&intake_serial(3, "53.10"), "nik_check").await;
+    let d = bmr.case_in(&intake_serial(4, "53.13"), "nik_check").await;
+    let e = bmr.case_in(&intake_serial(5, "53.13"), "nik_check").await;
+    app.clock.advance(Duration::days(2)); // Wednesday 23
+    wzj.dukcapil_prov.step(c, "verify_nik").await;
+    bmr.drive(d, "nik_check", "guaranteed").await;
+    app.clock.advance(Duration::days(5)); // Monday 28
+    tch.dukcapil_prov.step(b, "verify_nik").await;
+    bmr.drive(e, "nik_check", "guaranteed").await;
+    app.clock.advance(Duration::days(1)); // Tuesday 29
+    bmr.drive(d, "guaranteed", "pbi_proposed").await;
+    bmr.bpjs.step(d, "record_pbi_active").await;
+    Christmas { app, a, b, c, d, e }
+}
+
+/// The row of `desk` × `group` (group as shown, "Name (CODE)").
+fn row_of<'a>(rows: &'a [Vec<String>], desk: &str, group: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r[0].starts_with(desk) && r[1].ends_with(&format!("({group})")))
+        .unwrap_or_else(|| panic!("no row {desk} × {group}: {rows:?}"))
+}
+
+/// The case ids listed under "#kasus", in order.
+fn listed(html: &str) -> Vec<Uuid> {
+    let doc = scraper::Html::parse_document(html);
+    let link = scraper::Selector::parse("#kasus li a").expect("selector");
+    doc.select(&link)
+        .filter_map(|a| a.value().attr("href"))
+        .filter_map(|h| h.strip_prefix("/kasus/")?.parse().ok())
+        .collect()
+}
+
+/// Every link of the figure tables, with the number it shows.
+fn figure_links(html: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let link =
+        scraper::Selector::parse("#bottlenecks td a, #lead-times td a, #lead-times-per-group td a")
+            .expect("selector");
+    doc.select(&link)
+        .filter_map(|a| {
+            Some((
+                a.value().attr("href")?.to_string(),
+                a.text().collect::<String>().trim().to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn per_hospital_and_per_kab_kota_figures_count_holidays_and_the_weekend_out() {
+    // Arrange
+    let f = christmas().await;
+    let (tim, _) = f.app.signed_in("tim", None).await;
+    let period = "dari=2026-12-01&sampai=2026-12-31";
+
+    // Act
+    let by_hospital = f
+        .app
+        .get_html(&tim, &format!("/hambatan?{period}&kelompok=rs"))
+        .await;
+    let by_kab = f
+        .app
+        .get_html(&tim, &format!("/hambatan?{period}&kelompok=kab"))
+        .await;
+
+    // Assert, per hospital: now at the desk, overdue, median, p90, stays counted.
+    let rows_rs = rows(&by_hospital);
+    // NIK desk at RSUD-WZJ: A 4 days (22, 23, 28, 29), still there, due 22; C 2 days (22, 23).
+    // [2, 4]: median 3, p90 2 + 0,9 × 2 = 3,8.
+    assert_eq!(
+        row_of(&rows_rs, "Verifikasi NIK", "RSUD-WZJ")[2..],
+        ["1", "1", "3,0", "3,8", "2"]
+    );
+    // NIK desk at RSUD-TCH: B 3 days (22, 23, 28), gone on Monday 28.
+    assert_eq!(
+        row_of(&rows_rs, "Verifikasi NIK", "RSUD-TCH")[2..],
+        ["0", "0", "3,0", "3,0", "1"]
+    );
+    // Desil check at RSUD-WZJ: C since Wednesday 23, 2 days (28, 29); due on 28 (the first
+    // working day after 23), so overdue today.
+    assert_eq!(
+        row_of(&rows_rs, "Cek desil", "RSUD-WZJ")[2..],
+        ["1", "1", "2,0", "2,0", "1"]
+    );
+    // Desil check at RSUD-TCH: B since Monday 28, 1 day, due today: not yet overdue.
+    assert_eq!(
+        row_of(&rows_rs, "Cek desil", "RSUD-TCH")[2..],
+        ["1", "0", "1,0", "1,0", "1"]
+    );
+    assert_eq!(
+        row_of(&rows_rs, "Draf", "RSUD-WZJ")[2..],
+        ["0", "0", "0,0", "0,0", "2"]
+    );
+    assert!(
+        row_of(&rows_rs, "Draf", "RSUD-WZJ")[1].starts_with("RSUD Prof. Dr. W.Z. Johannes Kupang"),
+        "{rows_rs:?}"
+    );
+
+    // Assert, per kab/kota of domicile: B and C are both of Sikka.
+    let rows_kab = rows(&by_kab);
+    // NIK desk in Sikka: B 3, C 2 → median 2,5, p90 2,9; both gone.
+    assert_eq!(
+        row_of(&rows_kab, "Verifikasi NIK", "53.10")[2..],
+        ["0", "0", "2,5", "2,9", "2"]
+    );
+    assert_eq!(
+        row_of(&rows_kab, "Verifikasi NIK", "53.71")[2..],
+        ["1", "1", "4,0", "4,0", "1"]
+    );
+    // Desil check in Sikka: B 1 (not overdue), C 2 (overdue) → median 1,5, p90 1,9.
+    assert_eq!(
+        row_of(&rows_kab, "Cek desil", "53.10")[2..],
+        ["2", "1", "1,5", "1,9", "2"]
+    );
+
+    // Assert, registration → guarantee: D 2 (22, 23), E 3 (22, 23, 28) → median 2,5, p90 2,9;
+    // → handover: D 4 (22, 23, 28, 29). For the scope and for RSUD-BMR / Manggarai alike.
+    for html in [&by_hospital, &by_kab] {
+        let lead = rows_in(html, "#lead-times tbody tr");
+        assert_eq!(lead[0][1..], ["2", "2,5", "2,9"], "{lead:?}");
+        assert_eq!(lead[1][1..], ["1", "4,0", "4,0"], "{lead:?}");
+    }
+    let per_rs = rows_in(&by_hospital, "#lead-times-per-group tbody tr");
+    assert_eq!(per_rs.len(), 1, "{per_rs:?}");
+    assert!(per_rs[0][0].ends_with("(RSUD-BMR)"), "{per_rs:?}");
+    assert_eq!(per_rs[0][1..], ["2", "2,5", "2,9", "1", "4,0", "4,0"]);
+    let per_kab = rows_in(&by_kab, "#lead-times-per-group tbody tr");
+    assert_eq!(per_kab[0][0], "Manggarai (53.13)");
+
+    // Act: every figure's link opens as many cases as the figure counts.
+    for html in [&by_hospital, &by_kab] {
+        let links = figure_links(html);
+        assert!(links.len() > 20, "{links:?}");
+        for (href, shown) in links {
+            let opened = f.app.get_html(&tim, &href.replace("&amp;", "&")).await;
+            let cases = listed(&opened);
+            // Median and p90 open the stays counted; a count opens exactly its cases.
+            if let Ok(n) = shown.parse::<usize>() {
+                assert_eq!(cases.len(), n, "{href} shows {shown}: {cases:?}");
+            }
+        }
+    }
+
+    // Act: the drill-downs by hospital, as written by hand.
+    let nik_wzj = f
+        .app
+        .get_html(
+            &tim,
+            &format!("/hambatan?{period}&meja=nik_check&rs=RSUD-WZJ"),
+        )
+        .await;
+    let late_wzj = f
+        .app
+        .get_html(
+            &tim,
+            &format!("/hambatan?{period}&kelompok=rs&meja=nik_check&rs=RSUD-WZJ&hanya=terlambat"),
+        )
+        .await;
+    let guarantee = f
+        .app
+        .get_html(
+            &tim,
+            &format!("/hambatan?{period}&kelompok=rs&tahap=jaminan&rs=RSUD-BMR"),
+        )
+        .await;
+    let handover = f
+        .app
+        .get_html(&tim, &format!("/hambatan?{period}&tahap=serah"))
+        .await;
+
+    // Assert
+    assert_eq!(listed(&nik_wzj), [f.a, f.c]);
+    let lines = texts(&nik_wzj, "#kasus li");
+    assert!(
+        lines[0].contains("4 hari kerja") && lines[0].contains("Terlambat"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("2 hari kerja") && !lines[1].contains("masih"),
+        "{lines:?}"
+    );
+    assert!(texts(&nik_wzj, "#h-kasus")[0].contains("W.Z. Johannes"));
+    assert_eq!(listed(&late_wzj), [f.a]);
+    // The longest first.
+    assert_eq!(listed(&guarantee), [f.e, f.d]);
+    let lines = texts(&guarantee, "#kasus li");
+    assert!(
+        lines[0].contains("3 hari kerja") && lines[1].contains("2 hari kerja"),
+        "{lines:?}"
+    );
+    assert_eq!(listed(&handover), [f.d]);
+    assert!(texts(&handover, "#kasus li")[0].contains("4 hari kerja"));
+    let _ = f.b;
+}
+
+/// The rows matching `css`, each as its cells' text.
+fn rows_in(html: &str, css: &str) -> Vec<Vec<String>> {
+    let doc = scraper::Html::parse_document(html);
+    let row = scraper::Selector::parse(css).expect("selector");
+    let cell = scraper::Selector::parse("td").expect("selector");
+    doc.select(&row)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn per_hospital_figures_and_their_cases_stay_within_the_viewers_scope() {
+    // Arrange
+    let f = christmas().await;
+    let period = "dari=2026-12-01&sampai=2026-12-31&kelompok=rs";
+    let (wzj, _) = f.app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let (tch, _) = f.app.signed_in("rsud", Some("RSUD-TCH")).await;
+    let (sikka, _) = f.app.signed_in("dukcapil_kab", Some("53.10")).await;
+
+    // Act
+    let own = f.app.get_html(&wzj, &format!("/hambatan?{period}")).await;
+    let kab = f.app.get_html(&sikka, &format!("/hambatan?{period}")).await;
+    let kab_opens = f
+        .app
+        .get_html(
+            &sikka,
+            &format!("/hambatan?{period}&meja=nik_check&rs=RSUD-WZJ"),
+        )
+        .await;
+    let other_hospital = f
+        .app
+        .get_html(
+            &tch,
+            &format!("/hambatan?{period}&meja=nik_check&rs=RSUD-WZJ"),
+        )
+        .await;
+
+    // Assert: the hospital sees its own rows only.
+    let own_rows = rows(&own);
+    assert!(
+        own_rows.iter().all(|r| r[1].ends_with("(RSUD-WZJ)")),
+        "{own_rows:?}"
+    );
+    assert_eq!(
+        row_of(&own_rows, "Verifikasi NIK", "RSUD-WZJ")[2..],
+        ["1", "1", "3,0", "3,8", "2"]
+    );
+    // The kab/kota desk sees the patients of Sikka at both hospitals: at RSUD-WZJ only C.
+    let kab_rows = rows(&kab);
+    assert_eq!(
+        row_of(&kab_rows, "Verifikasi NIK", "RSUD-WZJ")[2..],
+        ["0", "0", "2,0", "2,0", "1"]
+    );
+    assert!(
+        kab_rows.iter().all(|r| !r[1].contains("RSUD-BMR")),
+        "{kab_rows:?}"
+    );
+    assert_eq!(listed(&kab_opens), [f.c]);
+    // Another hospital opens nothing of RSUD-WZJ, and is not told its name.
+    assert!(listed(&other_hospital).is_empty());
+    assert!(!other_hospital.contains("W.Z. Johannes"));
+    let _ = (f.a, f.b, f.d, f.e);
+}
+
+#[tokio::test]
+async fn bottleneck_parameters_that_are_not_understood_are_refused_by_name() {
+    // Arrange
+    let app = spawn_app_at(monday()).await;
+    let (tim, _) = app.signed_in("tim", None).await;
+    // The longest address a client sends (the `http` crate stops at 64 KiB).
+    let long = "x".repeat(60_000);
+
+    for (query, field) in [
+        ("kelompok=semua".to_string(), "kelompok"),
+        ("kelompok=%00".to_string(), "kelompok"),
+        ("meja=%F0%9F%98%80".to_string(), "meja"),
+        (format!("meja={long}"), "meja"),
+        ("meja=handed_over&kab=53.71".to_string(), "meja"),
+        ("tahap=akhir".to_string(), "tahap"),
+        ("meja=nik_check&kab=53.71&hanya=semua".to_string(), "hanya"),
+        ("dari=2026-11-01%00".to_string(), "dari"),
+    ] {
+        // Act
+        let response = tim
+            .get(app.url(&format!("/hambatan?sampai=2026-11-20&{query}")))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{query:.60}: {:.200}", e.to_string()));
+
+        // Assert: 422 naming the parameter, the typed end date kept.
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query:.60}"
+        );
+        let html = response.text().await.expect("page");
+        let error = texts(&html, "#period-error");
+        assert!(
+            error
+                .first()
+                .is_some_and(|e| e.contains(&format!("\"{field}\""))),
+            "{query:.60}: {error:?}"
+        );
+        assert_eq!(
+            attr(&html, "#sampai", "value").as_deref(),
+            Some("2026-11-20")
+        );
+    }
+
+    // Act: a group code that is nowhere (100 KB, emoji) opens nothing and is not echoed.
+    for code in [long.as_str(), "%F0%9F%98%80", "%00"] {
+        let html = app
+            .get_html(&tim, &format!("/hambatan?meja=nik_check&rs={code}"))
+            .await;
+        assert!(listed(&html).is_empty());
+        assert!(!html.contains(&long));
+        assert!(texts(&html, "#h-kasus")[0].contains("tidak ada di cakupan Anda"));
+    }
+}
+
+#[tokio::test]
+async fn bottlenecks_per_hospital_as_json() {
+    // Arrange
+    let f = christmas().await;
+    let tim = actor(&f.app, "tim", None).await;
+
+    // Act
+    let reply = tim
+        .get("/api/v1/hambatan?dari=2026-12-01&sampai=2026-12-31&kelompok=rs")
+        .await;
+    let by_kab = tim
+        .get("/api/v1/hambatan?dari=2026-12-01&sampai=2026-12-31")
+        .await;
+    let bad = tim.get("/api/v1/hambatan?kelompok=semua").await;
+
+    // Assert
+    reply.expect(StatusCode::OK);
+    assert_eq!(reply.body["grouping"], "rs");
+    let rows = reply.body["rows"].as_array().expect("rows");
+    let nik = rows
+        .iter()
+        .find(|r| r["state"] == "nik_check" && r["hospital_code"] == "RSUD-WZJ")
+        .expect("the NIK desk at RSUD-WZJ");
+    assert_eq!(nik["hospital_name"], "RSUD Prof. Dr. W.Z. Johannes Kupang");
+    assert_eq!(nik["kab_kota_code"], serde_json::Value::Null);
+    assert_eq!(
+        (nik["open"].as_i64(), nik["overdue"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(nik["median_days"], 3.0);
+    assert!(
+        (nik["p90_days"].as_f64().unwrap_or_default() - 3.8).abs() < 1e-9,
+        "{nik}"
+    );
+    let lead = &reply.body["lead_times"][0];
+    assert_eq!(lead["hospital_code"], "RSUD-BMR");
+    assert_eq!(lead["to_guarantee"]["cases"], 2);
+    assert_eq!(lead["to_guarantee"]["median_days"], 2.5);
+    assert_eq!(lead["to_handover"]["median_days"], 4.0);
+    by_kab.expect(StatusCode::OK);
+    assert_eq!(by_kab.body["grouping"], "kab");
+    let sikka = by_kab.body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["state"] == "desil_check" && r["kab_kota_code"] == "53.10")
+        .expect("desil check in Sikka")
+        .clone();
+    assert_eq!(sikka["open"], 2);
+    assert_eq!(sikka["hospital_code"], serde_json::Value::Null);
+    bad.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["fields"][0]["field"], "kelompok");
 }

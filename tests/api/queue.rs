@@ -73,19 +73,6 @@ async fn each_role_sees_only_what_awaits_it_in_its_scope() {
         .await;
     wzj.bpjs.step(handed_over, "record_pbi_active").await;
 
-    let open_wzj = vec![
-        draft,
-        nik_check,
-        desil_check,
-        correction,
-        sktm,
-        referral,
-        proposed,
-        guaranteed,
-        returned,
-    ];
-    let mut all_open = open_wzj.clone();
-    all_open.extend([tch_draft, tch_nik_check, tch_referral]);
     let dinkes_kab = actor(&app, "dinkes_kab", Some("53.71")).await;
 
     for (who, expected) in [
@@ -99,8 +86,10 @@ async fn each_role_sees_only_what_awaits_it_in_its_scope() {
         (sikka_dinsos, vec![]),
         (&wzj.dinkes_prov, vec![correction]),
         (&wzj.bpjs, vec![proposed]),
-        (&tim, all_open.clone()),
-        (&dinkes_kab, open_wzj.clone()),
+        // The roles that watch hold no desk: nothing waits for them (see
+        // `monitoring_roles_get_an_empty_queue_that_says_where_to_look`).
+        (&tim, vec![]),
+        (&dinkes_kab, vec![]),
     ] {
         // Act
         let ids = who.queue_ids().await;
@@ -370,4 +359,37 @@ async fn a_guaranteed_case_waiting_for_its_desil_correction_is_dinsos_kabs_alone
     team.dinsos_kab.step(id, "record_desil_correction").await;
     assert!(team.dinsos_prov.queue_ids().await.contains(&id));
     assert!(!team.dinsos_kab.queue_ids().await.contains(&id));
+}
+
+#[tokio::test]
+async fn monitoring_roles_get_an_empty_queue_that_says_where_to_look() {
+    // Arrange: open cases at several desks of Kota Kupang, one of them overdue.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let waiting = team.case_in(&intake_serial(1, "53.71"), "nik_check").await;
+    team.case_in(&intake_serial(2, "53.71"), "guaranteed").await;
+    set_due(&app, waiting, Some(today() - Duration::days(3))).await;
+    let tim = actor(&app, "tim", None).await;
+    let dinkes_kab = actor(&app, "dinkes_kab", Some("53.71")).await;
+
+    for who in [&tim, &dinkes_kab] {
+        // Act
+        let page = who.queue(None, None).await;
+
+        // Assert: no case, no next page, and a statement that points to the monitoring list,
+        // as the "Antrean saya" page of these roles leads to /pemantauan.
+        page.expect(StatusCode::OK);
+        assert_eq!(page.body["items"], json!([]), "{}", page.body);
+        assert_eq!(page.body["next_cursor"], Value::Null);
+        let note = page.body["note"].as_str().expect("a note");
+        assert!(
+            note.contains("/pemantauan") && note.contains("tidak memegang meja"),
+            "{note}"
+        );
+    }
+
+    // Assert: a role with a desk still gets its cases, and no note.
+    let dukcapil = team.dukcapil_prov.queue(None, None).await;
+    assert_eq!(item_ids(&dukcapil.body), vec![waiting]);
+    assert_eq!(dukcapil.body["note"], Value::Null);
 }
