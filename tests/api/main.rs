@@ -12,6 +12,7 @@ mod admin;
 mod bottleneck;
 mod cases_api;
 mod cli;
+mod concurrent_figures;
 mod dashboard;
 mod database;
 mod desk_stays;
