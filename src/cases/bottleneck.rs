@@ -65,8 +65,10 @@ impl Grouping {
 /// The group of a row: a kab/kota (hospital fields null) or a hospital (kab/kota fields null).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Place {
+    /// The patient's kab/kota of domicile, when grouped by kab/kota.
     pub kab_kota_code: Option<String>,
     pub kab_kota_name: Option<String>,
+    /// The hospital of the case, when grouped by hospital.
     pub hospital_code: Option<String>,
     pub hospital_name: Option<String>,
 }
@@ -107,7 +109,9 @@ impl Place {
 pub struct DeskRow {
     /// The state (desk) code.
     pub state: &'static str,
+    /// The desk's name and agency.
     pub desk: String,
+    /// The kab/kota or hospital of the row.
     #[serde(flatten)]
     pub place: Place,
     /// Cases at the desk now.
@@ -258,7 +262,9 @@ pub enum Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drill {
     pub subject: Subject,
+    /// What `code` is the code of.
     pub grouping: Grouping,
+    /// A kab/kota or hospital code; `None` for the whole scope.
     pub code: Option<String>,
 }
 
