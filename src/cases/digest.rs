@@ -218,8 +218,8 @@ impl CaseService {
         };
         let overdue = pick(&|c| c.sla_due_date.is_some_and(|d| d < today));
         let due_today = pick(&|c| c.sla_due_date == Some(today));
-        let returned = (user.role == Role::Rsud)
-            .then(|| pick(&|c| c.state.0 == CaseState::Returned));
+        let returned =
+            (user.role == Role::Rsud).then(|| pick(&|c| c.state.0 == CaseState::Returned));
         // A draft is the hospital's own work, not something that arrived.
         let states: Vec<String> = CaseState::ALL
             .iter()
@@ -295,13 +295,25 @@ mod tests {
     fn the_previous_working_day_skips_weekends_and_holidays() {
         let none = BTreeSet::new();
         // Monday 2026-03-02 → Friday 2026-02-27; Wednesday → Tuesday.
-        assert_eq!(previous_working_day(day("2026-03-02"), &none), day("2026-02-27"));
-        assert_eq!(previous_working_day(day("2026-03-04"), &none), day("2026-03-03"));
+        assert_eq!(
+            previous_working_day(day("2026-03-02"), &none),
+            day("2026-02-27")
+        );
+        assert_eq!(
+            previous_working_day(day("2026-03-04"), &none),
+            day("2026-03-03")
+        );
         // A Sunday → Friday.
-        assert_eq!(previous_working_day(day("2026-03-01"), &none), day("2026-02-27"));
+        assert_eq!(
+            previous_working_day(day("2026-03-01"), &none),
+            day("2026-02-27")
+        );
         // The Friday is a holiday → Thursday.
         let holidays = BTreeSet::from([day("2026-02-27")]);
-        assert_eq!(previous_working_day(day("2026-03-02"), &holidays), day("2026-02-26"));
+        assert_eq!(
+            previous_working_day(day("2026-03-02"), &holidays),
+            day("2026-02-26")
+        );
     }
 
     #[test]
