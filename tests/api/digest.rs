@@ -91,8 +91,14 @@ async fn the_digest_counts_what_each_viewer_needs_within_scope_across_holidays_a
     assert_eq!(text(&page, "#due-today").as_deref(), Some("2"));
     assert_eq!(text(&page, "#arrived").as_deref(), Some("2"));
     assert_eq!(listed(&page, "#overdue-list"), [b.clone()]);
-    assert_eq!(listed(&page, "#due-today-list"), sorted(vec![a.clone(), c.clone()]));
-    assert_eq!(listed(&page, "#arrived-list"), sorted(vec![a.clone(), c.clone()]));
+    assert_eq!(
+        listed(&page, "#due-today-list"),
+        sorted(vec![a.clone(), c.clone()])
+    );
+    assert_eq!(
+        listed(&page, "#arrived-list"),
+        sorted(vec![a.clone(), c.clone()])
+    );
     assert_eq!(attr(&page, "#at-desk", "href").as_deref(), Some("/antrean"));
     assert!(text(&page, "#overview").is_none(), "no overview for a desk");
     assert!(!page.contains("Maria") && !page.contains("Nenobais") && !page.contains("5371"));
@@ -106,13 +112,20 @@ async fn the_digest_counts_what_each_viewer_needs_within_scope_across_holidays_a
     assert_eq!(listed(&page, "#arrived-list"), [e.clone()]);
     let page = app.get_html(&rsud_sikka, "/notifikasi/ringkasan").await;
     assert_eq!(text(&page, "#at-desk").as_deref(), Some("0"));
-    assert_eq!(text(&page, "#arrived").as_deref(), Some("0"), "a draft never arrives");
+    assert_eq!(
+        text(&page, "#arrived").as_deref(),
+        Some("0"),
+        "a draft never arrives"
+    );
 
     // Assert: the program team (all NTT): registered Wednesday to Sunday: A, C, D
     let page = app.get_html(&tim, "/notifikasi/ringkasan").await;
     assert!(text(&page, "#desk").is_none(), "no desk of its own");
     assert_eq!(text(&page, "#registered").as_deref(), Some("3"));
-    assert_eq!(listed(&page, "#registered-list"), sorted(vec![a.clone(), c.clone(), d.clone()]));
+    assert_eq!(
+        listed(&page, "#registered-list"),
+        sorted(vec![a.clone(), c.clone(), d.clone()])
+    );
     assert_eq!(text(&page, "#handed-over").as_deref(), Some("0"));
     assert_eq!(text(&page, "#open-total").as_deref(), Some("5"));
     assert_eq!(text(&page, "#overdue-total").as_deref(), Some("1"));
@@ -123,7 +136,10 @@ async fn the_digest_counts_what_each_viewer_needs_within_scope_across_holidays_a
     // Assert: Dinkes Kota Kupang: C lives in Sikka and is not counted
     let page = app.get_html(&dinkes_kab, "/notifikasi/ringkasan").await;
     assert_eq!(text(&page, "#registered").as_deref(), Some("2"));
-    assert_eq!(listed(&page, "#registered-list"), sorted(vec![a.clone(), d.clone()]));
+    assert_eq!(
+        listed(&page, "#registered-list"),
+        sorted(vec![a.clone(), d.clone()])
+    );
     assert_eq!(text(&page, "#open-total").as_deref(), Some("4"));
     assert_eq!(text(&page, "#open-dukcapil_prov").as_deref(), Some("2"));
     assert_eq!(text(&page, "#overdue-dukcapil_prov").as_deref(), Some("1"));
@@ -132,7 +148,10 @@ async fn the_digest_counts_what_each_viewer_needs_within_scope_across_holidays_a
     let page = app.get_html(&dinkes_prov, "/notifikasi/ringkasan").await;
     assert_eq!(text(&page, "#at-desk").as_deref(), Some("0"));
     assert_eq!(text(&page, "#registered").as_deref(), Some("3"));
-    assert_eq!(attr(&page, "#open-rsud", "href").as_deref(), Some("/hambatan"));
+    assert_eq!(
+        attr(&page, "#open-rsud", "href").as_deref(),
+        Some("/hambatan")
+    );
 
     // Act: Tuesday 29 December: the previous working day is Monday 28, when nothing happened
     app.clock.set(at("2026-12-29T07:00:00+08:00"));
@@ -163,7 +182,7 @@ async fn the_monitoring_figures_post_their_filter_to_the_monitoring_list() {
     let to = attr(&page, "#overview input[name=to]", "value").expect("to");
     assert_eq!((from.as_str(), to.as_str()), ("2026-11-27", "2026-11-29"));
 
-    // Act: what the "registered" figure posts, then the per-desk overdue figure
+    // Act: what the "registered" figure posts, then the per-desk open figure
     let registered = app
         .post_form_from(
             &tim,
@@ -172,17 +191,17 @@ async fn the_monitoring_figures_post_their_filter_to_the_monitoring_list() {
             &[("from", &from), ("to", &to)],
         )
         .await;
-    let overdue = app
+    let at_desk = app
         .post_form_from(
             &tim,
             "/notifikasi/ringkasan",
             "/pemantauan",
-            &[("desk", "dukcapil_prov"), ("overdue", "1")],
+            &[("desk", "dukcapil_prov")],
         )
         .await;
 
     // Assert: both are lists the monitoring page accepts, with the case behind the figure
-    for response in [registered, overdue] {
+    for response in [registered, at_desk] {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let list = app
             .get_html(&tim, &location(&response).expect("location"))
@@ -211,5 +230,8 @@ async fn the_digest_is_for_case_roles_and_linked_from_the_notifications() {
         attr(&notes, "#digest-link", "href").as_deref(),
         Some("/notifikasi/ringkasan")
     );
-    assert!(notes.contains("href=\"/notifikasi/ringkasan\">Ringkasan harian</a>"), "menu");
+    assert!(
+        notes.contains("href=\"/notifikasi/ringkasan\">Ringkasan harian</a>"),
+        "menu"
+    );
 }

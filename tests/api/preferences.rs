@@ -46,16 +46,26 @@ async fn the_account_page_shows_the_profile_and_saves_an_email_address() {
     // Assert
     assert_eq!(text(&page, "h1").as_deref(), Some("Akun saya"));
     assert_eq!(text(&page, "#account-username"), Some(me.username.clone()));
-    assert_eq!(text(&page, "#account-role").as_deref(), Some("Dinsos Kab/Kota"));
+    assert_eq!(
+        text(&page, "#account-role").as_deref(),
+        Some("Dinsos Kab/Kota")
+    );
     assert!(text(&page, "#account-scope").is_some_and(|s| s.contains("53.71")));
     assert_eq!(attr(&page, "input#email", "value").as_deref(), Some(""));
     assert!(page.contains("href=\"/akun/kata-sandi\""));
     assert!(page.contains("href=\"/akun/notifikasi\""));
-    assert!(page.contains("href=\"/akun\""), "menu links the account page");
+    assert!(
+        page.contains("href=\"/akun\""),
+        "menu links the account page"
+    );
 
     // Act: save an address (trimmed)
     let response = app
-        .post_form(&client, "/akun", &[("email", "  ana.bria@dinsos.kupang.go.id ")])
+        .post_form(
+            &client,
+            "/akun",
+            &[("email", "  ana.bria@dinsos.kupang.go.id ")],
+        )
         .await;
 
     // Assert
@@ -100,10 +110,17 @@ async fn hostile_email_input_gets_a_message_naming_the_field_and_keeps_what_was_
         let response = app.post_form(&client, "/akun", &[("email", typed)]).await;
 
         // Assert
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed:.40}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:.40}"
+        );
         let page = response.text().await.expect("page");
         let message = text(&page, "#email-error").unwrap_or_default();
-        assert!(message.starts_with("Alamat email"), "{typed:.40}: {message}");
+        assert!(
+            message.starts_with("Alamat email"),
+            "{typed:.40}: {message}"
+        );
         assert!(message.contains(expected), "{typed:.40}: {message}");
         if typed.len() < 1000 && !typed.contains('\0') {
             assert_eq!(
@@ -134,9 +151,9 @@ async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
         .post_raw(&client, "/akun/notifikasi", &[("arrived_email", "1")])
         .await;
 
-    // Assert
-    assert_eq!(email.status(), StatusCode::FORBIDDEN);
-    assert_eq!(prefs.status(), StatusCode::FORBIDDEN);
+    // Assert: the "page expired, send again" answer of every form without its token
+    assert_eq!(email.status(), StatusCode::CONFLICT);
+    assert_eq!(prefs.status(), StatusCode::CONFLICT);
     assert_eq!(stored_email(&app, me.id).await, None);
     assert!(saved(&app, me.id).await.is_empty());
 }
@@ -190,8 +207,14 @@ async fn the_administrator_sets_an_address_on_create_and_on_edit() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.expect("page");
     assert!(page.contains("Alamat email"), "{page}");
-    assert_eq!(attr(&page, "input#email", "value").as_deref(), Some("budi@"));
-    assert_eq!(attr(&page, "input#username", "value").as_deref(), Some("budi"));
+    assert_eq!(
+        attr(&page, "input#email", "value").as_deref(),
+        Some("budi@")
+    );
+    assert_eq!(
+        attr(&page, "input#username", "value").as_deref(),
+        Some("budi")
+    );
 
     // Act: edit — refused, then changed, then cleared
     let path = format!("/admin/pengguna/{id}");
@@ -217,7 +240,10 @@ async fn the_administrator_sets_an_address_on_create_and_on_edit() {
     let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     assert_eq!(app.get(&pic, &path).await.status(), StatusCode::FORBIDDEN);
     let unknown = format!("/admin/pengguna/{}", Uuid::new_v4());
-    assert_eq!(app.get(&admin, &unknown).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&admin, &unknown).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -242,7 +268,10 @@ async fn the_preferences_page_shows_the_defaults_and_saves_every_kind_at_once() 
     assert!(ticked(&page, "arrived_in_app") && !ticked(&page, "arrived_email"));
     assert!(ticked(&page, "overdue_in_app") && ticked(&page, "overdue_email"));
     assert!(ticked(&page, "returned_in_app") && ticked(&page, "returned_email"));
-    assert!(attr(&page, "input#digest_in_app", "type").is_none(), "no in-app box");
+    assert!(
+        attr(&page, "input#digest_in_app", "type").is_none(),
+        "no in-app box"
+    );
     assert!(ticked(&page, "digest_email"));
     let status = text(&page, "#email-status").unwrap_or_default();
     assert!(status.contains("belum mengisi alamat email"), "{status}");
@@ -301,7 +330,11 @@ async fn each_role_is_offered_only_what_it_can_receive() {
     assert_eq!(texts(&tim_page, "fieldset legend"), ["Ringkasan harian"]);
     assert_eq!(
         texts(&dukcapil_page, "fieldset legend"),
-        ["Kasus masuk ke meja saya", "Kasus terlambat", "Ringkasan harian"]
+        [
+            "Kasus masuk ke meja saya",
+            "Kasus terlambat",
+            "Ringkasan harian"
+        ]
     );
     assert_eq!(admin_page.status(), StatusCode::FORBIDDEN);
     assert!(!admin_account.contains("href=\"/akun/notifikasi\""));
