@@ -66,7 +66,12 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
         return Ok(Refresh::Busy);
     };
     let done = match rolled {
-        Some(r) if r == until => return Ok(Refresh::UpToDate { until }),
+        Some(r) if r == until => {
+            // Ended here, not dropped: a dropped transaction keeps its lock until its
+            // connection is next used, and the next caller would find the row busy.
+            tx.commit().await?;
+            return Ok(Refresh::UpToDate { until });
+        }
         Some(r) if r > until => {
             sqlx::query!("DELETE FROM case_flow_daily WHERE day >= $1", until as _)
                 .execute(&mut *tx)
@@ -168,7 +173,7 @@ pub async fn weekly_flow(
 ) -> sqlx::Result<Vec<Week>> {
     let rows = sqlx::query!(
         r#"WITH flow AS (
-               SELECT date_trunc('week', f.day)::date AS week,
+               SELECT date_trunc('week', f.day::timestamp)::date AS week,
                       sum(f.n) FILTER (WHERE f.event = 'registered') AS registered,
                       sum(f.n) FILTER (WHERE f.event <> 'registered') AS closed
                FROM case_flow f
@@ -177,8 +182,9 @@ pub async fn weekly_flow(
                GROUP BY 1
            ),
            weeks AS (
-               SELECT generate_series(date_trunc('week', $4::date),
-                                      date_trunc('week', $5::date - 1),
+               -- Timestamps without a zone: the session's time zone plays no part.
+               SELECT generate_series(date_trunc('week', $4::date::timestamp),
+                                      date_trunc('week', ($5::date - 1)::timestamp),
                                       interval '1 week')::date AS week
            )
            SELECT w.week AS "week_start!: NaiveDate",

@@ -15,6 +15,7 @@ mod cli;
 mod dashboard;
 mod database;
 mod desk_stays;
+mod figures;
 mod health;
 mod identity_checks;
 mod input;
