@@ -87,6 +87,11 @@ pub const AREAS: &[Area] = &[
         roles: CASE_ROLES,
     },
     Area {
+        path: "/notifikasi/ringkasan",
+        label: "Ringkasan harian",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/kasus/baru",
         label: "Daftarkan pasien",
         roles: RSUD,
@@ -127,8 +132,8 @@ pub const AREAS: &[Area] = &[
         roles: ADMIN,
     },
     Area {
-        path: "/akun/kata-sandi",
-        label: "Ganti kata sandi",
+        path: "/akun",
+        label: "Akun saya",
         roles: EVERYONE,
     },
 ];

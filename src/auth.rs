@@ -158,6 +158,8 @@ pub struct CurrentUser {
     pub hospital_name: Option<String>,
     pub kab_kota_code: Option<String>,
     pub kab_kota_name: Option<String>,
+    /// The address e-mail notifications go to, if the user gave one.
+    pub email: Option<String>,
     pub must_change_password: bool,
 }
 
@@ -172,6 +174,7 @@ impl From<UserRow> for CurrentUser {
             hospital_name: u.hospital_name,
             kab_kota_code: u.kab_kota_code,
             kab_kota_name: u.kab_kota_name,
+            email: u.email,
             must_change_password: u.must_change_password,
         }
     }

@@ -25,9 +25,10 @@ use crate::cases::intake;
 use crate::cases::{CaseDetail, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
+use crate::db::preferences::Preference;
 use crate::domain::Action;
-use crate::domain::Role;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
+use crate::domain::{NotificationKind, Role};
 use crate::http::multipart::{MultipartProblem, read_multipart};
 use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
 use error::ApiError;
@@ -38,6 +39,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     let authed = require_api(
         Router::new()
             .route("/api/v1/me", get(me))
+            .route(
+                "/api/v1/me/notification-preferences",
+                get(preferences).put(save_preferences),
+            )
             .route("/api/v1/queue", get(queue))
             .route("/api/v1/dasbor", get(dashboard))
             .route("/api/v1/hambatan", get(bottlenecks))
@@ -144,7 +149,96 @@ async fn me(user: CurrentUser) -> Json<Value> {
         "scope": user.scope_label(),
         "hospital_id": user.hospital_id,
         "kab_kota_code": user.kab_kota_code,
+        "email": user.email,
     }))
+}
+
+/// The caller's notification choices in force, for the kinds of its role.
+async fn preferences_json(state: &AppState, user: &CurrentUser) -> Result<Value, ApiError> {
+    let effective = db::preferences::effective(&state.pool, user.id).await?;
+    let items: Vec<Value> = NotificationKind::for_role(user.role)
+        .into_iter()
+        .map(|kind| {
+            let p = effective.iter().find(|p| p.kind == kind);
+            json!({
+                "kind": kind.as_str(),
+                "label": kind.label(),
+                "has_in_app": kind.has_in_app(),
+                "in_app": p.is_some_and(|p| p.in_app),
+                "email": p.is_some_and(|p| p.email),
+            })
+        })
+        .collect();
+    Ok(json!({ "preferences": items }))
+}
+
+async fn preferences(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(preferences_json(&state, &user).await?))
+}
+
+/// The choices of a `PUT` body (`{"preferences": [{"kind", "in_app", "email"}]}`), each a kind
+/// the role can receive, at most once; kinds not sent keep their choice.
+fn parse_preferences(role: Role, body: &Map<String, Value>) -> Result<Vec<Preference>, ApiError> {
+    const FIELD: &str = "preferences";
+    let refuse = |message: String| field_error(FIELD, &message);
+    let Some(Value::Array(items)) = body.get(FIELD) else {
+        return Err(refuse(
+            "preferences wajib berupa daftar objek {kind, in_app, email}.".into(),
+        ));
+    };
+    let offered = NotificationKind::for_role(role);
+    let mut out: Vec<Preference> = vec![];
+    for item in items {
+        let kind = item
+            .get("kind")
+            .and_then(Value::as_str)
+            .and_then(|k| k.parse::<NotificationKind>().ok())
+            .filter(|k| offered.contains(k))
+            .ok_or_else(|| {
+                let codes: Vec<&str> = offered.iter().map(|k| k.as_str()).collect();
+                refuse(format!(
+                    "kind harus salah satu jenis notifikasi peran Anda: {}.",
+                    codes.join(", ")
+                ))
+            })?;
+        if out.iter().any(|p| p.kind == kind) {
+            return Err(refuse(format!("kind {kind} disebut lebih dari sekali.")));
+        }
+        let flag = |name: &str| {
+            item.get(name)
+                .and_then(Value::as_bool)
+                .ok_or_else(|| refuse(format!("{name} untuk {kind} wajib diisi true atau false.")))
+        };
+        let (in_app, email) = (flag("in_app")?, flag("email")?);
+        if in_app && !kind.has_in_app() {
+            return Err(refuse(format!(
+                "{kind} tidak punya saluran di aplikasi (halamannya selalu ada); in_app harus false."
+            )));
+        }
+        out.push(Preference {
+            kind,
+            in_app,
+            email,
+        });
+    }
+    Ok(out)
+}
+
+/// Saves the choices sent, all in one transaction, and answers with every choice in force.
+async fn save_preferences(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let body = object(body)?;
+    let choices = parse_preferences(user.role, &body)?;
+    let mut tx = state.pool.begin().await?;
+    db::preferences::save(&mut tx, user.id, &choices).await?;
+    tx.commit().await?;
+    Ok(Json(preferences_json(&state, &user).await?))
 }
 
 /// A JSON object body, or a 400 saying what is wrong with it.

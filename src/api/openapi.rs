@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use crate::cases::intake;
 use crate::domain::action::{FieldKind, FieldSpec};
 use crate::domain::{
-    Action, CaseState, Desil, DocumentKind, JknStatus, Payer, Role, Scheme, ServiceType, Sex,
-    WardClass,
+    Action, CaseState, Desil, DocumentKind, JknStatus, NotificationKind, Payer, Role, Scheme,
+    ServiceType, Sex, WardClass,
 };
 
 /// Builds the document.
@@ -460,11 +460,48 @@ fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
 }
 
-/// `/me`, `/queue` and `/dasbor`.
+/// `/me`, its notification preferences, `/queue` and `/dasbor`.
 fn account_and_queue_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/me".into(),
-        json!({"get": {"summary": "Pengguna pemilik token", "security": bearer(), "responses": {"200": {"description": "OK"}, "401": {"description": "Token tidak valid"}}}}),
+        json!({"get": {"summary": "Pengguna pemilik token (termasuk alamat email untuk notifikasi, atau null)", "security": bearer(), "responses": {"200": {"description": "OK"}, "401": {"description": "Token tidak valid"}}}}),
+    );
+    let kinds: Vec<&str> = NotificationKind::ALL.iter().map(|k| k.as_str()).collect();
+    let preference = object(
+        "Pilihan untuk satu jenis notifikasi.",
+        json!({
+            "kind": one_of(&kinds, "Jenis notifikasi"),
+            "label": string("Nama jenisnya"),
+            "has_in_app": {"type": "boolean", "description": "false untuk digest: halamannya selalu ada"},
+            "in_app": {"type": "boolean", "description": "Di aplikasi"},
+            "email": {"type": "boolean", "description": "Lewat email (bila ada alamat dan server dikonfigurasi untuk email)"}
+        }),
+    );
+    let preferences = object(
+        "Pilihan notifikasi yang berlaku, untuk jenis yang bisa diterima peran Anda.",
+        json!({"preferences": {"type": "array", "items": preference}}),
+    );
+    let choice = json!({
+        "type": "object", "required": ["kind", "in_app", "email"],
+        "properties": {"kind": one_of(&kinds, "Jenis notifikasi peran Anda"), "in_app": {"type": "boolean"}, "email": {"type": "boolean"}}
+    });
+    let update = json!({
+        "type": "object", "required": ["preferences"],
+        "description": "Jenis yang tidak dikirim tetap seperti sebelumnya; semuanya disimpan dalam satu transaksi.",
+        "properties": {"preferences": {"type": "array", "items": choice}}
+    });
+    let ok = json!({"description": "Pilihan yang berlaku", "content": {"application/json": {"schema": preferences}}});
+    paths.insert(
+        "/api/v1/me/notification-preferences".into(),
+        json!({
+            "get": {"summary": "Pengaturan notifikasi Anda", "security": bearer(),
+                "responses": {"200": ok, "401": {"description": "Token tidak valid"}}},
+            "put": {"summary": "Ubah pengaturan notifikasi Anda", "security": bearer(),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": update}}},
+                "responses": {"200": ok, "400": {"description": "Bukan objek JSON", "content": {"application/json": {"schema": reference("Error")}}},
+                    "401": {"description": "Token tidak valid"},
+                    "422": {"description": "Isian salah", "content": {"application/json": {"schema": reference("Error")}}}}}
+        }),
     );
     let page = object(
         "Satu halaman antrean.",

@@ -6,6 +6,7 @@
 
 pub mod bottleneck;
 pub mod dashboard;
+pub mod digest;
 pub mod error;
 mod evidence;
 pub mod files;

@@ -7,8 +7,10 @@
 
 pub mod audit;
 pub mod cases;
+pub mod digest;
 pub mod figures;
 pub mod notifications;
+pub mod preferences;
 pub mod reference;
 pub mod stays;
 pub mod steps;

@@ -18,6 +18,8 @@ pub struct UserRow {
     pub hospital_name: Option<String>,
     pub kab_kota_code: Option<String>,
     pub kab_kota_name: Option<String>,
+    /// Where e-mail notifications go; `None`: nothing is e-mailed.
+    pub email: Option<String>,
     pub password_hash: String,
     pub must_change_password: bool,
     pub active: bool,
@@ -56,7 +58,7 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Use
         UserRow,
         r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
-                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
                   u.last_login_at AS "last_login_at: DateTime<Utc>"
            FROM users u
@@ -75,7 +77,7 @@ pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> sqlx::Resul
         UserRow,
         r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
-                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
                   u.last_login_at AS "last_login_at: DateTime<Utc>"
            FROM users u
@@ -94,7 +96,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserRow>> {
         UserRow,
         r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
-                  k.name AS "kab_kota_name?", u.password_hash, u.must_change_password,
+                  k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
                   u.last_login_at AS "last_login_at: DateTime<Utc>"
            FROM users u
@@ -179,6 +181,23 @@ pub async fn set_password(
         id,
         password_hash,
         must_change,
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Sets or clears a user's e-mail address (checked by [`crate::domain::Email`] first; the
+/// database's `users_email_check` holds the same basic rule).
+pub async fn set_email(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    email: Option<&crate::domain::Email>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE users SET email = $2, updated_at = now() WHERE id = $1",
+        id,
+        email.map(|e| e.as_str()),
     )
     .execute(db)
     .await?;

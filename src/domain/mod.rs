@@ -7,9 +7,11 @@
 pub mod action;
 pub mod date;
 pub mod desil;
+pub mod email;
 pub mod kk;
 pub mod locale;
 pub mod nik;
+pub mod notification;
 pub mod phone;
 pub mod reference;
 pub mod search;
@@ -19,8 +21,10 @@ pub mod workflow;
 
 pub use action::*;
 pub use desil::Desil;
+pub use email::Email;
 pub use kk::KkNumber;
 pub use nik::{Nik, NikError};
+pub use notification::NotificationKind;
 pub use phone::PhoneNumber;
 pub use reference::*;
 pub use workflow::*;

@@ -1,4 +1,6 @@
-//! Signing in and out, and changing one's own password.
+//! Signing in and out, and one's own account: the profile with the e-mail address
+//! notifications go to (`/akun`), the password (`/akun/kata-sandi`) and the choice of
+//! notifications per kind and channel (`/akun/notifikasi`).
 
 use askama::Template;
 use axum::extract::State;
@@ -13,8 +15,10 @@ use super::middleware::{SESSION_USER, csrf_token};
 use super::{AppState, Ctx, access, flash, render, render_status};
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::db::preferences::{self, Preference};
 use crate::db::users::UserRow;
 use crate::domain::text::control_char_problem;
+use crate::domain::{Email, NotificationKind};
 use crate::web::error::AppError;
 
 /// Routes of this area.
@@ -23,10 +27,19 @@ pub fn router() -> Router<AppState> {
         .route("/masuk", get(login_page).post(login))
         .route("/keluar", axum::routing::post(logout));
     let signed_in = access::require(
-        Router::new().route("/akun/kata-sandi", get(password_page).post(change_password)),
+        Router::new()
+            .route("/akun", get(profile_page).post(save_email))
+            .route("/akun/kata-sandi", get(password_page).post(change_password)),
         access::EVERYONE,
     );
-    open.merge(signed_in)
+    let case_roles = access::require(
+        Router::new().route(
+            "/akun/notifikasi",
+            get(preferences_page).post(save_preferences),
+        ),
+        access::CASE_ROLES,
+    );
+    open.merge(signed_in).merge(case_roles)
 }
 
 #[derive(Template)]
@@ -232,4 +245,154 @@ async fn change_password(
     session.cycle_id().await.map_err(anyhow::Error::from)?;
     flash(&session, "Kata sandi berhasil diganti.").await?;
     Ok(Redirect::to("/").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account/profile.html")]
+struct ProfilePage {
+    ctx: Ctx,
+    user: CurrentUser,
+    /// The address as shown in the field: stored, or as typed after a refusal.
+    email: String,
+    error: Option<String>,
+    /// The preferences page exists for the role.
+    has_preferences: bool,
+    email_max: usize,
+}
+
+fn profile(ctx: Ctx, user: CurrentUser, email: String, error: Option<String>) -> ProfilePage {
+    ProfilePage {
+        ctx,
+        has_preferences: crate::access::CASE_ROLES.contains(&user.role),
+        user,
+        email,
+        error,
+        email_max: crate::domain::email::MAX_LEN,
+    }
+}
+
+async fn profile_page(ctx: Ctx, user: CurrentUser) -> Result<Response, AppError> {
+    let email = user.email.clone().unwrap_or_default();
+    render(&profile(ctx, user, email, None))
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Saves one's own e-mail address (empty: none); a refused one is shown again as typed.
+async fn save_email(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    let email = match Email::parse_optional(&form.email) {
+        Ok(email) => email,
+        Err(message) => {
+            let page = profile(ctx, user, form.email, Some(message));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    db::users::set_email(&mut *tx, user.id, email.as_ref()).await?;
+    // The audit row says that the address changed, not what it is (personal data).
+    let details = serde_json::json!({"email_set": email.is_some()});
+    let target = user.id.to_string();
+    db::audit::record(
+        &mut *tx,
+        Some(user.id),
+        "user.set_email",
+        Some(&target),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if email.is_some() {
+        "Alamat email disimpan."
+    } else {
+        "Alamat email dihapus; tidak ada notifikasi yang dikirim lewat email."
+    };
+    flash(&session, message).await?;
+    Ok(Redirect::to("/akun").into_response())
+}
+
+/// One line of the preferences form.
+struct PreferenceLine {
+    kind: NotificationKind,
+    in_app: bool,
+    email: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account/notifications.html")]
+struct PreferencesPage {
+    ctx: Ctx,
+    lines: Vec<PreferenceLine>,
+    has_email: bool,
+}
+
+/// The choices in force for the kinds `role` can receive.
+async fn preference_lines(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<PreferenceLine>, AppError> {
+    let effective = preferences::effective(&state.pool, user.id).await?;
+    Ok(NotificationKind::for_role(user.role)
+        .into_iter()
+        .map(|kind| {
+            let p = effective.iter().find(|p| p.kind == kind);
+            PreferenceLine {
+                kind,
+                in_app: p.is_some_and(|p| p.in_app),
+                email: p.is_some_and(|p| p.email),
+            }
+        })
+        .collect())
+}
+
+async fn preferences_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let lines = preference_lines(&state, &user).await?;
+    render(&PreferencesPage {
+        ctx,
+        lines,
+        has_email: user.email.is_some(),
+    })
+}
+
+/// The choices a posted preferences form makes for the kinds of `role`: a ticked box is sent
+/// (`<kind>_in_app`, `<kind>_email`), an unticked one is not. Other names are ignored, as any
+/// form ignores fields it does not have.
+fn choices_from_form(role: crate::domain::Role, form: &[(String, String)]) -> Vec<Preference> {
+    let ticked = |name: String| form.iter().any(|(k, _)| *k == name);
+    NotificationKind::for_role(role)
+        .into_iter()
+        .map(|kind| Preference {
+            kind,
+            in_app: kind.has_in_app() && ticked(format!("{}_in_app", kind.as_str())),
+            email: ticked(format!("{}_email", kind.as_str())),
+        })
+        .collect()
+}
+
+/// Saves every kind's choice in one transaction, then shows the page again (303).
+async fn save_preferences(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let choices = choices_from_form(user.role, &form);
+    let mut tx = state.pool.begin().await?;
+    preferences::save(&mut tx, user.id, &choices).await?;
+    tx.commit().await?;
+    flash(&session, "Pengaturan notifikasi disimpan").await?;
+    Ok(Redirect::to("/akun/notifikasi").into_response())
 }

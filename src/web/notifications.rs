@@ -1,6 +1,8 @@
 //! `/notifikasi`: the signed-in user's in-app notifications (a case arrived at their desk, a
 //! case returned to their hospital), newest first; opening one marks it read, and one button
 //! marks them all read. Every query names the user, so nobody reaches another's notifications.
+//! `/notifikasi/ringkasan`: the user's daily digest ([`crate::cases::digest`]), each figure
+//! linked to the list behind it.
 
 use askama::Template;
 use axum::Router;
@@ -10,9 +12,11 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use super::{AppState, Ctx, access, filters, render};
+use crate::access::MONITORS;
 use crate::auth::CurrentUser;
+use crate::cases::digest::Digest;
 use crate::db::notifications::{self as db_notifications, NotificationRow};
-use crate::domain::CaseState;
+use crate::domain::{CaseState, locale};
 use crate::web::error::AppError;
 
 /// How many notifications the list shows.
@@ -23,6 +27,7 @@ pub fn router() -> Router<AppState> {
     access::require(
         Router::new()
             .route("/notifikasi", get(list))
+            .route("/notifikasi/ringkasan", get(digest))
             .route("/notifikasi/baca-semua", post(mark_all_read))
             .route("/notifikasi/{id}/buka", post(open)),
         access::CASE_ROLES,
@@ -117,4 +122,42 @@ async fn open(
         .map_err(anyhow::Error::from)?
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/kasus/{case_id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "digest.html")]
+struct DigestPage {
+    ctx: Ctx,
+    digest: Digest,
+    /// The monitoring list (`/pemantauan`) is the viewer's list: its figures post a filter
+    /// there; other overseers (Dinkes provinsi) are sent to the bottleneck page.
+    monitoring: bool,
+}
+
+impl DigestPage {
+    fn date(&self, d: &chrono::NaiveDate) -> String {
+        locale::date(*d)
+    }
+    /// The last day of the overseers' period (the day before today).
+    fn until(&self) -> String {
+        locale::date(self.digest.today.pred_opt().unwrap_or(self.digest.today))
+    }
+    /// The same, as the monitoring list's date filter wants it.
+    fn until_iso(&self) -> String {
+        let day = self.digest.today.pred_opt().unwrap_or(self.digest.today);
+        day.to_string()
+    }
+}
+
+async fn digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let digest = state.cases.digest(&user).await?;
+    render(&DigestPage {
+        ctx,
+        digest,
+        monitoring: MONITORS.contains(&user.role),
+    })
 }

@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
                 "/admin/pengguna/baru",
                 get(users::new_page).post(users::create),
             )
+            .route(
+                "/admin/pengguna/{id}",
+                get(users::edit_page).post(users::update),
+            )
             .route("/admin/pengguna/{id}/nonaktifkan", post(users::deactivate))
             .route("/admin/pengguna/{id}/aktifkan", post(users::activate))
             .route(

@@ -1,5 +1,5 @@
-//! Users: the list, creating a user (with a one-time password shown once), deactivating,
-//! activating and resetting a password.
+//! Users: the list, creating a user (with a one-time password shown once), changing a user's
+//! e-mail address, deactivating, activating and resetting a password.
 
 use askama::Template;
 use axum::Form;
@@ -17,7 +17,7 @@ use crate::db::reference::{Hospital, KabKota};
 use crate::db::users::{CreateUserError, NewUser, UserRow};
 use crate::db::{self, audit};
 use crate::domain::text::required_text_problem;
-use crate::domain::{Role, ScopeKind};
+use crate::domain::{Email, Role, ScopeKind};
 use crate::web::error::AppError;
 use crate::web::{AppState, Ctx, flash, render, render_status};
 
@@ -51,6 +51,8 @@ pub(super) struct UserForm {
     hospital_id: String,
     #[serde(default)]
     kab_kota_code: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// The scope a role works in, as the form chose it.
@@ -68,6 +70,7 @@ struct NewUserInput {
     display_name: String,
     role: Role,
     scope: Scope,
+    email: Option<Email>,
 }
 
 /// The hospitals and kab/kota to choose from: shown by the form and checked against.
@@ -102,6 +105,10 @@ impl UserForm {
             "display_name",
             required_text_problem("Nama lengkap", &display_name, auth::MAX_DISPLAY_NAME_LEN),
         );
+        let email = Email::parse_optional(&self.email)
+            .map_err(|message| errors.push("email", message))
+            .ok()
+            .flatten();
         let role = self.role.parse::<Role>().ok();
         let scope = match role {
             None => {
@@ -116,6 +123,7 @@ impl UserForm {
                 display_name,
                 role,
                 scope,
+                email,
             }),
             _ => Err(errors),
         }
@@ -162,6 +170,7 @@ struct NewUserPage {
     hospitals: Vec<Hospital>,
     kab_kota: Vec<KabKota>,
     display_name_max: usize,
+    email_max: usize,
 }
 
 /// The new-user form: empty, or as typed with its errors (422).
@@ -186,6 +195,7 @@ fn user_form(
             hospitals: choices.hospitals,
             kab_kota: choices.kab_kota,
             display_name_max: auth::MAX_DISPLAY_NAME_LEN,
+            email_max: crate::domain::email::MAX_LEN,
         },
     )
 }
@@ -260,6 +270,9 @@ async fn store_user(
         },
     )
     .await?;
+    if input.email.is_some() {
+        db::users::set_email(&mut *tx, id, input.email.as_ref()).await?;
+    }
     audit::record(
         &mut *tx,
         Some(actor),
@@ -270,6 +283,91 @@ async fn store_user(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_edit.html")]
+struct EditUserPage {
+    ctx: Ctx,
+    user: UserRow,
+    /// As stored, or as typed after a refusal.
+    email: String,
+    error: Option<String>,
+    email_max: usize,
+}
+
+fn edit_form(
+    ctx: Ctx,
+    user: UserRow,
+    email: String,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_status(
+        status,
+        &EditUserPage {
+            ctx,
+            user,
+            email,
+            error,
+            email_max: crate::domain::email::MAX_LEN,
+        },
+    )
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email = user.email.clone().unwrap_or_default();
+    edit_form(ctx, user, email, None)
+}
+
+/// The edit form as typed.
+#[derive(Deserialize)]
+pub(super) struct EditForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Sets or clears a user's e-mail address; a refused one is shown again as typed.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email = match Email::parse_optional(&form.email) {
+        Ok(email) => email,
+        Err(message) => return edit_form(ctx, user, form.email, Some(message)),
+    };
+    let mut tx = state.pool.begin().await?;
+    db::users::set_email(&mut *tx, id, email.as_ref()).await?;
+    // Whether an address is set, never the address itself (personal data).
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        "user.set_email",
+        Some(&id.to_string()),
+        serde_json::json!({"email_set": email.is_some()}),
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&session, format!("Pengguna {} disimpan.", user.username)).await?;
+    Ok(Redirect::to("/admin/pengguna").into_response())
 }
 
 /// Deactivates or activates a user (never oneself) and says so on the list.
@@ -425,6 +523,17 @@ mod tests {
                 .is_some_and(|m| m.contains("maksimal 100"))
         );
         assert!(errors.get("role").is_some());
+        let errors = UserForm {
+            email: "ana bria@rsud.go.id".into(),
+            ..form("tim")
+        }
+        .parse(&choices())
+        .expect_err("bad address");
+        assert!(
+            errors
+                .get("email")
+                .is_some_and(|m| m.starts_with("Alamat email"))
+        );
         let errors = UserForm {
             kab_kota_code: "53.01".into(),
             ..form("dukcapil_kab")

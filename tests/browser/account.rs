@@ -1,0 +1,142 @@
+//! One's account, notification preferences and the daily digest on a phone-sized screen
+//! (360×740 CSS pixels), in real Chromium.
+
+use crate::common::{intake_fields, spawn_app};
+use crate::driver::Chromedriver;
+use crate::flows::switch_to;
+use crate::phone::assert_fits;
+
+#[tokio::test]
+async fn a_pic_sets_an_email_address_and_chooses_notifications_on_a_phone() {
+    // Arrange
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(360, 740).await;
+    switch_to(&browser, &app, &pic).await;
+
+    // Act: the menu leads to the account page
+    browser.click_and_wait("nav.menu a[href='/akun']").await;
+
+    // Assert
+    assert_eq!(browser.text("h1").await, "Akun saya");
+    assert_fits(&browser, "the account page").await;
+
+    // Act: an address the browser accepts but the server does not (no dot in the domain)
+    browser.type_into("#email", "ana@localhost").await;
+    browser
+        .click_and_wait("#email-form button[type=submit]")
+        .await;
+
+    // Assert: the message under the field, what was typed kept
+    assert!(
+        browser
+            .text("#email-error")
+            .await
+            .starts_with("Alamat email"),
+        "a message naming the field"
+    );
+    assert_eq!(browser.value("#email").await, "ana@localhost");
+    assert_fits(&browser, "the refused account form").await;
+
+    // Act
+    browser.type_into("#email", "ana.bria@rsud-wzj.go.id").await;
+    browser
+        .click_and_wait("#email-form button[type=submit]")
+        .await;
+
+    // Assert
+    assert_eq!(browser.path().await, "/akun");
+    assert_eq!(browser.text("p.flash").await, "Alamat email disimpan.");
+    assert_eq!(browser.value("#email").await, "ana.bria@rsud-wzj.go.id");
+
+    // Act: on to the preferences; arrivals by e-mail, returned cases not in the app
+    browser
+        .click_and_wait("main a[href='/akun/notifikasi']")
+        .await;
+    assert_fits(&browser, "the preferences page").await;
+    browser
+        .js("document.getElementById('arrived_email').click(); \
+             document.getElementById('returned_in_app').click();")
+        .await;
+    browser
+        .click_and_wait("#preferences-form button[type=submit]")
+        .await;
+
+    // Assert
+    assert_eq!(browser.path().await, "/akun/notifikasi");
+    assert_eq!(
+        browser.text("p.flash").await,
+        "Pengaturan notifikasi disimpan"
+    );
+    let checked = browser
+        .js(
+            "return ['arrived_in_app', 'arrived_email', 'returned_in_app', 'returned_email'] \
+             .map(id => document.getElementById(id).checked)",
+        )
+        .await;
+    assert_eq!(checked, serde_json::json!([true, true, false, true]));
+    assert_fits(&browser, "the saved preferences").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_daily_digest_fits_a_phone_and_leads_to_the_cases() {
+    // Arrange: a case waiting at Disdukcapil provinsi
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let dukcapil = app.create_test_user("dukcapil_prov", None).await;
+    let tim = app.create_test_user("tim", None).await;
+    let id = app
+        .arrange_draft(
+            &pic,
+            &intake_fields(
+                "Markus Tefa",
+                "L",
+                "1975-11-02",
+                "5371020211750002",
+                "53.71",
+            ),
+        )
+        .await;
+    app.arrange_action(&pic, id, "submit", &[]).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(360, 740).await;
+    switch_to(&browser, &app, &dukcapil).await;
+
+    // Act
+    browser
+        .click_and_wait("nav.menu a[href='/notifikasi/ringkasan']")
+        .await;
+
+    // Assert
+    assert_eq!(browser.text("h1").await, "Ringkasan harian");
+    assert_eq!(browser.text("#at-desk").await, "1");
+    assert_fits(&browser, "the desk digest").await;
+    assert!(
+        !browser.text("main").await.contains("Markus"),
+        "no patient name in the digest"
+    );
+
+    // Act: the case number opens the case
+    browser.click_and_wait("#arrived-list a").await;
+
+    // Assert
+    assert_eq!(browser.path().await, format!("/kasus/{id}"));
+
+    // Act: the program team's digest, and its per-desk figure
+    switch_to(&browser, &app, &tim).await;
+    browser.goto(&app.url("/notifikasi/ringkasan")).await;
+
+    // Assert
+    assert_eq!(browser.text("#open-dukcapil_prov").await, "1");
+    assert_fits(&browser, "the overview digest").await;
+
+    // Act
+    browser.click_and_wait("#open-dukcapil_prov").await;
+
+    // Assert: the monitoring list, filtered to that desk, by a search id only
+    assert!(browser.url().await.contains("/pemantauan?cari="));
+    assert_eq!(browser.value("#desk").await, "dukcapil_prov");
+    browser.close().await;
+}
