@@ -1,8 +1,13 @@
 //! The dashboard's figures for a caller, within its scope: cases per state, registrations and
 //! closings per week, outcomes, beneficiaries per kab/kota and per hospital. Pages draw them
 //! (as SVG charts with the same numbers in tables), the API returns them as JSON.
+//!
+//! No figure reads every case: open cases come from their partial index, everything about
+//! registrations and closings from the daily roll-up plus the events since it (see
+//! `db::figures`). [`CaseService::refresh_figures`] keeps the roll-up current; the dashboard
+//! calls it before reading, and a periodic job may call it too.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use super::Scope;
@@ -10,7 +15,7 @@ use super::bottleneck::DeskTime;
 use super::service::{CaseService, Result};
 use crate::auth::CurrentUser;
 use crate::db::figures::{self, Count, Week};
-use crate::domain::{CaseState, Scheme, WithdrawReason, sla};
+use crate::domain::{CaseState, Scheme, WithdrawReason};
 
 /// How many weeks the weekly flow covers, this week included.
 pub const WEEKS: i64 = 12;
@@ -54,20 +59,23 @@ fn outcome_label(key: &str) -> String {
 }
 
 impl CaseService {
+    /// Rolls the WITA days that are over into the dashboard's daily roll-up (see
+    /// [`figures::refresh`]): idempotent, cheap when there is nothing new, safe from several
+    /// instances at once. The one step a periodic job needs to call to keep views fast.
+    pub async fn refresh_figures(&self) -> Result<figures::Refresh> {
+        Ok(figures::refresh(&self.pool, self.clock.now()).await?)
+    }
+
     /// The dashboard of `user`'s scope, as of the clock's today.
     pub async fn dashboard(&self, user: &CurrentUser) -> Result<Dashboard> {
         let filter = Scope::of(user).filter();
         let today = self.today();
         let from = monday(today) - Duration::weeks(WEEKS - 1);
-        let wita = sla::wita();
-        let start = |d: NaiveDate| {
-            wita.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-                .single()
-                .map(|t| t.to_utc())
-        };
-        let (Some(from_at), Some(to_at)) = (start(from), start(today + Duration::days(1))) else {
-            return Err(anyhow::anyhow!("WITA has no gaps; {from} and {today} exist").into());
-        };
+        // Whatever the roll-up's state, the figures are right (days not rolled are counted
+        // live); rolling first only keeps the live part small. A failure is not the viewer's.
+        if let Err(e) = self.refresh_figures().await {
+            tracing::warn!(error = %e, "rolling up the dashboard's figures failed");
+        }
         // A scope of nothing (the administrator) matches no row: no special case needed.
         let mut per_state = figures::per_state(&self.pool, &filter).await?;
         for c in &mut per_state {
@@ -80,12 +88,13 @@ impl CaseService {
         for c in &mut outcomes {
             c.label = outcome_label(&c.key);
         }
+        let tomorrow = today + Duration::days(1);
         Ok(Dashboard {
             scope: user.scope_label(),
             from,
             to: today,
             per_state,
-            weekly: figures::weekly_flow(&self.pool, &filter, from_at, to_at).await?,
+            weekly: figures::weekly_flow(&self.pool, &filter, from, tomorrow).await?,
             outcomes,
             time_per_desk: self.time_per_desk(user, from, today).await?,
             beneficiaries_per_kab_kota: figures::beneficiaries_per_kab_kota(&self.pool, &filter)

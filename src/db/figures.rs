@@ -1,11 +1,112 @@
 //! The dashboard's figures, each one query over the cases in a scope (see
-//! `cases::Scope::filter`). Counts of open cases read the state index; weekly flows read the
-//! indexed creation and closing times of a period only.
+//! `cases::Scope::filter`), none of which reads every case.
+//!
+//! - Open cases per state: the partial index of open states (`cases_open_state_idx`), an
+//!   index-only scan of the open cases alone.
+//! - Everything about registrations and closings (closed states, outcomes, beneficiaries, the
+//!   weekly flow): the view `case_flow`, which is the daily roll-up `case_flow_daily` for the
+//!   WITA days before the watermark plus the few events since then, counted live from the
+//!   indexed `created_at` / `closed_at`. A day is rolled up once, after it is over
+//!   ([`refresh`]); the roll-up and its watermark are committed together and the view reads
+//!   both in one statement, so no event is counted twice or missed.
+//!
+//! [`refresh`] is the one maintenance step: the dashboard calls it before reading (it is cheap
+//! when there is nothing to roll), and a periodic job may call it too.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgExecutor;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::{PgExecutor, PgPool};
 
 use super::cases::ScopeFilter;
+use crate::domain::sla;
+
+/// How long after the end of a WITA day its events may still be committed: the clock is read
+/// when a transaction starts writing, and a request (so its transaction) is cut off after a
+/// minute. A day is rolled up only this long after it ended; until then it is counted live.
+/// It also absorbs clock differences between instances up to that much.
+pub const ROLLUP_GRACE: Duration = Duration::hours(1);
+
+/// What [`refresh`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Another transaction is rolling up (or moving a case's events) right now; nothing done.
+    /// The figures are still right: what is not rolled is counted live.
+    Busy,
+    /// The days before `until` were already rolled up.
+    UpToDate { until: NaiveDate },
+    /// The days from `from` (from the first event, when `None`) to `until` were rolled up.
+    Rolled {
+        from: Option<NaiveDate>,
+        until: NaiveDate,
+    },
+    /// The clock is before days already rolled up (a test clock set back, or an instance whose
+    /// clock lags by more than [`ROLLUP_GRACE`]): those days were handed back to the live count,
+    /// so events stamped with the earlier clock are counted too.
+    Unrolled { until: NaiveDate },
+}
+
+/// The day the roll-up may reach at `now`: the days before it are over by [`ROLLUP_GRACE`].
+pub fn rollable_until(now: DateTime<Utc>) -> NaiveDate {
+    sla::local_date(now - ROLLUP_GRACE)
+}
+
+/// Rolls up the WITA days that are over (see [`rollable_until`]) and not rolled yet into
+/// `case_flow_daily`, and moves the watermark, in one transaction. Idempotent, and safe from
+/// several tasks or instances at once: the watermark row is locked, and a caller that finds it
+/// locked returns [`Refresh::Busy`] at once instead of waiting.
+pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh> {
+    let until = rollable_until(now);
+    let mut tx = pool.begin().await?;
+    let Some(rolled) = sqlx::query_scalar!(
+        r#"SELECT rolled_until AS "rolled_until: NaiveDate"
+           FROM case_flow_watermark FOR UPDATE SKIP LOCKED"#
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(Refresh::Busy);
+    };
+    let done = match rolled {
+        Some(r) if r == until => {
+            // Ended here, not dropped: a dropped transaction keeps its lock until its
+            // connection is next used, and the next caller would find the row busy.
+            tx.commit().await?;
+            return Ok(Refresh::UpToDate { until });
+        }
+        Some(r) if r > until => {
+            sqlx::query!("DELETE FROM case_flow_daily WHERE day >= $1", until as _)
+                .execute(&mut *tx)
+                .await?;
+            Refresh::Unrolled { until }
+        }
+        from => {
+            // A statement of its own, after the lock: its snapshot holds every event of the
+            // days it rolls (see ROLLUP_GRACE) and any domicile moved before the lock.
+            sqlx::query!(
+                r#"INSERT INTO case_flow_daily (day, kab_kota_code, hospital_id, event, detail, n)
+                   SELECT (e.at AT TIME ZONE 'Asia/Makassar')::date, e.kab_kota_code,
+                          e.hospital_id, e.event, e.detail, count(*)
+                   FROM case_flow_events e
+                   WHERE e.at >= coalesce($1::date::timestamp AT TIME ZONE 'Asia/Makassar',
+                                         '-infinity'::timestamptz)
+                     AND e.at < $2::date::timestamp AT TIME ZONE 'Asia/Makassar'
+                   GROUP BY 1, 2, 3, 4, 5"#,
+                from as _,
+                until as _,
+            )
+            .execute(&mut *tx)
+            .await?;
+            Refresh::Rolled { from, until }
+        }
+    };
+    sqlx::query!(
+        "UPDATE case_flow_watermark SET rolled_until = $1",
+        until as _
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
 
 /// A labelled count.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -17,13 +118,26 @@ pub struct Count {
     pub count: i64,
 }
 
-/// Cases per state in the scope.
+/// Cases per state in the scope: open states live from their partial index, closed states from
+/// the closings in `case_flow`. In the workflow's order of states.
 pub async fn per_state(db: impl PgExecutor<'_>, scope: &ScopeFilter) -> sqlx::Result<Vec<Count>> {
     let rows = sqlx::query!(
-        r#"SELECT c.state::text AS "state!", count(*) AS "count!"
-           FROM cases c
-           WHERE ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-           GROUP BY c.state ORDER BY c.state"#,
+        r#"SELECT x.state AS "state!", sum(x.n)::bigint AS "count!"
+           FROM (
+               SELECT c.state::text AS state, count(*) AS n
+               FROM cases c
+               WHERE c.state NOT IN ('handed_over', 'rejected', 'withdrawn')
+                 AND ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
+               GROUP BY c.state
+               UNION ALL
+               SELECT f.event, sum(f.n)
+               FROM case_flow f
+               WHERE f.event <> 'registered'
+                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+               GROUP BY f.event
+           ) x
+           GROUP BY x.state HAVING sum(x.n) > 0
+           ORDER BY x.state::case_state"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
@@ -41,7 +155,7 @@ pub async fn per_state(db: impl PgExecutor<'_>, scope: &ScopeFilter) -> sqlx::Re
 }
 
 /// Cases registered (`created`) and closed (`closed`) per week, weeks starting on Monday in
-/// WITA, from `from` (a Monday) to `to`.
+/// WITA.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Week {
     pub week_start: NaiveDate,
@@ -49,34 +163,35 @@ pub struct Week {
     pub closed: i64,
 }
 
-/// Inflow and outflow per week over `[from, to)`.
+/// Inflow and outflow per week over the WITA days `[from, to)`, `from` a Monday; every week
+/// is listed, empty ones too. Reads the roll-up rows of those days and the live events.
 pub async fn weekly_flow(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    from: NaiveDate,
+    to: NaiveDate,
 ) -> sqlx::Result<Vec<Week>> {
     let rows = sqlx::query!(
-        r#"WITH scoped AS (
-               SELECT c.created_at, c.closed_at FROM cases c
-               WHERE ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-                 AND (c.created_at >= $4 OR c.closed_at >= $4)
+        r#"WITH flow AS (
+               SELECT date_trunc('week', f.day::timestamp)::date AS week,
+                      sum(f.n) FILTER (WHERE f.event = 'registered') AS registered,
+                      sum(f.n) FILTER (WHERE f.event <> 'registered') AS closed
+               FROM case_flow f
+               WHERE f.day >= $4 AND f.day < $5
+                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+               GROUP BY 1
            ),
            weeks AS (
-               SELECT generate_series(
-                   date_trunc('week', $4::timestamptz AT TIME ZONE 'Asia/Makassar'),
-                   date_trunc('week', ($5::timestamptz - interval '1 second') AT TIME ZONE 'Asia/Makassar'),
-                   interval '1 week') AS week
+               -- Timestamps without a zone: the session's time zone plays no part.
+               SELECT generate_series(date_trunc('week', $4::date::timestamp),
+                                      date_trunc('week', ($5::date - 1)::timestamp),
+                                      interval '1 week')::date AS week
            )
-           SELECT w.week::date AS "week_start!: NaiveDate",
-                  (SELECT count(*) FROM scoped s
-                    WHERE date_trunc('week', s.created_at AT TIME ZONE 'Asia/Makassar') = w.week
-                      AND s.created_at < $5) AS "registered!",
-                  (SELECT count(*) FROM scoped s
-                    WHERE s.closed_at IS NOT NULL
-                      AND date_trunc('week', s.closed_at AT TIME ZONE 'Asia/Makassar') = w.week
-                      AND s.closed_at < $5) AS "closed!"
-           FROM weeks w ORDER BY w.week"#,
+           SELECT w.week AS "week_start!: NaiveDate",
+                  coalesce(f.registered, 0)::bigint AS "registered!",
+                  coalesce(f.closed, 0)::bigint AS "closed!"
+           FROM weeks w LEFT JOIN flow f ON f.week = w.week
+           ORDER BY w.week"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
@@ -98,19 +213,15 @@ pub async fn weekly_flow(
 /// Closed cases by outcome: handed over (by scheme), rejected, withdrawn (by reason).
 pub async fn outcomes(db: impl PgExecutor<'_>, scope: &ScopeFilter) -> sqlx::Result<Vec<Count>> {
     let rows = sqlx::query!(
-        r#"SELECT CASE
-                    WHEN c.state = 'handed_over' THEN 'handed_over:' || coalesce(c.scheme, '-')
-                    WHEN c.state = 'withdrawn' THEN 'withdrawn:' || coalesce(
-                        (SELECT h.evidence->>'reason_code' FROM case_history h
-                          WHERE h.case_id = c.id AND h.action = 'withdraw'
-                          ORDER BY h.id DESC LIMIT 1), '-')
-                    ELSE c.state::text
+        r#"SELECT CASE WHEN f.event IN ('handed_over', 'withdrawn')
+                       THEN f.event || ':' || f.detail
+                       ELSE f.event
                   END AS "key!",
-                  count(*) AS "count!"
-           FROM cases c
-           WHERE c.state IN ('handed_over', 'rejected', 'withdrawn')
-             AND ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-           GROUP BY 1 ORDER BY 1"#,
+                  sum(f.n)::bigint AS "count!"
+           FROM case_flow f
+           WHERE f.event <> 'registered'
+             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+           GROUP BY 1 HAVING sum(f.n) > 0 ORDER BY 1"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
@@ -133,11 +244,12 @@ pub async fn beneficiaries_per_kab_kota(
     scope: &ScopeFilter,
 ) -> sqlx::Result<Vec<Count>> {
     let rows = sqlx::query!(
-        r#"SELECT k.code, k.name, count(*) AS "count!"
-           FROM cases c JOIN kab_kota k ON k.code = c.domicile_kab_kota_code
-           WHERE c.state = 'handed_over'
-             AND ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-           GROUP BY k.code, k.name ORDER BY count(*) DESC, k.code"#,
+        r#"SELECT k.code, k.name, sum(f.n)::bigint AS "count!"
+           FROM case_flow f JOIN kab_kota k ON k.code = f.kab_kota_code
+           WHERE f.event = 'handed_over'
+             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+           GROUP BY k.code, k.name HAVING sum(f.n) > 0
+           ORDER BY sum(f.n) DESC, k.code"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
@@ -160,11 +272,12 @@ pub async fn beneficiaries_per_hospital(
     scope: &ScopeFilter,
 ) -> sqlx::Result<Vec<Count>> {
     let rows = sqlx::query!(
-        r#"SELECT h.code, h.name, count(*) AS "count!"
-           FROM cases c JOIN hospitals h ON h.id = c.hospital_id
-           WHERE c.state = 'handed_over'
-             AND ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-           GROUP BY h.code, h.name ORDER BY count(*) DESC, h.code"#,
+        r#"SELECT h.code, h.name, sum(f.n)::bigint AS "count!"
+           FROM case_flow f JOIN hospitals h ON h.id = f.hospital_id
+           WHERE f.event = 'handed_over'
+             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+           GROUP BY h.code, h.name HAVING sum(f.n) > 0
+           ORDER BY sum(f.n) DESC, h.code"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
@@ -190,7 +303,8 @@ pub struct LeadTimes {
     pub handed_over_at: Option<DateTime<Utc>>,
 }
 
-/// Registration → guarantee and registration → handover, per case, in the scope and period.
+/// Registration → guarantee and registration → handover, per case, in the scope and period;
+/// reads only the cases with a guarantee or a handover in the period.
 pub async fn lead_times(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
@@ -202,7 +316,16 @@ pub async fn lead_times(
                   g.at AS "guaranteed_at?: DateTime<Utc>",
                   CASE WHEN c.state = 'handed_over' THEN c.closed_at END
                       AS "handed_over_at?: DateTime<Utc>"
-           FROM cases c
+           FROM (
+               -- The candidates through the indexes of the period's guarantees and handovers,
+               -- not a pass over every case.
+               SELECT h.case_id AS id FROM case_history h
+               WHERE h.action = 'approve_guarantee' AND h.at >= $4 AND h.at < $5
+               UNION
+               SELECT k.id FROM cases k
+               WHERE k.closed_at >= $4 AND k.closed_at < $5 AND k.state = 'handed_over'
+           ) candidate
+           JOIN cases c ON c.id = candidate.id
            LEFT JOIN LATERAL (
                SELECT h.at FROM case_history h
                WHERE h.case_id = c.id AND h.action = 'approve_guarantee'
