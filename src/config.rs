@@ -83,6 +83,25 @@ pub struct Settings {
         global = true
     )]
     pub max_upload_mb: usize,
+    /// The address users reach the service at (for example `https://merajut.nttprov.go.id`),
+    /// used for links that leave the browser: e-mail deep links and the QR code on a guarantee
+    /// letter. Without it, such links are not produced (e-mails are not sent, the letter has no
+    /// QR code) rather than guessed from a request's Host header.
+    #[arg(long, env = "MERAJUT_PUBLIC_URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<String>,
+}
+
+/// An absolute `http`/`https` address without a trailing slash, query or fragment.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with https:// (or http://)")?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) || rest.chars().any(char::is_control) {
+        return Err("must be an address such as https://merajut.example.go.id".into());
+    }
+    Ok(url.to_owned())
 }
 
 /// Log output format.
@@ -164,5 +183,25 @@ impl Settings {
     /// Directory where uploaded documents are stored.
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_public_url;
+
+    #[test]
+    fn public_url_is_absolute_and_loses_its_trailing_slash() {
+        assert_eq!(
+            parse_public_url("https://merajut.example.go.id/").as_deref(),
+            Ok("https://merajut.example.go.id")
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert!(parse_public_url("merajut.example.go.id").is_err());
+        assert!(parse_public_url("https://").is_err());
+        assert!(parse_public_url("https://x.id/?a=1").is_err());
     }
 }

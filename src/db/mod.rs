@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cases;
 pub mod digest;
+pub mod exports;
 pub mod figures;
 pub mod milestones;
 pub mod notifications;

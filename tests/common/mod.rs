@@ -458,6 +458,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         session_idle_minutes: 120,
         secure_cookie: false,
         max_upload_mb: 10,
+        public_url: None,
     };
     configure(&mut settings);
     let pool = database.pool().await;
