@@ -2,6 +2,7 @@
 //! tokens (see `/token-api`); the same case service and the same field specs as the pages, so a
 //! rule holds identically here. Errors are [`error::ApiError`] JSON bodies.
 
+pub mod claims;
 pub mod error;
 pub mod openapi;
 
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             ),
         access::RSUD,
     ))
+    .merge(claims::router(&state))
     .layer(middleware::from_fn_with_state(state, bearer_user));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
