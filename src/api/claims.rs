@@ -93,7 +93,9 @@ async fn list(
     let cursor = match param(&q, "cursor") {
         None => None,
         Some(c) => Some(ClaimCursor::decode(c).ok_or_else(|| {
-            ApiError::bad_request("cursor tidak valid; gunakan next_cursor dari halaman sebelumnya.")
+            ApiError::bad_request(
+                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya.",
+            )
         })?),
     };
     let limit = param(&q, "limit")
@@ -405,7 +407,9 @@ fn answers(ok: &str, schema: &str, codes: &[u16]) -> Value {
             401 => "Token tidak ada atau tidak valid",
             403 => "Bukan tindakan peran Anda",
             404 => "Tidak ada, atau di luar cakupan Anda",
-            409 => "Versi usang (diubah orang lain), status tidak memungkinkan, atau kasus belum dijamin",
+            409 => {
+                "Versi usang (diubah orang lain), status tidak memungkinkan, atau kasus belum dijamin"
+            }
             422 => "Isian salah; setiap kesalahan menyebut nama field",
             _ => "Kesalahan",
         };
@@ -483,9 +487,7 @@ pub fn paths(paths: &mut Map<String, Value>) {
             "next_cursor": nullable(string("cursor halaman berikutnya; null pada halaman terakhir"))
         }),
     );
-    let query = |name: &str, schema: Value, description: &str| {
-        json!({"name": name, "in": "query", "schema": schema, "description": description})
-    };
+    let query = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "schema": schema, "description": description});
     paths.insert(
         "/api/v1/klaim".into(),
         json!({
