@@ -1252,3 +1252,29 @@ async fn the_claim_pages_take_a_claim_from_the_case_to_payment() {
     .expect("access log");
     assert_eq!(downloads, 1);
 }
+
+#[tokio::test]
+async fn the_demo_has_a_claim_in_every_status_and_one_paid_today() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    merajut_sehat::demo::seed(&app.pool, &app.settings.files_dir())
+        .await
+        .expect("seeding the demo data");
+
+    // Assert
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status::text FROM claims ORDER BY 1")
+        .fetch_all(&app.pool)
+        .await
+        .expect("claims");
+    assert_eq!(statuses, vec!["accepted", "paid", "returned", "submitted"]);
+    let prov = actor(&app, "dinkes_prov", None).await;
+    let today = app.clock.today();
+    let r = prov
+        .get(&format!("/api/v1/klaim/realisasi?from={today}&to={today}"))
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.body["total_paid"], 8_500_000);
+    assert_eq!(r.body["total_claims"], 1);
+}
