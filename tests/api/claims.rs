@@ -765,6 +765,9 @@ async fn claims_must_fit_a_guarantee_that_exists() {
     assert_eq!(claim_count(&app).await, 2);
 }
 
+/// Fields that replace the valid ones, the file sent, and the one field refused.
+type HostileCase<'a> = (Vec<(&'a str, &'a str)>, Option<&'a [u8]>, &'a str);
+
 #[tokio::test]
 async fn hostile_claim_inputs_are_field_errors_and_store_nothing() {
     // Arrange
@@ -772,7 +775,7 @@ async fn hostile_claim_inputs_are_field_errors_and_store_nothing() {
     let team = Team::new(&app).await;
     let case = guaranteed(&team, &intake_woman(), "pemprov", 20_000_000).await;
     let long_code = "A".repeat(100 * 1024);
-    let cases: Vec<(Vec<(&str, &str)>, Option<&[u8]>, &str)> = vec![
+    let cases: Vec<HostileCase> = vec![
         (vec![("amount_claimed", "-1")], Some(PDF), "amount_claimed"),
         (vec![("amount_claimed", "1e9")], Some(PDF), "amount_claimed"),
         (
