@@ -18,16 +18,17 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::openapi::{
-    bearer, field_schema, formatted, id_param, nullable, object, one_of, reference, string,
+    answers, bearer, field_schema, formatted, id_param, nullable, object, one_of, reference, string,
 };
-use super::{Body, as_form, field_error, object as json_object, period_date, version_of};
+use super::{
+    Body, as_form, field_error, multipart_form, object as json_object, period_date, version_of,
+};
 use crate::access;
 use crate::auth::CurrentUser;
 use crate::cases::claims::{ClaimCursor, ClaimDetail, ClaimFile, ClaimFilter};
 use crate::db::exports::{self, ExportRecord};
 use crate::domain::claim::{CLAIM_FIELDS, PAY_FIELDS, RETURN_FIELDS};
 use crate::domain::{ClaimAction, ClaimStatus, Payer};
-use crate::http::multipart::{MultipartProblem, read_multipart};
 use crate::http::{AppState, file_response};
 
 /// The claim routes, for [`access::CLAIM_ROLES`] (each step checks its own role).
@@ -143,22 +144,7 @@ async fn claim_form(
     state: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(HashMap<String, String>, Option<(Vec<u8>, Option<String>)>), ApiError> {
-    let multipart = multipart.map_err(|_| ApiError::bad_request(NOT_MULTIPART))?;
-    let form = read_multipart(multipart).await;
-    match form.problem {
-        None => {}
-        Some(MultipartProblem::TooLarge) => {
-            return Err(ApiError::bad_request(format!(
-                "Berkas terlalu besar; maksimal {} MB.",
-                state.settings.max_upload_mb
-            )));
-        }
-        Some(MultipartProblem::Unreadable) => {
-            return Err(ApiError::bad_request(
-                "Badan multipart/form-data tidak dapat dibaca.",
-            ));
-        }
-    }
+    let form = multipart_form(state, multipart, NOT_MULTIPART).await?;
     let file = form
         .files
         .into_iter()
@@ -393,32 +379,6 @@ pub fn schemas(schemas: &mut Map<String, Value>) {
             }),
         ),
     );
-}
-
-/// An answer `ok` of schema `schema`, and an `Error` for each of `codes`.
-fn answers(ok: &str, schema: &str, codes: &[u16]) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        ok.into(),
-        json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}}),
-    );
-    for code in codes {
-        let text = match code {
-            401 => "Token tidak ada atau tidak valid",
-            403 => "Bukan tindakan peran Anda",
-            404 => "Tidak ada, atau di luar cakupan Anda",
-            409 => {
-                "Versi usang (diubah orang lain), status tidak memungkinkan, atau kasus belum dijamin"
-            }
-            422 => "Isian salah; setiap kesalahan menyebut nama field",
-            _ => "Kesalahan",
-        };
-        m.insert(
-            code.to_string(),
-            json!({"description": text, "content": {"application/json": {"schema": reference("Error")}}}),
-        );
-    }
-    Value::Object(m)
 }
 
 /// The multipart body of a submission (`with_case`) or a resubmission.

@@ -436,10 +436,15 @@ pub(super) fn bearer() -> Value {
 
 /// A case answer with status `ok`, and an `Error` for each of `codes`.
 fn responses(ok: &str, codes: &[u16]) -> Value {
+    answers(ok, "CaseResponse", codes)
+}
+
+/// An answer of schema `schema` with status `ok`, and an `Error` for each of `codes`.
+pub(super) fn answers(ok: &str, schema: &str, codes: &[u16]) -> Value {
     let mut m = Map::new();
     m.insert(
         ok.to_string(),
-        json!({"description": "OK", "content": {"application/json": {"schema": reference("CaseResponse")}}}),
+        json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}}),
     );
     for code in codes {
         let text = match code {

@@ -20,8 +20,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::action::form::Form;
 use super::action::{FieldError, FieldKind, FieldSpec, field};
-use super::date::{self, DateRange};
+use super::date::DateRange;
 use super::money::Rupiah;
 use super::reference::{Role, code_enum};
 
@@ -230,110 +231,6 @@ pub struct PaymentInput {
     pub payment_reference: Option<String>,
 }
 
-/// Reads one form (or JSON object turned into one) against field specs, collecting every
-/// error.
-struct Reader<'a> {
-    specs: &'static [FieldSpec],
-    input: &'a HashMap<String, String>,
-    today: NaiveDate,
-    errors: Vec<FieldError>,
-}
-
-impl<'a> Reader<'a> {
-    fn new(
-        specs: &'static [FieldSpec],
-        input: &'a HashMap<String, String>,
-        today: NaiveDate,
-    ) -> Self {
-        Reader {
-            specs,
-            input,
-            today,
-            errors: vec![],
-        }
-    }
-
-    fn spec(&self, name: &'static str) -> FieldSpec {
-        self.specs
-            .iter()
-            .find(|f| f.name == name)
-            .copied()
-            .unwrap_or(field(name, name, FieldKind::Text, false, ""))
-    }
-
-    fn error(&mut self, field: &'static str, message: String) {
-        self.errors.push(FieldError { field, message });
-    }
-
-    /// The trimmed value, checked for control characters and length; a missing required
-    /// value is an error.
-    fn present(&mut self, name: &'static str) -> Option<(&'a str, FieldSpec)> {
-        let spec = self.spec(name);
-        let value = self
-            .input
-            .get(name)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty());
-        match value {
-            Some(v) => match spec.check_text(v) {
-                Ok(()) => Some((v, spec)),
-                Err(e) => {
-                    self.errors.push(e);
-                    None
-                }
-            },
-            None => {
-                if spec.required {
-                    self.error(name, format!("{} wajib diisi.", spec.label));
-                }
-                None
-            }
-        }
-    }
-
-    fn text(&mut self, name: &'static str) -> Option<String> {
-        self.present(name).map(|(v, _)| v.to_string())
-    }
-
-    fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
-        let (v, spec) = self.present(name)?;
-        match date::check(spec.label, v, self.today, spec.dates) {
-            Ok(d) => Some(d),
-            Err(message) => {
-                self.error(name, message);
-                None
-            }
-        }
-    }
-
-    /// A positive amount of whole rupiah ([`Rupiah::parse`]).
-    fn amount(&mut self, name: &'static str) -> Option<Rupiah> {
-        let (v, spec) = self.present(name)?;
-        match Rupiah::parse(v) {
-            Ok(Rupiah(0)) => {
-                self.error(name, format!("{} harus lebih dari Rp0.", spec.label));
-                None
-            }
-            Ok(r) => Some(r),
-            Err(e) => {
-                self.error(name, e.message(spec.label));
-                None
-            }
-        }
-    }
-
-    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
-        match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
-            _ if !self.errors.is_empty() => Err(self.errors),
-            _ => Err(vec![FieldError {
-                field: "",
-                message: "Isian belum lengkap.".into(),
-            }]),
-        }
-    }
-}
-
 /// An INA-CBG code (`I-4-10-I`: case-mix main group, case type, specific CBG, severity
 /// 0/I/II/III), upper-cased; `None` when it does not have that shape.
 pub fn parse_ina_cbg(value: &str) -> Option<String> {
@@ -360,7 +257,7 @@ pub fn parse_claim(
     input: &HashMap<String, String>,
     today: NaiveDate,
 ) -> Result<ClaimInput, Vec<FieldError>> {
-    let mut r = Reader::new(CLAIM_FIELDS, input, today);
+    let mut r = Form::new(CLAIM_FIELDS, input, today);
     let care_start = r.date("care_start");
     let care_end = r.date("care_end");
     if let (Some(s), Some(e)) = (care_start, care_end)
@@ -371,7 +268,7 @@ pub fn parse_claim(
             "Akhir masa perawatan tidak boleh sebelum awal masa perawatan.".into(),
         );
     }
-    let amount_claimed = r.amount("amount_claimed");
+    let amount_claimed = r.rupiah("amount_claimed");
     let ina_cbg_code = match r.text("ina_cbg_code") {
         None => None,
         Some(v) => match parse_ina_cbg(&v) {
@@ -404,7 +301,7 @@ pub fn parse_return(
     input: &HashMap<String, String>,
     today: NaiveDate,
 ) -> Result<String, Vec<FieldError>> {
-    let mut r = Reader::new(RETURN_FIELDS, input, today);
+    let mut r = Form::new(RETURN_FIELDS, input, today);
     let reason = r.text("reason");
     r.finish(reason)
 }
@@ -416,7 +313,7 @@ pub fn parse_payment(
     amount_claimed: Rupiah,
     submitted_on: NaiveDate,
 ) -> Result<PaymentInput, Vec<FieldError>> {
-    let mut r = Reader::new(PAY_FIELDS, input, today);
+    let mut r = Form::new(PAY_FIELDS, input, today);
     let paid_on = r.date("paid_on");
     if let Some(d) = paid_on
         && d < submitted_on
@@ -429,7 +326,7 @@ pub fn parse_payment(
             ),
         );
     }
-    let amount_paid = r.amount("amount_paid");
+    let amount_paid = r.rupiah("amount_paid");
     if let Some(paid) = amount_paid
         && paid > amount_claimed
     {

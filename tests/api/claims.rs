@@ -19,15 +19,6 @@ fn november_20() -> DateTime<Utc> {
         .expect("a time")
 }
 
-async fn reply(response: reqwest::Response) -> Reply {
-    let status = response.status();
-    let bytes = response.bytes().await.expect("reading the body");
-    Reply {
-        status,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
-}
-
 /// A guaranteed case from `intake` at `team`'s hospital: guarantee from 2026-10-01 (open
 /// ended), `payer`, ceiling `ceiling`.
 async fn guaranteed(team: &Team, intake: &Value, payer: &str, ceiling: i64) -> Uuid {

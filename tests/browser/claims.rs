@@ -13,8 +13,6 @@ const HEIGHT: u32 = 740;
 /// A case of RSUD-WZJ guaranteed from today (admitted today), arranged through the service.
 async fn guaranteed_case(app: &TestApp) -> (uuid::Uuid, crate::common::TestUser) {
     let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
-    let dukcapil = app.create_test_user("dukcapil_prov", None).await;
-    let dinsos = app.create_test_user("dinsos_prov", None).await;
     let dinkes = app.create_test_user("dinkes_prov", None).await;
     let fields = intake_fields(
         "Maria Goreti Bria",
@@ -23,29 +21,7 @@ async fn guaranteed_case(app: &TestApp) -> (uuid::Uuid, crate::common::TestUser)
         "5371025205900001",
         "53.71",
     );
-    let id = app.arrange_draft(&pic, &fields).await;
-    app.arrange_action(&pic, id, "submit", &[]).await;
-    app.arrange_action(
-        &dukcapil,
-        id,
-        "verify_nik",
-        &[
-            ("source_system", "siak"),
-            ("registry_data", "Terdaftar di SIAK"),
-        ],
-    )
-    .await;
-    app.arrange_action(
-        &dinsos,
-        id,
-        "record_desil",
-        &[
-            ("source_system", "siks_ng"),
-            ("desil", "3"),
-            ("registry_data", "Desil 3"),
-        ],
-    )
-    .await;
+    let id = app.arrange_guarantee_review(&pic, &fields).await;
     let start = today();
     app.arrange_action(
         &dinkes,
