@@ -46,6 +46,9 @@ pub const QUEUE_ROLES: &[Role] = &[
 /// Dinkes): their list is the monitoring list (`/pemantauan`), closed cases included. Their
 /// `/antrean` leads there.
 pub const MONITORS: &[Role] = &[Tim, DinkesKab];
+/// Roles that see claims (`/klaim`): the hospital records them, Dinkes prov verifies and pays
+/// them, Dinkes kab/kota and the program team read them (each within its scope).
+pub const CLAIM_ROLES: &[Role] = &[Rsud, DinkesProv, DinkesKab, Tim];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -100,6 +103,11 @@ pub const AREAS: &[Area] = &[
         path: "/kasus-saya",
         label: "Kasus rumah sakit",
         roles: RSUD,
+    },
+    Area {
+        path: "/klaim",
+        label: "Klaim",
+        roles: CLAIM_ROLES,
     },
     Area {
         path: "/token-api",

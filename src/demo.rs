@@ -1,6 +1,6 @@
 //! `--demo`: one user per role (`demo_<role>`) and fourteen cases spread over the workflow
-//! (both routes out of the guarantee: PBI JKN and PBPU Pemda), so a new user sees a living
-//! system. Cases are made through the same service calls the pages
+//! (both routes out of the guarantee: PBI JKN and PBPU Pemda), with claims of the guaranteed
+//! ones in every status (one paid today), so a new user sees a living system. Cases are made through the same service calls the pages
 //! use, so they carry real history.
 
 use std::collections::HashMap;
@@ -11,10 +11,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
+use crate::cases::claims::ClaimFile;
 use crate::cases::files::FileStore;
 use crate::cases::{CaseService, Upload};
 use crate::clock::Clock;
-use crate::domain::{Action, CaseState, Role, ScopeKind};
+use crate::domain::{Action, CaseState, ClaimAction, ClaimStatus, Role, ScopeKind};
 use crate::{auth, db};
 
 /// Seeds the demo users (idempotent). The password comes from `MERAJUT_DEMO_PASSWORD`, or is
@@ -462,8 +463,18 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     for patient in PATIENTS {
         demo.walk(patient).await?;
     }
+    demo.claims().await?;
     Ok(())
 }
+
+/// The demo claims, one per guaranteed case in turn: `(days of care, amount, how far it goes)`.
+/// Care starts when the guarantee does (on admission, three days ago).
+const CLAIMS: &[(i64, &str, ClaimStatus)] = &[
+    (2, "8.750.000", ClaimStatus::Paid),
+    (1, "4.125.000", ClaimStatus::Accepted),
+    (2, "6.300.000", ClaimStatus::Returned),
+    (1, "2.480.000", ClaimStatus::Submitted),
+];
 
 /// Walks demo cases along their paths through the case service, as the pages would.
 struct Demo<'a> {
@@ -550,6 +561,58 @@ impl Demo<'_> {
             .add_document(self.desk(Role::Rsud)?, id, upload)
             .await
             .map_err(|e| anyhow::anyhow!("demo document: {e}"))?;
+        Ok(())
+    }
+
+    /// Claims of the guaranteed demo cases in each status, so `/klaim` and the realised
+    /// financing (paid today) show something.
+    async fn claims(&self) -> anyhow::Result<()> {
+        let guaranteed = sqlx::query_scalar!(
+            "SELECT id FROM cases WHERE guarantee_start IS NOT NULL ORDER BY created_at, id"
+        )
+        .fetch_all(&self.cases.pool)
+        .await?;
+        let (rsud, dinkes) = (self.desk(Role::Rsud)?, self.desk(Role::DinkesProv)?);
+        let fail = |e: crate::cases::CaseError| anyhow::anyhow!("demo claim: {e}");
+        for (case_id, (days, amount, reaches)) in guaranteed.into_iter().zip(CLAIMS) {
+            let start: chrono::NaiveDate = self.admitted.parse()?;
+            let end = (start + chrono::Duration::days(days - 1)).to_string();
+            let input = form(&[
+                ("care_start", &self.admitted),
+                ("care_end", &end),
+                ("amount_claimed", amount),
+                ("ina_cbg_code", "J-1-20-II"),
+            ]);
+            let file = ClaimFile {
+                bytes: b"%PDF-1.4\n% berkas klaim demo\n",
+                original_name: Some("klaim.pdf"),
+            };
+            let id = self
+                .cases
+                .submit_claim(rsud, case_id, &input, Some(&file))
+                .await
+                .map_err(fail)?;
+            let steps: &[(ClaimAction, &[(&str, &str)])] = match reaches {
+                ClaimStatus::Submitted => &[],
+                ClaimStatus::Returned => &[(
+                    ClaimAction::Return,
+                    &[("reason", "Rincian biaya per hari belum dilampirkan")],
+                )],
+                ClaimStatus::Accepted => &[(ClaimAction::Accept, &[])],
+                ClaimStatus::Paid => &[
+                    (ClaimAction::Accept, &[]),
+                    (ClaimAction::Pay, &[("amount_paid", "8.500.000")]),
+                ],
+            };
+            for (version, (action, fields)) in (1..).zip(steps) {
+                let mut input = form(fields);
+                input.insert("paid_on".into(), self.today.clone());
+                self.cases
+                    .act_on_claim(dinkes, id, version, *action, &input)
+                    .await
+                    .map_err(fail)?;
+            }
+        }
         Ok(())
     }
 

@@ -100,10 +100,12 @@ impl From<CaseError> for ApiError {
             CaseError::NotYourAction => ApiError::forbidden(),
             CaseError::Invalid(fields) => ApiError::validation(fields),
             CaseError::Internal(cause) => ApiError::internal(cause),
-            CaseError::Stale { current_version } => ApiError {
-                current_version: Some(current_version),
-                ..ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            },
+            CaseError::Stale { current_version } | CaseError::ClaimStale { current_version } => {
+                ApiError {
+                    current_version: Some(current_version),
+                    ..ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+                }
+            }
             CaseError::Refused(_)
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }

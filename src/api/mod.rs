@@ -2,6 +2,7 @@
 //! tokens (see `/token-api`); the same case service and the same field specs as the pages, so a
 //! rule holds identically here. Errors are [`error::ApiError`] JSON bodies.
 
+pub mod claims;
 pub mod error;
 pub mod openapi;
 
@@ -30,7 +31,7 @@ use crate::db::preferences::Preference;
 use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
-use crate::http::multipart::{MultipartProblem, read_multipart};
+use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
 use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
 use error::ApiError;
 
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             ),
         access::RSUD,
     ))
+    .merge(claims::router(&state))
     .layer(middleware::from_fn_with_state(state, bearer_user));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
@@ -409,22 +411,7 @@ async fn upload(
     Path(id): Path<Uuid>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let multipart = multipart.map_err(|_| ApiError::bad_request(NOT_MULTIPART))?;
-    let form = read_multipart(multipart).await;
-    match form.problem {
-        None => {}
-        Some(MultipartProblem::TooLarge) => {
-            return Err(ApiError::bad_request(format!(
-                "Berkas terlalu besar; maksimal {} MB.",
-                state.settings.max_upload_mb
-            )));
-        }
-        Some(MultipartProblem::Unreadable) => {
-            return Err(ApiError::bad_request(
-                "Badan multipart/form-data tidak dapat dibaca.",
-            ));
-        }
-    }
+    let form = multipart_form(&state, multipart, NOT_MULTIPART).await?;
     let kind = form.values.get("kind").cloned().unwrap_or_default();
     let (bytes, name) = form
         .files
@@ -440,6 +427,27 @@ async fn upload(
     let doc_id = state.cases.add_document(&user, id, &upload).await?;
     let body = json!({"id": doc_id, "kind": kind, "size_bytes": bytes.len()});
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A multipart body read to its end, or the 400 saying why not (`not_multipart`: what to send
+/// instead of a body that is not multipart at all).
+async fn multipart_form(
+    state: &AppState,
+    multipart: Result<Multipart, MultipartRejection>,
+    not_multipart: &'static str,
+) -> Result<MultipartForm, ApiError> {
+    let multipart = multipart.map_err(|_| ApiError::bad_request(not_multipart))?;
+    let form = read_multipart(multipart).await;
+    match form.problem {
+        None => Ok(form),
+        Some(MultipartProblem::TooLarge) => Err(ApiError::bad_request(format!(
+            "Berkas terlalu besar; maksimal {} MB.",
+            state.settings.max_upload_mb
+        ))),
+        Some(MultipartProblem::Unreadable) => Err(ApiError::bad_request(
+            "Badan multipart/form-data tidak dapat dibaca.",
+        )),
+    }
 }
 
 async fn download(

@@ -24,10 +24,12 @@ pub fn build() -> Value {
     case_schemas(&mut schemas);
     intake_schemas(&mut schemas);
     action_schemas(&mut schemas);
+    super::claims::schemas(&mut schemas);
     let mut paths = Map::new();
     account_and_queue_paths(&mut paths);
     case_paths(&mut paths);
     action_paths(&mut paths);
+    super::claims::paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -58,7 +60,7 @@ pub fn action_schema_name(a: Action) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// The schema of one input field.
-fn field_schema(f: &FieldSpec) -> Value {
+pub(super) fn field_schema(f: &FieldSpec) -> Value {
     let mut s = match f.kind {
         FieldKind::Text => json!({"type": "string", "maxLength": f.max_len()}),
         FieldKind::LongText => json!({"type": "string", "maxLength": f.max_len()}),
@@ -175,15 +177,15 @@ fn codes(options: &[(&'static str, &'static str)]) -> Vec<&'static str> {
     options.iter().map(|(c, _)| *c).collect()
 }
 
-fn string(description: &str) -> Value {
+pub(super) fn string(description: &str) -> Value {
     json!({"type": "string", "description": description})
 }
 
-fn formatted(format: &str, description: &str) -> Value {
+pub(super) fn formatted(format: &str, description: &str) -> Value {
     json!({"type": "string", "format": format, "description": description})
 }
 
-fn one_of(codes: &[&str], description: &str) -> Value {
+pub(super) fn one_of(codes: &[&str], description: &str) -> Value {
     json!({"type": "string", "enum": codes, "description": description})
 }
 
@@ -196,7 +198,7 @@ fn roles() -> Vec<&'static str> {
 }
 
 /// `schema` that may also be `null` (OpenAPI 3.0: `nullable`, and `null` among its values).
-fn nullable(mut schema: Value) -> Value {
+pub(super) fn nullable(mut schema: Value) -> Value {
     if let Value::Object(m) = &mut schema {
         m.insert("nullable".into(), Value::Bool(true));
         if let Some(Value::Array(values)) = m.get_mut("enum") {
@@ -207,7 +209,7 @@ fn nullable(mut schema: Value) -> Value {
 }
 
 /// An object whose properties are all always present (a view serialises `None` as `null`).
-fn object(description: &str, properties: Value) -> Value {
+pub(super) fn object(description: &str, properties: Value) -> Value {
     let required: Vec<String> = properties
         .as_object()
         .map(|p| p.keys().cloned().collect())
@@ -215,7 +217,7 @@ fn object(description: &str, properties: Value) -> Value {
     json!({"type": "object", "description": description, "properties": properties, "required": required})
 }
 
-fn reference(schema: &str) -> Value {
+pub(super) fn reference(schema: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{schema}")})
 }
 
@@ -428,16 +430,21 @@ fn error_schema() -> Value {
 // Paths
 // ---------------------------------------------------------------------------------------------
 
-fn bearer() -> Value {
+pub(super) fn bearer() -> Value {
     json!([{"bearer": []}])
 }
 
 /// A case answer with status `ok`, and an `Error` for each of `codes`.
 fn responses(ok: &str, codes: &[u16]) -> Value {
+    answers(ok, "CaseResponse", codes)
+}
+
+/// An answer of schema `schema` with status `ok`, and an `Error` for each of `codes`.
+pub(super) fn answers(ok: &str, schema: &str, codes: &[u16]) -> Value {
     let mut m = Map::new();
     m.insert(
         ok.to_string(),
-        json!({"description": "OK", "content": {"application/json": {"schema": reference("CaseResponse")}}}),
+        json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}}),
     );
     for code in codes {
         let text = match code {
@@ -456,7 +463,7 @@ fn responses(ok: &str, codes: &[u16]) -> Value {
     Value::Object(m)
 }
 
-fn id_param(name: &str) -> Value {
+pub(super) fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
 }
 

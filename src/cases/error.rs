@@ -22,6 +22,14 @@ pub enum CaseError {
         /// The version the case has now.
         current_version: i32,
     },
+    /// Someone else changed the claim since the caller read it.
+    #[error(
+        "Klaim ini sudah diubah oleh orang lain; muat ulang halaman untuk melihat data terbaru."
+    )]
+    ClaimStale {
+        /// The version the claim has now.
+        current_version: i32,
+    },
     /// The action does not apply to the case as it is now (terminal state, wrong state, or a
     /// business condition of the domain).
     #[error("{0}")]

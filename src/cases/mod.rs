@@ -5,6 +5,7 @@
 //! Scope and field visibility per role are decided here, once.
 
 pub mod bottleneck;
+pub mod claims;
 pub mod dashboard;
 pub mod digest;
 pub mod error;

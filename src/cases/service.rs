@@ -61,9 +61,20 @@ pub fn upload_problem(upload: &Upload<'_>, max_bytes: usize) -> Option<FieldErro
             "Jenis dokumen wajib dipilih (KTP, KK, SKTM, surat rujukan atau lainnya).".into(),
         );
     }
-    if upload.bytes.is_empty() {
+    file_problem(upload.bytes, upload.original_name, max_bytes)
+}
+
+/// Why a file is refused whatever its kind (empty, too large, not a JPEG/PNG photo or PDF), in
+/// Bahasa Indonesia, on field `file`.
+pub fn file_problem(
+    bytes: &[u8],
+    original_name: Option<&str>,
+    max_bytes: usize,
+) -> Option<FieldError> {
+    let problem = |field, message: String| Some(FieldError { field, message });
+    if bytes.is_empty() {
         // A file that was picked but holds nothing is named, so the user knows which one.
-        return match upload.original_name.map(clean_file_name) {
+        return match original_name.map(clean_file_name) {
             Some(name) if !name.is_empty() => problem(
                 "file",
                 format!("Berkas \"{name}\" kosong (0 byte); pilih ulang berkasnya."),
@@ -71,17 +82,17 @@ pub fn upload_problem(upload: &Upload<'_>, max_bytes: usize) -> Option<FieldErro
             _ => problem("file", "Berkas wajib dipilih.".into()),
         };
     }
-    if upload.bytes.len() > max_bytes {
+    if bytes.len() > max_bytes {
         return problem(
             "file",
             format!(
                 "Berkas terlalu besar ({}); maksimal {} MB.",
-                locale::file_size(upload.bytes.len() as u64),
+                locale::file_size(bytes.len() as u64),
                 max_bytes / 1_048_576
             ),
         );
     }
-    if sniff_content_type(upload.bytes).is_none() {
+    if sniff_content_type(bytes).is_none() {
         return problem("file", "Berkas harus berupa foto JPEG/PNG atau PDF.".into());
     }
     None
@@ -687,7 +698,7 @@ impl CaseService {
     /// Writes a checked upload's file, then its document row and audit row in `conn` (a
     /// transaction). The file is removed again if the rows fail; if the transaction does not
     /// commit, the caller removes it.
-    async fn put_document(
+    pub(super) async fn put_document(
         &self,
         conn: &mut PgConnection,
         user: &CurrentUser,

@@ -665,26 +665,27 @@ pub struct DocumentRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
-/// The documents of a case, oldest first.
+/// The documents of a case, oldest first. A claim's document (kind `klaim`) belongs to the
+/// claim and is read through it (`db::claims`), by the roles that see claims.
 pub async fn documents(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
              uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE case_id = $1 ORDER BY uploaded_at, id"#,
+           FROM documents WHERE case_id = $1 AND kind <> 'klaim' ORDER BY uploaded_at, id"#,
         case_id
     )
     .fetch_all(db)
     .await
 }
 
-/// One document.
+/// One document of a case (not a claim's document; see [`documents`]).
 pub async fn document(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
              uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE id = $1"#,
+           FROM documents WHERE id = $1 AND kind <> 'klaim'"#,
         id
     )
     .fetch_optional(db)

@@ -8,7 +8,7 @@
 //! - `parse`: one small parser per action, grouped by the desk's concern.
 
 mod fields;
-mod form;
+pub(crate) mod form;
 mod parse;
 
 use chrono::NaiveDate;

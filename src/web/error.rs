@@ -49,6 +49,7 @@ impl From<CaseError> for AppError {
             CaseError::Invalid(errors) => AppError::Validation(errors),
             CaseError::Internal(e) => AppError::Internal(e),
             conflict @ (CaseError::Stale { .. }
+            | CaseError::ClaimStale { .. }
             | CaseError::Refused(_)
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }

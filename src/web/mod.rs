@@ -9,6 +9,7 @@ pub mod admin;
 pub mod bottleneck;
 pub mod cases;
 pub mod charts;
+pub mod claims;
 pub mod dashboard;
 pub mod error;
 pub mod filters;
@@ -143,6 +144,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(admin::router())
         .merge(tokens::router())
         .merge(cases::router(state))
+        .merge(claims::router(state))
         .merge(notifications::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(

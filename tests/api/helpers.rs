@@ -113,7 +113,8 @@ pub async fn actor(app: &TestApp, role: &str, scope: Option<&str>) -> Actor {
     }
 }
 
-async fn reply(response: reqwest::Response) -> Reply {
+/// The answer of `response`, its body read as JSON.
+pub async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status();
     let bytes = response.bytes().await.expect("reading the body");
     Reply {

@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod bottleneck;
 mod cases_api;
+mod claims;
 mod cli;
 mod concurrent_figures;
 mod dashboard;

@@ -9,6 +9,7 @@
 mod common;
 
 mod account;
+mod claims;
 mod driver;
 mod flows;
 mod monitoring;

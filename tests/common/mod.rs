@@ -969,6 +969,34 @@ impl TestApp {
             });
     }
 
+    /// A case of `pic`'s hospital from `fields` (see [`intake_fields`]), submitted, its NIK
+    /// verified and its desil recorded (3) by users made for it: waiting for Dinkes's
+    /// guarantee review.
+    pub async fn arrange_guarantee_review(
+        &self,
+        pic: &TestUser,
+        fields: &[(String, String)],
+    ) -> Uuid {
+        let dukcapil = self.create_test_user("dukcapil_prov", None).await;
+        let dinsos = self.create_test_user("dinsos_prov", None).await;
+        let id = self.arrange_draft(pic, fields).await;
+        self.arrange_action(pic, id, "submit", &[]).await;
+        let registry = [
+            ("source_system", "siak"),
+            ("registry_data", "Terdaftar di SIAK"),
+        ];
+        self.arrange_action(&dukcapil, id, "verify_nik", &registry)
+            .await;
+        let desil = [
+            ("source_system", "siks_ng"),
+            ("desil", "3"),
+            ("registry_data", "Desil 3"),
+        ];
+        self.arrange_action(&dinsos, id, "record_desil", &desil)
+            .await;
+        id
+    }
+
     /// The stored state and version of case `id`.
     pub async fn case_state(&self, id: Uuid) -> (String, i32) {
         sqlx::query_as("SELECT state::text, version FROM cases WHERE id = $1")

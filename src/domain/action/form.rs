@@ -1,45 +1,47 @@
 //! [`Form`]: reads one action's input field by field, checking each value against its spec and
 //! collecting every error, so the per-action parsers only say which fields make up the action.
+//! The claim forms (`domain::claim`) read their fields with it too.
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use super::{ActionData, FieldError, FieldKind, FieldSpec, field};
+use super::{FieldError, FieldKind, FieldSpec, field};
 use crate::domain::date;
 use crate::domain::desil::Desil;
+use crate::domain::money::Rupiah;
 use crate::domain::nik::Nik;
-use crate::domain::workflow::Action;
 
-/// Collects field values and errors while parsing one action's input.
-pub(super) struct Form<'a> {
-    action: Action,
+/// Collects field values and errors while parsing one form's input (an action's evidence, a
+/// claim).
+pub(crate) struct Form<'a> {
+    specs: &'static [FieldSpec],
     input: &'a HashMap<String, String>,
     today: NaiveDate,
     errors: Vec<FieldError>,
 }
 
 impl<'a> Form<'a> {
-    /// An empty form for `action`'s `input`; `today` (WITA) is the date ranges' reference.
-    pub(super) fn new(
-        action: Action,
+    /// An empty form of the fields `specs` over `input`; `today` (WITA) is the date ranges'
+    /// reference.
+    pub(crate) fn new(
+        specs: &'static [FieldSpec],
         input: &'a HashMap<String, String>,
         today: NaiveDate,
     ) -> Self {
         Form {
-            action,
+            specs,
             input,
             today,
             errors: Vec::new(),
         }
     }
 
-    /// The spec of `name` in this action's field list (a plain optional text field if the
+    /// The spec of `name` in this form's field list (a plain optional text field if the
     /// parser asks for one the list lacks).
-    pub(super) fn spec(&self, name: &'static str) -> FieldSpec {
-        self.action
-            .fields()
+    pub(crate) fn spec(&self, name: &'static str) -> FieldSpec {
+        self.specs
             .iter()
             .find(|f| f.name == name)
             .copied()
@@ -47,12 +49,12 @@ impl<'a> Form<'a> {
     }
 
     /// Records an error on `field`.
-    pub(super) fn error(&mut self, field: &'static str, message: String) {
+    pub(crate) fn error(&mut self, field: &'static str, message: String) {
         self.errors.push(FieldError { field, message });
     }
 
     /// The trimmed value, `None` if absent or empty.
-    pub(super) fn raw(&self, name: &str) -> Option<&'a str> {
+    pub(crate) fn raw(&self, name: &str) -> Option<&'a str> {
         self.input
             .get(name)
             .map(|s| s.trim())
@@ -61,7 +63,7 @@ impl<'a> Form<'a> {
 
     /// The trimmed value with its spec; reports a missing required field, and a value with
     /// control characters or too long (then `None`: the one error is enough).
-    pub(super) fn present(&mut self, name: &'static str) -> Option<(&'a str, FieldSpec)> {
+    pub(crate) fn present(&mut self, name: &'static str) -> Option<(&'a str, FieldSpec)> {
         let spec = self.spec(name);
         match self.raw(name) {
             Some(v) => match spec.check_text(v) {
@@ -81,13 +83,13 @@ impl<'a> Form<'a> {
     }
 
     /// A text value.
-    pub(super) fn text(&mut self, name: &'static str) -> Option<String> {
+    pub(crate) fn text(&mut self, name: &'static str) -> Option<String> {
         let (v, _) = self.present(name)?;
         Some(v.to_string())
     }
 
     /// A date within its field's plausible range (see [`date::check`]).
-    pub(super) fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
+    pub(crate) fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
         let (v, spec) = self.present(name)?;
         match date::check(spec.label, v, self.today, spec.dates) {
             Ok(d) => Some(d),
@@ -99,7 +101,7 @@ impl<'a> Form<'a> {
     }
 
     /// A whole number; an `Rp` prefix and thousands separators (`.`, space, `_`) are ignored.
-    pub(super) fn integer(&mut self, name: &'static str) -> Option<i64> {
+    pub(crate) fn integer(&mut self, name: &'static str) -> Option<i64> {
         let (v, spec) = self.present(name)?;
         let v = v.strip_prefix("Rp").unwrap_or(v);
         let digits: String = v
@@ -116,7 +118,7 @@ impl<'a> Form<'a> {
     }
 
     /// A checkbox: absent or a "no" word is false, a "yes" word true.
-    pub(super) fn checkbox(&mut self, name: &'static str) -> bool {
+    pub(crate) fn checkbox(&mut self, name: &'static str) -> bool {
         let spec = self.spec(name);
         let value = match self.raw(name).map(|v| (v, spec.check_text(v))) {
             Some((_, Err(e))) => {
@@ -137,7 +139,7 @@ impl<'a> Form<'a> {
     }
 
     /// A select value: must be one of the spec's option codes.
-    pub(super) fn select_code(&mut self, name: &'static str) -> Option<&'static str> {
+    pub(crate) fn select_code(&mut self, name: &'static str) -> Option<&'static str> {
         let (v, spec) = self.present(name)?;
         let options: &'static [(&'static str, &'static str)] = match spec.kind {
             FieldKind::Select(options) => options,
@@ -161,7 +163,7 @@ impl<'a> Form<'a> {
     }
 
     /// A select value parsed into its type.
-    pub(super) fn select<T: FromStr>(&mut self, name: &'static str) -> Option<T> {
+    pub(crate) fn select<T: FromStr>(&mut self, name: &'static str) -> Option<T> {
         let code = self.select_code(name)?;
         match code.parse::<T>() {
             Ok(v) => Some(v),
@@ -174,7 +176,7 @@ impl<'a> Form<'a> {
     }
 
     /// A 16-digit NIK.
-    pub(super) fn nik(&mut self, name: &'static str) -> Option<Nik> {
+    pub(crate) fn nik(&mut self, name: &'static str) -> Option<Nik> {
         let (v, spec) = self.present(name)?;
         match Nik::parse(v) {
             Ok(n) => Some(n),
@@ -186,7 +188,7 @@ impl<'a> Form<'a> {
     }
 
     /// A desil code (1–10 or not listed).
-    pub(super) fn desil(&mut self, name: &'static str) -> Option<Desil> {
+    pub(crate) fn desil(&mut self, name: &'static str) -> Option<Desil> {
         let (v, spec) = self.present(name)?;
         match Desil::parse(v) {
             Ok(d) => Some(d),
@@ -201,7 +203,7 @@ impl<'a> Form<'a> {
     }
 
     /// A 13-digit BPJS card number (spaces and dashes ignored).
-    pub(super) fn card_number(&mut self, name: &'static str) -> Option<String> {
+    pub(crate) fn card_number(&mut self, name: &'static str) -> Option<String> {
         let (v, spec) = self.present(name)?;
         let digits: String = v.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if digits.len() == 13 && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -212,9 +214,25 @@ impl<'a> Form<'a> {
         }
     }
 
-    /// The parsed action, or every field error collected; `data` is what the action's parser
-    /// built (`None` when a required value is missing, which an error then explains).
-    pub(super) fn finish(self, data: Option<ActionData>) -> Result<ActionData, Vec<FieldError>> {
+    /// A positive amount of whole rupiah ([`Rupiah::parse`]: `12.500.000`, `Rp12.500.000`).
+    pub(crate) fn rupiah(&mut self, name: &'static str) -> Option<Rupiah> {
+        let (v, spec) = self.present(name)?;
+        match Rupiah::parse(v) {
+            Ok(Rupiah(0)) => {
+                self.error(name, format!("{} harus lebih dari Rp0", spec.label));
+                None
+            }
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.error(name, e.message(spec.label));
+                None
+            }
+        }
+    }
+
+    /// The parsed value, or every field error collected; `data` is what the parser built
+    /// (`None` when a required value is missing, which an error then explains).
+    pub(crate) fn finish<T>(self, data: Option<T>) -> Result<T, Vec<FieldError>> {
         if !self.errors.is_empty() {
             return Err(self.errors);
         }

@@ -28,7 +28,7 @@ impl ActionData {
         input: &HashMap<String, String>,
         today: NaiveDate,
     ) -> Result<ActionData, Vec<FieldError>> {
-        let mut form = Form::new(action, input, today);
+        let mut form = Form::new(action.fields(), input, today);
         let data = parser(action)(&mut form);
         form.finish(data)
     }

@@ -68,7 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 /// The CSRF check of a multipart form (URL-encoded forms are checked by the CSRF layer, which
 /// cannot read a multipart body without buffering it).
-async fn check_csrf(session: &Session, form: &MultipartForm) -> Result<(), AppError> {
+pub(crate) async fn check_csrf(session: &Session, form: &MultipartForm) -> Result<(), AppError> {
     let given = form.values.get(CSRF_FIELD).map_or("", String::as_str);
     if csrf_matches(session, given).await {
         Ok(())
@@ -81,7 +81,7 @@ async fn check_csrf(session: &Session, form: &MultipartForm) -> Result<(), AppEr
 
 /// The `version` field of a form (the version of the case the user saw); 0 when missing, which
 /// no case has, so a missing version is answered as "changed by someone else".
-fn version_field(values: &std::collections::HashMap<String, String>) -> i32 {
+pub(crate) fn version_field(values: &std::collections::HashMap<String, String>) -> i32 {
     values
         .get("version")
         .and_then(|v| v.parse().ok())

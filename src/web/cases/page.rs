@@ -46,6 +46,10 @@ struct CasePage {
     can_edit: bool,
     document_kinds: &'static [(&'static str, &'static str)],
     max_upload_mb: usize,
+    /// The case's claims, for roles that see claims.
+    claims: Vec<crate::cases::claims::ClaimView>,
+    /// Whether the user may submit a claim for the case (its hospital's PIC, case guaranteed).
+    can_claim: bool,
 }
 
 impl CasePage {
@@ -208,8 +212,12 @@ pub(super) async fn respond(
             d.case.state.0,
             CaseState::Draft | CaseState::Returned | CaseState::SktmRequired
         );
+    let claims = state.cases.claims_of_case(&user, id).await?;
+    let can_claim = state.cases.claimable_case(&user, id).await.is_ok();
     let page = CasePage {
         ctx,
+        claims,
+        can_claim,
         vis: Visibility::of(user.role),
         actions: action_forms(&d.view.available_actions, outcome.failed),
         d,
