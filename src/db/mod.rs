@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod claims;
 pub mod digest;
 pub mod exports;
 pub mod figures;

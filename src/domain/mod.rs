@@ -5,6 +5,7 @@
 //! no database.
 
 pub mod action;
+pub mod claim;
 pub mod date;
 pub mod desil;
 pub mod email;
@@ -22,6 +23,7 @@ pub mod text;
 pub mod workflow;
 
 pub use action::*;
+pub use claim::{ClaimAction, ClaimStatus};
 pub use desil::Desil;
 pub use email::Email;
 pub use kk::KkNumber;
