@@ -102,6 +102,11 @@ pub const AREAS: &[Area] = &[
         roles: RSUD,
     },
     Area {
+        path: "/laporan",
+        label: "Laporan",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/token-api",
         label: "Token API",
         roles: CASE_ROLES,

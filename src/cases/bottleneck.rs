@@ -450,7 +450,9 @@ pub fn period_instants(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>,
     if to < from || (to - from).num_days() > MAX_DAYS {
         return Err(CaseError::field(
             "dari",
-            format!("Periode harus dari tanggal awal s.d. tanggal akhir, paling lama {MAX_DAYS} hari."),
+            format!(
+                "Periode harus dari tanggal awal s.d. tanggal akhir, paling lama {MAX_DAYS} hari."
+            ),
         ));
     }
     let wita = sla::wita();

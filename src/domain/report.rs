@@ -105,7 +105,10 @@ pub struct Period {
 impl Period {
     /// The month `month` (1–12) of `year`.
     pub fn month(year: i32, month: u32) -> Option<Period> {
-        Period::starting(ReportKind::Monthly, NaiveDate::from_ymd_opt(year, month, 1)?)
+        Period::starting(
+            ReportKind::Monthly,
+            NaiveDate::from_ymd_opt(year, month, 1)?,
+        )
     }
 
     /// The quarter `quarter` (1–4) of `year`.
@@ -164,7 +167,11 @@ impl Period {
         match self.kind {
             ReportKind::Monthly => self.start.format("%Y-%m").to_string(),
             ReportKind::Quarterly => {
-                format!("{}-T{}", self.start.year(), (self.start.month() - 1) / 3 + 1)
+                format!(
+                    "{}-T{}",
+                    self.start.year(),
+                    (self.start.month() - 1) / 3 + 1
+                )
             }
         }
     }
@@ -239,7 +246,11 @@ impl Narrative {
     /// Checks what was typed (each section may be empty while the report is a draft): no
     /// control characters, at most [`NARRATIVE_MAX`] characters. Surrounding blank space is
     /// trimmed; line breaks inside are kept.
-    pub fn parse(problems: &str, follow_up: &str, recommendations: &str) -> Result<Narrative, Vec<FieldError>> {
+    pub fn parse(
+        problems: &str,
+        follow_up: &str,
+        recommendations: &str,
+    ) -> Result<Narrative, Vec<FieldError>> {
         let mut errors = vec![];
         let mut take = |(field, label): (&'static str, &str), value: &str| {
             let value = value.trim();
@@ -383,12 +394,18 @@ mod tests {
         use ReportAccess::*;
         assert_eq!(access(Role::Rsud, ReportKind::Monthly, true), Some(Write));
         assert_eq!(access(Role::Rsud, ReportKind::Monthly, false), None);
-        assert_eq!(access(Role::DinkesProv, ReportKind::Monthly, false), Some(Read));
+        assert_eq!(
+            access(Role::DinkesProv, ReportKind::Monthly, false),
+            Some(Read)
+        );
         assert_eq!(access(Role::Tim, ReportKind::Monthly, false), Some(Read));
         assert_eq!(access(Role::Bpjs, ReportKind::Monthly, false), None);
         assert_eq!(access(Role::DinkesKab, ReportKind::Monthly, false), None);
         assert_eq!(access(Role::Tim, ReportKind::Quarterly, false), Some(Write));
-        assert_eq!(access(Role::DinkesProv, ReportKind::Quarterly, false), Some(Read));
+        assert_eq!(
+            access(Role::DinkesProv, ReportKind::Quarterly, false),
+            Some(Read)
+        );
         assert_eq!(access(Role::Rsud, ReportKind::Quarterly, true), Some(Read));
         assert_eq!(access(Role::Admin, ReportKind::Quarterly, false), None);
         for role in Role::ALL {
@@ -401,19 +418,26 @@ mod tests {
 
     #[test]
     fn narrative_refuses_control_characters_and_length() {
-        let ok = Narrative::parse("  Dokumen SKTM terlambat.\r\nDua kasus.  ", "", "🙏 Percepat")
-            .expect("valid");
+        let ok = Narrative::parse(
+            "  Dokumen SKTM terlambat.\r\nDua kasus.  ",
+            "",
+            "🙏 Percepat",
+        )
+        .expect("valid");
         assert_eq!(ok.problems, "Dokumen SKTM terlambat.\r\nDua kasus.");
         assert_eq!(ok.recommendations, "🙏 Percepat");
-        let errors = Narrative::parse("a\0b", &"x".repeat(NARRATIVE_MAX + 1), "ok")
-            .expect_err("refused");
+        let errors =
+            Narrative::parse("a\0b", &"x".repeat(NARRATIVE_MAX + 1), "ok").expect_err("refused");
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, "problems");
         assert!(errors[0].message.starts_with("Permasalahan yang ditemukan"));
         assert_eq!(errors[1].field, "follow_up");
         assert!(errors[1].message.contains("maksimal 20000"));
         assert!(parse_reason("  ").is_err());
-        assert_eq!(parse_reason(" Koreksi klaim ").as_deref(), Ok("Koreksi klaim"));
+        assert_eq!(
+            parse_reason(" Koreksi klaim ").as_deref(),
+            Ok("Koreksi klaim")
+        );
     }
 
     #[test]
