@@ -332,6 +332,12 @@ impl Table {
     pub fn all_rows(&self) -> impl Iterator<Item = &Vec<Cell>> {
         self.rows.iter().chain(self.footer.iter())
     }
+
+    /// Whether column `col` holds numbers (right-aligned on a page, heading included).
+    pub fn is_numeric(&self, col: &usize) -> bool {
+        self.all_rows()
+            .any(|r| r.get(*col).is_some_and(Cell::is_number))
+    }
 }
 
 /// The figure tables of a report (the summary is built by the caller, which knows the
