@@ -679,104 +679,6 @@ fn action_paths(paths: &mut Map<String, Value>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every field spec the document describes.
-    fn every_field() -> impl Iterator<Item = &'static FieldSpec> {
-        Action::ALL
-            .iter()
-            .flat_map(|a| a.fields())
-            .chain(intake::FIELDS)
-    }
-
-    #[test]
-    fn a_date_field_states_each_rule_once() {
-        for f in every_field().filter(|f| f.kind == FieldKind::Date) {
-            // Act
-            let description = field_description(f);
-
-            // Assert
-            let mut seen: Vec<String> = vec![];
-            for clause in description.split(['.', ';', ':']).map(str::trim) {
-                let clause = clause.to_lowercase();
-                assert!(
-                    clause.is_empty() || !seen.contains(&clause),
-                    "{}: \"{clause}\" twice in \"{description}\"",
-                    f.name
-                );
-                seen.push(clause);
-            }
-            assert!(description.contains(&f.dates.describe()), "{description}");
-        }
-    }
-
-    #[test]
-    fn a_date_description_keeps_the_help_the_range_does_not_say() {
-        // Arrange
-        let field = |name: &str| {
-            every_field()
-                .find(|f| f.name == name)
-                .unwrap_or_else(|| panic!("no field {name}"))
-        };
-
-        // Act / Assert
-        assert_eq!(
-            field_description(field("recorded_on")),
-            "Tanggal perekaman. Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
-        );
-        assert_eq!(
-            field_description(field("start_date")),
-            "Tanggal mulai jaminan. Tidak sebelum tanggal masuk rumah sakit. \
-             Rentang: paling jauh 3 bulan ke depan; paling lama 5 tahun lalu."
-        );
-        assert_eq!(
-            field_description(field("corrected_on")),
-            "Tanggal koreksi. Wajib jika desil dikoreksi. \
-             Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
-        );
-        assert_eq!(
-            field_description(field("birth_date")),
-            "Tanggal lahir. Rentang: tidak boleh di masa depan; tidak sebelum tahun 1900."
-        );
-        // Other fields keep their help as the form shows it.
-        assert_eq!(
-            field_description(field("bpjs_card_number")),
-            "Nomor kartu BPJS. 13 digit angka"
-        );
-    }
-
-    #[test]
-    fn every_reference_resolves() {
-        // Arrange
-        let doc = build();
-        let mut refs = vec![];
-        fn collect<'a>(v: &'a Value, refs: &mut Vec<&'a str>) {
-            match v {
-                Value::Object(m) => {
-                    if let Some(Value::String(r)) = m.get("$ref") {
-                        refs.push(r);
-                    }
-                    m.values().for_each(|v| collect(v, refs));
-                }
-                Value::Array(items) => items.iter().for_each(|v| collect(v, refs)),
-                _ => {}
-            }
-        }
-
-        // Act
-        collect(&doc, &mut refs);
-
-        // Assert
-        assert!(refs.contains(&"#/components/schemas/Case"));
-        for r in refs {
-            let pointer = r.strip_prefix('#').expect("a local reference");
-            assert!(doc.pointer(pointer).is_some(), "dangling {r}");
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reports (`crate::api::reports`, figures of `crate::cases::reports::figures`)
 // ---------------------------------------------------------------------------------------------
@@ -890,4 +792,102 @@ fn report_paths(paths: &mut Map<String, Value>) {
                           "401": error("Token tidak valid"),
                           "404": error("Tidak ada, atau bukan laporan yang dapat Anda baca")}}}),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field spec the document describes.
+    fn every_field() -> impl Iterator<Item = &'static FieldSpec> {
+        Action::ALL
+            .iter()
+            .flat_map(|a| a.fields())
+            .chain(intake::FIELDS)
+    }
+
+    #[test]
+    fn a_date_field_states_each_rule_once() {
+        for f in every_field().filter(|f| f.kind == FieldKind::Date) {
+            // Act
+            let description = field_description(f);
+
+            // Assert
+            let mut seen: Vec<String> = vec![];
+            for clause in description.split(['.', ';', ':']).map(str::trim) {
+                let clause = clause.to_lowercase();
+                assert!(
+                    clause.is_empty() || !seen.contains(&clause),
+                    "{}: \"{clause}\" twice in \"{description}\"",
+                    f.name
+                );
+                seen.push(clause);
+            }
+            assert!(description.contains(&f.dates.describe()), "{description}");
+        }
+    }
+
+    #[test]
+    fn a_date_description_keeps_the_help_the_range_does_not_say() {
+        // Arrange
+        let field = |name: &str| {
+            every_field()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("no field {name}"))
+        };
+
+        // Act / Assert
+        assert_eq!(
+            field_description(field("recorded_on")),
+            "Tanggal perekaman. Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("start_date")),
+            "Tanggal mulai jaminan. Tidak sebelum tanggal masuk rumah sakit. \
+             Rentang: paling jauh 3 bulan ke depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("corrected_on")),
+            "Tanggal koreksi. Wajib jika desil dikoreksi. \
+             Rentang: tidak boleh di masa depan; paling lama 5 tahun lalu."
+        );
+        assert_eq!(
+            field_description(field("birth_date")),
+            "Tanggal lahir. Rentang: tidak boleh di masa depan; tidak sebelum tahun 1900."
+        );
+        // Other fields keep their help as the form shows it.
+        assert_eq!(
+            field_description(field("bpjs_card_number")),
+            "Nomor kartu BPJS. 13 digit angka"
+        );
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        // Arrange
+        let doc = build();
+        let mut refs = vec![];
+        fn collect<'a>(v: &'a Value, refs: &mut Vec<&'a str>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        refs.push(r);
+                    }
+                    m.values().for_each(|v| collect(v, refs));
+                }
+                Value::Array(items) => items.iter().for_each(|v| collect(v, refs)),
+                _ => {}
+            }
+        }
+
+        // Act
+        collect(&doc, &mut refs);
+
+        // Assert
+        assert!(refs.contains(&"#/components/schemas/Case"));
+        for r in refs {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(doc.pointer(pointer).is_some(), "dangling {r}");
+        }
+    }
 }
