@@ -110,6 +110,11 @@ pub const AREAS: &[Area] = &[
         roles: CLAIM_ROLES,
     },
     Area {
+        path: "/laporan",
+        label: "Laporan",
+        roles: CASE_ROLES,
+    },
+    Area {
         path: "/token-api",
         label: "Token API",
         roles: CASE_ROLES,

@@ -1,12 +1,15 @@
-//! `--demo`: one user per role (`demo_<role>`) and fourteen cases spread over the workflow
-//! (both routes out of the guarantee: PBI JKN and PBPU Pemda), with claims of the guaranteed
-//! ones in every status (one paid today), so a new user sees a living system. Cases are made through the same service calls the pages
+//! `--demo`: one user per role (`demo_<role>`), fourteen cases spread over the workflow
+//! (both routes out of the guarantee: PBI JKN and PBPU Pemda), claims of the guaranteed ones in
+//! every status (one paid today) and two reports (last month's recap of RSUD-WZJ, final, and
+//! this quarter's provincial report, a draft), so a new user sees a living system. Cases are
+//! made through the same service calls the pages
 //! use, so they carry real history.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
+use chrono::Datelike;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -15,6 +18,7 @@ use crate::cases::claims::ClaimFile;
 use crate::cases::files::FileStore;
 use crate::cases::{CaseService, Upload};
 use crate::clock::Clock;
+use crate::domain::report::{Narrative, Period, ReportKind};
 use crate::domain::{Action, CaseState, ClaimAction, ClaimStatus, Role, ScopeKind};
 use crate::{auth, db};
 
@@ -60,6 +64,7 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         }
     }
     seed_cases(pool, files_dir).await?;
+    seed_reports(pool, files_dir).await?;
     println!();
     println!("  Demo users: demo_<role> (e.g. demo_rsud, demo_dukcapil_prov, demo_dinkes_prov)");
     if generated {
@@ -475,6 +480,66 @@ const CLAIMS: &[(i64, &str, ClaimStatus)] = &[
     (2, "6.300.000", ClaimStatus::Returned),
     (1, "2.480.000", ClaimStatus::Submitted),
 ];
+/// Seeds two reports once (when there is none yet): last month's recap of RSUD-WZJ, finalised
+/// by its PIC, and this quarter's provincial report as the team's draft.
+async fn seed_reports(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
+    let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM reports) AS "any!""#)
+        .fetch_one(pool)
+        .await?;
+    if any {
+        return Ok(());
+    }
+    let cases = CaseService {
+        pool: pool.clone(),
+        files: FileStore::new(files_dir.to_path_buf()),
+        clock: Clock::system(),
+        max_upload_bytes: usize::MAX,
+    };
+    let failed = |what: &str, e: crate::cases::CaseError| anyhow::anyhow!("demo {what}: {e}");
+    let today = cases.today();
+    let rsud = demo_user(pool, Role::Rsud).await?;
+    let month = Period::containing(ReportKind::Monthly, today)
+        .and_then(|p| p.previous())
+        .context("no previous month")?;
+    let (year, part) = (
+        month.start.year().to_string(),
+        month.start.month().to_string(),
+    );
+    let id = cases
+        .create_report(&rsud, &year, &part)
+        .await
+        .map_err(|e| failed("monthly report", e))?;
+    let narrative = Narrative {
+        problems: "Dua berkas SKTM terlambat diserahkan keluarga pasien.".into(),
+        follow_up: "PIC RSUD mendampingi keluarga ke kelurahan pada hari yang sama.".into(),
+        recommendations: "Dinsos kab/kota menyediakan formulir SKTM di rumah sakit.".into(),
+    };
+    cases
+        .save_report_narrative(&rsud, id, 1, &narrative)
+        .await
+        .map_err(|e| failed("monthly report", e))?;
+    cases
+        .finalise_report(&rsud, id, 2)
+        .await
+        .map_err(|e| failed("monthly report", e))?;
+    let tim = demo_user(pool, Role::Tim).await?;
+    let quarter = Period::containing(ReportKind::Quarterly, today).context("no quarter")?;
+    let quarter_part = ((quarter.start.month() - 1) / 3 + 1).to_string();
+    let id = cases
+        .create_report(&tim, &quarter.start.year().to_string(), &quarter_part)
+        .await
+        .map_err(|e| failed("quarterly report", e))?;
+    let narrative = Narrative {
+        problems: "Verifikasi desil menunggu pemutakhiran DTSEN.".into(),
+        follow_up: String::new(),
+        recommendations: String::new(),
+    };
+    cases
+        .save_report_narrative(&tim, id, 1, &narrative)
+        .await
+        .map_err(|e| failed("quarterly report", e))?;
+    Ok(())
+}
 
 /// Walks demo cases along their paths through the case service, as the pages would.
 struct Demo<'a> {

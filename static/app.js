@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // Print buttons (data-print): shown only when this script runs; without it the page says to
+  // use the browser's print menu.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+
   // Confirm destructive actions marked with data-confirm.
   document.addEventListener("submit", function (e) {
     var form = e.target;

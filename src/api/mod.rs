@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod error;
 pub mod openapi;
+pub mod reports;
 
 use std::collections::HashMap;
 
@@ -48,6 +49,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/queue", get(queue))
             .route("/api/v1/dasbor", get(dashboard))
             .route("/api/v1/hambatan", get(bottlenecks))
+            .route("/api/v1/laporan", get(reports::list))
+            .route("/api/v1/laporan/{id}", get(reports::get))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cases::intake;
 use crate::domain::action::{FieldKind, FieldSpec};
+use crate::domain::report::{ReportKind, ReportStatus};
 use crate::domain::{
     Action, CaseState, Desil, DocumentKind, JknStatus, NotificationKind, Payer, Role, Scheme,
     ServiceType, Sex, WardClass,
@@ -25,11 +26,13 @@ pub fn build() -> Value {
     intake_schemas(&mut schemas);
     action_schemas(&mut schemas);
     super::claims::schemas(&mut schemas);
+    report_schemas(&mut schemas);
     let mut paths = Map::new();
     account_and_queue_paths(&mut paths);
     case_paths(&mut paths);
     action_paths(&mut paths);
     super::claims::paths(&mut paths);
+    report_paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -681,6 +684,121 @@ fn action_paths(paths: &mut Map<String, Value>) {
             }}),
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports (`crate::api::reports`, figures of `crate::cases::reports::figures`)
+// ---------------------------------------------------------------------------------------------
+
+/// `ReportSummary`, `Report` and `ReportFigures`.
+fn report_schemas(schemas: &mut Map<String, Value>) {
+    let integer = json!({"type": "integer"});
+    let number = json!({"type": "number"});
+    let summary = json!({
+        "id": formatted("uuid", "id versi laporan ini"),
+        "kind": one_of(&codes(ReportKind::OPTIONS), "bulanan: rekap rumah sakit; triwulan: laporan provinsi"),
+        "hospital_id": nullable(formatted("uuid", "rumah sakit rekap bulanan; null untuk laporan triwulan")),
+        "hospital_code": nullable(string("kode rumah sakit")),
+        "hospital_name": nullable(string("nama rumah sakit")),
+        "period_start": formatted("date", "hari pertama periode"),
+        "period_end": formatted("date", "hari terakhir periode"),
+        "period_label": string("periode, mis. November 2026 atau Triwulan IV 2026 (Oktober–Desember)"),
+        "version": integer,
+        "status": one_of(&codes(ReportStatus::OPTIONS), "draf atau final"),
+        "due_date": formatted("date", "batas penyampaian: 14 hari kerja setelah akhir periode (kalender hari libur)"),
+        "overdue": {"type": "boolean", "description": "lewat batas dan belum ada versi final"},
+        "reopen_reason": nullable(string("alasan versi baru (versi 2 dst.)")),
+        "finalised_by": nullable(string("nama yang memfinalkan")),
+        "finalised_at": nullable(formatted("date-time", "waktu difinalkan (UTC)")),
+    });
+    schemas.insert(
+        "ReportSummary".into(),
+        object("Satu versi laporan.", summary.clone()),
+    );
+    let mut full = summary;
+    if let Value::Object(m) = &mut full {
+        m.insert("problems".into(), string("permasalahan yang ditemukan"));
+        m.insert("follow_up".into(), string("tindak lanjut"));
+        m.insert("recommendations".into(), string("rekomendasi"));
+        m.insert(
+            "frozen".into(),
+            json!({"type": "boolean", "description": "true: angka tersimpan saat difinalkan; false: angka saat ini (draf)"}),
+        );
+    }
+    schemas.insert(
+        "Report".into(),
+        object("Satu versi laporan beserta narasinya.", full),
+    );
+    let counts = |description: &str, props: Value| json!({"type": "array", "items": object(description, props)});
+    let money = json!({"type": "integer", "description": "rupiah utuh"});
+    schemas.insert(
+        "ReportFigures".into(),
+        object(
+            "Angka laporan (Pergub NTT 55/2025 BAB III C.2); untuk laporan final, yang tersimpan saat difinalkan.",
+            json!({
+                "schema": integer,
+                "computed_at": formatted("date-time", "waktu angka dihitung (UTC)"),
+                "scope": string("cakupan: rumah sakit atau provinsi"),
+                "period_start": formatted("date", "hari pertama periode"),
+                "period_end": formatted("date", "hari terakhir periode"),
+                "beneficiary_definition": string("definisi pasien penerima manfaat"),
+                "beneficiaries": integer,
+                "handed_over": integer,
+                "service_types": counts("Penerima manfaat per jenis layanan.", json!({
+                    "code": string("igd, rawat_inap, rawat_jalan"), "label": string("nama"),
+                    "guaranteed": integer, "handed_over": integer})),
+                "origins": counts("Penerima manfaat per kab/kota asal.", json!({
+                    "kab_kota_code": string("kode kab/kota"), "kab_kota_name": string("nama"),
+                    "guaranteed": integer, "handed_over": integer})),
+                "financing_definition": string("definisi realisasi pembiayaan"),
+                "financing": object("Klaim dibayar dalam periode (menurut tanggal bayar).", json!({
+                    "lines": counts("Per penanggung × kab/kota asal × rumah sakit.", json!({
+                        "payer": string("pemprov, pemkab_asal"), "payer_label": string("nama penanggung"),
+                        "kab_kota_code": string("kode kab/kota asal"), "kab_kota_name": string("nama"),
+                        "hospital_code": string("kode rumah sakit"), "hospital_name": string("nama"),
+                        "claims": integer, "amount_paid": money})),
+                    "per_payer": counts("Per penanggung biaya.", json!({
+                        "payer": string("kode"), "label": string("nama"), "claims": integer, "amount_paid": money})),
+                    "claims": integer,
+                    "amount_paid": money,
+                })),
+                "desk_time_definition": string("definisi waktu per meja"),
+                "time_per_desk": counts("Hari kerja di satu meja.", json!({
+                    "state": string("kode status (meja)"), "desk": string("nama meja"), "stays": integer,
+                    "median_days": number, "p90_days": number})),
+            }),
+        ),
+    );
+}
+
+/// `/laporan` and `/laporan/{id}`.
+fn report_paths(paths: &mut Map<String, Value>) {
+    let error = |text: &str| json!({"description": text, "content": {"application/json": {"schema": reference("Error")}}});
+    paths.insert(
+        "/api/v1/laporan".into(),
+        json!({"get": {"summary": "Laporan yang dapat Anda baca (setiap versi), periode terbaru dulu",
+            "description": "Rekap bulanan: rumah sakitnya sendiri (rsud), atau semua rumah sakit (dinkes_prov, dinsos_prov, dukcapil_prov, tim). Laporan triwulan: semua peran kasus.",
+            "security": bearer(),
+            "responses": {"200": {"description": "{items: [ReportSummary]}", "content": {"application/json": {"schema": object("Daftar laporan.", json!({"items": {"type": "array", "items": reference("ReportSummary")}}))}}},
+                          "401": error("Token tidak valid")}}}),
+    );
+    paths.insert(
+        "/api/v1/laporan/{id}".into(),
+        json!({"get": {"summary": "Satu versi laporan dengan angkanya (tersimpan bila final, terkini bila draf); dicatat di log unduhan",
+            "security": bearer(),
+            "parameters": [id_param("id")],
+            "responses": {"200": {"description": "Laporan", "content": {"application/json": {"schema": object("Laporan, angka dan daftar versinya.", json!({
+                                "report": reference("Report"),
+                                "figures": reference("ReportFigures"),
+                                "versions": {"type": "array", "items": object("Satu versi.", json!({
+                                    "id": formatted("uuid", "id versi"), "version": {"type": "integer"},
+                                    "status": one_of(&codes(ReportStatus::OPTIONS), "draf atau final"),
+                                    "finalised_at": nullable(formatted("date-time", "waktu difinalkan")),
+                                    "reopen_reason": nullable(string("alasan versi baru"))}))}
+                            }))}}},
+                          "401": error("Token tidak valid"),
+                          "404": error("Tidak ada, atau bukan laporan yang dapat Anda baca")}}}),
+    );
 }
 
 #[cfg(test)]

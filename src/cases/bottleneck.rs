@@ -444,6 +444,28 @@ pub fn per_desk(
         .collect()
 }
 
+/// The period `from..=to` (WITA dates) as the instants `[from 00:00, to + 1 day 00:00)`; at
+/// most [`MAX_DAYS`] long.
+pub fn period_instants(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    if to < from || (to - from).num_days() > MAX_DAYS {
+        return Err(CaseError::field(
+            "dari",
+            format!(
+                "Periode harus dari tanggal awal s.d. tanggal akhir, paling lama {MAX_DAYS} hari."
+            ),
+        ));
+    }
+    let wita = sla::wita();
+    let start = |d: NaiveDate| {
+        wita.from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .single()
+    };
+    let (Some(from_at), Some(to_at)) = (start(from), start(to + Duration::days(1))) else {
+        return Err(anyhow::anyhow!("WITA has no gaps").into());
+    };
+    Ok((from_at.to_utc(), to_at.to_utc()))
+}
+
 impl CaseService {
     /// Time at each desk over `from..=to` in the caller's scope.
     pub async fn time_per_desk(
@@ -452,20 +474,20 @@ impl CaseService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DeskTime>> {
-        let stays = self.period_stays(user, from, to).await?;
-        let holidays = db::cases::holidays(&self.pool).await?;
-        Ok(per_desk(&stays, self.today(), &holidays))
+        self.time_per_desk_in(&Scope::of(user), from, to).await
     }
 
-    /// The stays of the caller's scope overlapping the period `from..=to` (WITA dates).
-    async fn period_stays(
+    /// Time at each desk over `from..=to` in `scope` (a report's hospital or the province).
+    pub async fn time_per_desk_in(
         &self,
-        user: &CurrentUser,
+        scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<PeriodStay>> {
-        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
-        Ok(db::stays::in_period(&self.pool, &scope, from_at, to_at).await?)
+    ) -> Result<Vec<DeskTime>> {
+        let (from_at, to_at) = period_instants(from, to)?;
+        let stays = db::stays::in_period(&self.pool, &scope.filter(), from_at, to_at).await?;
+        let holidays = db::cases::holidays(&self.pool).await?;
+        Ok(per_desk(&stays, self.today(), &holidays))
     }
 
     /// The caller's scope and the period `from..=to` (WITA dates) as instants.
@@ -474,23 +496,8 @@ impl CaseService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<(db::cases::ScopeFilter, DateTime<Utc>, DateTime<Utc>)> {
-        if to < from || (to - from).num_days() > MAX_DAYS {
-            return Err(CaseError::field(
-                "dari",
-                format!(
-                    "Periode harus dari tanggal awal s.d. tanggal akhir, paling lama {MAX_DAYS} hari."
-                ),
-            ));
-        }
-        let wita = sla::wita();
-        let start = |d: NaiveDate| {
-            wita.from_local_datetime(&d.and_time(NaiveTime::MIN))
-                .single()
-        };
-        let (Some(from_at), Some(to_at)) = (start(from), start(to + Duration::days(1))) else {
-            return Err(anyhow::anyhow!("WITA has no gaps").into());
-        };
-        Ok((Scope::of(user).filter(), from_at.to_utc(), to_at.to_utc()))
+        let (from_at, to_at) = period_instants(from, to)?;
+        Ok((Scope::of(user).filter(), from_at, to_at))
     }
 
     /// The bottleneck figures of the caller's scope over `from..=to`, grouped by `grouping`.

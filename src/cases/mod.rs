@@ -13,6 +13,7 @@ mod evidence;
 pub mod files;
 pub mod intake;
 pub mod quota;
+pub mod reports;
 pub mod service;
 pub mod view;
 

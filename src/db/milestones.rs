@@ -19,6 +19,8 @@ pub struct Milestones {
     pub kab_kota_name: String,
     pub hospital_code: String,
     pub hospital_name: String,
+    /// The service type recorded at intake (`igd`, `rawat_inap`, `rawat_jalan`).
+    pub service_type: String,
     pub registered_at: DateTime<Utc>,
     pub guaranteed_at: Option<DateTime<Utc>>,
     pub handed_over_at: Option<DateTime<Utc>>,
@@ -33,7 +35,7 @@ pub async fn in_period(
 ) -> sqlx::Result<Vec<Milestones>> {
     let rows = sqlx::query!(
         r#"SELECT c.id, c.number, c.domicile_kab_kota_code, k.name AS kab_kota_name,
-                  h.code AS hospital_code, h.name AS hospital_name,
+                  h.code AS hospital_code, h.name AS hospital_name, c.service_type,
                   c.created_at AS "registered_at: DateTime<Utc>",
                   g.at AS "guaranteed_at?: DateTime<Utc>",
                   CASE WHEN c.state = 'handed_over' THEN c.closed_at END
@@ -68,6 +70,7 @@ pub async fn in_period(
             kab_kota_name: r.kab_kota_name,
             hospital_code: r.hospital_code,
             hospital_name: r.hospital_name,
+            service_type: r.service_type,
             registered_at: r.registered_at,
             guaranteed_at: within(r.guaranteed_at),
             handed_over_at: within(r.handed_over_at),

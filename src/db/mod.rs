@@ -15,6 +15,7 @@ pub mod milestones;
 pub mod notifications;
 pub mod preferences;
 pub mod reference;
+pub mod reports;
 pub mod stays;
 pub mod steps;
 pub mod tokens;

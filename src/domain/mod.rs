@@ -16,6 +16,7 @@ pub mod nik;
 pub mod notification;
 pub mod phone;
 pub mod reference;
+pub mod report;
 pub mod search;
 pub mod sla;
 pub mod text;

@@ -17,6 +17,7 @@ pub mod forms;
 pub mod home;
 pub mod middleware;
 pub mod notifications;
+pub mod reports;
 pub mod tokens;
 
 use std::time::Duration;
@@ -109,6 +110,7 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Respons
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
+const REPORT_CSS: &str = include_str!("../../static/report.css");
 
 fn static_asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -146,6 +148,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(cases::router(state))
         .merge(claims::router(state))
         .merge(notifications::router())
+        .merge(reports::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),
@@ -160,6 +163,10 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .route(
             "/static/app.css",
             get(|| async { static_asset(APP_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/report.css",
+            get(|| async { static_asset(REPORT_CSS, "text/css; charset=utf-8") }),
         )
         .route(
             "/static/app.js",

@@ -30,6 +30,7 @@ mod pbpu_route;
 mod preferences;
 mod queue;
 mod refusals;
+mod reports;
 mod sign_in;
 mod snapshot;
 mod workflow_pages;

@@ -14,6 +14,7 @@ mod driver;
 mod flows;
 mod monitoring;
 mod phone;
+mod reports;
 
 use common::{TestApp, spawn_app};
 use driver::{Browser, Chromedriver};
