@@ -342,10 +342,6 @@ impl Step {
                 Role::DinkesProv,
                 Action::ApproveGuarantee,
                 vec![
-                    (
-                        "letter_number",
-                        format!("440/{}/DINKES/2026", nik.get(12..).unwrap_or_default()),
-                    ),
                     ("start_date", admitted.into()),
                     ("payer", "pemprov".into()),
                 ],

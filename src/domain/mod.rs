@@ -8,6 +8,7 @@ pub mod action;
 pub mod date;
 pub mod desil;
 pub mod email;
+pub mod guarantee;
 pub mod kk;
 pub mod locale;
 pub mod money;
