@@ -62,6 +62,13 @@
     }
     hint(input, "");
   }
+  // Print buttons (data-print) are hidden until a script can print; without scripts the page
+  // says to use the browser's print menu.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   var nik = byId("intake-nik"), kk = byId("intake-kk_number");
   [nik, kk].forEach(function (input) {
     if (!input) { return; }

@@ -22,6 +22,7 @@ mod health;
 mod identity_checks;
 mod input;
 mod layers;
+mod letters;
 mod monitoring;
 mod notifications;
 mod pages;
