@@ -45,6 +45,8 @@ pub(super) async fn issue(
 /// own facts.
 pub struct Letter {
     pub detail: CaseDetail,
+    /// When Dinkes approved the guarantee.
+    pub approved_at: DateTime<Utc>,
     /// The approval date (WITA): the letter's date.
     pub approved_on: NaiveDate,
     /// The covered period; `None` only for a stored period that is reversed (written before
@@ -85,6 +87,7 @@ impl CaseService {
         let row = letters::for_case(&self.pool, id).await?.ok_or_else(not_yet)?;
         let end = detail.case.guarantee_end;
         Ok(Letter {
+            approved_at: row.approved_at,
             approved_on: sla::local_date(row.approved_at),
             period: GuaranteePeriod::new(start, end).ok(),
             status: LetterStatus::of(detail.case.state.0, Some(start), end, self.today()),

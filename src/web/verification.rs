@@ -6,8 +6,8 @@
 //!
 //! Every request takes the same path: the token is read from the raw path (never decoded or
 //! parsed, so a NUL byte, an emoji or 60 KB cannot fail an extractor), hashed, and looked up
-//! once; an unknown token is the same page with "not found" and status 404. Also here: the
-//! link a letter's QR code carries ([`link`]) and the QR code itself ([`qr_svg`]).
+//! once; an unknown token is the same page with "not found" and status 404. Also here: the QR
+//! code of a letter's link ([`qr_svg`]; the link is [`crate::http::letter_verification_link`]).
 
 use askama::Template;
 use axum::extract::State;
@@ -20,17 +20,10 @@ use qrcode::render::svg;
 use super::error::AppError;
 use super::{AppState, render_status};
 use crate::cases::letter::Verification;
+use crate::http::LETTER_VERIFICATION_PATH;
 
-/// The route of the page.
+/// The route of the page (its prefix is [`LETTER_VERIFICATION_PATH`]).
 pub const ROUTE: &str = "/verifikasi/surat/{token}";
-/// The part of the path before the token.
-const PREFIX: &str = "/verifikasi/surat/";
-
-/// The address a letter's QR code links to, under the service's public address
-/// (`MERAJUT_PUBLIC_URL`, no trailing slash).
-pub fn link(public_url: &str, token: &str) -> String {
-    format!("{public_url}{PREFIX}{token}")
-}
 
 /// The QR code of `url` as an inline SVG element (black modules on white, one user unit per
 /// module; the page sizes it with CSS). `None` if the text cannot be encoded (far too long).
@@ -68,7 +61,10 @@ impl VerificationPage {
 
 /// `GET /verifikasi/surat/{token}`.
 pub async fn show(State(state): State<AppState>, uri: Uri) -> Result<Response, AppError> {
-    let token = uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let token = uri
+        .path()
+        .strip_prefix(LETTER_VERIFICATION_PATH)
+        .unwrap_or_default();
     let found = state.cases.verify_letter(token).await?;
     let status = if found.is_some() {
         StatusCode::OK
@@ -89,17 +85,20 @@ pub async fn show(State(state): State<AppState>, uri: Uri) -> Result<Response, A
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::letter_verification_link;
 
     #[test]
     fn the_qr_code_is_an_inline_svg_element() {
-        let svg = qr_svg(&link("https://merajut.example.go.id", "abc_DEF-123")).expect("a code");
+        let link = letter_verification_link("https://merajut.example.go.id", "abc_DEF-123");
+        let svg = qr_svg(&link).expect("a code");
         assert!(svg.starts_with("<svg class=\"letter-qr\" role=\"img\""), "{svg}");
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("<?xml"));
         assert!(!svg.contains("style"), "inline styles are refused by the CSP");
         assert_eq!(
-            link("https://merajut.example.go.id", "abc"),
-            "https://merajut.example.go.id/verifikasi/surat/abc"
+            link,
+            "https://merajut.example.go.id/verifikasi/surat/abc_DEF-123"
         );
+        assert_eq!(ROUTE.replace("{token}", ""), LETTER_VERIFICATION_PATH);
     }
 }

@@ -624,3 +624,51 @@ async fn letters_approved_before_the_sequence_keep_their_numbers() {
     pool.close().await;
     database.remove();
 }
+
+#[tokio::test]
+async fn the_api_gives_hospital_systems_the_letter_they_print() {
+    // Arrange: a class-1 patient at Dinkes; the service knows its public address.
+    let app = spawn_app_at_with(a_november_morning(), |s| {
+        s.public_url = Some(PUBLIC.into());
+    })
+    .await;
+    let team = Team::new(&app).await;
+    let mut intake = intake_woman();
+    intake["ward_class"] = json!("kelas_1");
+    let id = team.case_in(&intake, "guarantee_review").await;
+    let path = format!("/api/v1/cases/{id}/letter");
+    let other_hospital = actor(&app, "rsud", Some("RSUD-TCH")).await;
+
+    // Act / Assert: nothing to print before the approval.
+    team.rsud.get(&path).await.expect(StatusCode::CONFLICT);
+
+    // Act
+    approve(
+        &team,
+        id,
+        json!({"start_date": "2026-11-20", "payer": "pemkab_asal", "ceiling": "25.000.000"}),
+    )
+    .await;
+    let letter = team.rsud.get(&path).await;
+
+    // Assert
+    letter.expect(StatusCode::OK);
+    let token = token_of(&app, id).await;
+    assert_eq!(
+        letter.body,
+        json!({
+            "letter_number": "001/SJS-MS/XI/2026",
+            "approved_at": "2026-11-23T02:00:00Z",
+            "letter_date": "2026-11-23",
+            "status": "active",
+            "valid": true,
+            "start_date": "2026-11-20",
+            "end_date": null,
+            "ward_class": "kelas_1",
+            "payer": "pemkab_asal",
+            "ceiling": 25_000_000,
+            "verification_url": format!("{PUBLIC}/verifikasi/surat/{token}"),
+        })
+    );
+    other_hospital.get(&path).await.expect(StatusCode::NOT_FOUND);
+}

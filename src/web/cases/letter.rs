@@ -13,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::cases::letter::Letter;
 use crate::domain::money::format_rupiah;
 use crate::domain::{WardClass, locale};
+use crate::http::letter_verification_link;
 use crate::web::error::AppError;
 use crate::web::verification;
 use crate::web::{AppState, render};
@@ -57,7 +58,7 @@ pub(super) async fn show(
         .map_or_else(|_| v.episode.ward_class.clone(), |w| w.label().to_string());
     let ceiling = l.detail.case.guarantee_ceiling.map(format_rupiah);
     let qr = state.settings.public_url.as_deref().and_then(|public| {
-        let url = verification::link(public, &l.token);
+        let url = letter_verification_link(public, &l.token);
         verification::qr_svg(&url).map(|svg| (svg, url))
     });
     render(&LetterPage {
