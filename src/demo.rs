@@ -341,10 +341,7 @@ impl Step {
             ApproveGuarantee => plan(
                 Role::DinkesProv,
                 Action::ApproveGuarantee,
-                vec![
-                    ("start_date", admitted.into()),
-                    ("payer", "pemprov".into()),
-                ],
+                vec![("start_date", admitted.into()), ("payer", "pemprov".into())],
             ),
             ProposePbi => plan(
                 Role::DinsosProv,

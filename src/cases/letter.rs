@@ -83,8 +83,14 @@ impl CaseService {
             )
         };
         let start = detail.case.guarantee_start.ok_or_else(not_yet)?;
-        detail.case.guarantee_letter_number.as_ref().ok_or_else(not_yet)?;
-        let row = letters::for_case(&self.pool, id).await?.ok_or_else(not_yet)?;
+        detail
+            .case
+            .guarantee_letter_number
+            .as_ref()
+            .ok_or_else(not_yet)?;
+        let row = letters::for_case(&self.pool, id)
+            .await?
+            .ok_or_else(not_yet)?;
         let end = detail.case.guarantee_end;
         Ok(Letter {
             approved_at: row.approved_at,

@@ -62,7 +62,10 @@ pub struct ReversedPeriod;
 
 impl GuaranteePeriod {
     /// The period from `start` to `end`; refused when `end` is before `start`.
-    pub fn new(start: NaiveDate, end: Option<NaiveDate>) -> Result<GuaranteePeriod, ReversedPeriod> {
+    pub fn new(
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Result<GuaranteePeriod, ReversedPeriod> {
         match end {
             Some(e) if e < start => Err(ReversedPeriod),
             _ => Ok(GuaranteePeriod { start, end }),
@@ -203,7 +206,9 @@ mod tests {
         let months: Vec<&str> = (1..=12).map(roman_month).collect();
         assert_eq!(
             months,
-            ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+            [
+                "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"
+            ]
         );
         assert_eq!(roman_month(0), "?");
         assert_eq!(roman_month(13), "?");
@@ -223,7 +228,10 @@ mod tests {
             open.to_string(),
             "23-11-2026 s.d. sehari sebelum kepesertaan JKN berlaku"
         );
-        assert_eq!(GuaranteePeriod::end_before(d("2026-12-01")), d("2026-11-30"));
+        assert_eq!(
+            GuaranteePeriod::end_before(d("2026-12-01")),
+            d("2026-11-30")
+        );
     }
 
     #[test]
@@ -233,10 +241,15 @@ mod tests {
         let message = GuaranteePeriod::coverage_problem(start, start).expect("refused");
         assert!(message.contains("(23-11-2026)"), "{message}");
         assert!(GuaranteePeriod::coverage_problem(start, d("2026-11-22")).is_some());
-        assert_eq!(GuaranteePeriod::coverage_problem(start, d("2026-11-24")), None);
+        assert_eq!(
+            GuaranteePeriod::coverage_problem(start, d("2026-11-24")),
+            None
+        );
         assert_eq!(
             GuaranteePeriod::start_problem(d("2026-11-01"), d("2026-11-02")).as_deref(),
-            Some("Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit (02-11-2026).")
+            Some(
+                "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit (02-11-2026)."
+            )
         );
         assert_eq!(
             GuaranteePeriod::start_problem(d("2026-11-02"), d("2026-11-02")),

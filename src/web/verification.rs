@@ -78,7 +78,10 @@ pub async fn show(State(state): State<AppState>, uri: Uri) -> Result<Response, A
     let mut response = render_status(status, &page)?;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
     Ok(response)
 }
 
@@ -91,10 +94,16 @@ mod tests {
     fn the_qr_code_is_an_inline_svg_element() {
         let link = letter_verification_link("https://merajut.example.go.id", "abc_DEF-123");
         let svg = qr_svg(&link).expect("a code");
-        assert!(svg.starts_with("<svg class=\"letter-qr\" role=\"img\""), "{svg}");
+        assert!(
+            svg.starts_with("<svg class=\"letter-qr\" role=\"img\""),
+            "{svg}"
+        );
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("<?xml"));
-        assert!(!svg.contains("style"), "inline styles are refused by the CSP");
+        assert!(
+            !svg.contains("style"),
+            "inline styles are refused by the CSP"
+        );
         assert_eq!(
             link,
             "https://merajut.example.go.id/verifikasi/surat/abc_DEF-123"

@@ -74,12 +74,11 @@ async fn letters_are_numbered_from_a_yearly_sequence_at_approval() {
     assert_eq!(number(&first), "001/SJS-MS/XI/2026");
     assert_eq!(number(&second), "002/SJS-MS/XII/2026");
     assert_eq!(number(&third), "001/SJS-MS/I/2027");
-    let counters: Vec<(i32, i32)> = sqlx::query_as(
-        "SELECT year, last_number FROM guarantee_letter_counters ORDER BY year",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .expect("reading the counters");
+    let counters: Vec<(i32, i32)> =
+        sqlx::query_as("SELECT year, last_number FROM guarantee_letter_counters ORDER BY year")
+            .fetch_all(&app.pool)
+            .await
+            .expect("reading the counters");
     assert_eq!(counters, [(2026, 2), (2027, 1)]);
 }
 
@@ -144,7 +143,10 @@ async fn the_yearly_counter_is_held_until_the_approving_transaction_ends() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     // Assert: it waits; when the first rolls back, its number is given to the second.
-    assert!(!second.is_finished(), "the second did not wait for the first");
+    assert!(
+        !second.is_finished(),
+        "the second did not wait for the first"
+    );
     first.rollback().await.expect("rollback");
     assert_eq!(second.await.expect("the second finishes"), 1);
     let mut third = app.pool.begin().await.expect("a transaction");
@@ -245,7 +247,10 @@ async fn the_letter_shows_the_case_its_approval_date_and_a_coherent_period() {
         Some(link.as_str())
     );
     let svg = merajut_sehat::web::verification::qr_svg(&link).expect("a QR code");
-    assert!(html.contains(&svg), "the QR code of {link} is not on the letter");
+    assert!(
+        html.contains(&svg),
+        "the QR code of {link} is not on the letter"
+    );
     assert!(text(&html, "#qr-missing").is_none());
     // The print button waits for the script that makes it work.
     assert!(attr(&html, "button#print-letter[data-print]", "hidden").is_some());
@@ -291,7 +296,10 @@ async fn without_a_public_address_the_letter_has_no_qr_code_and_says_why() {
 
     // Assert
     assert!(text(&html, "#letter-number").is_some());
-    assert!(!html.contains("<svg"), "no QR code without a public address");
+    assert!(
+        !html.contains("<svg"),
+        "no QR code without a public address"
+    );
     let note = text(&html, "#qr-missing").expect("a note for the administrator");
     assert!(note.contains("MERAJUT_PUBLIC_URL"), "{note}");
 }
@@ -415,7 +423,10 @@ async fn a_case_withdrawn_after_approval_cancels_its_letter() {
         text(&html, "#verdict").as_deref(),
         Some("TIDAK BERLAKU — jaminan dibatalkan")
     );
-    assert_eq!(text(&html, "#verify-cancelled").as_deref(), Some("24-11-2026"));
+    assert_eq!(
+        text(&html, "#verify-cancelled").as_deref(),
+        Some("24-11-2026")
+    );
     assert!(!html.contains("eninggal"), "the reason is personal");
     let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let letter = app
@@ -670,5 +681,8 @@ async fn the_api_gives_hospital_systems_the_letter_they_print() {
             "verification_url": format!("{PUBLIC}/verifikasi/surat/{token}"),
         })
     );
-    other_hospital.get(&path).await.expect(StatusCode::NOT_FOUND);
+    other_hospital
+        .get(&path)
+        .await
+        .expect(StatusCode::NOT_FOUND);
 }

@@ -468,10 +468,7 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
         &dinkes,
         id,
         "approve_guarantee",
-        &[
-            ("start_date", &start.to_string()),
-            ("payer", "pemkab_asal"),
-        ],
+        &[("start_date", &start.to_string()), ("payer", "pemkab_asal")],
     )
     .await;
     let html = app.get_html(&client, &letter).await;

@@ -164,10 +164,7 @@ impl Desks {
             &self.dinkes,
             id,
             "approve_guarantee",
-            &[
-                ("start_date", &today()),
-                ("payer", "pemprov"),
-            ],
+            &[("start_date", &today()), ("payer", "pemprov")],
         )
         .await;
     }
@@ -298,7 +295,10 @@ async fn refused_pbi_goes_the_pbpu_pemda_route_through_the_pages() {
     // Approved today, so the guarantee runs from today to the day before PBPU Pemda.
     assert_eq!(
         text(&letter, "#letter-period"),
-        Some(format!("{} s.d. 14-12-2026", app_today().format("%d-%m-%Y")))
+        Some(format!(
+            "{} s.d. 14-12-2026",
+            app_today().format("%d-%m-%Y")
+        ))
     );
 }
 

@@ -11,6 +11,7 @@ mod common;
 mod account;
 mod driver;
 mod flows;
+mod letter;
 mod monitoring;
 mod phone;
 
@@ -76,10 +77,7 @@ async fn guarantee_to_pbi_proposed(browser: &Browser, app: &TestApp, a: &Agencie
         &a.dinkes_prov,
         case,
         "approve_guarantee",
-        &[
-            date("start_date", days_ago(3)),
-            choose("payer", "pemprov"),
-        ],
+        &[date("start_date", days_ago(3)), choose("payer", "pemprov")],
         "guaranteed",
     )
     .await;

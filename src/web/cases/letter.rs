@@ -49,7 +49,10 @@ pub(super) async fn show(
 ) -> Result<Response, AppError> {
     let l = state.cases.letter(&user, id, "web").await?;
     let v = &l.detail.view;
-    let payer = payer_name(l.detail.case.payer.as_deref(), &v.patient.domicile_kab_kota_name);
+    let payer = payer_name(
+        l.detail.case.payer.as_deref(),
+        &v.patient.domicile_kab_kota_name,
+    );
     let nik = v.patient.nik.clone().unwrap_or_else(|| "—".into());
     let ward_class = v
         .episode
