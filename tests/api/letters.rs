@@ -596,7 +596,8 @@ async fn letters_approved_before_the_sequence_keep_their_numbers() {
 
     // Assert: each has a letter dated with its approval and a token of its own; the typed
     // numbers are kept, and the sequence continues after the typed 005.
-    let letters: Vec<(Uuid, DateTime<Utc>, String, Vec<u8>, Option<i32>)> = sqlx::query_as(
+    type Letter = (Uuid, DateTime<Utc>, String, Vec<u8>, Option<i32>);
+    let letters: Vec<Letter> = sqlx::query_as(
         "SELECT l.case_id, l.approved_at, l.token, l.token_hash, l.sequence \
          FROM guarantee_letters l JOIN cases c ON c.id = l.case_id ORDER BY c.number",
     )

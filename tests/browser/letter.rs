@@ -6,7 +6,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{TestApp, TestUser, intake_fields, spawn_app_with};
+use crate::common::{TestApp, intake_fields, spawn_app_with};
 use crate::driver::{Browser, Chromedriver};
 use crate::flows::{Agencies, MARKUS, switch_to, today};
 use crate::phone::assert_fits;
@@ -26,58 +26,67 @@ async fn handed_over_case(app: &TestApp, a: &Agencies) -> Uuid {
     let today = today();
     let tomorrow =
         (merajut_sehat::clock::Clock::system().today() + chrono::Duration::days(1)).to_string();
-    let steps: Vec<(&TestUser, &str, Vec<(&str, &str)>)> = vec![
-        (&a.rsud, "submit", vec![]),
-        (
-            &a.dukcapil_prov,
-            "verify_nik",
-            vec![("source_system", "siak"), ("registry_data", name)],
-        ),
-        (
-            &a.dinsos_prov,
-            "record_desil",
-            vec![
-                ("source_system", "siks_ng"),
-                ("desil", "3"),
-                ("registry_data", "Desil 3"),
-            ],
-        ),
-        (
-            &a.dinkes_prov,
-            "approve_guarantee",
-            vec![
-                ("start_date", today.as_str()),
-                ("payer", "pemkab_asal"),
-                ("ceiling", "125.000.000"),
-            ],
-        ),
-        (
-            &a.dinsos_prov,
-            "propose_pbi",
-            vec![("proposed_on", today.as_str())],
-        ),
-        (
-            &a.bpjs,
-            "record_pbi_refused",
-            vec![("reason", "Tidak masuk kuota PBI JKN")],
-        ),
-        (
-            &a.dinkes_prov,
-            "enrol_pbpu_pemda",
-            vec![("payer", "pemprov"), ("decided_on", today.as_str())],
-        ),
-        (
-            &a.bpjs,
-            "record_pbpu_active",
-            vec![
-                ("bpjs_card_number", "0009876543210"),
-                ("effective_date", tomorrow.as_str()),
-            ],
-        ),
-    ];
-    for (user, action, fields) in &steps {
-        app.arrange_action(user, id, action, &fields).await;
-    }
+    app.arrange_action(&a.rsud, id, "submit", &[]).await;
+    app.arrange_action(
+        &a.dukcapil_prov,
+        id,
+        "verify_nik",
+        &[("source_system", "siak"), ("registry_data", name)],
+    )
+    .await;
+    app.arrange_action(
+        &a.dinsos_prov,
+        id,
+        "record_desil",
+        &[
+            ("source_system", "siks_ng"),
+            ("desil", "3"),
+            ("registry_data", "Desil 3"),
+        ],
+    )
+    .await;
+    app.arrange_action(
+        &a.dinkes_prov,
+        id,
+        "approve_guarantee",
+        &[
+            ("start_date", &today),
+            ("payer", "pemkab_asal"),
+            ("ceiling", "125.000.000"),
+        ],
+    )
+    .await;
+    app.arrange_action(
+        &a.dinsos_prov,
+        id,
+        "propose_pbi",
+        &[("proposed_on", &today)],
+    )
+    .await;
+    app.arrange_action(
+        &a.bpjs,
+        id,
+        "record_pbi_refused",
+        &[("reason", "Tidak masuk kuota PBI JKN")],
+    )
+    .await;
+    app.arrange_action(
+        &a.dinkes_prov,
+        id,
+        "enrol_pbpu_pemda",
+        &[("payer", "pemprov"), ("decided_on", &today)],
+    )
+    .await;
+    app.arrange_action(
+        &a.bpjs,
+        id,
+        "record_pbpu_active",
+        &[
+            ("bpjs_card_number", "0009876543210"),
+            ("effective_date", &tomorrow),
+        ],
+    )
+    .await;
     id
 }
 
