@@ -44,11 +44,35 @@ async fn verification(app: &TestApp, token: &str) -> reqwest::Response {
         .await
 }
 
+/// The validity code the verification page states (`active`, `cancelled`, `unknown` …).
+fn status(html: &str) -> Option<String> {
+    attr(html, "#verdict", "data-status")
+}
+
 /// Approves case `id` (at `guarantee_review`) as Dinkes with `fields`.
 async fn approve(team: &Team, id: Uuid, fields: Value) -> Reply {
     team.dinkes_prov
         .step_with(id, "approve_guarantee", fields)
         .await
+}
+
+/// An application on 23 November 2026 that knows its public address, its team, and a patient
+/// in class 1 whose case waits at Dinkes.
+async fn class_one_patient_at_dinkes() -> (TestApp, Team, Uuid) {
+    let app = spawn_app_at_with(a_november_morning(), |s| {
+        s.public_url = Some(PUBLIC.into());
+    })
+    .await;
+    let team = Team::new(&app).await;
+    let mut intake = intake_woman();
+    intake["ward_class"] = json!("kelas_1");
+    let id = team.case_in(&intake, "guarantee_review").await;
+    (app, team, id)
+}
+
+/// The approval of that patient: from 20 November, the city of origin pays, 25 million at most.
+fn class_one_approval() -> Value {
+    json!({"start_date": "2026-11-20", "payer": "pemkab_asal", "ceiling": "25.000.000"})
 }
 
 #[tokio::test]
@@ -189,20 +213,8 @@ async fn the_approve_form_has_no_letter_number_and_an_old_client_sending_one_is_
 async fn the_letter_shows_the_case_its_approval_date_and_a_coherent_period() {
     // Arrange: a patient in class 1, approved on 23 November 2026 from the 20th with a ceiling
     // of 25 million, payer the city of origin.
-    let app = spawn_app_at_with(a_november_morning(), |s| {
-        s.public_url = Some(PUBLIC.into());
-    })
-    .await;
-    let team = Team::new(&app).await;
-    let mut intake = intake_woman();
-    intake["ward_class"] = json!("kelas_1");
-    let id = team.case_in(&intake, "guarantee_review").await;
-    approve(
-        &team,
-        id,
-        json!({"start_date": "2026-11-20", "payer": "pemkab_asal", "ceiling": "25.000.000"}),
-    )
-    .await;
+    let (app, team, id) = class_one_patient_at_dinkes().await;
+    approve(&team, id, class_one_approval()).await;
     let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let path = format!("/kasus/{id}/surat-jaminan");
 
@@ -334,10 +346,7 @@ async fn the_verification_page_shows_number_validity_and_period_and_nothing_pers
         attr(&html, "meta[name=robots]", "content").as_deref(),
         Some("noindex, nofollow")
     );
-    assert_eq!(
-        attr(&html, "#verdict", "data-status").as_deref(),
-        Some("not_yet_started")
-    );
+    assert_eq!(status(&html).as_deref(), Some("not_yet_started"));
     assert_eq!(
         text(&html, "#verify-number").as_deref(),
         Some("001/SJS-MS/XI/2026")
@@ -371,10 +380,7 @@ async fn the_verification_page_shows_number_validity_and_period_and_nothing_pers
     // Act / Assert: valid from the start date on, and while PBI JKN is pursued.
     app.clock.set(at("2026-11-25T01:00:00Z"));
     let html = verification(&app, &token).await.text().await.expect("page");
-    assert_eq!(
-        attr(&html, "#verdict", "data-status").as_deref(),
-        Some("active")
-    );
+    assert_eq!(status(&html).as_deref(), Some("active"));
     assert_eq!(
         text(&html, "#verdict").as_deref(),
         Some("SAH — jaminan berlaku")
@@ -385,20 +391,14 @@ async fn the_verification_page_shows_number_validity_and_period_and_nothing_pers
     team.bpjs.step(id, "record_pbi_active").await;
     app.clock.set(at("2026-11-30T15:00:00Z"));
     let html = verification(&app, &token).await.text().await.expect("page");
-    assert_eq!(
-        attr(&html, "#verdict", "data-status").as_deref(),
-        Some("active")
-    );
+    assert_eq!(status(&html).as_deref(), Some("active"));
     assert_eq!(
         text(&html, "#verify-period").as_deref(),
         Some("25-11-2026 s.d. 30-11-2026")
     );
     app.clock.set(at("2026-11-30T16:00:00Z"));
     let html = verification(&app, &token).await.text().await.expect("page");
-    assert_eq!(
-        attr(&html, "#verdict", "data-status").as_deref(),
-        Some("ended")
-    );
+    assert_eq!(status(&html).as_deref(), Some("ended"));
 }
 
 #[tokio::test]
@@ -415,10 +415,7 @@ async fn a_case_withdrawn_after_approval_cancels_its_letter() {
     let html = verification(&app, &token).await.text().await.expect("page");
 
     // Assert: the letter no longer holds, and the page says since when, not why.
-    assert_eq!(
-        attr(&html, "#verdict", "data-status").as_deref(),
-        Some("cancelled")
-    );
+    assert_eq!(status(&html).as_deref(), Some("cancelled"));
     assert_eq!(
         text(&html, "#verdict").as_deref(),
         Some("TIDAK BERLAKU — jaminan dibatalkan")
@@ -483,10 +480,7 @@ async fn hostile_or_unknown_tokens_get_the_not_found_page_never_an_error() {
             Some("Surat tidak ditemukan"),
             "{shown}"
         );
-        assert_eq!(
-            attr(&html, "#verdict", "data-status").as_deref(),
-            Some("unknown")
-        );
+        assert_eq!(status(&html).as_deref(), Some("unknown"));
     }
     // 100 KB does not reach the application: the HTTP server refuses a URI that long (over
     // 64 KB) before routing, with 414 or by closing the connection — never an error page.
@@ -640,14 +634,7 @@ async fn letters_approved_before_the_sequence_keep_their_numbers() {
 #[tokio::test]
 async fn the_api_gives_hospital_systems_the_letter_they_print() {
     // Arrange: a class-1 patient at Dinkes; the service knows its public address.
-    let app = spawn_app_at_with(a_november_morning(), |s| {
-        s.public_url = Some(PUBLIC.into());
-    })
-    .await;
-    let team = Team::new(&app).await;
-    let mut intake = intake_woman();
-    intake["ward_class"] = json!("kelas_1");
-    let id = team.case_in(&intake, "guarantee_review").await;
+    let (app, team, id) = class_one_patient_at_dinkes().await;
     let path = format!("/api/v1/cases/{id}/letter");
     let other_hospital = actor(&app, "rsud", Some("RSUD-TCH")).await;
 
@@ -655,12 +642,7 @@ async fn the_api_gives_hospital_systems_the_letter_they_print() {
     team.rsud.get(&path).await.expect(StatusCode::CONFLICT);
 
     // Act
-    approve(
-        &team,
-        id,
-        json!({"start_date": "2026-11-20", "payer": "pemkab_asal", "ceiling": "25.000.000"}),
-    )
-    .await;
+    approve(&team, id, class_one_approval()).await;
     let letter = team.rsud.get(&path).await;
 
     // Assert

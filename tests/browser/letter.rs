@@ -90,6 +90,21 @@ async fn handed_over_case(app: &TestApp, a: &Agencies) -> Uuid {
     id
 }
 
+/// The address of `command` of the browser's WebDriver session, for commands fantoccini does
+/// not offer (`print`, Chromium's `goog/cdp/execute`).
+async fn session_url(browser: &Browser, chromedriver: &Chromedriver, command: &str) -> String {
+    let session = browser
+        .client
+        .session_id()
+        .await
+        .expect("asking the session id")
+        .expect("a session");
+    format!(
+        "http://127.0.0.1:{}/session/{session}/{command}",
+        chromedriver.port
+    )
+}
+
 /// The letter printed to PDF by Chromium on a sheet of `width_cm` × `height_cm`, through the
 /// WebDriver print endpoint (`POST /session/{id}/print`), with the letter's own margins (15 mm
 /// top and bottom, 18 mm at the sides) whichever of the two Chromium honours.
@@ -99,16 +114,7 @@ async fn print_pdf(
     width_cm: f64,
     height_cm: f64,
 ) -> Vec<u8> {
-    let session = browser
-        .client
-        .session_id()
-        .await
-        .expect("asking the session id")
-        .expect("a session");
-    let url = format!(
-        "http://127.0.0.1:{}/session/{session}/print",
-        chromedriver.port
-    );
+    let url = session_url(browser, chromedriver, "print").await;
     let body = json!({
         "page": {"width": width_cm, "height": height_cm},
         "margin": {"top": 1.5, "bottom": 1.5, "left": 1.8, "right": 1.8},
@@ -156,16 +162,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Switches the page to print media (Chromium's DevTools, through chromedriver).
 async fn emulate_print(browser: &Browser, chromedriver: &Chromedriver) {
-    let session = browser
-        .client
-        .session_id()
-        .await
-        .expect("asking the session id")
-        .expect("a session");
-    let url = format!(
-        "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
-        chromedriver.port
-    );
+    let url = session_url(browser, chromedriver, "goog/cdp/execute").await;
     let answer = reqwest::Client::new()
         .post(url)
         .json(&json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))
