@@ -347,14 +347,7 @@ impl Step {
             ApproveGuarantee => plan(
                 Role::DinkesProv,
                 Action::ApproveGuarantee,
-                vec![
-                    (
-                        "letter_number",
-                        format!("440/{}/DINKES/2026", nik.get(12..).unwrap_or_default()),
-                    ),
-                    ("start_date", admitted.into()),
-                    ("payer", "pemprov".into()),
-                ],
+                vec![("start_date", admitted.into()), ("payer", "pemprov".into())],
             ),
             ProposePbi => plan(
                 Role::DinsosProv,

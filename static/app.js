@@ -69,6 +69,7 @@
     }
     hint(input, "");
   }
+
   var nik = byId("intake-nik"), kk = byId("intake-kk_number");
   [nik, kk].forEach(function (input) {
     if (!input) { return; }

@@ -33,7 +33,9 @@ use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
 use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
-use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
+use crate::http::{
+    AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,
+};
 use error::ApiError;
 
 /// The API routes, each guarded with the roles of [`access`].
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/laporan/{id}", get(reports::get))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
+            .route("/api/v1/cases/{id}/letter", get(letter))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
@@ -406,6 +409,34 @@ async fn act(
         .await?;
     let detail = state.cases.detail(&user, id, "api").await?;
     Ok(Json(case_json(&detail)))
+}
+
+/// `GET /api/v1/cases/{id}/letter`: the guarantee letter as a hospital system prints it.
+async fn letter(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    let l = state.cases.letter(&user, id, "api").await?;
+    let case = &l.detail.case;
+    let verification_url = state
+        .settings
+        .public_url
+        .as_deref()
+        .map(|public| letter_verification_link(public, &l.token));
+    Ok(Json(json!({
+        "letter_number": case.guarantee_letter_number,
+        "approved_at": l.approved_at,
+        "letter_date": l.approved_on,
+        "status": l.status.code(),
+        "valid": l.status.is_valid(),
+        "start_date": case.guarantee_start,
+        "end_date": case.guarantee_end,
+        "ward_class": case.patient.ward_class,
+        "payer": case.payer,
+        "ceiling": case.guarantee_ceiling,
+        "verification_url": verification_url,
+    })))
 }
 
 async fn upload(

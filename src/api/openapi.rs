@@ -227,6 +227,7 @@ pub(super) fn reference(schema: &str) -> Value {
 /// `CaseResponse` (a case with its history and documents) and `Case` (also a queue item).
 fn case_schemas(schemas: &mut Map<String, Value>) {
     schemas.insert("Case".into(), case_schema());
+    schemas.insert("GuaranteeLetter".into(), letter_schema());
     schemas.insert(
         "CaseResponse".into(),
         object(
@@ -323,6 +324,26 @@ fn guarantee_schema() -> Value {
             "end_date": nullable(formatted("date", "Akhir jaminan")),
             "payer": nullable(one_of(&codes(Payer::OPTIONS), "Penanggung biaya")),
             "ceiling": nullable(json!({"type": "integer", "description": "Plafon jaminan (Rp)"}))
+        }),
+    )
+}
+
+/// The guarantee letter (`GET /api/v1/cases/{id}/letter`).
+fn letter_schema() -> Value {
+    object(
+        "Surat Jaminan Sementara: nomor dari urutan tahunan yang terbit saat persetujuan, bertanggal hari persetujuan (WITA).",
+        json!({
+            "letter_number": string("Nomor surat, mis. 007/SJS-MS/XI/2026"),
+            "approved_at": formatted("date-time", "Saat jaminan disetujui (UTC)"),
+            "letter_date": formatted("date", "Tanggal surat: hari persetujuan (WITA)"),
+            "status": one_of(&["not_yet_started", "active", "ended", "cancelled"], "Keabsahan hari ini: belum mulai, berlaku, berakhir (kepesertaan JKN berlaku), dibatalkan (kasus dibatalkan)"),
+            "valid": {"type": "boolean", "description": "Surat sah (belum mulai atau berlaku)"},
+            "start_date": formatted("date", "Mulai jaminan"),
+            "end_date": nullable(formatted("date", "Akhir jaminan: sehari sebelum kepesertaan JKN berlaku; null selama belum diketahui")),
+            "ward_class": one_of(&codes(WardClass::OPTIONS), "Kelas perawatan"),
+            "payer": one_of(&codes(Payer::OPTIONS), "Penanggung biaya"),
+            "ceiling": nullable(json!({"type": "integer", "description": "Plafon jaminan (Rp)"})),
+            "verification_url": nullable(string("Alamat halaman verifikasi publik (isi kode QR); null bila MERAJUT_PUBLIC_URL tidak diatur"))
         }),
     )
 }
@@ -652,6 +673,16 @@ fn case_paths(paths: &mut Map<String, Value>) {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference("IntakeUpdate")}}},
                 "responses": responses("200", &[401, 403, 404, 409, 422])}
         }),
+    );
+    paths.insert(
+        "/api/v1/cases/{id}/letter".into(),
+        json!({"get": {"summary": "Surat jaminan sementara kasus: nomor, tanggal surat (persetujuan), status, masa jaminan, kelas, penanggung, plafon, tautan verifikasi",
+            "description": "Tersedia setelah jaminan disetujui (409 sebelumnya). Tautan verifikasi (isi kode QR) hanya ada bila server mengatur MERAJUT_PUBLIC_URL.",
+            "security": bearer(), "parameters": [id_param("id")],
+            "responses": {"200": {"description": "Surat jaminan", "content": {"application/json": {"schema": reference("GuaranteeLetter")}}},
+                          "401": {"description": "Token tidak valid", "content": {"application/json": {"schema": reference("Error")}}},
+                          "404": {"description": "Tidak ada, atau di luar cakupan Anda", "content": {"application/json": {"schema": reference("Error")}}},
+                          "409": {"description": "Jaminan belum disetujui", "content": {"application/json": {"schema": reference("Error")}}}}}}),
     );
     paths.insert(
         "/api/v1/cases/{id}/documents".into(),

@@ -4,21 +4,24 @@
 //! case at `pbpu_proposed` always has its PBPU decision). The history row keeps the full
 //! evidence; these columns are what later rules and pages read.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
 use crate::db::cases::{self as db_cases, CaseRow};
 use crate::db::steps;
-use crate::domain::{ActionData, CaseState, Scheme};
+use crate::domain::guarantee::GuaranteePeriod;
+use crate::domain::{ActionData, CaseState, Scheme, sla};
 
-/// Records what `data` establishes about `case`, which moves to `next`.
+/// Records what `data` establishes about `case`, which moves to `next`, at `now` (the
+/// transition's time).
 pub async fn record(
     conn: &mut PgConnection,
     case: &CaseRow,
     data: &ActionData,
     next: CaseState,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
+    let today = sla::local_date(now);
     match data {
         ActionData::VerifyNik { .. } | ActionData::RecordIdentity { .. } => {
             identity(conn, case, data, today).await
@@ -28,14 +31,15 @@ pub async fn record(
         | ActionData::RecordDesil { .. }
         | ActionData::RecordDesilCorrection { .. } => desil(conn, case, data, next).await,
         ActionData::ApproveGuarantee {
-            letter_number,
             start_date,
             payer,
             ceiling,
+            ..
         } => {
+            // The letter and its number are issued here, in the approving transaction.
+            let number = super::letter::issue(&mut *conn, case.id, now).await?;
             let payer = payer.as_str();
-            db_cases::record_guarantee(conn, case.id, letter_number, *start_date, payer, *ceiling)
-                .await
+            db_cases::record_guarantee(conn, case.id, &number, *start_date, payer, *ceiling).await
         }
         _ => coverage(conn, case, data).await,
     }
@@ -124,6 +128,6 @@ async fn coverage(conn: &mut PgConnection, case: &CaseRow, data: &ActionData) ->
         }
         _ => return Ok(()),
     };
-    let end = effective - Duration::days(1);
+    let end = GuaranteePeriod::end_before(effective);
     db_cases::record_coverage(conn, id, scheme.as_str(), Some(card), effective, end).await
 }

@@ -12,6 +12,7 @@ pub mod error;
 mod evidence;
 pub mod files;
 pub mod intake;
+pub mod letter;
 pub mod quota;
 pub mod reports;
 pub mod service;

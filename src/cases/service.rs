@@ -618,8 +618,8 @@ impl CaseService {
         next: CaseState,
         version: i32,
     ) -> Result<()> {
-        let (today, now) = (self.today(), self.clock.now());
-        if let Err(e) = super::evidence::record(&mut *conn, case, data, next, today).await {
+        let now = self.clock.now();
+        if let Err(e) = super::evidence::record(&mut *conn, case, data, next, now).await {
             let nik = match data {
                 ActionData::RecordIdentity { new_nik, .. } => Some(new_nik.as_str()),
                 _ => case.patient.nik.as_deref(),

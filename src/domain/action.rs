@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, TEXT_MAX, field};
 
 use super::desil::Desil;
+use super::guarantee::GuaranteePeriod;
 use super::locale;
 use super::nik::Nik;
 use super::reference::{Payer, ReturnReason, SourceSystem, WithdrawReason};
@@ -108,10 +109,9 @@ pub enum ActionData {
         /// Optional note.
         note: Option<String>,
     },
-    /// Temporary guarantee approved.
+    /// Temporary guarantee approved. The letter's number is not typed: it is issued from the
+    /// yearly sequence when the approval is written (see [`super::guarantee`]).
     ApproveGuarantee {
-        /// Guarantee letter number.
-        letter_number: String,
         /// First day covered.
         start_date: NaiveDate,
         /// Who pays.
@@ -203,14 +203,9 @@ impl ActionData {
     pub fn case_date_problems(&self, case: &CaseDates) -> Vec<FieldError> {
         let problem = |field: &'static str, message: String| vec![FieldError { field, message }];
         match self {
-            ActionData::ApproveGuarantee { start_date, .. } if *start_date < case.admission => {
-                problem(
-                    "start_date",
-                    format!(
-                        "Tanggal mulai jaminan tidak boleh sebelum tanggal masuk rumah sakit ({}).",
-                        locale::date(case.admission)
-                    ),
-                )
+            ActionData::ApproveGuarantee { start_date, .. } => {
+                GuaranteePeriod::start_problem(*start_date, case.admission)
+                    .map_or_else(Vec::new, |m| problem("start_date", m))
             }
             ActionData::EnrolPbpuPemda { decided_on, .. } if *decided_on < case.admission => {
                 problem(
@@ -224,17 +219,8 @@ impl ActionData {
             ActionData::RecordPbiActive { effective_date, .. }
             | ActionData::RecordPbpuActive { effective_date, .. } => {
                 let start = case.guarantee_start.unwrap_or(case.admission);
-                if *effective_date > start {
-                    return vec![];
-                }
-                problem(
-                    "effective_date",
-                    format!(
-                        "Tanggal berlaku kepesertaan harus sesudah tanggal mulai jaminan sementara \
-                         ({}); jaminan berakhir sehari sebelum kepesertaan berlaku.",
-                        locale::date(start)
-                    ),
-                )
+                GuaranteePeriod::coverage_problem(start, *effective_date)
+                    .map_or_else(Vec::new, |m| problem("effective_date", m))
             }
             _ => vec![],
         }
@@ -371,6 +357,7 @@ mod tests {
                 ("corrected_on", "2025-10-10"),
             ],
             Action::ApproveGuarantee => vec![
+                // Not a field any more (the number is issued at approval): ignored.
                 ("letter_number", "440/123/DINKES/2025"),
                 ("start_date", "2025-10-16"),
                 ("payer", "pemprov"),
@@ -707,6 +694,25 @@ mod tests {
         assert_eq!(
             e[0].message,
             "Tanggal mulai berlaku terlalu lama; paling awal 15-10-2020."
+        );
+    }
+
+    #[test]
+    fn a_typed_letter_number_is_ignored_not_refused() {
+        // An older client still sends the number it used to type; whatever it holds, the
+        // approval parses the same, and the evidence carries no number.
+        for typed in ["440/123/DINKES/2025", "a\u{0}b", &"9".repeat(100_000)] {
+            let mut input = valid(Action::ApproveGuarantee);
+            input[0] = ("letter_number", typed);
+            let d = parse(Action::ApproveGuarantee, &input).expect("ok");
+            let json = serde_json::to_value(&d).expect("serializes");
+            assert!(json.get("letter_number").is_none(), "{json}");
+        }
+        assert!(
+            !Action::ApproveGuarantee
+                .fields()
+                .iter()
+                .any(|f| f.name == "letter_number")
         );
     }
 

@@ -2,7 +2,7 @@
 //! conventions (day-month-year, decimal comma, thousands dot) and the program's time zone,
 //! WITA (Asia/Makassar, UTC+8), always named next to a time so nobody reads UTC by mistake.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::sla::wita;
 
@@ -12,6 +12,26 @@ pub const ZONE_LABEL: &str = "WITA";
 /// A calendar date: `04-12-2026`.
 pub fn date(d: NaiveDate) -> String {
     d.format("%d-%m-%Y").to_string()
+}
+
+/// A calendar date as a letter writes it: `4 Desember 2026`.
+pub fn long_date(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
+    format!("{} {month} {}", d.day(), d.year())
 }
 
 /// An instant in the program's zone, labelled: `05-12-2026 00:59 WITA`.
@@ -81,6 +101,14 @@ mod tests {
             .expect("valid")
             .with_timezone(&Utc);
         assert_eq!(time(t), "01-12-2026 04:30 WITA");
+    }
+
+    #[test]
+    fn letters_write_the_month_in_words() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("a date");
+        assert_eq!(long_date(d("2026-12-04")), "4 Desember 2026");
+        assert_eq!(long_date(d("2027-01-31")), "31 Januari 2027");
+        assert_eq!(long_date(d("2026-08-17")), "17 Agustus 2026");
     }
 
     #[test]

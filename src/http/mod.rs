@@ -46,6 +46,16 @@ pub fn request_id() -> String {
         .unwrap_or_else(|_| "-".into())
 }
 
+/// The path of a guarantee letter's public verification page, before the letter's token.
+pub const LETTER_VERIFICATION_PATH: &str = "/verifikasi/surat/";
+
+/// The address a guarantee letter's QR code carries — its public verification page under the
+/// service's public address (`MERAJUT_PUBLIC_URL`, no trailing slash) — for the letter page and
+/// the API alike.
+pub fn letter_verification_link(public_url: &str, token: &str) -> String {
+    format!("{public_url}{LETTER_VERIFICATION_PATH}{token}")
+}
+
 /// Encodes a keyset cursor (due date, id) for the next page of a list.
 pub fn encode_cursor(due: Option<NaiveDate>, id: Uuid) -> String {
     let due = due.unwrap_or(NO_DUE_DATE);

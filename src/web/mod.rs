@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod notifications;
 pub mod reports;
 pub mod tokens;
+pub mod verification;
 
 use std::time::Duration;
 
@@ -160,6 +161,8 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        // Public, outside the session: no cookie is set for a cashier checking a letter.
+        .route(verification::ROUTE, get(verification::show))
         .route(
             "/static/app.css",
             get(|| async { static_asset(APP_CSS, "text/css; charset=utf-8") }),

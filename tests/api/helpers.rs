@@ -302,7 +302,6 @@ pub fn valid_fields(action: &str) -> Value {
             "corrected_on": PAST,
         }),
         "approve_guarantee" => json!({
-            "letter_number": "440/123/DINKES/2026",
             "start_date": PAST,
             "payer": "pemprov",
             "ceiling": 15_000_000,

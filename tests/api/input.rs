@@ -464,7 +464,7 @@ async fn absurd_action_dates_are_field_errors() {
     let proposed = team
         .case_in(&intake_serial(3, "53.71"), "pbi_proposed")
         .await;
-    let guarantee = |start: &str| json!({"letter_number": "440/1/DINKES/2026", "start_date": start, "payer": "pemprov"});
+    let guarantee = |start: &str| json!({"start_date": start, "payer": "pemprov"});
 
     for (who, id, action, fields, field, part) in [
         (
@@ -569,7 +569,6 @@ async fn a_guarantee_before_admission_is_refused_on_the_page_and_keeps_the_form(
             &format!("/kasus/{id}/tindakan/approve_guarantee"),
             &[
                 ("version", &version),
-                ("letter_number", "440/077/DINKES/2026"),
                 ("start_date", &yesterday),
                 ("payer", "pemprov"),
             ],
@@ -587,8 +586,8 @@ async fn a_guarantee_before_admission_is_refused_on_the_page_and_keeps_the_form(
         ))
     );
     assert_eq!(
-        attr(&html, "#approve_guarantee-letter_number", "value").as_deref(),
-        Some("440/077/DINKES/2026")
+        attr(&html, "#approve_guarantee-payer option[selected]", "value").as_deref(),
+        Some("pemprov")
     );
     assert_eq!(
         attr(&html, "#approve_guarantee-start_date", "value"),

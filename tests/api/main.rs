@@ -23,6 +23,7 @@ mod health;
 mod identity_checks;
 mod input;
 mod layers;
+mod letters;
 mod monitoring;
 mod notifications;
 mod pages;

@@ -468,19 +468,15 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
         &dinkes,
         id,
         "approve_guarantee",
-        &[
-            ("letter_number", "440/077/DINKES/2026"),
-            ("start_date", &start.to_string()),
-            ("payer", "pemkab_asal"),
-        ],
+        &[("start_date", &start.to_string()), ("payer", "pemkab_asal")],
     )
     .await;
     let html = app.get_html(&client, &letter).await;
 
     // Assert
     assert_eq!(
-        text(&html, "#letter-number").as_deref(),
-        Some("440/077/DINKES/2026")
+        text(&html, "#letter-number"),
+        Some(merajut_sehat::domain::guarantee::letter_number(1, start))
     );
     assert_eq!(
         text(&html, "#letter-patient").as_deref(),
@@ -495,8 +491,11 @@ async fn guarantee_letter_is_refused_before_approval_and_complete_after() {
         Some("Pemerintah Kota Kupang")
     );
     assert_eq!(
-        text(&html, "#letter-start"),
-        Some(start.format("%d-%m-%Y").to_string())
+        text(&html, "#letter-period"),
+        Some(format!(
+            "{} s.d. sehari sebelum kepesertaan JKN berlaku",
+            start.format("%d-%m-%Y")
+        ))
     );
 }
 

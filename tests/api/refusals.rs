@@ -739,8 +739,9 @@ async fn verify_nik_without_registry_data_is_refused() {
 }
 
 #[tokio::test]
-async fn approve_guarantee_without_letter_number_is_refused() {
-    // Arrange
+async fn approve_guarantee_without_start_date_is_refused() {
+    // Arrange: an older client still sends the letter number it used to type; that is ignored
+    // (the number is issued at approval), the missing start date is not.
     let app = spawn_app().await;
     let team = Team::new(&app).await;
     let id = team.case_in(&intake_woman(), "guarantee_review").await;
@@ -751,9 +752,9 @@ async fn approve_guarantee_without_letter_number_is_refused() {
         &team.dinkes_prov,
         id,
         "approve_guarantee",
-        json!({"start_date": PAST, "payer": "pemprov"}),
-        "letter_number",
-        "Nomor surat jaminan wajib diisi",
+        json!({"letter_number": "440/1/DINKES/2026", "payer": "pemprov"}),
+        "start_date",
+        "Tanggal mulai jaminan wajib diisi",
     )
     .await;
 }
@@ -781,7 +782,7 @@ async fn every_missing_required_field_is_named() {
     r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     let mut fields = r.error_fields();
     fields.sort();
-    assert_eq!(fields, ["letter_number", "payer", "start_date"]);
+    assert_eq!(fields, ["payer", "start_date"]);
     assert_unchanged(&app, &team.dinkes_prov, id, &before).await;
 }
 

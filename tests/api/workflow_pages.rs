@@ -164,11 +164,7 @@ impl Desks {
             &self.dinkes,
             id,
             "approve_guarantee",
-            &[
-                ("letter_number", "440/321/DINKES/2026"),
-                ("start_date", &today()),
-                ("payer", "pemprov"),
-            ],
+            &[("start_date", &today()), ("payer", "pemprov")],
         )
         .await;
     }
@@ -296,7 +292,14 @@ async fn refused_pbi_goes_the_pbpu_pemda_route_through_the_pages() {
         text(&letter, "#letter-scheme").as_deref(),
         Some("PBPU Pemda, berlaku 15-12-2026")
     );
-    assert_eq!(text(&letter, "#letter-end").as_deref(), Some("14-12-2026"));
+    // Approved today, so the guarantee runs from today to the day before PBPU Pemda.
+    assert_eq!(
+        text(&letter, "#letter-period"),
+        Some(format!(
+            "{} s.d. 14-12-2026",
+            app_today().format("%d-%m-%Y")
+        ))
+    );
 }
 
 #[tokio::test]

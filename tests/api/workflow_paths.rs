@@ -97,7 +97,11 @@ async fn eligible_desil_goes_from_intake_to_handed_over() {
     assert_eq!(c["coverage"]["scheme"], "pbi_jkn");
     assert_eq!(c["coverage"]["bpjs_card_number"], "0001234567890");
     assert_eq!(c["coverage"]["effective_date"], "2026-12-01");
-    assert_eq!(c["guarantee"]["letter_number"], "440/123/DINKES/2026");
+    // The first letter of this database's year: numbered at approval, not typed.
+    assert_eq!(
+        c["guarantee"]["letter_number"],
+        merajut_sehat::domain::guarantee::letter_number(1, app.clock.today())
+    );
     assert_eq!(c["guarantee"]["start_date"], PAST);
     assert_eq!(c["guarantee"]["payer"], "pemprov");
     assert_eq!(c["guarantee"]["ceiling"], 15_000_000);

@@ -12,6 +12,7 @@ mod account;
 mod claims;
 mod driver;
 mod flows;
+mod letter;
 mod monitoring;
 mod phone;
 mod reports;
@@ -69,26 +70,16 @@ async fn record_desil(
     .await;
 }
 
-/// From guarantee_review to pbi_proposed: Dinkes approves (letter `letter`), Dinsos proposes
-/// PBI.
-async fn guarantee_to_pbi_proposed(
-    browser: &Browser,
-    app: &TestApp,
-    a: &Agencies,
-    case: &Case,
-    letter: &str,
-) {
+/// From guarantee_review to pbi_proposed: Dinkes approves (the letter is numbered then),
+/// Dinsos proposes PBI.
+async fn guarantee_to_pbi_proposed(browser: &Browser, app: &TestApp, a: &Agencies, case: &Case) {
     agency_acts(
         browser,
         app,
         &a.dinkes_prov,
         case,
         "approve_guarantee",
-        &[
-            text("letter_number", letter),
-            date("start_date", days_ago(3)),
-            choose("payer", "pemprov"),
-        ],
+        &[date("start_date", days_ago(3)), choose("payer", "pemprov")],
         "guaranteed",
     )
     .await;
@@ -109,16 +100,10 @@ async fn guarantee_to_pbi_proposed(
     .await;
 }
 
-/// From guarantee_review to handed_over: Dinkes approves (letter `letter`), Dinsos proposes
-/// PBI, BPJS records the activation.
-async fn guarantee_to_handover(
-    browser: &Browser,
-    app: &TestApp,
-    a: &Agencies,
-    case: &Case,
-    letter: &str,
-) {
-    guarantee_to_pbi_proposed(browser, app, a, case, letter).await;
+/// From guarantee_review to handed_over: Dinkes approves, Dinsos proposes PBI, BPJS records
+/// the activation.
+async fn guarantee_to_handover(browser: &Browser, app: &TestApp, a: &Agencies, case: &Case) {
+    guarantee_to_pbi_proposed(browser, app, a, case).await;
     agency_acts(
         browser,
         app,
@@ -150,8 +135,10 @@ async fn assert_timeline(browser: &Browser, steps: &[&str]) {
     }
 }
 
-/// The RSUD PIC opens the guarantee letter from the case page.
-async fn assert_letter(browser: &Browser, app: &TestApp, a: &Agencies, case: &Case, letter: &str) {
+/// The RSUD PIC opens the guarantee letter from the case page: the application's first letter
+/// of the year, numbered at approval.
+async fn assert_letter(browser: &Browser, app: &TestApp, a: &Agencies, case: &Case) {
+    let letter = merajut_sehat::domain::guarantee::letter_number(1, app.clock.today());
     switch_to(browser, app, &a.rsud).await;
     browser.goto(&app.url(&format!("/kasus/{}", case.id))).await;
     browser.click_and_wait("#letter-link").await;
@@ -190,7 +177,7 @@ async fn desil_1_to_5_case_goes_from_intake_to_bpjs_in_the_browser() {
     // Act: every agency takes its step.
     verify_nik(&browser, &app, &agencies, &case).await;
     record_desil(&browser, &app, &agencies, &case, "3", "guarantee_review").await;
-    guarantee_to_handover(&browser, &app, &agencies, &case, "440/001/DINKES/2026").await;
+    guarantee_to_handover(&browser, &app, &agencies, &case).await;
 
     // Assert
     assert_timeline(
@@ -207,7 +194,7 @@ async fn desil_1_to_5_case_goes_from_intake_to_bpjs_in_the_browser() {
     )
     .await;
     assert!(browser.text("#case-desil").await.contains("Desil 3"));
-    assert_letter(&browser, &app, &agencies, &case, "440/001/DINKES/2026").await;
+    assert_letter(&browser, &app, &agencies, &case).await;
     browser.close().await;
 }
 
@@ -225,7 +212,7 @@ async fn refused_pbi_case_goes_the_pbpu_pemda_route_in_the_browser() {
     };
     verify_nik(&browser, &app, &agencies, &case).await;
     record_desil(&browser, &app, &agencies, &case, "3", "guarantee_review").await;
-    guarantee_to_pbi_proposed(&browser, &app, &agencies, &case, "440/003/DINKES/2026").await;
+    guarantee_to_pbi_proposed(&browser, &app, &agencies, &case).await;
 
     // Act: BPJS records the refusal; Dinkes decides PBPU Pemda; BPJS registers it. Each desk
     // opens the case from its own queue.
@@ -292,7 +279,7 @@ async fn refused_pbi_case_goes_the_pbpu_pemda_route_in_the_browser() {
     )
     .await;
     assert_eq!(browser.text("#case-scheme").await, "PBPU Pemda");
-    assert_letter(&browser, &app, &agencies, &case, "440/003/DINKES/2026").await;
+    assert_letter(&browser, &app, &agencies, &case).await;
     assert!(
         browser
             .text("#letter-scheme")
@@ -376,7 +363,7 @@ async fn sktm_case_gets_its_desil_corrected_and_goes_to_bpjs_in_the_browser() {
         "{}",
         browser.text("#case-desil").await
     );
-    guarantee_to_handover(&browser, &app, &agencies, &case, "440/002/DINKES/2026").await;
+    guarantee_to_handover(&browser, &app, &agencies, &case).await;
 
     // Assert
     assert_timeline(
@@ -394,7 +381,7 @@ async fn sktm_case_gets_its_desil_corrected_and_goes_to_bpjs_in_the_browser() {
         ],
     )
     .await;
-    assert_letter(&browser, &app, &agencies, &case, "440/002/DINKES/2026").await;
+    assert_letter(&browser, &app, &agencies, &case).await;
     browser.close().await;
 }
 

@@ -443,6 +443,15 @@ pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
     build_app(|_| {}, Clock::fixed(at)).await
 }
 
+/// Starts the application with its clock standing at `at`, after `configure` adjusted the test
+/// settings.
+pub async fn spawn_app_at_with(
+    at: chrono::DateTime<chrono::Utc>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    build_app(configure, Clock::fixed(at)).await
+}
+
 async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     init_logs();
     let slot = app_slot().await;

@@ -235,14 +235,8 @@ const F_RECORD_DESIL_CORRECTION: &[FieldSpec] = &[
     .within(DateRange::RECENT_PAST),
     NOTE,
 ];
+// No letter number: it is issued from the yearly sequence at approval (`domain::guarantee`).
 const F_APPROVE_GUARANTEE: &[FieldSpec] = &[
-    field(
-        "letter_number",
-        "Nomor surat jaminan",
-        FieldKind::Text,
-        true,
-        "",
-    ),
     field(
         "start_date",
         "Tanggal mulai jaminan",

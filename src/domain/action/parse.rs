@@ -195,8 +195,9 @@ fn correction(f: &mut Form<'_>) -> (Option<Desil>, Option<NaiveDate>) {
 
 // The temporary guarantee (Dinkes).
 
+/// The letter number is not read: it is issued at approval, and a `letter_number` an older
+/// client still sends is ignored like any other unknown key.
 fn approve_guarantee(f: &mut Form<'_>) -> Option<ActionData> {
-    let letter_number = f.text("letter_number");
     let start_date = f.date("start_date");
     let payer = f.select::<Payer>("payer");
     let ceiling = f.integer("ceiling");
@@ -205,7 +206,6 @@ fn approve_guarantee(f: &mut Form<'_>) -> Option<ActionData> {
         f.error("ceiling", format!("{label} harus lebih dari 0"));
     }
     Some(ActionData::ApproveGuarantee {
-        letter_number: letter_number?,
         start_date: start_date?,
         payer: payer?,
         ceiling,

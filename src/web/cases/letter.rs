@@ -1,23 +1,35 @@
-//! The printable temporary guarantee letter (Surat Jaminan Sementara) of a guaranteed case.
+//! The printable temporary guarantee letter (Surat Jaminan Sementara) of a guaranteed case:
+//! its values from the case (class of care, payer, period, ceiling in rupiah), dated with the
+//! approval, one page on A4 and on US Letter (`@page surat` in `static/app.css`), a print
+//! button where scripts run, and — when the service knows its public address — a QR code that
+//! opens the letter's public verification page ([`crate::web::verification`]).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::cases::CaseDetail;
+use crate::cases::letter::Letter;
+use crate::domain::money::format_rupiah;
+use crate::domain::{WardClass, locale};
+use crate::http::letter_verification_link;
 use crate::web::error::AppError;
+use crate::web::verification;
 use crate::web::{AppState, render};
 
 #[derive(Template)]
 #[template(path = "cases/letter.html")]
 struct LetterPage {
-    d: CaseDetail,
-    today: NaiveDate,
+    l: Letter,
     payer: String,
     nik: String,
+    ward_class: String,
+    ceiling: Option<String>,
+    /// The approval date in words: `4 Desember 2026`.
+    letter_date: String,
+    /// The QR code (inline SVG) and the address it carries; `None` without a public address.
+    qr: Option<(String, String)>,
 }
 
 /// Who pays, as the letter names it. Kab/kota names are stored bare ("Sikka") except the city
@@ -35,18 +47,30 @@ pub(super) async fn show(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let d = state.cases.detail(&user, id, "web").await?;
-    let Some(g) = &d.view.guarantee else {
-        return Err(AppError::Conflict(
-            "Surat jaminan hanya tersedia untuk kasus yang jaminannya sudah disetujui.".into(),
-        ));
-    };
-    let payer = payer_name(g.payer.as_deref(), &d.view.patient.domicile_kab_kota_name);
-    let nik = d.view.patient.nik.clone().unwrap_or_else(|| "—".into());
+    let l = state.cases.letter(&user, id, "web").await?;
+    let v = &l.detail.view;
+    let payer = payer_name(
+        l.detail.case.payer.as_deref(),
+        &v.patient.domicile_kab_kota_name,
+    );
+    let nik = v.patient.nik.clone().unwrap_or_else(|| "—".into());
+    let ward_class = v
+        .episode
+        .ward_class
+        .parse::<WardClass>()
+        .map_or_else(|_| v.episode.ward_class.clone(), |w| w.label().to_string());
+    let ceiling = l.detail.case.guarantee_ceiling.map(format_rupiah);
+    let qr = state.settings.public_url.as_deref().and_then(|public| {
+        let url = letter_verification_link(public, &l.token);
+        verification::qr_svg(&url).map(|svg| (svg, url))
+    });
     render(&LetterPage {
-        today: state.clock.today(),
+        letter_date: locale::long_date(l.approved_on),
         payer,
         nik,
-        d,
+        ward_class,
+        ceiling,
+        qr,
+        l,
     })
 }
