@@ -448,6 +448,8 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         files: FileStore::new(files_dir.to_path_buf()),
         clock: Clock::system(),
         max_upload_bytes: usize::MAX,
+        // The demo's cases tell the demo users in the application only.
+        outbox: Default::default(),
     };
     let mut desks = HashMap::new();
     for role in Role::ALL {

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod digest;
 pub mod exports;
 pub mod figures;
+pub mod jobs;
 pub mod milestones;
 pub mod notifications;
 pub mod preferences;
