@@ -132,6 +132,11 @@ pub const AREAS: &[Area] = &[
         roles: ADMIN,
     },
     Area {
+        path: "/admin/tugas-latar",
+        label: "Tugas latar",
+        roles: ADMIN,
+    },
+    Area {
         path: "/akun",
         label: "Akun saya",
         roles: EVERYONE,

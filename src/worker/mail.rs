@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use anyhow::Context;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -51,9 +53,16 @@ impl Mailer {
         })
     }
 
-    /// Sends `letter` to `to`. Its `Message-ID` is derived from `key` (the job's dedupe key),
-    /// so a copy sent again after a crash is recognisable as the same message.
-    pub async fn send(&self, to: &str, letter: &Letter, key: &str) -> anyhow::Result<()> {
+    /// Sends `letter` to `to`, dated `at` (the application's clock). Its `Message-ID` is
+    /// derived from `key` (the job's dedupe key), so a copy sent again after a crash is
+    /// recognisable as the same message.
+    pub async fn send(
+        &self,
+        to: &str,
+        letter: &Letter,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         let to: Mailbox = to
             .parse()
             .context("the user's e-mail address cannot be used")?;
@@ -62,6 +71,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(&letter.subject)
+            .date(at.into())
             .message_id(Some(format!("<{id}@merajut-sehat>")))
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body.clone())

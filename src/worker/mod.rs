@@ -239,7 +239,9 @@ impl Worker {
                 mailer.digest_letter(&digest)
             }
         };
-        mailer.send(&address, &letter, key).await?;
+        mailer
+            .send(&address, &letter, key, self.cases.clock.now())
+            .await?;
         Ok(Outcome::Done)
     }
 }

@@ -24,6 +24,7 @@ mod input;
 mod layers;
 mod monitoring;
 mod notifications;
+mod outbox;
 mod pages;
 mod pbpu_route;
 mod preferences;

@@ -444,6 +444,14 @@ pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
     build_app(|_| {}, Clock::fixed(at)).await
 }
 
+/// [`spawn_app_with`] with the clock standing at `at` (see [`spawn_app_at`]).
+pub async fn spawn_app_with_at(
+    at: chrono::DateTime<chrono::Utc>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    build_app(configure, Clock::fixed(at)).await
+}
+
 async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     init_logs();
     let slot = app_slot().await;
