@@ -99,11 +99,21 @@ pub struct Settings {
     pub smtp_from: Option<String>,
     /// Address of the outgoing webhook (`https://…`; `http://` only to 127.0.0.1/localhost):
     /// every case transition is POSTed there as JSON, signed with `--webhook-secret`.
-    #[arg(long, env = "MERAJUT_WEBHOOK_URL", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_WEBHOOK_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub webhook_url: Option<Secret>,
     /// Key of the webhook's HMAC-SHA256 signature (header `X-Merajut-Signature`); at least 16
     /// characters, required with `--webhook-url`.
-    #[arg(long, env = "MERAJUT_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "MERAJUT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub webhook_secret: Option<Secret>,
     /// Run the background worker in this process (e-mails, webhooks, overdue notices, daily
     /// digest). Several instances may all run it.
@@ -275,9 +285,11 @@ impl Settings {
         if let Some(url) = &self.smtp_url {
             check_smtp_url(url.expose())?;
             let Some(from) = &self.smtp_from else {
-                return Err("MERAJUT_SMTP_URL is set but MERAJUT_SMTP_FROM is not: set the \
+                return Err(
+                    "MERAJUT_SMTP_URL is set but MERAJUT_SMTP_FROM is not: set the \
                             sender address (e.g. `Merajut Sehat <noreply@example.go.id>`)"
-                    .into());
+                        .into(),
+                );
             };
             from.parse::<lettre::message::Mailbox>().map_err(|e| {
                 format!("MERAJUT_SMTP_FROM {from:?} is not an e-mail address ({e})")
@@ -300,7 +312,9 @@ impl Settings {
                                     MERAJUT_WEBHOOK_SECRET: every delivery is signed, so a \
                                     secret is required"
                 .into()),
-            (None, Some(_)) => Err("MERAJUT_WEBHOOK_SECRET is set but MERAJUT_WEBHOOK_URL is not".into()),
+            (None, Some(_)) => {
+                Err("MERAJUT_WEBHOOK_SECRET is set but MERAJUT_WEBHOOK_URL is not".into())
+            }
             (None, None) => Ok(()),
         }
     }
@@ -322,36 +336,45 @@ fn is_loopback(host: &str) -> bool {
 /// The message never repeats the URL (it may hold a password).
 fn check_smtp_url(raw: &str) -> Result<(), String> {
     let url = reqwest::Url::parse(raw).map_err(|e| {
-        format!("MERAJUT_SMTP_URL is not a URL ({e}); e.g. smtps://user:password@mail.example.go.id")
+        format!(
+            "MERAJUT_SMTP_URL is not a URL ({e}); e.g. smtps://user:password@mail.example.go.id"
+        )
     })?;
     let host = url.host_str().unwrap_or_default();
     if host.is_empty() {
         return Err("MERAJUT_SMTP_URL names no server".into());
     }
-    let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
     match (url.scheme(), tls.as_deref()) {
         ("smtps", None) | ("smtp", Some("required" | "opportunistic")) => Ok(()),
         ("smtp", None) if url.password().is_none() || is_loopback(host) => Ok(()),
         ("smtp", None) => Err("MERAJUT_SMTP_URL would send the password unencrypted: use \
                                smtps://… or smtp://…?tls=required"
             .into()),
-        _ => Err("MERAJUT_SMTP_URL must start with smtps:// or smtp:// (with ?tls=required \
+        _ => Err(
+            "MERAJUT_SMTP_URL must start with smtps:// or smtp:// (with ?tls=required \
                   for STARTTLS)"
-            .into()),
+                .into(),
+        ),
     }
 }
 
 /// A webhook address: `https://`, or `http://` to this machine (tests, a local gateway).
 fn check_webhook_url(raw: &str) -> Result<(), String> {
-    let url = reqwest::Url::parse(raw)
-        .map_err(|e| format!("MERAJUT_WEBHOOK_URL is not a URL ({e})"))?;
+    let url =
+        reqwest::Url::parse(raw).map_err(|e| format!("MERAJUT_WEBHOOK_URL is not a URL ({e})"))?;
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" if !host.is_empty() => Ok(()),
         "http" if is_loopback(host) => Ok(()),
-        _ => Err("MERAJUT_WEBHOOK_URL must start with https:// (http:// only to \
+        _ => Err(
+            "MERAJUT_WEBHOOK_URL must start with https:// (http:// only to \
                   127.0.0.1 or localhost)"
-            .into()),
+                .into(),
+        ),
     }
 }
 
@@ -393,7 +416,10 @@ mod tests {
         ] {
             let message = check_smtp_url(bad).expect_err(bad);
             assert!(message.contains("MERAJUT_SMTP_URL"), "{message}");
-            assert!(!message.contains("pass@"), "the URL is not repeated: {message}");
+            assert!(
+                !message.contains("pass@"),
+                "the URL is not repeated: {message}"
+            );
         }
     }
 
@@ -407,7 +433,12 @@ mod tests {
         ] {
             assert_eq!(check_webhook_url(ok), Ok(()), "{ok}");
         }
-        for bad in ["http://gateway.example.go.id/hook", "ftp://x", "https://", "x"] {
+        for bad in [
+            "http://gateway.example.go.id/hook",
+            "ftp://x",
+            "https://",
+            "x",
+        ] {
             assert!(check_webhook_url(bad).is_err(), "{bad}");
         }
     }

@@ -150,7 +150,9 @@ pub async fn mark_done(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> 
 /// How long a job waits after its `attempts`-th failed attempt: one minute, doubling each
 /// time, at most an hour (1, 2, 4 … 32, 60, 60 minutes).
 pub fn backoff(attempts: i32) -> Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(6);
+    let doublings = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(6);
     Duration::minutes(1 << doublings).min(Duration::hours(1))
 }
 

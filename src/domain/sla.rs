@@ -119,7 +119,10 @@ mod tests {
             wita_instant(d(2025, 10, 16), seven).to_rfc3339(),
             "2025-10-15T23:00:00+00:00"
         );
-        assert_eq!(local_date(wita_instant(d(2025, 10, 16), NaiveTime::MIN)), d(2025, 10, 16));
+        assert_eq!(
+            local_date(wita_instant(d(2025, 10, 16), NaiveTime::MIN)),
+            d(2025, 10, 16)
+        );
     }
 
     #[test]

@@ -210,10 +210,16 @@ mod tests {
             "Kasus MS-2026-000012 masuk ke meja Anda: {}.",
             CaseState::NikCheck.label()
         )));
-        assert!(letter.body.contains(&format!(
-            "https://merajut.example.go.id/kasus/{id}"
-        )));
-        assert!(letter.body.contains("https://merajut.example.go.id/akun/notifikasi"));
+        assert!(
+            letter
+                .body
+                .contains(&format!("https://merajut.example.go.id/kasus/{id}"))
+        );
+        assert!(
+            letter
+                .body
+                .contains("https://merajut.example.go.id/akun/notifikasi")
+        );
     }
 
     #[test]

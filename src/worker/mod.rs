@@ -75,7 +75,11 @@ impl Worker {
     /// A worker over `cases` with the channels of `settings` (checked at start, see
     /// [`Settings::check_notifications`]).
     pub fn new(cases: CaseService, settings: &Settings) -> anyhow::Result<Worker> {
-        let mailer = match (&settings.smtp_url, &settings.smtp_from, &settings.public_url) {
+        let mailer = match (
+            &settings.smtp_url,
+            &settings.smtp_from,
+            &settings.public_url,
+        ) {
             (Some(url), Some(from), Some(public_url)) => {
                 Some(Mailer::new(url.expose(), from, public_url)?)
             }

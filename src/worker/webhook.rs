@@ -23,8 +23,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The signature header's value for `body`: `sha256=` and the hex HMAC-SHA256 with `secret`.
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -79,6 +78,34 @@ impl Webhook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CaseState;
+
+    #[test]
+    fn the_documented_example_is_what_is_sent() {
+        // docs/operations.md verifies this body and signature with openssl and Python.
+        let event = WebhookEvent {
+            event: "case.transition".into(),
+            case_id: "0b5c3c1e-6a0f-4a53-9d8e-2f1f0c7a9b10"
+                .parse()
+                .expect("a uuid"),
+            case_number: "MS-2026-000012".into(),
+            from_state: CaseState::NikCheck,
+            to_state: CaseState::DesilCheck,
+            at: "2026-12-01T01:30:00Z".parse().expect("a time"),
+            delivery_id: "7d0f6c52-1c1e-4a3b-8f5e-9a2b3c4d5e6f"
+                .parse()
+                .expect("a uuid"),
+        };
+        let body = serde_json::to_vec(&event).expect("JSON");
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            r#"{"event":"case.transition","case_id":"0b5c3c1e-6a0f-4a53-9d8e-2f1f0c7a9b10","case_number":"MS-2026-000012","from_state":"nik_check","to_state":"desil_check","at":"2026-12-01T01:30:00Z","delivery_id":"7d0f6c52-1c1e-4a3b-8f5e-9a2b3c4d5e6f"}"#
+        );
+        assert_eq!(
+            signature(b"contoh-rahasia-webhook-0123456789", &body),
+            "sha256=260e8477a31e79610954d3c105ccbecb03d740813b36edc754b851998d137680"
+        );
+    }
 
     #[test]
     fn signature_is_the_hex_hmac_of_the_body() {

@@ -112,7 +112,9 @@ fn free_port() -> u16 {
 impl SmtpServer {
     /// A server on a free port, not started yet.
     fn on_free_port() -> SmtpServer {
-        let dir = test_root().join("smtp").join(Uuid::new_v4().simple().to_string());
+        let dir = test_root()
+            .join("smtp")
+            .join(Uuid::new_v4().simple().to_string());
         std::fs::create_dir_all(&dir).expect("creating the mail directory");
         SmtpServer {
             port: free_port(),
@@ -176,7 +178,10 @@ impl SmtpServer {
 
 fn read_mails(dir: &Path) -> Vec<Mail> {
     let mut mails = vec![];
-    for entry in std::fs::read_dir(dir).expect("reading the mail directory").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("reading the mail directory")
+        .flatten()
+    {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
@@ -188,7 +193,11 @@ fn read_mails(dir: &Path) -> Vec<Mail> {
             to: s("to"),
             rcpt_tos: v["rcpt_tos"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default(),
             subject: s("subject"),
             message_id: s("message_id"),
@@ -315,7 +324,14 @@ async fn a_case_arriving_at_a_desk_is_emailed_with_its_number_desk_and_link_only
     let done = pass(&app).await;
 
     // Assert: one e-mail, to the desk's user, naming the case, the desk and the case page
-    assert_eq!(done, Pass { done: 1, retrying: 0, given_up: 0 });
+    assert_eq!(
+        done,
+        Pass {
+            done: 1,
+            retrying: 0,
+            given_up: 0
+        }
+    );
     let mails = smtp.messages();
     assert_eq!(mails.len(), 1, "{mails:?}");
     let mail = &mails[0];
@@ -327,8 +343,9 @@ async fn a_case_arriving_at_a_desk_is_emailed_with_its_number_desk_and_link_only
         format!("[Merajut Sehat] Kasus {number} masuk ke meja Anda")
     );
     assert!(
-        mail.body
-            .starts_with(&format!("Kasus {number} masuk ke meja Anda: Verifikasi NIK")),
+        mail.body.starts_with(&format!(
+            "Kasus {number} masuk ke meja Anda: Verifikasi NIK"
+        )),
         "{}",
         mail.body
     );
@@ -403,7 +420,12 @@ async fn a_transition_that_fails_enqueues_nothing() {
     // Act: a stale version is refused
     let stale = team
         .dukcapil_prov
-        .act(id, "return_to_rsud", version - 1, valid_fields("return_to_rsud"))
+        .act(
+            id,
+            "return_to_rsud",
+            version - 1,
+            valid_fields("return_to_rsud"),
+        )
         .await;
 
     // Assert
@@ -432,12 +454,20 @@ async fn a_transition_that_fails_enqueues_nothing() {
     // Act
     let failed = team
         .dukcapil_prov
-        .act(id, "return_to_rsud", version, valid_fields("return_to_rsud"))
+        .act(
+            id,
+            "return_to_rsud",
+            version,
+            valid_fields("return_to_rsud"),
+        )
         .await;
 
     // Assert: no state change, no notification, no job, nothing sent
     failed.expect(StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(app.case_state(id).await, ("nik_check".to_string(), version as i32));
+    assert_eq!(
+        app.case_state(id).await,
+        ("nik_check".to_string(), version as i32)
+    );
     assert_eq!(jobs_of(&app, "email").await, jobs_before);
     assert!(notes(&app, team.rsud.user.id).await.is_empty());
     pass(&app).await;
@@ -468,9 +498,19 @@ async fn an_smtp_server_that_is_down_is_retried_with_backoff_and_mailed_once_whe
     let first = pass(&app).await;
 
     // Assert: failed, due again in a minute, error kept without the address
-    assert_eq!(first, Pass { done: 0, retrying: 1, given_up: 0 });
+    assert_eq!(
+        first,
+        Pass {
+            done: 0,
+            retrying: 1,
+            given_up: 0
+        }
+    );
     let (attempts, due, error, failed) = run_after().await;
-    assert_eq!((attempts, due, failed), (1, start + Duration::minutes(1), false));
+    assert_eq!(
+        (attempts, due, failed),
+        (1, start + Duration::minutes(1), false)
+    );
     let error = error.expect("the error is kept");
     assert!(error.starts_with("SMTP"), "{error}");
     assert!(!error.contains("rsud@ntt.go.id"), "{error}");
@@ -495,7 +535,14 @@ async fn an_smtp_server_that_is_down_is_retried_with_backoff_and_mailed_once_whe
     let third = pass(&app).await;
 
     // Assert: delivered once
-    assert_eq!(third, Pass { done: 1, retrying: 0, given_up: 0 });
+    assert_eq!(
+        third,
+        Pass {
+            done: 1,
+            retrying: 0,
+            given_up: 0
+        }
+    );
     let mails = smtp.messages();
     assert_eq!(mails.len(), 1);
     let number = case_number(&app, id).await;
@@ -525,7 +572,9 @@ async fn two_workers_at_once_send_each_email_exactly_once() {
         set_email(&app, c.id, &format!("rsud{n}@ntt.go.id")).await;
     }
     for serial in 1..=6 {
-        let id = team.case_in(&intake_serial(serial, "53.71"), "nik_check").await;
+        let id = team
+            .case_in(&intake_serial(serial, "53.71"), "nik_check")
+            .await;
         team.dukcapil_prov.step(id, "return_to_rsud").await;
     }
     assert_eq!(jobs_of(&app, "email").await.len(), 18);
@@ -683,8 +732,7 @@ impl Receiver {
                 content_type: header("content-type"),
                 body: body.to_vec(),
             });
-            axum::http::StatusCode::from_u16(r.status.load(Ordering::SeqCst))
-                .expect("a status")
+            axum::http::StatusCode::from_u16(r.status.load(Ordering::SeqCst)).expect("a status")
         };
         let router = axum::Router::new()
             .route("/hook", axum::routing::post(hook))
@@ -741,7 +789,10 @@ async fn every_transition_is_posted_once_signed_and_without_personal_data() {
     assert_eq!(seen.len(), 2, "{seen:?}");
     let number = case_number(&app, id).await;
     let mut ids = vec![];
-    for (d, (from, to)) in seen.iter().zip([("draft", "nik_check"), ("nik_check", "desil_check")]) {
+    for (d, (from, to)) in seen
+        .iter()
+        .zip([("draft", "nik_check"), ("nik_check", "desil_check")])
+    {
         assert!(signature_valid(&d.signature, &d.body), "{d:?}");
         assert!(!signature_valid(&d.signature, b"{}"));
         assert_eq!(d.event, "case.transition");
@@ -776,7 +827,14 @@ async fn a_webhook_answered_with_500_is_retried_with_the_same_delivery() {
     let first = pass(&app).await;
 
     // Assert: failed and waiting a minute
-    assert_eq!(first, Pass { done: 0, retrying: 1, given_up: 0 });
+    assert_eq!(
+        first,
+        Pass {
+            done: 0,
+            retrying: 1,
+            given_up: 0
+        }
+    );
     let (key, attempts, done, failed) = jobs_of(&app, "webhook").await.remove(0);
     assert_eq!((attempts, done, failed), (1, false, false), "{key}");
     let error: String = sqlx::query_scalar("SELECT last_error FROM jobs WHERE kind = 'webhook'")
@@ -818,12 +876,13 @@ async fn an_overdue_case_is_announced_once_on_the_first_working_day_past_its_due
     // Only the overdue notice by e-mail, not the daily digest.
     choose(&team.dukcapil_prov, "digest", false, false).await;
     let id = team.case_in(&intake_woman(), "nik_check").await;
-    let due: chrono::NaiveDate =
-        sqlx::query_scalar("SELECT sla_due_date FROM desk_stays WHERE case_id = $1 AND left_at IS NULL")
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .expect("reading the due date");
+    let due: chrono::NaiveDate = sqlx::query_scalar(
+        "SELECT sla_due_date FROM desk_stays WHERE case_id = $1 AND left_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .expect("reading the due date");
     assert_eq!(due.to_string(), "2026-12-28");
     let overdue_notes = |user: Uuid| {
         let app = &app;
@@ -849,11 +908,22 @@ async fn an_overdue_case_is_announced_once_on_the_first_working_day_past_its_due
         pass(&app).await;
 
         // Assert: not yet
-        assert_eq!(overdue_notes(team.dukcapil_prov.user.id).await, 0, "{morning}");
+        assert_eq!(
+            overdue_notes(team.dukcapil_prov.user.id).await,
+            0,
+            "{morning}"
+        );
     }
     // Only Monday was a working day to sweep on.
-    let sweeps: Vec<String> = jobs_of(&app, "overdue_sweep").await.into_iter().map(|j| j.0).collect();
-    assert_eq!(sweeps, vec!["overdue_sweep:2026-12-28", "overdue_sweep:2026-12-29"]);
+    let sweeps: Vec<String> = jobs_of(&app, "overdue_sweep")
+        .await
+        .into_iter()
+        .map(|j| j.0)
+        .collect();
+    assert_eq!(
+        sweeps,
+        vec!["overdue_sweep:2026-12-28", "overdue_sweep:2026-12-29"]
+    );
 
     // Act: Tuesday 07:00, two workers at once
     app.clock.set(at("2026-12-29T07:00:00+08:00"));
@@ -865,7 +935,11 @@ async fn an_overdue_case_is_announced_once_on_the_first_working_day_past_its_due
     // Assert: each desk user told once, in the application; by e-mail who has an address
     assert_eq!(overdue_notes(team.dukcapil_prov.user.id).await, 1);
     assert_eq!(overdue_notes(colleague.id).await, 1);
-    assert_eq!(overdue_notes(team.rsud.user.id).await, 0, "not the hospital's desk");
+    assert_eq!(
+        overdue_notes(team.rsud.user.id).await,
+        0,
+        "not the hospital's desk"
+    );
     let mails = smtp.wait_for(1).await;
     assert_eq!(mails.len(), 1);
     let number = case_number(&app, id).await;
@@ -876,6 +950,15 @@ async fn an_overdue_case_is_announced_once_on_the_first_working_day_past_its_due
     );
     assert!(mails[0].body.contains(&format!("{PUBLIC_URL}/kasus/{id}")));
     assert_no_personal_data(&mails[0].raw);
+    let desk = app.client();
+    app.login(&desk, &team.dukcapil_prov.user.username, PASSWORD)
+        .await;
+    let list = app.get_html(&desk, "/notifikasi").await;
+    assert!(
+        list.contains("Kasus melewati batas waktu di meja Anda: Verifikasi NIK"),
+        "{list}"
+    );
+    assert!(list.contains(&number));
 
     // Act: later that day and the next morning
     app.clock.set(at("2026-12-29T15:00:00+08:00"));
@@ -936,11 +1019,18 @@ async fn the_digest_is_mailed_at_seven_on_working_days_only() {
         "- Diserahkan: 0",
         "- Kasus terbuka: 2, terlambat: 0",
     ] {
-        assert!(team_mail.body.contains(line), "{line:?} not in\n{}", team_mail.body);
+        assert!(
+            team_mail.body.contains(line),
+            "{line:?} not in\n{}",
+            team_mail.body
+        );
     }
     for mail in &mails {
         assert_no_personal_data(&mail.raw);
-        assert!(!mail.raw.contains("MS-2026"), "counts only, no case numbers");
+        assert!(
+            !mail.raw.contains("MS-2026"),
+            "counts only, no case numbers"
+        );
     }
 
     // Act: Saturday 07:00
@@ -1031,12 +1121,13 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
         jobs_of(&app, "webhook").await[0],
         (format!("webhook:{id}:v{version}"), 0, false, false)
     );
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE event = 'job.retry' AND target = $1")
-            .bind(job_id.to_string())
-            .fetch_one(&app.pool)
-            .await
-            .expect("reading the audit log");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE event = 'job.retry' AND target = $1",
+    )
+    .bind(job_id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .expect("reading the audit log");
     assert_eq!(audited, 1);
 
     // Act: the same button again (the job is no longer failed), and hostile ids
@@ -1050,7 +1141,11 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
         .await;
     assert_redirect(&again, "/admin/tugas-latar");
     let page = app.get_html(&admin, "/admin/tugas-latar").await;
-    assert!(text(&page, ".flash").unwrap_or_default().contains("tidak ada di daftar gagal"));
+    assert!(
+        text(&page, ".flash")
+            .unwrap_or_default()
+            .contains("tidak ada di daftar gagal")
+    );
     for bad in ["abc", "99999999999999999999999", "1%00", "-1"] {
         let response = app
             .post_form_from(
@@ -1063,7 +1158,10 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
         assert!(
             // A malformed id is "not found", as everywhere; a number that names no failed job
             // is said so on the page.
-            matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::SEE_OTHER),
+            matches!(
+                response.status(),
+                StatusCode::NOT_FOUND | StatusCode::SEE_OTHER
+            ),
             "{bad}: {}",
             response.status()
         );
@@ -1104,7 +1202,10 @@ async fn only_the_administrator_opens_the_background_work_page() {
         assert_eq!(page.status(), StatusCode::FORBIDDEN, "{role}");
         assert_eq!(retry.status(), StatusCode::FORBIDDEN, "{role}");
         let menu = texts(&app.get_html(&client, "/").await, "nav.menu a");
-        assert!(!menu.contains(&"Tugas latar".to_string()), "{role}: {menu:?}");
+        assert!(
+            !menu.contains(&"Tugas latar".to_string()),
+            "{role}: {menu:?}"
+        );
     }
 
     // Without the CSRF token even the administrator is refused (the form is "expired").
@@ -1151,32 +1252,47 @@ async fn wrong_notification_settings_stop_the_start_with_a_message_that_keeps_se
     let app = spawn_app().await;
     let cases: [(&[(&str, &str)], &str); 5] = [
         (
-            &[("MERAJUT_WEBHOOK_URL", "https://hooks.example.go.id/t/token-penerima")],
+            &[(
+                "MERAJUT_WEBHOOK_URL",
+                "https://hooks.example.go.id/t/token-penerima",
+            )],
             "without MERAJUT_WEBHOOK_SECRET",
         ),
         (
             &[
-                ("MERAJUT_WEBHOOK_URL", "http://hooks.example.go.id/t/token-penerima"),
+                (
+                    "MERAJUT_WEBHOOK_URL",
+                    "http://hooks.example.go.id/t/token-penerima",
+                ),
                 ("MERAJUT_WEBHOOK_SECRET", "rahasia-yang-cukup-panjang"),
             ],
             "must start with https://",
         ),
         (
             &[
-                ("MERAJUT_WEBHOOK_URL", "https://hooks.example.go.id/t/token-penerima"),
+                (
+                    "MERAJUT_WEBHOOK_URL",
+                    "https://hooks.example.go.id/t/token-penerima",
+                ),
                 ("MERAJUT_WEBHOOK_SECRET", "pendek"),
             ],
             "at least 16 characters",
         ),
         (
             &[
-                ("MERAJUT_SMTP_URL", "smtp://pengirim:sandi-smtp@mail.example.go.id"),
+                (
+                    "MERAJUT_SMTP_URL",
+                    "smtp://pengirim:sandi-smtp@mail.example.go.id",
+                ),
                 ("MERAJUT_SMTP_FROM", "noreply@example.go.id"),
             ],
             "unencrypted",
         ),
         (
-            &[("MERAJUT_SMTP_URL", "smtps://pengirim:sandi-smtp@mail.example.go.id")],
+            &[(
+                "MERAJUT_SMTP_URL",
+                "smtps://pengirim:sandi-smtp@mail.example.go.id",
+            )],
             "MERAJUT_SMTP_FROM is not",
         ),
     ];
@@ -1197,9 +1313,15 @@ async fn wrong_notification_settings_stop_the_start_with_a_message_that_keeps_se
         &app,
         &["--help"],
         &[
-            ("MERAJUT_WEBHOOK_URL", "https://hooks.example.go.id/t/token-penerima"),
+            (
+                "MERAJUT_WEBHOOK_URL",
+                "https://hooks.example.go.id/t/token-penerima",
+            ),
             ("MERAJUT_WEBHOOK_SECRET", "rahasia-yang-cukup-panjang"),
-            ("MERAJUT_SMTP_URL", "smtps://pengirim:sandi-smtp@mail.example.go.id"),
+            (
+                "MERAJUT_SMTP_URL",
+                "smtps://pengirim:sandi-smtp@mail.example.go.id",
+            ),
         ],
     )
     .await;

@@ -9,6 +9,7 @@
 mod common;
 
 mod account;
+mod background_work;
 mod driver;
 mod flows;
 mod monitoring;

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use crate::auth::CurrentUser;
-use crate::db::jobs::{self, Counts, JobKind, JobRow};
 use crate::db::audit;
+use crate::db::jobs::{self, Counts, JobKind, JobRow};
 use crate::web::error::AppError;
 use crate::web::{AppState, Ctx, filters, flash, render};
 
