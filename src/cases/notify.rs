@@ -19,7 +19,7 @@ use crate::db::cases::CaseRow;
 use crate::db::jobs::{self, JobKind, NewJob};
 use crate::db::notifications::{self as db_notifications, Recipient};
 use crate::db::{preferences, stays};
-use crate::domain::{CaseState, NotificationKind};
+use crate::domain::{CaseState, NotificationKind, Role};
 
 /// Which outbox channels the server delivers, decided once from the settings at start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,12 +92,15 @@ fn payload(value: &impl Serialize) -> Result<serde_json::Value> {
     Ok(serde_json::to_value(value).map_err(anyhow::Error::from)?)
 }
 
-/// What happened to a case, for its e-mails.
+/// What happened to a case at a desk: what the desk's users are told.
 struct CaseEvent<'a> {
     kind: NotificationKind,
     case_id: Uuid,
     case_number: &'a str,
+    /// The state the case is in; its desk is told.
     state: CaseState,
+    /// Who caused it (never told of their own move); `None` for the overdue sweep.
+    actor: Option<Uuid>,
     /// Unique per occasion (a transition's new version, an overdue stay): with the kind and
     /// the user, the e-mail's dedupe key.
     occasion: String,
@@ -135,6 +138,31 @@ async fn enqueue_case_emails(
 }
 
 impl CaseService {
+    /// Tells the users of `desk` in the case's scope of `event`: in the application and, when
+    /// the server sends e-mail, by e-mail, as each chose.
+    async fn tell_desk(
+        &self,
+        conn: &mut PgConnection,
+        desk: Role,
+        event: &CaseEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let recipients = db_notifications::fan_out(
+            &mut *conn,
+            event.case_id,
+            desk,
+            event.state,
+            event.kind.as_str(),
+            event.actor,
+            now,
+        )
+        .await?;
+        if self.outbox.email {
+            enqueue_case_emails(conn, &recipients, event, now).await?;
+        }
+        Ok(())
+    }
+
     /// Tells of a transition of `case` (as it was before) to `next`, its version becoming
     /// `new_version`, in the transition's transaction: the users of the desk `next` belongs
     /// to, in scope, in the application and by e-mail as each chose (kind `returned` for a
@@ -159,26 +187,15 @@ impl CaseService {
                 CaseState::Returned => NotificationKind::Returned,
                 _ => NotificationKind::Arrived,
             };
-            let recipients = db_notifications::fan_out(
-                &mut *conn,
-                case.id,
-                desk,
-                next,
-                kind.as_str(),
-                Some(actor.id),
-                now,
-            )
-            .await?;
-            if self.outbox.email {
-                let event = CaseEvent {
-                    kind,
-                    case_id: case.id,
-                    case_number: &case.number,
-                    state: next,
-                    occasion: occasion.clone(),
-                };
-                enqueue_case_emails(conn, &recipients, &event, now).await?;
-            }
+            let event = CaseEvent {
+                kind,
+                case_id: case.id,
+                case_number: &case.number,
+                state: next,
+                actor: Some(actor.id),
+                occasion: occasion.clone(),
+            };
+            self.tell_desk(&mut *conn, desk, &event, now).await?;
         }
         if self.outbox.webhook {
             let body = WebhookEvent {
@@ -219,27 +236,15 @@ impl CaseService {
                     .parse()
                     .map_err(|()| anyhow::anyhow!("unknown state {:?}", stay.state))?;
                 let Some(desk) = state.desk() else { continue };
-                let kind = NotificationKind::Overdue;
-                let recipients = db_notifications::fan_out(
-                    &mut tx,
-                    stay.case_id,
-                    desk,
+                let event = CaseEvent {
+                    kind: NotificationKind::Overdue,
+                    case_id: stay.case_id,
+                    case_number: &stay.case_number,
                     state,
-                    kind.as_str(),
-                    None,
-                    now,
-                )
-                .await?;
-                if self.outbox.email {
-                    let event = CaseEvent {
-                        kind,
-                        case_id: stay.case_id,
-                        case_number: &stay.case_number,
-                        state,
-                        occasion: format!("stay{}", stay.id),
-                    };
-                    enqueue_case_emails(&mut tx, &recipients, &event, now).await?;
-                }
+                    actor: None,
+                    occasion: format!("stay{}", stay.id),
+                };
+                self.tell_desk(&mut tx, desk, &event, now).await?;
             }
             tx.commit().await?;
             announced += batch.len();

@@ -34,8 +34,9 @@ use crate::db::{preferences, users};
 use mail::Mailer;
 use webhook::Webhook;
 
-/// How long a claimed job stays hidden from other workers: far longer than the SMTP and
-/// webhook timeouts, so only a worker that died leaves a job to be taken over.
+/// How long a claimed job stays hidden from other workers: longer than the worst a batch can
+/// take ([`BATCH`] jobs one after another, each cut off by the 20 s SMTP or 10 s webhook
+/// timeout), so only a worker that died leaves a job to be taken over.
 pub const LEASE: Duration = Duration::minutes(5);
 /// Jobs claimed at once.
 const BATCH: i64 = 10;

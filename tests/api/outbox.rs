@@ -228,6 +228,15 @@ async fn pass(app: &TestApp) -> Pass {
     worker(app).run_once().await.expect("a worker pass")
 }
 
+/// What a pass should have done: jobs done, retrying, given up.
+fn ran(done: usize, retrying: usize, given_up: usize) -> Pass {
+    Pass {
+        done,
+        retrying,
+        given_up,
+    }
+}
+
 /// Gives `user` an e-mail address.
 async fn set_email(app: &TestApp, user: Uuid, email: &str) {
     sqlx::query("UPDATE users SET email = $2 WHERE id = $1")
@@ -324,14 +333,7 @@ async fn a_case_arriving_at_a_desk_is_emailed_with_its_number_desk_and_link_only
     let done = pass(&app).await;
 
     // Assert: one e-mail, to the desk's user, naming the case, the desk and the case page
-    assert_eq!(
-        done,
-        Pass {
-            done: 1,
-            retrying: 0,
-            given_up: 0
-        }
-    );
+    assert_eq!(done, ran(1, 0, 0));
     let mails = smtp.messages();
     assert_eq!(mails.len(), 1, "{mails:?}");
     let mail = &mails[0];
@@ -498,14 +500,7 @@ async fn an_smtp_server_that_is_down_is_retried_with_backoff_and_mailed_once_whe
     let first = pass(&app).await;
 
     // Assert: failed, due again in a minute, error kept without the address
-    assert_eq!(
-        first,
-        Pass {
-            done: 0,
-            retrying: 1,
-            given_up: 0
-        }
-    );
+    assert_eq!(first, ran(0, 1, 0));
     let (attempts, due, error, failed) = run_after().await;
     assert_eq!(
         (attempts, due, failed),
@@ -535,14 +530,7 @@ async fn an_smtp_server_that_is_down_is_retried_with_backoff_and_mailed_once_whe
     let third = pass(&app).await;
 
     // Assert: delivered once
-    assert_eq!(
-        third,
-        Pass {
-            done: 1,
-            retrying: 0,
-            given_up: 0
-        }
-    );
+    assert_eq!(third, ran(1, 0, 0));
     let mails = smtp.messages();
     assert_eq!(mails.len(), 1);
     let number = case_number(&app, id).await;
@@ -827,14 +815,7 @@ async fn a_webhook_answered_with_500_is_retried_with_the_same_delivery() {
     let first = pass(&app).await;
 
     // Assert: failed and waiting a minute
-    assert_eq!(
-        first,
-        Pass {
-            done: 0,
-            retrying: 1,
-            given_up: 0
-        }
-    );
+    assert_eq!(first, ran(0, 1, 0));
     let (key, attempts, done, failed) = jobs_of(&app, "webhook").await.remove(0);
     assert_eq!((attempts, done, failed), (1, false, false), "{key}");
     let error: String = sqlx::query_scalar("SELECT last_error FROM jobs WHERE kind = 'webhook'")
@@ -1060,6 +1041,17 @@ async fn the_digest_is_mailed_at_seven_on_working_days_only() {
 // The administrator's page
 // ---------------------------------------------------------------------------------------------
 
+/// Presses "Coba lagi" on job `id` of the administrator's page.
+async fn try_again(app: &TestApp, admin: &reqwest::Client, id: &str) -> reqwest::Response {
+    app.post_form_from(
+        admin,
+        "/admin/tugas-latar",
+        &format!("/admin/tugas-latar/{id}/coba-lagi"),
+        &[],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
     // Arrange: a webhook nobody answers, one attempt allowed; 09:00, after the day's sweep
@@ -1097,14 +1089,7 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
     assert!(texts(&page, "nav.menu a").contains(&"Tugas latar".to_string()));
 
     // Act: try it again
-    let response = app
-        .post_form_from(
-            &admin,
-            "/admin/tugas-latar",
-            &format!("/admin/tugas-latar/{job_id}/coba-lagi"),
-            &[],
-        )
-        .await;
+    let response = try_again(&app, &admin, &job_id.to_string()).await;
 
     // Assert: back in the queue with fresh attempts, and said so
     assert_redirect(&response, "/admin/tugas-latar");
@@ -1131,14 +1116,7 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
     assert_eq!(audited, 1);
 
     // Act: the same button again (the job is no longer failed), and hostile ids
-    let again = app
-        .post_form_from(
-            &admin,
-            "/admin/tugas-latar",
-            &format!("/admin/tugas-latar/{job_id}/coba-lagi"),
-            &[],
-        )
-        .await;
+    let again = try_again(&app, &admin, &job_id.to_string()).await;
     assert_redirect(&again, "/admin/tugas-latar");
     let page = app.get_html(&admin, "/admin/tugas-latar").await;
     assert!(
@@ -1147,14 +1125,7 @@ async fn the_administrator_sees_failed_jobs_and_tries_one_again() {
             .contains("tidak ada di daftar gagal")
     );
     for bad in ["abc", "99999999999999999999999", "1%00", "-1"] {
-        let response = app
-            .post_form_from(
-                &admin,
-                "/admin/tugas-latar",
-                &format!("/admin/tugas-latar/{bad}/coba-lagi"),
-                &[],
-            )
-            .await;
+        let response = try_again(&app, &admin, bad).await;
         assert!(
             // A malformed id is "not found", as everywhere; a number that names no failed job
             // is said so on the page.
