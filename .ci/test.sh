@@ -9,7 +9,8 @@
 #   - the PostgreSQL server binaries (package `postgresql`), unless DATABASE_URL names a server
 #     on which the tests may CREATE DATABASE; the tests start their own private cluster under
 #     $TMPDIR and never use the system's;
-#   - `chromium` and `chromium-driver` for the browser tests.
+#   - `chromium` and `chromium-driver` for the browser tests;
+#   - `python3-aiosmtpd` for the e-mail tests (a real SMTP server run by /usr/bin/python3).
 # Run as root, this script installs what is missing; otherwise it says what to install.
 set -euo pipefail
 
@@ -33,6 +34,7 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
 fi
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 
 if ((${#missing[@]} > 0)); then
     bash .ci/apt-install.sh "${missing[@]}" || {

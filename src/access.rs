@@ -150,6 +150,11 @@ pub const AREAS: &[Area] = &[
         roles: ADMIN,
     },
     Area {
+        path: "/admin/tugas-latar",
+        label: "Tugas latar",
+        roles: ADMIN,
+    },
+    Area {
         path: "/akun",
         label: "Akun saya",
         roles: EVERYONE,

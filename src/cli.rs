@@ -79,6 +79,12 @@ impl Database {
 /// Runs what the command line asks for.
 pub async fn run(args: Cli) -> anyhow::Result<()> {
     let settings = args.settings.clone().with_absolute_data_dir()?;
+    if args.command.is_none() {
+        // Before any database is started: a wrong setting is said at once.
+        settings
+            .check_notifications()
+            .map_err(|e| anyhow::anyhow!("notification settings: {e}"))?;
+    }
     let database = Database::open(&settings, args.command.is_none()).await?;
     let result = match args.command {
         None => serve(settings, &database, args.demo).await,

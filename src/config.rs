@@ -89,6 +89,89 @@ pub struct Settings {
     /// QR code) rather than guessed from a request's Host header.
     #[arg(long, env = "MERAJUT_PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
+    /// SMTP server for e-mail notifications: `smtps://user:pass@host` (TLS, port 465),
+    /// `smtp://user:pass@host?tls=required` (STARTTLS, 587) or `smtp://host:25` (plain, for a
+    /// relay on this machine). E-mail is sent only with this, `--smtp-from` and `--public-url`.
+    #[arg(long, env = "MERAJUT_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<Secret>,
+    /// Sender of e-mail notifications, e.g. `Merajut Sehat <noreply@dinkes.nttprov.go.id>`.
+    #[arg(long, env = "MERAJUT_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// Address of the outgoing webhook (`https://…`; `http://` only to 127.0.0.1/localhost):
+    /// every case transition is POSTed there as JSON, signed with `--webhook-secret`.
+    #[arg(
+        long,
+        env = "MERAJUT_WEBHOOK_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_url: Option<Secret>,
+    /// Key of the webhook's HMAC-SHA256 signature (header `X-Merajut-Signature`); at least 16
+    /// characters, required with `--webhook-url`.
+    #[arg(
+        long,
+        env = "MERAJUT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<Secret>,
+    /// Run the background worker in this process (e-mails, webhooks, overdue notices, daily
+    /// digest). Several instances may all run it.
+    #[arg(
+        long,
+        env = "MERAJUT_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub worker: bool,
+    /// How often the worker looks for due jobs, in milliseconds.
+    #[arg(
+        long,
+        env = "MERAJUT_WORKER_POLL_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000),
+        global = true
+    )]
+    pub worker_poll_ms: u64,
+}
+
+/// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged
+/// `Settings` never leaks a password or signing key. Read it with [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// An absolute `http`/`https` address without a trailing slash, query or fragment.
@@ -184,11 +267,120 @@ impl Settings {
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
     }
+
+    /// Whether e-mail notifications are sent: an SMTP server, a sender and the public address
+    /// (for the links) are all set.
+    pub fn email_enabled(&self) -> bool {
+        self.smtp_url.is_some() && self.smtp_from.is_some() && self.public_url.is_some()
+    }
+
+    /// Whether transitions are POSTed to a webhook.
+    pub fn webhook_enabled(&self) -> bool {
+        self.webhook_url.is_some()
+    }
+
+    /// Checks the notification settings together, at start: what is wrong, said so the
+    /// operator knows which setting to fix.
+    pub fn check_notifications(&self) -> Result<(), String> {
+        if let Some(url) = &self.smtp_url {
+            check_smtp_url(url.expose())?;
+            let Some(from) = &self.smtp_from else {
+                return Err(
+                    "MERAJUT_SMTP_URL is set but MERAJUT_SMTP_FROM is not: set the \
+                            sender address (e.g. `Merajut Sehat <noreply@example.go.id>`)"
+                        .into(),
+                );
+            };
+            from.parse::<lettre::message::Mailbox>().map_err(|e| {
+                format!("MERAJUT_SMTP_FROM {from:?} is not an e-mail address ({e})")
+            })?;
+        } else if self.smtp_from.is_some() {
+            return Err("MERAJUT_SMTP_FROM is set but MERAJUT_SMTP_URL is not".into());
+        }
+        match (&self.webhook_url, &self.webhook_secret) {
+            (Some(url), Some(secret)) => {
+                check_webhook_url(url.expose())?;
+                if secret.expose().chars().count() < WEBHOOK_SECRET_MIN {
+                    return Err(format!(
+                        "MERAJUT_WEBHOOK_SECRET must be at least {WEBHOOK_SECRET_MIN} \
+                         characters (a long random string, e.g. `openssl rand -hex 32`)"
+                    ));
+                }
+                Ok(())
+            }
+            (Some(_), None) => Err("MERAJUT_WEBHOOK_URL is set without \
+                                    MERAJUT_WEBHOOK_SECRET: every delivery is signed, so a \
+                                    secret is required"
+                .into()),
+            (None, Some(_)) => {
+                Err("MERAJUT_WEBHOOK_SECRET is set but MERAJUT_WEBHOOK_URL is not".into())
+            }
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// The shortest accepted webhook secret.
+const WEBHOOK_SECRET_MIN: usize = 16;
+
+/// Whether `host` is this machine (plain connections are allowed to it only).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An SMTP URL lettre can use; credentials only over TLS unless the server is this machine.
+/// The message never repeats the URL (it may hold a password).
+fn check_smtp_url(raw: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(raw).map_err(|e| {
+        format!(
+            "MERAJUT_SMTP_URL is not a URL ({e}); e.g. smtps://user:password@mail.example.go.id"
+        )
+    })?;
+    let host = url.host_str().unwrap_or_default();
+    if host.is_empty() {
+        return Err("MERAJUT_SMTP_URL names no server".into());
+    }
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    match (url.scheme(), tls.as_deref()) {
+        ("smtps", None) | ("smtp", Some("required" | "opportunistic")) => Ok(()),
+        ("smtp", None) if url.password().is_none() || is_loopback(host) => Ok(()),
+        ("smtp", None) => Err("MERAJUT_SMTP_URL would send the password unencrypted: use \
+                               smtps://… or smtp://…?tls=required"
+            .into()),
+        _ => Err(
+            "MERAJUT_SMTP_URL must start with smtps:// or smtp:// (with ?tls=required \
+                  for STARTTLS)"
+                .into(),
+        ),
+    }
+}
+
+/// A webhook address: `https://`, or `http://` to this machine (tests, a local gateway).
+fn check_webhook_url(raw: &str) -> Result<(), String> {
+    let url =
+        reqwest::Url::parse(raw).map_err(|e| format!("MERAJUT_WEBHOOK_URL is not a URL ({e})"))?;
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        _ => Err(
+            "MERAJUT_WEBHOOK_URL must start with https:// (http:// only to \
+                  127.0.0.1 or localhost)"
+                .into(),
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_public_url;
+    use super::*;
 
     #[test]
     fn public_url_is_absolute_and_loses_its_trailing_slash() {
@@ -203,5 +395,58 @@ mod tests {
         assert!(parse_public_url("merajut.example.go.id").is_err());
         assert!(parse_public_url("https://").is_err());
         assert!(parse_public_url("https://x.id/?a=1").is_err());
+    }
+
+    #[test]
+    fn smtp_urls_keep_passwords_off_plain_connections_to_other_machines() {
+        for ok in [
+            "smtps://user:pass@mail.example.go.id",
+            "smtp://user:pass@mail.example.go.id:587?tls=required",
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pass@localhost:25",
+            "smtp://relay.internal:25",
+        ] {
+            assert_eq!(check_smtp_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "smtp://user:pass@mail.example.go.id",
+            "http://mail.example.go.id",
+            "mail.example.go.id",
+            "smtp://user:pass@mail.example.go.id?tls=maybe",
+        ] {
+            let message = check_smtp_url(bad).expect_err(bad);
+            assert!(message.contains("MERAJUT_SMTP_URL"), "{message}");
+            assert!(
+                !message.contains("pass@"),
+                "the URL is not repeated: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_urls_are_https_except_to_this_machine() {
+        for ok in [
+            "https://gateway.example.go.id/hook",
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "http://[::1]:8080/",
+        ] {
+            assert_eq!(check_webhook_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://gateway.example.go.id/hook",
+            "ftp://x",
+            "https://",
+            "x",
+        ] {
+            assert!(check_webhook_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let secret = Secret::from("kunci-rahasia-sekali");
+        assert_eq!(format!("{secret:?} {secret}"), "*** ***");
+        assert_eq!(secret.expose(), "kunci-rahasia-sekali");
     }
 }

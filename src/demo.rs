@@ -435,6 +435,18 @@ fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 /// Seeds the demo cases once (when the database has no case yet).
+/// The case service the demo seeds through, as the pages would use it.
+fn demo_service(pool: &PgPool, files_dir: &Path) -> CaseService {
+    CaseService {
+        pool: pool.clone(),
+        files: FileStore::new(files_dir.to_path_buf()),
+        clock: Clock::system(),
+        max_upload_bytes: usize::MAX,
+        // The demo's cases tell the demo users in the application only.
+        outbox: Default::default(),
+    }
+}
+
 async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM cases) AS "any!""#)
         .fetch_one(pool)
@@ -442,12 +454,7 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     if any {
         return Ok(());
     }
-    let cases = CaseService {
-        pool: pool.clone(),
-        files: FileStore::new(files_dir.to_path_buf()),
-        clock: Clock::system(),
-        max_upload_bytes: usize::MAX,
-    };
+    let cases = demo_service(pool, files_dir);
     let mut desks = HashMap::new();
     for role in Role::ALL {
         desks.insert(*role, demo_user(pool, *role).await?);
@@ -482,12 +489,7 @@ async fn seed_reports(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     if any {
         return Ok(());
     }
-    let cases = CaseService {
-        pool: pool.clone(),
-        files: FileStore::new(files_dir.to_path_buf()),
-        clock: Clock::system(),
-        max_upload_bytes: usize::MAX,
-    };
+    let cases = demo_service(pool, files_dir);
     let failed = |what: &str, e: crate::cases::CaseError| anyhow::anyhow!("demo {what}: {e}");
     let today = cases.today();
     let rsud = demo_user(pool, Role::Rsud).await?;

@@ -18,6 +18,7 @@ pub mod pg;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod worker;
 
 /// The embedded migrations.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -11,10 +11,12 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::cases::CaseService;
 use crate::cases::files::FileStore;
+use crate::cases::notify::Outbox;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Role;
 use crate::http::AppState;
+use crate::worker::Worker;
 use crate::{api, auth, db, web};
 
 /// A built application, bound to its address and ready to serve.
@@ -22,6 +24,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     pool: PgPool,
+    /// The background worker, started with the server (`MERAJUT_WORKER`).
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -37,6 +41,9 @@ impl Application {
         pool: PgPool,
         clock: Clock,
     ) -> anyhow::Result<Application> {
+        settings
+            .check_notifications()
+            .map_err(|e| anyhow::anyhow!("notification settings: {e}"))?;
         db::migrate(&pool).await.context("applying migrations")?;
         let sessions = PostgresStore::new(pool.clone());
         sessions
@@ -58,6 +65,21 @@ impl Application {
             files: FileStore::new(settings.files_dir()),
             clock: clock.clone(),
             max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
+            outbox: Outbox {
+                email: settings.email_enabled(),
+                webhook: settings.webhook_enabled(),
+            },
+        };
+        if settings.smtp_url.is_some() && settings.public_url.is_none() {
+            tracing::warn!(
+                "MERAJUT_SMTP_URL is set without MERAJUT_PUBLIC_URL: no e-mail is sent (its links \
+                 need the public address)"
+            );
+        }
+        let worker = if settings.worker {
+            Some(Worker::new(cases.clone(), &settings)?)
+        } else {
+            None
         };
         let state = AppState {
             pool: pool.clone(),
@@ -75,6 +97,7 @@ impl Application {
             listener,
             router,
             pool,
+            worker,
         })
     }
 
@@ -85,7 +108,8 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves (and runs the worker, if on) until `shutdown` completes, then finishes in-flight
+    /// requests and the job in hand.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -100,10 +124,20 @@ impl Application {
                 }
             }
         });
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped)));
         let result = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
             .await;
         cleanup.abort();
+        if let Some(worker) = worker
+            && let Err(e) = worker.await
+        {
+            tracing::warn!(error = %e, "the worker ended abnormally");
+        }
         result.context("serving HTTP")
     }
 }

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -168,13 +168,7 @@ pub fn previous_working_day(day: NaiveDate, holidays: &BTreeSet<NaiveDate>) -> N
 
 /// 00:00 WITA of `day`.
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    sla::wita()
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .single()
-        .map_or_else(
-            || day.and_time(NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
+    sla::wita_instant(day, NaiveTime::MIN)
 }
 
 impl CaseService {

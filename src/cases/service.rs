@@ -35,6 +35,8 @@ pub struct CaseService {
     pub clock: Clock,
     /// Largest accepted document, in bytes.
     pub max_upload_bytes: usize,
+    /// Which outbox channels (e-mail, webhook) a transition writes jobs for.
+    pub outbox: super::notify::Outbox,
 }
 
 /// An upload offered for a case.
@@ -153,27 +155,6 @@ pub fn queue_filter(role: Role) -> ListFilter {
         Role::Admin => {}
     }
     f
-}
-
-/// Notifies the users of the desk `next` belongs to, in scope, of the case's arrival (kind
-/// `returned` for a case sent back to the hospital); the actor is not told of their own move,
-/// and a case staying in its state (a recorded fact) notifies no one.
-async fn notify_desk(
-    conn: &mut PgConnection,
-    case: &CaseRow,
-    next: CaseState,
-    user: &CurrentUser,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    let Some(desk) = next.desk().filter(|_| next != case.state.0) else {
-        return Ok(());
-    };
-    let kind = match next {
-        CaseState::Returned => "returned",
-        _ => "arrived",
-    };
-    db::notifications::fan_out(conn, case.id, desk, next, kind, user.id, now).await?;
-    Ok(())
 }
 
 /// The actions the caller may take on a case now (what the page shows).
@@ -651,7 +632,8 @@ impl CaseService {
             reason: data.reason(),
         };
         db_cases::insert_history(&mut *conn, &history).await?;
-        notify_desk(&mut *conn, case, next, user, now).await?;
+        self.announce_transition(&mut *conn, case, next, version + 1, user, now)
+            .await?;
         let from = case.state.0.as_str();
         let details =
             serde_json::json!({"action": action.as_str(), "from": from, "to": next.as_str()});

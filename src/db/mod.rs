@@ -11,6 +11,7 @@ pub mod claims;
 pub mod digest;
 pub mod exports;
 pub mod figures;
+pub mod jobs;
 pub mod letters;
 pub mod milestones;
 pub mod notifications;

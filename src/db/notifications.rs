@@ -21,36 +21,69 @@ pub struct NotificationRow {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-/// Notifies the active users of `desk` whose scope covers the case that it entered `state`:
-/// one row each, kind `kind`, never for `actor`. A user's scope is the hospital or kab/kota
-/// on their row (the `users_scope_fits_role` constraint gives each role exactly its own), so
-/// a provincial user, who has neither, covers every case. Returns how many were written.
+/// A user told of an event by [`fan_out`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: Uuid,
+    /// Whether an in-app notification was written (the user's `in_app` choice for the kind).
+    pub in_app: bool,
+    /// Whether the user wants this kind by e-mail and has an address to send it to.
+    pub by_email: bool,
+}
+
+/// Tells the active users of `desk` whose scope covers the case that it entered `state`
+/// (kind `kind`), never `actor`: an in-app row for each one whose choice for the kind keeps
+/// the in-app channel on, and every such user returned with their channels, so the caller can
+/// enqueue the e-mails in the same transaction. A user's scope is the hospital or kab/kota on
+/// their row (the `users_scope_fits_role` constraint gives each role exactly its own), so a
+/// provincial user, who has neither, covers every case. The choices are read from the view
+/// `effective_notification_preferences`, which holds the defaults.
 pub async fn fan_out(
-    db: impl PgExecutor<'_>,
+    conn: &mut sqlx::PgConnection,
     case_id: Uuid,
     desk: Role,
     state: CaseState,
     kind: &str,
-    actor: Uuid,
+    actor: Option<Uuid>,
     at: DateTime<Utc>,
-) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "INSERT INTO notifications (user_id, case_id, kind, state, created_at) \
-         SELECT u.id, c.id, $3, $4::text::case_state, $6 \
-         FROM cases c JOIN users u ON u.role = $2::text::user_role \
-         WHERE c.id = $1 AND u.active AND u.id <> $5 \
-           AND (u.hospital_id IS NULL OR u.hospital_id = c.hospital_id) \
-           AND (u.kab_kota_code IS NULL OR u.kab_kota_code = c.domicile_kab_kota_code)",
+) -> sqlx::Result<Vec<Recipient>> {
+    let recipients = sqlx::query_as!(
+        Recipient,
+        r#"SELECT u.id AS user_id, p.in_app AS "in_app!",
+                  (p.email AND u.email IS NOT NULL) AS "by_email!"
+           FROM cases c
+           JOIN users u ON u.role = $2::text::user_role
+           JOIN effective_notification_preferences p ON p.user_id = u.id AND p.kind = $3
+           WHERE c.id = $1 AND u.active AND u.id IS DISTINCT FROM $4
+             AND (u.hospital_id IS NULL OR u.hospital_id = c.hospital_id)
+             AND (u.kab_kota_code IS NULL OR u.kab_kota_code = c.domicile_kab_kota_code)
+           ORDER BY u.id"#,
         case_id,
         desk.as_str(),
         kind,
-        state.as_str(),
         actor,
-        at as _,
     )
-    .execute(db)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    let in_app: Vec<Uuid> = recipients
+        .iter()
+        .filter(|r| r.in_app)
+        .map(|r| r.user_id)
+        .collect();
+    if !in_app.is_empty() {
+        sqlx::query!(
+            "INSERT INTO notifications (user_id, case_id, kind, state, created_at) \
+             SELECT u, $2, $3, $4::text::case_state, $5 FROM unnest($1::uuid[]) AS u",
+            &in_app,
+            case_id,
+            kind,
+            state.as_str(),
+            at as _,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(recipients)
 }
 
 /// How many notifications of a user are unread (the partial index answers it).

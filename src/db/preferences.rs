@@ -65,3 +65,34 @@ pub async fn save(
     }
     Ok(())
 }
+
+/// The active case-role users who chose the daily digest by e-mail and have an address.
+pub async fn digest_email_recipients(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"SELECT u.id
+           FROM users u
+           JOIN effective_notification_preferences p ON p.user_id = u.id AND p.kind = 'digest'
+           WHERE u.active AND p.email AND u.email IS NOT NULL AND u.role <> 'admin'
+           ORDER BY u.id"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether `user_id` still wants `kind` by e-mail (the choice may have changed since an e-mail
+/// was enqueued).
+pub async fn wants_email(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    kind: NotificationKind,
+) -> sqlx::Result<bool> {
+    let wants = sqlx::query_scalar!(
+        r#"SELECT email AS "email!" FROM effective_notification_preferences
+           WHERE user_id = $1 AND kind = $2"#,
+        user_id,
+        kind.as_str()
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(wants.unwrap_or(false))
+}

@@ -168,3 +168,52 @@ pub async fn in_period(
     })
     .collect()
 }
+
+/// An open stay past its due date whose desk has not been told yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueStay {
+    pub id: i64,
+    pub case_id: Uuid,
+    pub case_number: String,
+    /// The state code (the caller parses it).
+    pub state: String,
+}
+
+/// Up to `limit` open stays whose due date is before `today` and that were not announced,
+/// locked for the caller's transaction; stays another transaction holds are skipped, so two
+/// sweeps at once share the work and neither waits.
+pub async fn lock_overdue_unannounced(
+    db: impl PgExecutor<'_>,
+    today: NaiveDate,
+    limit: i64,
+) -> sqlx::Result<Vec<OverdueStay>> {
+    sqlx::query_as!(
+        OverdueStay,
+        r#"SELECT s.id, s.case_id, c.number AS case_number, s.state::text AS "state!"
+           FROM desk_stays s JOIN cases c ON c.id = s.case_id
+           WHERE s.left_at IS NULL AND s.overdue_notified_at IS NULL AND s.sla_due_date < $1
+           ORDER BY s.sla_due_date, s.id
+           LIMIT $2
+           FOR UPDATE OF s SKIP LOCKED"#,
+        today as _,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Records that the desk was told the stay is overdue.
+pub async fn mark_overdue_announced(
+    db: impl PgExecutor<'_>,
+    stay_id: i64,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE desk_stays SET overdue_notified_at = $2 WHERE id = $1",
+        stay_id,
+        at as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

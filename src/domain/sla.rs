@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, Utc, Weekday,
+};
 
 use super::workflow::CaseState;
 
@@ -16,6 +18,11 @@ pub fn wita() -> FixedOffset {
 /// The WITA calendar date of an instant.
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&wita()).date_naive()
+}
+
+/// The instant `time` of `day` in WITA (for example 00:00 or 07:00 of a WITA date).
+pub fn wita_instant(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    day.and_time(time).and_utc() - Duration::seconds(i64::from(wita().local_minus_utc()))
 }
 
 /// Monday–Friday and not a holiday.
@@ -107,6 +114,15 @@ mod tests {
             .expect("valid");
         assert_eq!(local_date(t), d(2025, 10, 15));
         assert_eq!(wita().local_minus_utc(), 8 * 3600);
+        let seven = NaiveTime::from_hms_opt(7, 0, 0).expect("valid");
+        assert_eq!(
+            wita_instant(d(2025, 10, 16), seven).to_rfc3339(),
+            "2025-10-15T23:00:00+00:00"
+        );
+        assert_eq!(
+            local_date(wita_instant(d(2025, 10, 16), NaiveTime::MIN)),
+            d(2025, 10, 16)
+        );
     }
 
     #[test]

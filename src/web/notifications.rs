@@ -1,5 +1,5 @@
 //! `/notifikasi`: the signed-in user's in-app notifications (a case arrived at their desk, a
-//! case returned to their hospital), newest first; opening one marks it read, and one button
+//! case at their desk became overdue, a case returned to their hospital), newest first; opening one marks it read, and one button
 //! marks them all read. Every query names the user, so nobody reaches another's notifications.
 //! `/notifikasi/ringkasan`: the user's daily digest ([`crate::cases::digest`]), each figure
 //! linked to the list behind it.
@@ -69,6 +69,7 @@ impl From<NotificationRow> for Item {
             .unwrap_or_else(|_| row.state.clone());
         let what = match row.kind.as_str() {
             "returned" => "Kasus dikembalikan ke rumah sakit Anda untuk dilengkapi".to_string(),
+            "overdue" => format!("Kasus melewati batas waktu di meja Anda: {state}"),
             _ => format!("Kasus masuk ke meja Anda: {state}"),
         };
         Item {

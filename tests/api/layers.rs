@@ -1,6 +1,6 @@
 //! The layer rule of docs/architecture.md, checked on the source: `domain` ← `db` ← `cases` ←
-//! `http` ← `web` | `api` ← `startup`. A module may use the ones below it, never one above, and
-//! the two adapters never use each other.
+//! `http` ← `web` | `api` | `worker` ← `startup`. A module may use the ones below it, never one
+//! above, and the three adapters (pages, JSON API, background worker) never use each other.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +57,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("http", 4),
     ("web", 5),
     ("api", 5),
+    ("worker", 5),
     ("startup", 6),
     ("cli", 7),
 ];

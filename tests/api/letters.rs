@@ -59,7 +59,7 @@ async fn approve(team: &Team, id: Uuid, fields: Value) -> Reply {
 /// An application on 23 November 2026 that knows its public address, its team, and a patient
 /// in class 1 whose case waits at Dinkes.
 async fn class_one_patient_at_dinkes() -> (TestApp, Team, Uuid) {
-    let app = spawn_app_at_with(a_november_morning(), |s| {
+    let app = spawn_app_with_at(a_november_morning(), |s| {
         s.public_url = Some(PUBLIC.into());
     })
     .await;

@@ -26,6 +26,7 @@ mod layers;
 mod letters;
 mod monitoring;
 mod notifications;
+mod outbox;
 mod pages;
 mod pbpu_route;
 mod preferences;

@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 use merajut_sehat::cases::CaseService;
 use merajut_sehat::cases::files::FileStore;
+use merajut_sehat::cases::notify::Outbox;
 use merajut_sehat::clock::Clock;
 use merajut_sehat::config::{LogFormat, Settings};
 use merajut_sehat::db::users::NewUser;
@@ -443,9 +444,8 @@ pub async fn spawn_app_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
     build_app(|_| {}, Clock::fixed(at)).await
 }
 
-/// Starts the application with its clock standing at `at`, after `configure` adjusted the test
-/// settings.
-pub async fn spawn_app_at_with(
+/// [`spawn_app_with`] with the clock standing at `at` (see [`spawn_app_at`]).
+pub async fn spawn_app_with_at(
     at: chrono::DateTime<chrono::Utc>,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
@@ -468,6 +468,14 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         secure_cookie: false,
         max_upload_mb: 10,
         public_url: None,
+        smtp_url: None,
+        smtp_from: None,
+        webhook_url: None,
+        webhook_secret: None,
+        // Tests run the worker's passes themselves (`worker::Worker::run_once`), or switch it
+        // on with a short poll interval.
+        worker: false,
+        worker_poll_ms: 50,
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -479,6 +487,10 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         files: FileStore::new(settings.files_dir()),
         clock: clock.clone(),
         max_upload_bytes: usize::MAX,
+        outbox: Outbox {
+            email: settings.email_enabled(),
+            webhook: settings.webhook_enabled(),
+        },
     };
     let port = app.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();
