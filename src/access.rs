@@ -46,6 +46,12 @@ pub const QUEUE_ROLES: &[Role] = &[
 /// Dinkes): their list is the monitoring list (`/pemantauan`), closed cases included. Their
 /// `/antrean` leads there.
 pub const MONITORS: &[Role] = &[Tim, DinkesKab];
+/// Who sees the yearly quota per payer (`/kuota`): Dinkes (the kab/kota Dinkes the province's
+/// and its own kab/kota's) and the program team, read only.
+pub const QUOTA_READERS: &[Role] = &[DinkesProv, DinkesKab, Tim];
+/// Who sets the quotas: Dinkes prov every payer's, Dinkes kab/kota only its own kab/kota's
+/// (checked per payer by `cases::quota`).
+pub const QUOTA_EDITORS: &[Role] = &[DinkesProv, DinkesKab];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -90,6 +96,11 @@ pub const AREAS: &[Area] = &[
         path: "/notifikasi/ringkasan",
         label: "Ringkasan harian",
         roles: CASE_ROLES,
+    },
+    Area {
+        path: "/kuota",
+        label: "Kuota",
+        roles: QUOTA_READERS,
     },
     Area {
         path: "/kasus/baru",

@@ -32,6 +32,7 @@ pub async fn record(
             start_date,
             payer,
             ceiling,
+            ..
         } => {
             let payer = payer.as_str();
             db_cases::record_guarantee(conn, case.id, letter_number, *start_date, payer, *ceiling)

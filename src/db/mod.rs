@@ -13,6 +13,7 @@ pub mod figures;
 pub mod milestones;
 pub mod notifications;
 pub mod preferences;
+pub mod quota;
 pub mod reference;
 pub mod stays;
 pub mod steps;

@@ -14,11 +14,12 @@ mod parse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, TEXT_MAX, field};
+pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, OVER_QUOTA_FIELDS, TEXT_MAX, field};
 
 use super::desil::Desil;
 use super::locale;
 use super::nik::Nik;
+use super::quota::OverQuota;
 use super::reference::{Payer, ReturnReason, SourceSystem, WithdrawReason};
 use super::workflow::Action;
 
@@ -118,6 +119,9 @@ pub enum ActionData {
         payer: Payer,
         /// Optional ceiling in rupiah.
         ceiling: Option<i64>,
+        /// Confirmation to go beyond the payer's remaining budget (quota).
+        #[serde(flatten)]
+        over_quota: OverQuota,
     },
     /// Guarantee rejected.
     RejectGuarantee {
@@ -162,6 +166,9 @@ pub enum ActionData {
         decision_reference: Option<String>,
         /// Optional note.
         note: Option<String>,
+        /// Confirmation to go beyond the payer's remaining PBPU Pemda quota.
+        #[serde(flatten)]
+        over_quota: OverQuota,
     },
     /// PBPU Pemda membership active.
     RecordPbpuActive {

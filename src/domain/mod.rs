@@ -14,6 +14,7 @@ pub mod money;
 pub mod nik;
 pub mod notification;
 pub mod phone;
+pub mod quota;
 pub mod reference;
 pub mod search;
 pub mod sla;
