@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod openapi;
+mod quota;
 
 use std::collections::HashMap;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
+    .merge(quota::router())
     .merge(require_api(
         Router::new()
             .route("/api/v1/cases", post(create_case))
@@ -337,6 +339,7 @@ fn case_json(d: &CaseDetail) -> Value {
         "case": d.view,
         "history": d.timeline,
         "documents": d.documents,
+        "quota": d.quota,
     })
 }
 

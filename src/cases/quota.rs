@@ -386,17 +386,16 @@ impl CaseService {
         Ok(payer)
     }
 
-    /// Sets `payer`'s limit of `kind` for `year` to `value` (already read with
-    /// [`QuotaKind::parse_limit`]), records the change (who, when, old and new value) and an
-    /// audit row, in one transaction. 404 for a payer `user` does not see, 403 for one it may
-    /// not change.
+    /// Sets `payer`'s limits for `year` (each `(kind, value)`, the value already read with
+    /// [`QuotaKind::parse_limit`]) and records each change (who, when, old and new value) and
+    /// an audit row, all in one transaction. 404 for a payer `user` does not see, 403 for one it
+    /// may not change.
     pub async fn set_quota(
         &self,
         user: &CurrentUser,
         year: i32,
         code: &str,
-        kind: QuotaKind,
-        value: i64,
+        limits: &[(QuotaKind, i64)],
     ) -> Result<QuotaLine> {
         let payer = self.payer(user, code).await?;
         if !may_edit(user, &payer) {
@@ -406,11 +405,14 @@ impl CaseService {
         let mut tx = self.pool.begin().await?;
         let kab = payer.kab_kota_code();
         let now = self.clock.now();
-        let old = db_quota::set_limit(&mut tx, year, kab, kind.as_str(), value, user.id, now)
-            .await?;
         let target = format!("{year}/{}", payer.code());
-        let detail = serde_json::json!({"kind": kind.as_str(), "old": old, "new": value});
-        audit::record(&mut *tx, Some(user.id), "quota.set", Some(&target), detail).await?;
+        for (kind, value) in limits {
+            let old =
+                db_quota::set_limit(&mut tx, year, kab, kind.as_str(), *value, user.id, now)
+                    .await?;
+            let detail = serde_json::json!({"kind": kind.as_str(), "old": old, "new": value});
+            audit::record(&mut *tx, Some(user.id), "quota.set", Some(&target), detail).await?;
+        }
         tx.commit().await?;
         let (line, _) = self.quota_of(user, year, payer.code()).await?;
         Ok(line)

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod home;
 pub mod middleware;
 pub mod notifications;
+pub mod quota;
 pub mod tokens;
 
 use std::time::Duration;
@@ -144,6 +145,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(tokens::router())
         .merge(cases::router(state))
         .merge(notifications::router())
+        .merge(quota::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),
