@@ -506,6 +506,7 @@ mod tests {
                 decided_on: NaiveDate::from_ymd_opt(2025, 10, 14).expect("date"),
                 decision_reference: Some("ND/440/2025".into()),
                 note: None,
+                over_quota: OverQuota::default(),
             }
         );
         let e = errors(
@@ -518,6 +519,45 @@ mod tests {
         assert_eq!(e[1].message, "Tanggal keputusan tidak boleh di masa depan.");
         let e = errors(Action::ProposePbpu, &[("proposed_on", "2025-10-16")]);
         assert_eq!(e[0].message, "Tanggal usulan tidak boleh di masa depan.");
+    }
+
+    #[test]
+    fn over_quota_confirmation_is_read_and_kept_in_the_history_only_when_given() {
+        // Arrange
+        let mut pairs = valid(Action::ApproveGuarantee);
+        let plain = parse(Action::ApproveGuarantee, &pairs).expect("ok");
+        pairs.extend([
+            ("over_quota_confirmed", "on"),
+            ("over_quota_reason", " Pasien kritis "),
+        ]);
+
+        // Act
+        let confirmed = parse(Action::ApproveGuarantee, &pairs).expect("ok");
+
+        // Assert
+        let ActionData::ApproveGuarantee { over_quota, .. } = &confirmed else {
+            panic!("{confirmed:?}");
+        };
+        assert!(over_quota.confirmed);
+        assert_eq!(over_quota.reason.as_deref(), Some("Pasien kritis"));
+        let plain_json = serde_json::to_value(&plain).expect("json");
+        assert!(plain_json.get("over_quota_confirmed").is_none(), "{plain_json}");
+        assert!(plain_json.get("over_quota_reason").is_none(), "{plain_json}");
+        let json = serde_json::to_value(&confirmed).expect("json");
+        assert_eq!(json["over_quota_confirmed"], true);
+        assert_eq!(json["over_quota_reason"], "Pasien kritis");
+        assert_eq!(json["action"], "approve_guarantee");
+        let back: ActionData = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, confirmed);
+        let e = errors(
+            Action::EnrolPbpuPemda,
+            &[
+                ("payer", "pemprov"),
+                ("decided_on", "2025-10-15"),
+                ("over_quota_reason", "a\u{0}b"),
+            ],
+        );
+        assert_eq!(e[0].field, "over_quota_reason");
     }
 
     #[test]
