@@ -189,7 +189,12 @@ async fn payer_response(
         .map(|(kind, limit, help)| {
             let (value, error) = match &failed {
                 Some((k, typed, message)) if *k == kind => (typed.clone(), Some(message.clone())),
-                _ => (limit.map(|v| v.to_string()).unwrap_or_default(), None),
+                _ => (
+                    limit
+                        .map(|v| locale::thousands(v.unsigned_abs()))
+                        .unwrap_or_default(),
+                    None,
+                ),
             };
             LimitForm {
                 kind: kind.as_str(),

@@ -28,6 +28,7 @@ mod pages;
 mod pbpu_route;
 mod preferences;
 mod queue;
+mod quota;
 mod refusals;
 mod sign_in;
 mod snapshot;
