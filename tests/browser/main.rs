@@ -13,6 +13,7 @@ mod driver;
 mod flows;
 mod monitoring;
 mod phone;
+mod quota;
 
 use common::{TestApp, spawn_app};
 use driver::{Browser, Chromedriver};
