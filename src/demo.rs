@@ -472,7 +472,8 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
 const DEMO_CEILING: &str = "15.000.000";
 /// The demo's limits for the current year: the province and Kota Kupang (the demo kab/kota
 /// users' scope), as (payer code, guarantee budget in rupiah, PBPU Pemda quota in people).
-const DEMO_QUOTAS: &[(&str, i64, i64)] = &[("pemprov", 500_000_000, 100), ("53.71", 150_000_000, 25)];
+const DEMO_QUOTAS: &[(&str, i64, i64)] =
+    &[("pemprov", 500_000_000, 100), ("53.71", 150_000_000, 25)];
 
 /// Sets the demo's budgets for the current year, as Dinkes prov, unless the year has some
 /// already (so a restart in a new year gets that year's).
@@ -489,7 +490,10 @@ async fn seed_quotas(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     }
     let dinkes = demo_user(pool, Role::DinkesProv).await?;
     for (code, budget, people) in DEMO_QUOTAS {
-        let limits = [(QuotaKind::Guarantee, *budget), (QuotaKind::PbpuPemda, *people)];
+        let limits = [
+            (QuotaKind::Guarantee, *budget),
+            (QuotaKind::PbpuPemda, *people),
+        ];
         cases
             .set_quota(&dinkes, year, code, &limits)
             .await

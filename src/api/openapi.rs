@@ -784,9 +784,7 @@ fn quota_schemas(schemas: &mut Map<String, Value>) {
             }),
         ),
     );
-    let amount = |description: &str| {
-        json!({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": description})
-    };
+    let amount = |description: &str| json!({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": description});
     schemas.insert(
         "QuotaUpdate".into(),
         json!({
@@ -802,12 +800,8 @@ fn quota_schemas(schemas: &mut Map<String, Value>) {
 
 /// `/kuota` and `/kuota/{tahun}/{pembayar}`.
 fn quota_paths(paths: &mut Map<String, Value>) {
-    let error = |description: &str| {
-        json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}})
-    };
-    let ok = |schema: &str| {
-        json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}})
-    };
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}});
+    let ok = |schema: &str| json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}});
     let year = json!({"name": "tahun", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}});
     let payer = json!({"name": "pembayar", "in": "path", "required": true, "schema": {"type": "string"}, "description": "pemprov atau kode kab/kota (53.71)"});
     paths.insert(

@@ -70,7 +70,9 @@ async fn payer_json(
     code: &str,
 ) -> Result<Json<Value>, ApiError> {
     let (item, changes) = state.cases.quota_of(user, year, code).await?;
-    Ok(Json(json!({"year": year, "item": item, "changes": changes})))
+    Ok(Json(
+        json!({"year": year, "item": item, "changes": changes}),
+    ))
 }
 
 async fn payer(

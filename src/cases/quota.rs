@@ -83,8 +83,8 @@ pub async fn book(
         used_before: db_quota::used(&mut *conn, kind.as_str(), year, code, case.id).await?,
         amount: amount.unwrap_or(0),
     };
-    let decision = quota::decide(kind, standing, confirmation, &label, year)
-        .map_err(CaseError::Invalid)?;
+    let decision =
+        quota::decide(kind, standing, confirmation, &label, year).map_err(CaseError::Invalid)?;
     let charge = NewCharge {
         case_id: case.id,
         kind: kind.as_str(),
@@ -237,7 +237,10 @@ pub struct QuotaCharge {
 impl QuotaCharge {
     /// One sentence for the case page.
     pub fn summary(&self) -> String {
-        let kind = self.kind.parse::<QuotaKind>().unwrap_or(QuotaKind::Guarantee);
+        let kind = self
+            .kind
+            .parse::<QuotaKind>()
+            .unwrap_or(QuotaKind::Guarantee);
         let taken = match (kind, self.amount) {
             (QuotaKind::Guarantee, Some(a)) => format!("plafon {}", kind.format(a)),
             (QuotaKind::Guarantee, None) => "tanpa plafon".to_string(),
@@ -407,9 +410,8 @@ impl CaseService {
         let now = self.clock.now();
         let target = format!("{year}/{}", payer.code());
         for (kind, value) in limits {
-            let old =
-                db_quota::set_limit(&mut tx, year, kab, kind.as_str(), *value, user.id, now)
-                    .await?;
+            let old = db_quota::set_limit(&mut tx, year, kab, kind.as_str(), *value, user.id, now)
+                .await?;
             let detail = serde_json::json!({"kind": kind.as_str(), "old": old, "new": value});
             audit::record(&mut *tx, Some(user.id), "quota.set", Some(&target), detail).await?;
         }
@@ -434,7 +436,7 @@ impl CaseService {
             QuotaPayer::KabKota(case.patient.domicile_kab_kota_code.clone()),
         ] {
             let mut conn = self.pool.acquire().await?;
-            let label = payer_label(&mut *conn, &payer).await?;
+            let label = payer_label(&mut conn, &payer).await?;
             let code = payer.kab_kota_code();
             let limit = rows
                 .iter()

@@ -541,8 +541,14 @@ mod tests {
         assert!(over_quota.confirmed);
         assert_eq!(over_quota.reason.as_deref(), Some("Pasien kritis"));
         let plain_json = serde_json::to_value(&plain).expect("json");
-        assert!(plain_json.get("over_quota_confirmed").is_none(), "{plain_json}");
-        assert!(plain_json.get("over_quota_reason").is_none(), "{plain_json}");
+        assert!(
+            plain_json.get("over_quota_confirmed").is_none(),
+            "{plain_json}"
+        );
+        assert!(
+            plain_json.get("over_quota_reason").is_none(),
+            "{plain_json}"
+        );
         let json = serde_json::to_value(&confirmed).expect("json");
         assert_eq!(json["over_quota_confirmed"], true);
         assert_eq!(json["over_quota_reason"], "Pasien kritis");

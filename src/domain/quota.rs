@@ -79,9 +79,14 @@ fn parse_people(label: &str, input: &str) -> Result<i64, String> {
     };
     let groups: Vec<&str> = digits.split('.').collect();
     let grouped_well = groups.len() == 1
-        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
-    if digits.is_empty() || !grouped_well || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(format!("{label} harus berupa bilangan bulat jumlah orang, misalnya 250"));
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    if digits.is_empty() || !grouped_well || !digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+    {
+        return Err(format!(
+            "{label} harus berupa bilangan bulat jumlah orang, misalnya 250"
+        ));
     }
     if negative {
         return Err(format!("{label} tidak boleh negatif"));
@@ -164,9 +169,8 @@ impl QuotaPayer {
             return Some(QuotaPayer::Province);
         }
         let b = code.as_bytes();
-        let shaped = b.len() == 5
-            && b[2] == b'.'
-            && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
+        let shaped =
+            b.len() == 5 && b[2] == b'.' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
         shaped.then(|| QuotaPayer::KabKota(code.to_string()))
     }
 
@@ -288,9 +292,9 @@ pub fn over_quota_message(kind: QuotaKind, standing: &Standing, payer: &str, yea
             "Plafon {} melebihi sisa pagu jaminan {payer} tahun {year}",
             kind.format(standing.amount)
         ),
-        QuotaKind::PbpuPemda => format!(
-            "Pendaftaran ini melebihi kuota peserta PBPU Pemda {payer} tahun {year}"
-        ),
+        QuotaKind::PbpuPemda => {
+            format!("Pendaftaran ini melebihi kuota peserta PBPU Pemda {payer} tahun {year}")
+        }
     };
     format!(
         "{what}: sisa {remaining} dari {} (terpakai {}). Untuk tetap menyetujui, centang \
@@ -348,8 +352,14 @@ mod tests {
 
         // Act / Assert
         for ok in [first, second] {
-            let d = decide(QuotaKind::Guarantee, ok, &none, "Pemerintah Provinsi NTT", 2026)
-                .expect("within the budget");
+            let d = decide(
+                QuotaKind::Guarantee,
+                ok,
+                &none,
+                "Pemerintah Provinsi NTT",
+                2026,
+            )
+            .expect("within the budget");
             assert_eq!(d.over_quota_reason, None);
         }
         assert_eq!(third.remaining(), Some(10 * JUTA));
@@ -450,13 +460,24 @@ mod tests {
             QuotaPayer::of(Payer::PemkabAsal, "53.10"),
             QuotaPayer::KabKota("53.10".into())
         );
-        assert_eq!(QuotaPayer::of(Payer::Pemprov, "53.10"), QuotaPayer::Province);
+        assert_eq!(
+            QuotaPayer::of(Payer::Pemprov, "53.10"),
+            QuotaPayer::Province
+        );
         assert_eq!(QuotaPayer::parse("pemprov"), Some(QuotaPayer::Province));
         assert_eq!(
             QuotaPayer::parse("53.71"),
             Some(QuotaPayer::KabKota("53.71".into()))
         );
-        for bad in ["", "53-71", "5371", "53.7", "pemkab_asal", "../x", "53.71\0"] {
+        for bad in [
+            "",
+            "53-71",
+            "5371",
+            "53.7",
+            "pemkab_asal",
+            "../x",
+            "53.71\0",
+        ] {
             assert_eq!(QuotaPayer::parse(bad), None, "{bad:?}");
         }
         let kota = QuotaPayer::KabKota("53.71".into());

@@ -182,8 +182,16 @@ async fn payer_response(
     let (line, changes) = state.cases.quota_of(user, year, code).await?;
     let forms = if line.editable {
         [
-            (QuotaKind::Guarantee, line.guarantee.limit, "Rupiah, misalnya 250.000.000"),
-            (QuotaKind::PbpuPemda, line.pbpu_pemda.limit, "Jumlah orang, misalnya 100"),
+            (
+                QuotaKind::Guarantee,
+                line.guarantee.limit,
+                "Rupiah, misalnya 250.000.000",
+            ),
+            (
+                QuotaKind::PbpuPemda,
+                line.pbpu_pemda.limit,
+                "Jumlah orang, misalnya 100",
+            ),
         ]
         .into_iter()
         .map(|(kind, limit, help)| {

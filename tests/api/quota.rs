@@ -78,7 +78,9 @@ fn figures(line: &Value, kind: &str) -> (Value, i64, Value, i64, i64) {
         f["used"].as_i64().expect("used"),
         f["remaining"].clone(),
         f["approvals"].as_i64().expect("approvals"),
-        f["over_quota_approvals"].as_i64().expect("over_quota_approvals"),
+        f["over_quota_approvals"]
+            .as_i64()
+            .expect("over_quota_approvals"),
     )
 }
 
@@ -217,10 +219,7 @@ async fn forty_and_fifty_juta_fit_a_budget_of_a_hundred_and_twenty_more_needs_a_
         text(&page, "#quota-pemprov td.remaining").as_deref(),
         Some("-Rp10.000.000")
     );
-    assert_eq!(
-        text(&page, "#quota-pemprov td.over").as_deref(),
-        Some("1")
-    );
+    assert_eq!(text(&page, "#quota-pemprov td.over").as_deref(), Some("1"));
 }
 
 #[tokio::test]
@@ -323,9 +322,9 @@ async fn pemkab_asal_is_charged_to_the_kab_kota_of_the_patients_domicile() {
     );
     beyond.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        beyond
-            .field_message("over_quota_confirmed")
-            .contains("Pemerintah Kabupaten Kupang tahun 2026: sisa Rp10.000.000 dari Rp50.000.000"),
+        beyond.field_message("over_quota_confirmed").contains(
+            "Pemerintah Kabupaten Kupang tahun 2026: sisa Rp10.000.000 dari Rp50.000.000"
+        ),
         "{}",
         beyond.message()
     );
@@ -383,7 +382,10 @@ async fn a_guarantee_starting_next_year_takes_next_years_budget() {
         (json!(30 * JUTA), 20 * JUTA, json!(10 * JUTA), 1, 0)
     );
     // Without a year, the page and the API show the clock's year: 2026 now, 2027 after New Year.
-    assert_eq!(team.dinkes_prov.get("/api/v1/kuota").await.body["year"], 2026);
+    assert_eq!(
+        team.dinkes_prov.get("/api/v1/kuota").await.body["year"],
+        2026
+    );
     app.clock.advance(chrono::Duration::days(5));
     let now = team.dinkes_prov.get("/api/v1/kuota").await;
     assert_eq!(now.body["year"], 2027);
@@ -482,14 +484,9 @@ async fn pbpu_pemda_enrolments_count_people_against_the_quota() {
     // Arrange: Pemprov enrols at most one person as PBPU Pemda in 2026; two cases wait.
     let app = spawn_app_at(mid_november()).await;
     let team = Team::new(&app).await;
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"pbpu_quota": 1}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    set_quota(&team.dinkes_prov, 2026, "pemprov", json!({"pbpu_quota": 1}))
+        .await
+        .expect(StatusCode::OK);
     let first = team
         .case_in(&intake_serial(1, "53.71"), "pbpu_review")
         .await;
@@ -575,7 +572,9 @@ async fn only_dinkes_change_quotas_and_dinkes_kab_only_its_own() {
     set_quota(&prov, 2026, "53.99", budget.clone())
         .await
         .expect(StatusCode::NOT_FOUND);
-    rsud.get("/api/v1/kuota").await.expect(StatusCode::FORBIDDEN);
+    rsud.get("/api/v1/kuota")
+        .await
+        .expect(StatusCode::FORBIDDEN);
     let seen_by_kab = kab.get("/api/v1/kuota?tahun=2026").await;
     let codes: Vec<&str> = seen_by_kab.body["items"]
         .as_array()
@@ -638,7 +637,10 @@ async fn only_dinkes_change_quotas_and_dinkes_kab_only_its_own() {
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let own = app.get_html(&kab_web, "/kuota/2026/pemprov").await;
-    assert!(text(&own, "#quota-form-guarantee").is_none(), "no form for the province");
+    assert!(
+        text(&own, "#quota-form-guarantee").is_none(),
+        "no form for the province"
+    );
     let (tim_web, _) = app.signed_in("tim", None).await;
     let tim_post = app
         .post_form_from(
@@ -681,7 +683,11 @@ async fn hostile_amounts_and_years_get_a_field_message_and_change_nothing() {
             .await;
 
         // Assert: 422, the message under the field, what was typed still there.
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}"
+        );
         let html = response.text().await.expect("page");
         let message = text(&html, "#quota-guarantee-error").unwrap_or_default();
         assert!(
@@ -724,7 +730,10 @@ async fn hostile_amounts_and_years_get_a_field_message_and_change_nothing() {
         assert!(!r.error_fields().is_empty(), "{body}: {}", r.body);
     }
     let huge = set_quota(&api, 2026, "pemprov", json!({"guarantee_budget": 1e20})).await;
-    assert!(huge.field_message("guarantee_budget").contains("terlalu besar"));
+    assert!(
+        huge.field_message("guarantee_budget")
+            .contains("terlalu besar")
+    );
 
     // Years: a field message on the page and in the API, a 404 in an address.
     for year in ["-9999", "abc", "2019", "99999999999999999999", "2026\u{0}"] {
@@ -824,10 +833,18 @@ async fn every_change_of_a_limit_is_recorded_and_shown() {
     assert_eq!(
         history,
         [
-            format!("Pemerintah Provinsi NTT — Kuota peserta PBPU Pemda: belum ditetapkan → 1.250 orang 16-11-2026 10:15 WITA · {name}"),
-            format!("Pemerintah Provinsi NTT — Pagu jaminan sementara: Rp100.000.000 → Rp120.000.000 16-11-2026 10:10 WITA · {name}"),
-            format!("Pemerintah Provinsi NTT — Pagu jaminan sementara: Rp25.000.000 → Rp100.000.000 16-11-2026 10:05 WITA · {name}"),
-            format!("Pemerintah Provinsi NTT — Pagu jaminan sementara: belum ditetapkan → Rp25.000.000 16-11-2026 10:00 WITA · {name}"),
+            format!(
+                "Pemerintah Provinsi NTT — Kuota peserta PBPU Pemda: belum ditetapkan → 1.250 orang 16-11-2026 10:15 WITA · {name}"
+            ),
+            format!(
+                "Pemerintah Provinsi NTT — Pagu jaminan sementara: Rp100.000.000 → Rp120.000.000 16-11-2026 10:10 WITA · {name}"
+            ),
+            format!(
+                "Pemerintah Provinsi NTT — Pagu jaminan sementara: Rp25.000.000 → Rp100.000.000 16-11-2026 10:05 WITA · {name}"
+            ),
+            format!(
+                "Pemerintah Provinsi NTT — Pagu jaminan sementara: belum ditetapkan → Rp25.000.000 16-11-2026 10:00 WITA · {name}"
+            ),
         ]
     );
     let payer_page = app.get_html(&web, page).await;
@@ -880,11 +897,21 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
 
     // Assert: both payers' remaining budgets, and no confirmation asked yet.
     assert_eq!(
-        text(&html, "#quota-note-approve_guarantee li[data-payer=pemprov]").as_deref(),
-        Some("Pemerintah Provinsi NTT: sisa Rp10.000.000 dari Rp100.000.000 (terpakai Rp90.000.000)")
+        text(
+            &html,
+            "#quota-note-approve_guarantee li[data-payer=pemprov]"
+        )
+        .as_deref(),
+        Some(
+            "Pemerintah Provinsi NTT: sisa Rp10.000.000 dari Rp100.000.000 (terpakai Rp90.000.000)"
+        )
     );
     assert_eq!(
-        text(&html, "#quota-note-approve_guarantee li[data-payer=pemkab_asal]").as_deref(),
+        text(
+            &html,
+            "#quota-note-approve_guarantee li[data-payer=pemkab_asal]"
+        )
+        .as_deref(),
         Some("Pemerintah Kota Kupang: belum ditetapkan (terpakai Rp0)")
     );
     assert!(text(&html, "#approve_guarantee-over_quota_confirmed").is_none());
@@ -905,9 +932,14 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.expect("page");
     assert!(
-        text(&html, "#approve_guarantee-over_quota_confirmed-wrap .field-error")
-            .unwrap_or_default()
-            .starts_with("Plafon Rp25.000.000 melebihi sisa pagu jaminan Pemerintah Provinsi NTT tahun 2026"),
+        text(
+            &html,
+            "#approve_guarantee-over_quota_confirmed-wrap .field-error"
+        )
+        .unwrap_or_default()
+        .starts_with(
+            "Plafon Rp25.000.000 melebihi sisa pagu jaminan Pemerintah Provinsi NTT tahun 2026"
+        ),
         "{html}"
     );
     assert!(text(&html, "#approve_guarantee-over_quota_reason-wrap label").is_some());
@@ -921,7 +953,10 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
     let mut confirmed = form.to_vec();
     confirmed.extend([
         ("over_quota_confirmed", "on"),
-        ("over_quota_reason", "Operasi darurat; pagu ditambah di APBD perubahan"),
+        (
+            "over_quota_reason",
+            "Operasi darurat; pagu ditambah di APBD perubahan",
+        ),
     ]);
     let done = app
         .post_form_from(&web, &case_page, &action, &confirmed)

@@ -16,10 +16,7 @@ async fn waiting_for_guarantee(app: &TestApp, name: &str, nik: &str) -> Uuid {
     let dukcapil = app.create_test_user("dukcapil_prov", None).await;
     let dinsos = app.create_test_user("dinsos_prov", None).await;
     let id = app
-        .arrange_draft(
-            &pic,
-            &intake_fields(name, "L", "1975-11-02", nik, "53.71"),
-        )
+        .arrange_draft(&pic, &intake_fields(name, "L", "1975-11-02", nik, "53.71"))
         .await;
     app.arrange_action(&pic, id, "submit", &[]).await;
     app.arrange_action(
@@ -108,7 +105,10 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
     // Assert: back on the year's table: 90 used, 10 left; the change in the history.
     assert_eq!(browser.path().await, "/kuota");
     assert!(browser.text("p.flash").await.contains("Rp100.000.000"));
-    assert_eq!(browser.text("#quota-pemprov td.budget").await, "Rp100.000.000");
+    assert_eq!(
+        browser.text("#quota-pemprov td.budget").await,
+        "Rp100.000.000"
+    );
     assert_eq!(browser.text("#quota-pemprov td.used").await, "Rp90.000.000");
     assert_eq!(
         browser.text("#quota-pemprov td.remaining").await,
@@ -202,7 +202,10 @@ async fn the_quota_pages_fit_a_phone() {
             &current,
             year,
             "pemprov",
-            &[(merajut_sehat::domain::quota::QuotaKind::Guarantee, 500_000_000)],
+            &[(
+                merajut_sehat::domain::quota::QuotaKind::Guarantee,
+                500_000_000,
+            )],
         )
         .await
         .expect("setting the budget");

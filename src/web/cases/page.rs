@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::version_field;
 use crate::auth::CurrentUser;
+use crate::cases::quota::QuotaHint;
 use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
-use crate::cases::quota::QuotaHint;
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
 use crate::domain::quota::QuotaKind;
 use crate::domain::{Action, CaseState, DocumentKind, Role};
