@@ -12,7 +12,7 @@ CREATE TABLE quotas (
     year             integer NOT NULL CHECK (year BETWEEN 2020 AND 2100),
     kab_kota_code    text REFERENCES kab_kota (code),
     guarantee_budget bigint CHECK (guarantee_budget BETWEEN 0 AND 100000000000000),
-    pbpu_quota       integer CHECK (pbpu_quota BETWEEN 0 AND 10000000),
+    pbpu_quota       bigint CHECK (pbpu_quota BETWEEN 0 AND 10000000),
     updated_by       uuid NOT NULL REFERENCES users (id),
     updated_at       timestamptz NOT NULL
 );
@@ -58,27 +58,20 @@ CREATE TABLE quota_charges (
 );
 CREATE INDEX quota_charges_payer_idx ON quota_charges (kind, year, (COALESCE(kab_kota_code, '')));
 
--- The approvals made before this migration, booked as they were decided.
+-- The approvals made before this migration, booked as they were decided (the payer's kab/kota
+-- being the domicile now, the best there is).
 INSERT INTO quota_charges (case_id, kind, year, kab_kota_code, amount, decided_by, decided_at)
-SELECT c.id, 'guarantee', extract(year FROM c.guarantee_start)::integer,
-       CASE WHEN c.payer = 'pemkab_asal' THEN c.domicile_kab_kota_code END,
-       c.guarantee_ceiling, h.actor_id, h.at
+SELECT c.id, k.kind, extract(year FROM k.day)::integer,
+       CASE WHEN k.payer = 'pemkab_asal' THEN c.domicile_kab_kota_code END,
+       k.amount, h.actor_id, h.at
 FROM cases c
+CROSS JOIN LATERAL (VALUES
+    ('guarantee', 'approve_guarantee', c.guarantee_start, c.payer, c.guarantee_ceiling),
+    ('pbpu_pemda', 'enrol_pbpu_pemda', c.pbpu_decided_on, c.pbpu_payer, 1::bigint)
+) AS k (kind, action, day, payer, amount)
 JOIN LATERAL (
     SELECT actor_id, at FROM case_history
-    WHERE case_id = c.id AND action = 'approve_guarantee'
+    WHERE case_id = c.id AND action = k.action
     ORDER BY id DESC LIMIT 1
 ) h ON true
-WHERE c.guarantee_start IS NOT NULL AND c.payer IS NOT NULL;
-
-INSERT INTO quota_charges (case_id, kind, year, kab_kota_code, amount, decided_by, decided_at)
-SELECT c.id, 'pbpu_pemda', extract(year FROM c.pbpu_decided_on)::integer,
-       CASE WHEN c.pbpu_payer = 'pemkab_asal' THEN c.domicile_kab_kota_code END,
-       1, h.actor_id, h.at
-FROM cases c
-JOIN LATERAL (
-    SELECT actor_id, at FROM case_history
-    WHERE case_id = c.id AND action = 'enrol_pbpu_pemda'
-    ORDER BY id DESC LIMIT 1
-) h ON true
-WHERE c.pbpu_decided_on IS NOT NULL AND c.pbpu_payer IS NOT NULL;
+WHERE k.day IS NOT NULL AND k.payer IS NOT NULL;

@@ -29,7 +29,7 @@ pub async fn lock(
 ) -> sqlx::Result<Option<QuotaRow>> {
     sqlx::query_as!(
         QuotaRow,
-        r#"SELECT q.kab_kota_code, q.guarantee_budget, q.pbpu_quota::bigint AS pbpu_quota,
+        r#"SELECT q.kab_kota_code, q.guarantee_budget, q.pbpu_quota,
                   u.display_name AS updated_by_name, q.updated_at AS "updated_at: DateTime<Utc>"
            FROM quotas q JOIN users u ON u.id = q.updated_by
            WHERE q.year = $1 AND COALESCE(q.kab_kota_code, '') = COALESCE($2, '')
@@ -45,7 +45,7 @@ pub async fn lock(
 pub async fn of_year(db: impl PgExecutor<'_>, year: i32) -> sqlx::Result<Vec<QuotaRow>> {
     sqlx::query_as!(
         QuotaRow,
-        r#"SELECT q.kab_kota_code, q.guarantee_budget, q.pbpu_quota::bigint AS pbpu_quota,
+        r#"SELECT q.kab_kota_code, q.guarantee_budget, q.pbpu_quota,
                   u.display_name AS updated_by_name, q.updated_at AS "updated_at: DateTime<Utc>"
            FROM quotas q JOIN users u ON u.id = q.updated_by
            WHERE q.year = $1"#,
@@ -215,33 +215,24 @@ pub async fn set_limit(
     let row = lock(&mut *conn, year, payer)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
-    let old = if kind == "guarantee" {
-        sqlx::query!(
-            "UPDATE quotas SET guarantee_budget = $3, updated_by = $4, updated_at = $5 \
-             WHERE year = $1 AND COALESCE(kab_kota_code, '') = COALESCE($2, '')",
-            year,
-            payer,
-            value,
-            user,
-            at as _
-        )
-        .execute(&mut *conn)
-        .await?;
-        row.guarantee_budget
-    } else {
-        let people = i32::try_from(value).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        sqlx::query!(
-            "UPDATE quotas SET pbpu_quota = $3, updated_by = $4, updated_at = $5 \
-             WHERE year = $1 AND COALESCE(kab_kota_code, '') = COALESCE($2, '')",
-            year,
-            payer,
-            people,
-            user,
-            at as _
-        )
-        .execute(&mut *conn)
-        .await?;
-        row.pbpu_quota
+    sqlx::query!(
+        "UPDATE quotas SET \
+             guarantee_budget = CASE WHEN $3 = 'guarantee' THEN $4 ELSE guarantee_budget END, \
+             pbpu_quota = CASE WHEN $3 = 'pbpu_pemda' THEN $4 ELSE pbpu_quota END, \
+             updated_by = $5, updated_at = $6 \
+         WHERE year = $1 AND COALESCE(kab_kota_code, '') = COALESCE($2, '')",
+        year,
+        payer,
+        kind,
+        value,
+        user,
+        at as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    let old = match kind {
+        "guarantee" => row.guarantee_budget,
+        _ => row.pbpu_quota,
     };
     sqlx::query!(
         "INSERT INTO quota_changes (year, kab_kota_code, kind, old_value, new_value, changed_by, \

@@ -57,9 +57,22 @@ struct YearPage {
     typed: String,
     error: Option<String>,
     q: Option<QuotaYear>,
+    show: Show,
 }
 
 impl YearPage {
+    fn row_id(&self, line: &QuotaLine) -> String {
+        dom_id(&line.code)
+    }
+    fn overdrawn(&self, f: &QuotaFigures) -> bool {
+        f.remaining.is_some_and(|r| r < 0)
+    }
+}
+
+/// How the quota pages write figures, changes and times (a field of each page).
+struct Show;
+
+impl Show {
     fn money(&self, value: &Option<i64>) -> String {
         show(QuotaKind::Guarantee, *value)
     }
@@ -69,13 +82,7 @@ impl YearPage {
     fn rupiah(&self, value: &i64) -> String {
         QuotaKind::Guarantee.format(*value)
     }
-    fn row_id(&self, line: &QuotaLine) -> String {
-        dom_id(&line.code)
-    }
-    fn overdrawn(&self, f: &QuotaFigures) -> bool {
-        f.remaining.is_some_and(|r| r < 0)
-    }
-    fn change_text(&self, c: &QuotaChange) -> String {
+    fn change(&self, c: &QuotaChange) -> String {
         change_text(c)
     }
     fn time(&self, t: &DateTime<Utc>) -> String {
@@ -124,6 +131,7 @@ async fn year_page(
         typed,
         error,
         q,
+        show: Show,
     };
     render_status(status, &page)
 }
@@ -145,24 +153,7 @@ struct PayerPage {
     line: QuotaLine,
     changes: Vec<QuotaChange>,
     forms: Vec<LimitForm>,
-}
-
-impl PayerPage {
-    fn money(&self, value: &Option<i64>) -> String {
-        show(QuotaKind::Guarantee, *value)
-    }
-    fn people(&self, value: &Option<i64>) -> String {
-        show(QuotaKind::PbpuPemda, *value)
-    }
-    fn rupiah(&self, value: &i64) -> String {
-        QuotaKind::Guarantee.format(*value)
-    }
-    fn change_text(&self, c: &QuotaChange) -> String {
-        change_text(c)
-    }
-    fn time(&self, t: &DateTime<Utc>) -> String {
-        locale::time(*t)
-    }
+    show: Show,
 }
 
 /// The path's year, or 404 (an address nobody was given).
@@ -227,6 +218,7 @@ async fn payer_response(
         line,
         changes,
         forms,
+        show: Show,
     };
     render_status(status, &page)
 }

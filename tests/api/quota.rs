@@ -84,6 +84,24 @@ fn figures(line: &Value, kind: &str) -> (Value, i64, Value, i64, i64) {
     )
 }
 
+/// Dinkes `who` sets `code`'s guarantee budget for `year` (a number, or text as typed).
+async fn set_budget(who: &Actor, year: i32, code: &str, amount: Value) {
+    set_quota(who, year, code, json!({ "guarantee_budget": amount }))
+        .await
+        .expect(StatusCode::OK);
+}
+
+/// Pemprov's 2026 budget of 100 juta, 90 of it approved for one case; the team that did it.
+async fn ninety_of_a_hundred_used(app: &TestApp) -> Team {
+    let team = Team::new(app).await;
+    set_budget(&team.dinkes_prov, 2026, "pemprov", json!(100 * JUTA)).await;
+    let used = in_guarantee_review(&team, 1, "53.71").await;
+    approve(&team, used, (PAST, "pemprov"), Some(90 * JUTA), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    team
+}
+
 async fn charges(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM quota_charges")
         .fetch_one(&app.pool)
@@ -96,14 +114,7 @@ async fn forty_and_fifty_juta_fit_a_budget_of_a_hundred_and_twenty_more_needs_a_
     // Arrange: Pemprov's 2026 budget is Rp100.000.000; three cases wait for a guarantee.
     let app = spawn_app_at(mid_november()).await;
     let team = Team::new(&app).await;
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"guarantee_budget": "Rp 100.000.000"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    set_budget(&team.dinkes_prov, 2026, "pemprov", json!("Rp 100.000.000")).await;
     let mut ids = vec![];
     for serial in 1..=3 {
         ids.push(in_guarantee_review(&team, serial, "53.71").await);
@@ -227,14 +238,7 @@ async fn a_payer_with_a_budget_needs_a_ceiling_and_one_without_only_counts() {
     // Arrange: Pemprov has a 2026 budget, Kota Kupang none.
     let app = spawn_app_at(mid_november()).await;
     let team = Team::new(&app).await;
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"guarantee_budget": 100 * JUTA}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    set_budget(&team.dinkes_prov, 2026, "pemprov", json!(100 * JUTA)).await;
     let a = in_guarantee_review(&team, 1, "53.71").await;
     let b = in_guarantee_review(&team, 2, "53.71").await;
 
@@ -270,14 +274,7 @@ async fn pemkab_asal_is_charged_to_the_kab_kota_of_the_patients_domicile() {
     let app = spawn_app_at(mid_november()).await;
     let team = Team::new(&app).await;
     for (code, budget) in [("53.03", 50 * JUTA), ("53.71", 30 * JUTA)] {
-        set_quota(
-            &team.dinkes_prov,
-            2026,
-            code,
-            json!({"guarantee_budget": budget}),
-        )
-        .await
-        .expect(StatusCode::OK);
+        set_budget(&team.dinkes_prov, 2026, code, json!(budget)).await;
     }
     let from_kabupaten = in_guarantee_review(&team, 1, "53.03").await;
     let second = in_guarantee_review(&team, 2, "53.03").await;
@@ -337,14 +334,7 @@ async fn a_guarantee_starting_next_year_takes_next_years_budget() {
     let app = spawn_app_at(at("2026-12-28T02:00:00Z")).await;
     let team = Team::new(&app).await;
     for (year, budget) in [(2026, 100 * JUTA), (2027, 30 * JUTA)] {
-        set_quota(
-            &team.dinkes_prov,
-            year,
-            "pemprov",
-            json!({"guarantee_budget": budget}),
-        )
-        .await
-        .expect(StatusCode::OK);
+        set_budget(&team.dinkes_prov, year, "pemprov", json!(budget)).await;
     }
     let this_year = in_guarantee_review(&team, 1, "53.71").await;
     let next_year = in_guarantee_review(&team, 2, "53.71").await;
@@ -403,19 +393,7 @@ async fn a_guarantee_starting_next_year_takes_next_years_budget() {
 async fn two_approvals_racing_for_the_last_ten_million_are_decided_by_the_database() {
     // Arrange: 90 of Pemprov's 100 juta used; four cases wait, each for 10 juta.
     let app = spawn_app_at(mid_november()).await;
-    let team = Team::new(&app).await;
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"guarantee_budget": 100 * JUTA}),
-    )
-    .await
-    .expect(StatusCode::OK);
-    let used = in_guarantee_review(&team, 1, "53.71").await;
-    approve(&team, used, (PAST, "pemprov"), Some(90 * JUTA), json!({}))
-        .await
-        .expect(StatusCode::OK);
+    let team = ninety_of_a_hundred_used(&app).await;
     let mut waiting = vec![];
     for serial in 2..=5 {
         waiting.push(in_guarantee_review(&team, serial, "53.71").await);
@@ -445,14 +423,7 @@ async fn two_approvals_racing_for_the_last_ten_million_are_decided_by_the_databa
 
     // Arrange: the budget raised to 110 juta; someone holds Pemprov's quota row, so both of the
     // next two approvals are certainly in flight together, waiting for it.
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"guarantee_budget": "110.000.000"}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    set_budget(&team.dinkes_prov, 2026, "pemprov", json!("110.000.000")).await;
     let mut holder = app.pool.begin().await.expect("a transaction");
     sqlx::query("SELECT 1 FROM quotas WHERE year = 2026 AND kab_kota_code IS NULL FOR UPDATE")
         .execute(&mut *holder)
@@ -550,28 +521,26 @@ async fn only_dinkes_change_quotas_and_dinkes_kab_only_its_own() {
     let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
     let budget = json!({"guarantee_budget": 75 * JUTA});
 
-    // Act / Assert: the API.
-    set_quota(&kab, 2026, "53.71", budget.clone())
-        .await
-        .expect(StatusCode::OK);
-    set_quota(&kab, 2026, "pemprov", budget.clone())
-        .await
-        .expect(StatusCode::FORBIDDEN);
-    set_quota(&kab, 2026, "53.03", budget.clone())
-        .await
-        .expect(StatusCode::NOT_FOUND);
-    set_quota(&tim, 2026, "53.71", budget.clone())
-        .await
-        .expect(StatusCode::FORBIDDEN);
-    set_quota(&rsud, 2026, "53.71", budget.clone())
-        .await
-        .expect(StatusCode::FORBIDDEN);
-    set_quota(&prov, 2026, "53.03", budget.clone())
-        .await
-        .expect(StatusCode::OK);
-    set_quota(&prov, 2026, "53.99", budget.clone())
-        .await
-        .expect(StatusCode::NOT_FOUND);
+    // Act / Assert: the API. Dinkes kab/kota changes its own kab/kota's, sees the province's
+    // but may not change it, and does not see another kab/kota's.
+    for (who, code, expected) in [
+        (&kab, "53.71", StatusCode::OK),
+        (&kab, "pemprov", StatusCode::FORBIDDEN),
+        (&kab, "53.03", StatusCode::NOT_FOUND),
+        (&tim, "53.71", StatusCode::FORBIDDEN),
+        (&rsud, "53.71", StatusCode::FORBIDDEN),
+        (&prov, "53.03", StatusCode::OK),
+        (&prov, "53.99", StatusCode::NOT_FOUND),
+    ] {
+        let r = set_quota(who, 2026, code, budget.clone()).await;
+        assert_eq!(
+            r.status,
+            expected,
+            "{} {code}: {}",
+            who.user.role.as_str(),
+            r.body
+        );
+    }
     rsud.get("/api/v1/kuota")
         .await
         .expect(StatusCode::FORBIDDEN);
@@ -874,19 +843,7 @@ async fn every_change_of_a_limit_is_recorded_and_shown() {
 async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
     // Arrange: 90 of Pemprov's 100 juta used; Kota Kupang has no budget; a case waits.
     let app = spawn_app_at(mid_november()).await;
-    let team = Team::new(&app).await;
-    set_quota(
-        &team.dinkes_prov,
-        2026,
-        "pemprov",
-        json!({"guarantee_budget": 100 * JUTA}),
-    )
-    .await
-    .expect(StatusCode::OK);
-    let used = in_guarantee_review(&team, 1, "53.71").await;
-    approve(&team, used, (PAST, "pemprov"), Some(90 * JUTA), json!({}))
-        .await
-        .expect(StatusCode::OK);
+    let team = ninety_of_a_hundred_used(&app).await;
     let id = in_guarantee_review(&team, 2, "53.71").await;
     let (web, _) = app.signed_in("dinkes_prov", None).await;
     let case_page = format!("/kasus/{id}");
@@ -989,4 +946,144 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
             "{shown:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_migration_books_the_approvals_made_before_it() {
+    use std::borrow::Cow;
+
+    use sqlx::migrate::Migrator;
+
+    // Arrange: a database before the quotas, with a guarantee paid by Pemprov (15 juta, from
+    // 1 October 2026) and one by Kabupaten Kupang without a ceiling (from 30 December 2025)
+    // whose patient Dinkes then enrolled as PBPU Pemda of Pemprov (5 January 2026).
+    let database = TestDatabase::create_empty().await;
+    let pool = database.pool().await;
+    let before = merajut_sehat::MIGRATOR
+        .migrations
+        .iter()
+        .position(|m| m.description == "quotas")
+        .expect("the quotas migration");
+    let earlier = Migrator {
+        migrations: Cow::Owned(merajut_sehat::MIGRATOR.migrations[..before].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    earlier.run(&pool).await.expect("the earlier migrations");
+    let dinkes: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash) \
+         VALUES ('dinkes', 'Dinkes', 'dinkes_prov', 'x') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a user");
+    let mut ids = vec![];
+    for (number, nik, state, kab, payer, ceiling, start, pbpu) in [
+        (
+            "MS-1",
+            "5371025205900001",
+            "guaranteed",
+            "53.71",
+            "pemprov",
+            Some(15 * JUTA),
+            "2026-10-01",
+            None,
+        ),
+        (
+            "MS-2",
+            "5303025205900002",
+            "pbpu_proposed",
+            "53.03",
+            "pemkab_asal",
+            None,
+            "2025-12-30",
+            Some("2026-01-05"),
+        ),
+    ] {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO cases (number, state, hospital_id, created_by, full_name, sex, \
+             birth_date, has_identity_document, nik, domicile_kab_kota_code, admission_date, \
+             service_type, ward_class, jkn_status, guarantee_letter_number, guarantee_start, \
+             payer, guarantee_ceiling, pbpu_payer, pbpu_decided_on) \
+             SELECT $1, $3::case_state, h.id, $4, 'Maria', 'P', '1990-05-12', true, $2, $5, \
+             '2025-12-01', 'igd', 'kelas_3', 'tidak_ada', '440/1', $6::date, $7, $8, \
+             CASE WHEN $9::date IS NULL THEN NULL ELSE 'pemprov' END, $9::date \
+             FROM hospitals h WHERE h.code = 'RSUD-WZJ' RETURNING id",
+        )
+        .bind(number)
+        .bind(nik)
+        .bind(state)
+        .bind(dinkes)
+        .bind(kab)
+        .bind(start)
+        .bind(payer)
+        .bind(ceiling)
+        .bind(pbpu)
+        .fetch_one(&pool)
+        .await
+        .expect("a case");
+        ids.push(id);
+    }
+    for (case_id, action, at) in [
+        (ids[0], "approve_guarantee", "2026-10-02T01:00:00Z"),
+        (ids[1], "approve_guarantee", "2025-12-30T01:00:00Z"),
+        (ids[1], "enrol_pbpu_pemda", "2026-01-05T01:00:00Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO case_history (case_id, action, to_state, actor_id, actor_role, at) \
+             VALUES ($1, $2, 'guaranteed', $3, 'dinkes_prov', $4::timestamptz)",
+        )
+        .bind(case_id)
+        .bind(action)
+        .bind(dinkes)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .expect("a history row");
+    }
+
+    // Act
+    merajut_sehat::MIGRATOR
+        .run(&pool)
+        .await
+        .expect("the remaining migrations");
+
+    // Assert
+    let booked: Vec<(Uuid, String, i32, Option<String>, Option<i64>, Uuid)> = sqlx::query_as(
+        "SELECT case_id, kind, year, kab_kota_code, amount, decided_by FROM quota_charges \
+         ORDER BY year, kind",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the charges");
+    assert_eq!(
+        booked,
+        [
+            (
+                ids[1],
+                "guarantee".to_string(),
+                2025,
+                Some("53.03".to_string()),
+                None,
+                dinkes
+            ),
+            (
+                ids[0],
+                "guarantee".to_string(),
+                2026,
+                None,
+                Some(15 * JUTA),
+                dinkes
+            ),
+            (
+                ids[1],
+                "pbpu_pemda".to_string(),
+                2026,
+                None,
+                Some(1),
+                dinkes
+            ),
+        ]
+    );
+    pool.close().await;
+    database.remove();
 }

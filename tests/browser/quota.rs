@@ -9,35 +9,10 @@ use crate::driver::{Browser, Chromedriver};
 use crate::flows::{switch_to, today};
 use crate::phone::assert_fits;
 
-/// A case of `name` (NIK `nik`, Kota Kupang) waiting for Dinkes's guarantee decision, moved
-/// there through the case service by each desk.
+/// A case of `name` (NIK `nik`, Kota Kupang) waiting for Dinkes's guarantee decision.
 async fn waiting_for_guarantee(app: &TestApp, name: &str, nik: &str) -> Uuid {
-    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
-    let dukcapil = app.create_test_user("dukcapil_prov", None).await;
-    let dinsos = app.create_test_user("dinsos_prov", None).await;
-    let id = app
-        .arrange_draft(&pic, &intake_fields(name, "L", "1975-11-02", nik, "53.71"))
-        .await;
-    app.arrange_action(&pic, id, "submit", &[]).await;
-    app.arrange_action(
-        &dukcapil,
-        id,
-        "verify_nik",
-        &[("source_system", "siak"), ("registry_data", "Sesuai SIAK")],
-    )
-    .await;
-    app.arrange_action(
-        &dinsos,
-        id,
-        "record_desil",
-        &[
-            ("source_system", "siks_ng"),
-            ("desil", "3"),
-            ("registry_data", "Desil 3"),
-        ],
-    )
-    .await;
-    id
+    app.arrange_guarantee_review(&intake_fields(name, "L", "1975-11-02", nik, "53.71"))
+        .await
 }
 
 /// Dinkes approves case `id` through the case service with a ceiling typed as `ceiling`.

@@ -969,6 +969,28 @@ impl TestApp {
             });
     }
 
+    /// A case of `fields` (see [`intake_fields`]) moved along by each desk to
+    /// `guarantee_review`: submitted, NIK verified in SIAK, desil 3 (the desk users are created
+    /// on the way; the hospital PIC is of `RSUD-WZJ`).
+    pub async fn arrange_guarantee_review(&self, fields: &[(String, String)]) -> Uuid {
+        let pic = self.create_test_user("rsud", Some("RSUD-WZJ")).await;
+        let dukcapil = self.create_test_user("dukcapil_prov", None).await;
+        let dinsos = self.create_test_user("dinsos_prov", None).await;
+        let id = self.arrange_draft(&pic, fields).await;
+        self.arrange_action(&pic, id, "submit", &[]).await;
+        let verified = [("source_system", "siak"), ("registry_data", "Sesuai SIAK")];
+        self.arrange_action(&dukcapil, id, "verify_nik", &verified)
+            .await;
+        let desil = [
+            ("source_system", "siks_ng"),
+            ("desil", "3"),
+            ("registry_data", "Desil 3"),
+        ];
+        self.arrange_action(&dinsos, id, "record_desil", &desil)
+            .await;
+        id
+    }
+
     /// The stored state and version of case `id`.
     pub async fn case_state(&self, id: Uuid) -> (String, i32) {
         sqlx::query_as("SELECT state::text, version FROM cases WHERE id = $1")
