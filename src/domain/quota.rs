@@ -24,6 +24,7 @@ use super::action::FieldError;
 use super::locale;
 use super::money::{self, Rupiah};
 use super::reference::{Payer, code_enum};
+use super::workflow::Action;
 
 /// The years a quota can be set for.
 pub const YEARS: RangeInclusive<i32> = 2020..=2100;
@@ -45,6 +46,25 @@ code_enum! {
 }
 
 impl QuotaKind {
+    /// The quota an action takes from: `approve_guarantee` the guarantee budget,
+    /// `enrol_pbpu_pemda` the PBPU Pemda quota; other actions none.
+    pub fn taken_by(action: Action) -> Option<QuotaKind> {
+        match action {
+            Action::ApproveGuarantee => Some(QuotaKind::Guarantee),
+            Action::EnrolPbpuPemda => Some(QuotaKind::PbpuPemda),
+            _ => None,
+        }
+    }
+
+    /// The field of that action whose year is the quota year: the guarantee's start, the date
+    /// of the PBPU decision.
+    pub fn year_field(&self) -> &'static str {
+        match self {
+            QuotaKind::Guarantee => "start_date",
+            QuotaKind::PbpuPemda => "decided_on",
+        }
+    }
+
     /// A figure of this kind as people read it: `Rp25.000.000`, `12 orang`.
     pub fn format(&self, value: i64) -> String {
         match self {

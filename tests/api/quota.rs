@@ -1048,7 +1048,9 @@ async fn the_migration_books_the_approvals_made_before_it() {
         .expect("the remaining migrations");
 
     // Assert
-    let booked: Vec<(Uuid, String, i32, Option<String>, Option<i64>, Uuid)> = sqlx::query_as(
+    /// A charge: case, kind, year, payer's kab/kota, amount, decided by.
+    type Charge = (Uuid, String, i32, Option<String>, Option<i64>, Uuid);
+    let booked: Vec<Charge> = sqlx::query_as(
         "SELECT case_id, kind, year, kab_kota_code, amount, decided_by FROM quota_charges \
          ORDER BY year, kind",
     )

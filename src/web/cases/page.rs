@@ -41,15 +41,6 @@ struct QuotaNote {
     hints: Vec<QuotaHint>,
 }
 
-/// The quota an action takes from, if any.
-fn quota_kind(action: Action) -> Option<QuotaKind> {
-    match action {
-        Action::ApproveGuarantee => Some(QuotaKind::Guarantee),
-        Action::EnrolPbpuPemda => Some(QuotaKind::PbpuPemda),
-        _ => None,
-    }
-}
-
 /// The quota notes of the approval forms among `actions`, for the year of the date typed in a
 /// refused form (the guarantee's start, the PBPU decision), else this year.
 async fn quota_notes(
@@ -60,16 +51,17 @@ async fn quota_notes(
 ) -> Result<HashMap<Action, QuotaNote>, AppError> {
     let mut notes = HashMap::new();
     for action in actions.iter().filter_map(|a| a.parse::<Action>().ok()) {
-        let Some(kind) = quota_kind(action) else {
+        let Some(kind) = QuotaKind::taken_by(action) else {
             continue;
-        };
-        let date_field = match kind {
-            QuotaKind::Guarantee => "start_date",
-            QuotaKind::PbpuPemda => "decided_on",
         };
         let year = failed
             .filter(|(a, _, _)| *a == action)
-            .and_then(|(_, values, _)| values.get(date_field)?.parse::<chrono::NaiveDate>().ok())
+            .and_then(|(_, values, _)| {
+                values
+                    .get(kind.year_field())?
+                    .parse::<chrono::NaiveDate>()
+                    .ok()
+            })
             .map_or_else(|| state.clock.today().year(), |d| d.year());
         let hints = state.cases.quota_hints(case, kind, year).await?;
         let title = format!("Sisa {} tahun {year}", kind.label().to_lowercase());
