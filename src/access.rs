@@ -49,6 +49,12 @@ pub const MONITORS: &[Role] = &[Tim, DinkesKab];
 /// Roles that see claims (`/klaim`): the hospital records them, Dinkes prov verifies and pays
 /// them, Dinkes kab/kota and the program team read them (each within its scope).
 pub const CLAIM_ROLES: &[Role] = &[Rsud, DinkesProv, DinkesKab, Tim];
+/// Who sees the yearly quota per payer (`/kuota`): Dinkes (the kab/kota Dinkes the province's
+/// and its own kab/kota's) and the program team, read only.
+pub const QUOTA_READERS: &[Role] = &[DinkesProv, DinkesKab, Tim];
+/// Who sets the quotas: Dinkes prov every payer's, Dinkes kab/kota only its own kab/kota's
+/// (checked per payer by `cases::quota`).
+pub const QUOTA_EDITORS: &[Role] = &[DinkesProv, DinkesKab];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -98,6 +104,11 @@ pub const AREAS: &[Area] = &[
         path: "/notifikasi/ringkasan",
         label: "Ringkasan harian",
         roles: CASE_ROLES,
+    },
+    Area {
+        path: "/kuota",
+        label: "Kuota",
+        roles: QUOTA_READERS,
     },
     Area {
         path: "/kasus/baru",

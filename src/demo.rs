@@ -1,9 +1,9 @@
 //! `--demo`: one user per role (`demo_<role>`), fourteen cases spread over the workflow
 //! (both routes out of the guarantee: PBI JKN and PBPU Pemda), claims of the guaranteed ones in
-//! every status (one paid today) and two reports (last month's recap of RSUD-WZJ, final, and
-//! this quarter's provincial report, a draft), so a new user sees a living system. Cases are
-//! made through the same service calls the pages
-//! use, so they carry real history.
+//! every status (one paid today), two reports (last month's recap of RSUD-WZJ, final, and this
+//! quarter's provincial report, a draft) and this year's quotas of the province and Kota
+//! Kupang, so a new user sees a living system. Cases are made through the same service calls
+//! the pages use, so they carry real history.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +18,7 @@ use crate::cases::claims::ClaimFile;
 use crate::cases::files::FileStore;
 use crate::cases::{CaseService, Upload};
 use crate::clock::Clock;
+use crate::domain::quota::QuotaKind;
 use crate::domain::report::{Narrative, Period, ReportKind};
 use crate::domain::{Action, CaseState, ClaimAction, ClaimStatus, Role, ScopeKind};
 use crate::{auth, db};
@@ -65,6 +66,7 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     }
     seed_cases(pool, files_dir).await?;
     seed_reports(pool, files_dir).await?;
+    seed_quotas(pool, files_dir).await?;
     println!();
     println!("  Demo users: demo_<role> (e.g. demo_rsud, demo_dukcapil_prov, demo_dinkes_prov)");
     if generated {
@@ -347,7 +349,11 @@ impl Step {
             ApproveGuarantee => plan(
                 Role::DinkesProv,
                 Action::ApproveGuarantee,
-                vec![("start_date", admitted.into()), ("payer", "pemprov".into())],
+                vec![
+                    ("start_date", admitted.into()),
+                    ("payer", "pemprov".into()),
+                    ("ceiling", DEMO_CEILING.into()),
+                ],
             ),
             ProposePbi => plan(
                 Role::DinsosProv,
@@ -533,6 +539,35 @@ async fn seed_reports(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         .save_report_narrative(&tim, id, 1, &narrative)
         .await
         .map_err(|e| failed("quarterly report", e))?;
+    Ok(())
+}
+
+/// The ceiling of every demo guarantee.
+const DEMO_CEILING: &str = "15.000.000";
+/// The demo's limits for the current year: the province and Kota Kupang (the demo kab/kota
+/// users' scope), as (payer code, guarantee budget in rupiah, PBPU Pemda quota in people).
+const DEMO_QUOTAS: &[(&str, i64, i64)] =
+    &[("pemprov", 500_000_000, 100), ("53.71", 150_000_000, 25)];
+
+/// Sets the demo's budgets for the current year, as Dinkes prov, unless the year has some
+/// already (so a restart in a new year gets that year's).
+async fn seed_quotas(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
+    let cases = demo_service(pool, files_dir);
+    let year = chrono::Datelike::year(&cases.today());
+    if !db::quota::of_year(pool, year).await?.is_empty() {
+        return Ok(());
+    }
+    let dinkes = demo_user(pool, Role::DinkesProv).await?;
+    for (code, budget, people) in DEMO_QUOTAS {
+        let limits = [
+            (QuotaKind::Guarantee, *budget),
+            (QuotaKind::PbpuPemda, *people),
+        ];
+        cases
+            .set_quota(&dinkes, year, code, &limits)
+            .await
+            .with_context(|| format!("demo quota of {code}"))?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod error;
 pub mod openapi;
+mod quota;
 pub mod reports;
 
 use std::collections::HashMap;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
+    .merge(quota::router())
     .merge(require_api(
         Router::new()
             .route("/api/v1/cases", post(create_case))
@@ -345,6 +347,7 @@ fn case_json(d: &CaseDetail) -> Value {
         "case": d.view,
         "history": d.timeline,
         "documents": d.documents,
+        "quota": d.quota,
     })
 }
 

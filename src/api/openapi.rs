@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cases::intake;
 use crate::domain::action::{FieldKind, FieldSpec};
+use crate::domain::quota::QuotaKind;
 use crate::domain::report::{ReportKind, ReportStatus};
 use crate::domain::{
     Action, CaseState, Desil, DocumentKind, JknStatus, NotificationKind, Payer, Role, Scheme,
@@ -27,12 +28,14 @@ pub fn build() -> Value {
     action_schemas(&mut schemas);
     super::claims::schemas(&mut schemas);
     report_schemas(&mut schemas);
+    quota_schemas(&mut schemas);
     let mut paths = Map::new();
     account_and_queue_paths(&mut paths);
     case_paths(&mut paths);
     action_paths(&mut paths);
     super::claims::paths(&mut paths);
     report_paths(&mut paths);
+    quota_paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -235,7 +238,8 @@ fn case_schemas(schemas: &mut Map<String, Value>) {
             json!({
                 "case": reference("Case"),
                 "history": {"type": "array", "items": step_schema()},
-                "documents": {"type": "array", "items": document_schema()}
+                "documents": {"type": "array", "items": document_schema()},
+                "quota": {"type": "array", "description": "Pembebanan persetujuan kasus ini pada kuota penanggungnya (jaminan, PBPU Pemda), termasuk keputusan melebihi kuota", "items": reference("QuotaCharge")}
             }),
         ),
     );
@@ -829,6 +833,151 @@ fn report_paths(paths: &mut Map<String, Value>) {
                             }))}}},
                           "401": error("Token tidak valid"),
                           "404": error("Tidak ada, atau bukan laporan yang dapat Anda baca")}}}),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The quota per payer (`cases::quota`)
+// ---------------------------------------------------------------------------------------------
+
+fn integer(description: &str) -> Value {
+    json!({"type": "integer", "description": description})
+}
+
+/// `QuotaFigures`, `QuotaLine`, `QuotaChange`, `QuotaYear`, `QuotaPayer`, `QuotaCharge` and the
+/// body of a change, `QuotaUpdate`.
+fn quota_schemas(schemas: &mut Map<String, Value>) {
+    let kinds = codes(QuotaKind::OPTIONS);
+    let payers = codes(Payer::OPTIONS);
+    schemas.insert(
+        "QuotaFigures".into(),
+        object(
+            "Satu batas (pagu rupiah atau kuota orang) seorang penanggung untuk setahun.",
+            json!({
+                "limit": nullable(integer("Batas: rupiah (pagu jaminan) atau orang (PBPU Pemda); null bila belum ditetapkan")),
+                "used": integer("Terpakai: jumlah plafon jaminan yang disetujui (tanggal mulai di tahun itu), atau jumlah orang yang didaftarkan PBPU Pemda (tanggal keputusan di tahun itu)"),
+                "remaining": nullable(integer("Sisa: batas dikurangi terpakai (negatif bila terlampaui); null tanpa batas")),
+                "approvals": integer("Jumlah persetujuan"),
+                "over_quota_approvals": integer("Persetujuan yang melebihi kuota (dengan konfirmasi dan alasan)"),
+                "approvals_without_ceiling": integer("Jaminan yang disetujui tanpa plafon (dihitung Rp0); selalu 0 untuk PBPU Pemda")
+            }),
+        ),
+    );
+    schemas.insert(
+        "QuotaLine".into(),
+        object(
+            "Kuota seorang penanggung untuk setahun.",
+            json!({
+                "payer": one_of(&payers, "Penanggung sebagaimana pada kasus"),
+                "code": string("Kode penanggung di alamat: pemprov atau kode kab/kota (53.71)"),
+                "kab_kota_code": nullable(string("Kode kab/kota; null untuk provinsi")),
+                "label": string("Nama pemerintah penanggung"),
+                "guarantee": reference("QuotaFigures"),
+                "pbpu_pemda": reference("QuotaFigures"),
+                "editable": {"type": "boolean", "description": "Anda boleh mengubah batasnya (dinkes_prov semua, dinkes_kab hanya kab/kotanya)"},
+                "updated_at": nullable(formatted("date-time", "Terakhir diubah")),
+                "updated_by": nullable(string("Diubah oleh"))
+            }),
+        ),
+    );
+    schemas.insert(
+        "QuotaChange".into(),
+        object(
+            "Satu perubahan batas kuota.",
+            json!({
+                "code": string("Kode penanggung"),
+                "label": string("Nama penanggung"),
+                "kind": one_of(&kinds, "Batas yang diubah"),
+                "kind_label": string("Nama batasnya"),
+                "old_value": nullable(integer("Nilai sebelumnya; null bila belum ditetapkan")),
+                "new_value": integer("Nilai baru"),
+                "changed_by": string("Diubah oleh"),
+                "changed_at": formatted("date-time", "Saat diubah")
+            }),
+        ),
+    );
+    schemas.insert(
+        "QuotaYear".into(),
+        object(
+            "Kuota setiap penanggung yang boleh Anda lihat untuk setahun (dinkes_kab: provinsi dan kab/kotanya).",
+            json!({
+                "year": integer("Tahun"),
+                "items": {"type": "array", "items": reference("QuotaLine")},
+                "changes": {"type": "array", "description": "Perubahan terakhir (paling baru dulu)", "items": reference("QuotaChange")}
+            }),
+        ),
+    );
+    schemas.insert(
+        "QuotaPayer".into(),
+        object(
+            "Kuota seorang penanggung untuk setahun beserta seluruh perubahannya.",
+            json!({
+                "year": integer("Tahun"),
+                "item": reference("QuotaLine"),
+                "changes": {"type": "array", "items": reference("QuotaChange")}
+            }),
+        ),
+    );
+    schemas.insert(
+        "QuotaCharge".into(),
+        object(
+            "Apa yang diambil sebuah persetujuan dari kuota penanggungnya.",
+            json!({
+                "kind": one_of(&kinds, "Kuota yang dibebani"),
+                "kind_label": string("Nama kuotanya"),
+                "year": integer("Tahun kuota (tanggal mulai jaminan / tanggal keputusan PBPU)"),
+                "payer": one_of(&payers, "Penanggung"),
+                "kab_kota_code": nullable(string("Kab/kota penanggung (domisili pasien saat disetujui); null untuk provinsi")),
+                "payer_label": string("Nama penanggung"),
+                "amount": nullable(integer("Plafon (rupiah) atau 1 orang; null: jaminan tanpa plafon")),
+                "quota_at_decision": nullable(integer("Batas saat diputuskan; null bila belum ditetapkan")),
+                "used_before": integer("Terpakai oleh persetujuan lain saat diputuskan"),
+                "remaining_before": nullable(integer("Sisa sebelum persetujuan ini")),
+                "over_quota": {"type": "boolean", "description": "Disetujui melebihi kuota dengan konfirmasi"},
+                "over_quota_reason": nullable(string("Alasan melebihi kuota")),
+                "decided_by": string("Yang memutuskan"),
+                "decided_at": formatted("date-time", "Saat diputuskan")
+            }),
+        ),
+    );
+    let amount = |description: &str| json!({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": description});
+    schemas.insert(
+        "QuotaUpdate".into(),
+        json!({
+            "type": "object",
+            "description": "Kirim salah satu atau keduanya; yang tidak dikirim tetap. Setiap perubahan dicatat (siapa, kapan, nilai lama dan baru).",
+            "properties": {
+                "guarantee_budget": amount("Pagu jaminan sementara (rupiah): 25000000, \"25.000.000\" atau \"Rp 25.000.000\""),
+                "pbpu_quota": amount("Kuota peserta PBPU Pemda (orang)")
+            }
+        }),
+    );
+}
+
+/// `/kuota` and `/kuota/{tahun}/{pembayar}`.
+fn quota_paths(paths: &mut Map<String, Value>) {
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}});
+    let ok = |schema: &str| json!({"description": "OK", "content": {"application/json": {"schema": reference(schema)}}});
+    let year = json!({"name": "tahun", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}});
+    let payer = json!({"name": "pembayar", "in": "path", "required": true, "schema": {"type": "string"}, "description": "pemprov atau kode kab/kota (53.71)"});
+    paths.insert(
+        "/api/v1/kuota".into(),
+        json!({"get": {"summary": "Kuota per penanggung untuk setahun: pagu jaminan sementara dan kuota PBPU Pemda, terpakai, sisa, jumlah persetujuan dan yang melebihi kuota; peran dinkes_prov, dinkes_kab, tim",
+            "security": bearer(),
+            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}, "description": "bawaan: tahun ini"}],
+            "responses": {"200": ok("QuotaYear"), "401": error("Token tidak valid"), "403": error("Bukan peran Dinkes atau tim"), "422": error("Tahun tidak valid")}}}),
+    );
+    paths.insert(
+        "/api/v1/kuota/{tahun}/{pembayar}".into(),
+        json!({
+            "get": {"summary": "Kuota seorang penanggung untuk setahun beserta seluruh perubahannya", "security": bearer(),
+                "parameters": [year, payer],
+                "responses": {"200": ok("QuotaPayer"), "401": error("Token tidak valid"), "403": error("Bukan peran Dinkes atau tim"), "404": error("Penanggung tidak ada atau di luar cakupan Anda"), "422": error("Tahun tidak valid")}},
+            "put": {"summary": "Tetapkan pagu jaminan dan/atau kuota PBPU Pemda; dinkes_prov untuk semua penanggung, dinkes_kab hanya kab/kotanya", "security": bearer(),
+                "parameters": [year, payer],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": reference("QuotaUpdate")}}},
+                "responses": {"200": ok("QuotaPayer"), "400": error("Bukan objek JSON"), "401": error("Token tidak valid"), "403": error("Bukan penanggung yang boleh Anda ubah"), "404": error("Penanggung tidak ada atau di luar cakupan Anda"), "422": error("Isian salah; setiap kesalahan menyebut nama field")}}
+        }),
     );
 }
 

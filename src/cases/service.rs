@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -52,6 +52,8 @@ pub struct CaseDetail {
     pub view: CaseView,
     pub timeline: Vec<StepView>,
     pub documents: Vec<DocumentView>,
+    /// What the case's approvals took from their payers' quotas.
+    pub quota: Vec<super::quota::QuotaCharge>,
 }
 
 /// Why an upload is refused, in Bahasa Indonesia.
@@ -557,8 +559,9 @@ impl CaseService {
     }
 
     /// Parses the evidence and checks it against the case: field errors, dates that must fit
-    /// the episode, the domain's decision, required documents, the PBPU quota. Returns the
-    /// evidence and the state the action leads to.
+    /// the episode, the domain's decision, required documents, the payer's quota (an approval
+    /// is booked against it here, in the same transaction). Returns the evidence and the state
+    /// the action leads to.
     async fn validate(
         &self,
         conn: &mut PgConnection,
@@ -579,12 +582,7 @@ impl CaseService {
         let desil = data.recorded_desil();
         let next = decide(&facts(case), action, user.role, true, desil)?;
         Self::check_documents(&mut *conn, case, &data).await?;
-        if let ActionData::EnrolPbpuPemda {
-            payer, decided_on, ..
-        } = &data
-        {
-            super::quota::check_pbpu_room(&mut *conn, *payer, decided_on.year()).await?;
-        }
+        let data = super::quota::book(&mut *conn, case, user, data, self.clock.now()).await?;
         Ok((data, next))
     }
 
@@ -807,6 +805,7 @@ impl CaseService {
             case,
             view,
             documents,
+            quota: self.quota_charges(id).await?,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod letters;
 pub mod milestones;
 pub mod notifications;
 pub mod preferences;
+pub mod quota;
 pub mod reference;
 pub mod reports;
 pub mod stays;

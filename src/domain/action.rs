@@ -14,12 +14,13 @@ mod parse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, TEXT_MAX, field};
+pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, OVER_QUOTA_FIELDS, TEXT_MAX, field};
 
 use super::desil::Desil;
 use super::guarantee::GuaranteePeriod;
 use super::locale;
 use super::nik::Nik;
+use super::quota::OverQuota;
 use super::reference::{Payer, ReturnReason, SourceSystem, WithdrawReason};
 use super::workflow::Action;
 
@@ -118,6 +119,9 @@ pub enum ActionData {
         payer: Payer,
         /// Optional ceiling in rupiah.
         ceiling: Option<i64>,
+        /// Confirmation to go beyond the payer's remaining budget (quota).
+        #[serde(flatten)]
+        over_quota: OverQuota,
     },
     /// Guarantee rejected.
     RejectGuarantee {
@@ -162,6 +166,9 @@ pub enum ActionData {
         decision_reference: Option<String>,
         /// Optional note.
         note: Option<String>,
+        /// Confirmation to go beyond the payer's remaining PBPU Pemda quota.
+        #[serde(flatten)]
+        over_quota: OverQuota,
     },
     /// PBPU Pemda membership active.
     RecordPbpuActive {
@@ -486,6 +493,7 @@ mod tests {
                 decided_on: NaiveDate::from_ymd_opt(2025, 10, 14).expect("date"),
                 decision_reference: Some("ND/440/2025".into()),
                 note: None,
+                over_quota: OverQuota::default(),
             }
         );
         let e = errors(
@@ -498,6 +506,51 @@ mod tests {
         assert_eq!(e[1].message, "Tanggal keputusan tidak boleh di masa depan.");
         let e = errors(Action::ProposePbpu, &[("proposed_on", "2025-10-16")]);
         assert_eq!(e[0].message, "Tanggal usulan tidak boleh di masa depan.");
+    }
+
+    #[test]
+    fn over_quota_confirmation_is_read_and_kept_in_the_history_only_when_given() {
+        // Arrange
+        let mut pairs = valid(Action::ApproveGuarantee);
+        let plain = parse(Action::ApproveGuarantee, &pairs).expect("ok");
+        pairs.extend([
+            ("over_quota_confirmed", "on"),
+            ("over_quota_reason", " Pasien kritis "),
+        ]);
+
+        // Act
+        let confirmed = parse(Action::ApproveGuarantee, &pairs).expect("ok");
+
+        // Assert
+        let ActionData::ApproveGuarantee { over_quota, .. } = &confirmed else {
+            panic!("{confirmed:?}");
+        };
+        assert!(over_quota.confirmed);
+        assert_eq!(over_quota.reason.as_deref(), Some("Pasien kritis"));
+        let plain_json = serde_json::to_value(&plain).expect("json");
+        assert!(
+            plain_json.get("over_quota_confirmed").is_none(),
+            "{plain_json}"
+        );
+        assert!(
+            plain_json.get("over_quota_reason").is_none(),
+            "{plain_json}"
+        );
+        let json = serde_json::to_value(&confirmed).expect("json");
+        assert_eq!(json["over_quota_confirmed"], true);
+        assert_eq!(json["over_quota_reason"], "Pasien kritis");
+        assert_eq!(json["action"], "approve_guarantee");
+        let back: ActionData = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, confirmed);
+        let e = errors(
+            Action::EnrolPbpuPemda,
+            &[
+                ("payer", "pemprov"),
+                ("decided_on", "2025-10-15"),
+                ("over_quota_reason", "a\u{0}b"),
+            ],
+        );
+        assert_eq!(e[0].field, "over_quota_reason");
     }
 
     #[test]

@@ -71,19 +71,25 @@ pub fn decimal(v: f64) -> String {
     format!("{},{}", tenths / 10, tenths % 10)
 }
 
-/// A non-negative number with at most one decimal, Indonesian style: `1,2`, `34`, `1.023`.
-fn number(v: f64) -> String {
-    // Sizes are small non-negative numbers: the cast neither truncates nor wraps.
-    let tenths = (v * 10.0).round() as u64;
-    let (whole, fraction) = (tenths / 10, tenths % 10);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
+/// A whole number with a dot between groups of three digits: `1.250`, `25.000.000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
     }
+    grouped
+}
+
+/// A non-negative number with at most one decimal, Indonesian style: `1,2`, `34`, `1.023`.
+fn number(v: f64) -> String {
+    // Sizes are small non-negative numbers: the cast neither truncates nor wraps.
+    let tenths = (v * 10.0).round() as u64;
+    let (whole, fraction) = (tenths / 10, tenths % 10);
+    let grouped = thousands(whole);
     if fraction == 0 {
         grouped
     } else {
@@ -125,5 +131,13 @@ mod tests {
         assert_eq!(file_size(1_500_000), "1,4 MB");
         assert_eq!(file_size(10 * 1_048_576), "10 MB");
         assert_eq!(file_size(1000 * 1_048_576), "1.000 MB");
+    }
+
+    #[test]
+    fn thousands_are_grouped_with_dots() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_250), "1.250");
+        assert_eq!(thousands(25_000_000), "25.000.000");
     }
 }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod nik;
 pub mod notification;
 pub mod phone;
+pub mod quota;
 pub mod reference;
 pub mod report;
 pub mod search;

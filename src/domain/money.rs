@@ -101,14 +101,7 @@ impl Rupiah {
 impl fmt::Display for Rupiah {
     /// `Rp25.000.000`; a negative amount (a balance overdrawn) as `-Rp1.500`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.0.unsigned_abs().to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push('.');
-            }
-            grouped.push(c);
-        }
+        let grouped = super::locale::thousands(self.0.unsigned_abs());
         let sign = if self.0 < 0 { "-" } else { "" };
         write!(f, "{sign}Rp{grouped}")
     }

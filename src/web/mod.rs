@@ -17,6 +17,7 @@ pub mod forms;
 pub mod home;
 pub mod middleware;
 pub mod notifications;
+pub mod quota;
 pub mod reports;
 pub mod tokens;
 pub mod verification;
@@ -150,6 +151,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(claims::router(state))
         .merge(notifications::router())
         .merge(reports::router())
+        .merge(quota::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),

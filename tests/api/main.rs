@@ -31,6 +31,7 @@ mod pages;
 mod pbpu_route;
 mod preferences;
 mod queue;
+mod quota;
 mod refusals;
 mod reports;
 mod sign_in;

@@ -16,6 +16,7 @@ mod flows;
 mod letter;
 mod monitoring;
 mod phone;
+mod quota;
 mod reports;
 
 use common::{TestApp, spawn_app};

@@ -3,6 +3,7 @@
 
 use super::FieldError;
 use crate::domain::date::DateRange;
+use crate::domain::quota;
 use crate::domain::reference::{Payer, ReturnReason, WithdrawReason};
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::Action;
@@ -113,6 +114,24 @@ pub const fn field(
 
 const NOTE: FieldSpec = field("note", "Catatan", FieldKind::LongText, false, "");
 const REASON: FieldSpec = field("reason", "Alasan", FieldKind::LongText, true, "");
+// The confirmation to approve beyond the payer's quota (`domain::quota`). The case page shows
+// the two only when the approval would exceed what remains.
+const OVER_QUOTA_CONFIRMED: FieldSpec = field(
+    "over_quota_confirmed",
+    quota::CONFIRM_LABEL,
+    FieldKind::Checkbox,
+    false,
+    "Hanya bila persetujuan melebihi sisa kuota penanggung untuk tahun itu",
+);
+const OVER_QUOTA_REASON: FieldSpec = field(
+    "over_quota_reason",
+    quota::REASON_LABEL,
+    FieldKind::LongText,
+    false,
+    "Wajib bila persetujuan melebihi kuota",
+);
+/// The fields of the over-quota confirmation.
+pub const OVER_QUOTA_FIELDS: [&str; 2] = [OVER_QUOTA_CONFIRMED.name, OVER_QUOTA_REASON.name];
 const DATA_VINTAGE: FieldSpec = field(
     "data_vintage",
     "Tanggal data",
@@ -259,6 +278,8 @@ const F_APPROVE_GUARANTEE: &[FieldSpec] = &[
         false,
         "Opsional; lebih dari 0",
     ),
+    OVER_QUOTA_CONFIRMED,
+    OVER_QUOTA_REASON,
 ];
 const F_REJECT_GUARANTEE: &[FieldSpec] = &[REASON];
 const F_PROPOSE_PBI: &[FieldSpec] = &[
@@ -338,6 +359,8 @@ const F_ENROL_PBPU_PEMDA: &[FieldSpec] = &[
         "Mis. nomor nota dinas; nomor Keputusan Gubernur dicatat pada daftar nominatif",
     ),
     NOTE,
+    OVER_QUOTA_CONFIRMED,
+    OVER_QUOTA_REASON,
 ];
 const F_RECORD_PBPU_ACTIVE: &[FieldSpec] = &[
     field(

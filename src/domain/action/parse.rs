@@ -11,6 +11,7 @@ use super::ActionData;
 use super::FieldError;
 use super::form::Form;
 use crate::domain::desil::Desil;
+use crate::domain::quota::OverQuota;
 use crate::domain::reference::{Payer, ReturnReason, SourceSystem, WithdrawReason};
 use crate::domain::workflow::Action;
 
@@ -205,10 +206,12 @@ fn approve_guarantee(f: &mut Form<'_>) -> Option<ActionData> {
         let label = f.spec("ceiling").label;
         f.error("ceiling", format!("{label} harus lebih dari 0"));
     }
+    let over_quota = over_quota(f);
     Some(ActionData::ApproveGuarantee {
         start_date: start_date?,
         payer: payer?,
         ceiling,
+        over_quota,
     })
 }
 
@@ -254,12 +257,23 @@ fn enrol_pbpu_pemda(f: &mut Form<'_>) -> Option<ActionData> {
     let decided_on = f.date("decided_on");
     let decision_reference = f.text("decision_reference");
     let note = f.text("note");
+    let over_quota = over_quota(f);
     Some(ActionData::EnrolPbpuPemda {
         payer: payer?,
         decided_on: decided_on?,
         decision_reference,
         note,
+        over_quota,
     })
+}
+
+/// The confirmation to approve beyond the quota (whether it is needed is decided against the
+/// payer's quota, in the approval's transaction).
+fn over_quota(f: &mut Form<'_>) -> OverQuota {
+    OverQuota {
+        confirmed: f.checkbox("over_quota_confirmed"),
+        reason: f.text("over_quota_reason"),
+    }
 }
 
 fn record_pbpu_active(f: &mut Form<'_>) -> Option<ActionData> {

@@ -8,14 +8,17 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::version_field;
 use crate::auth::CurrentUser;
+use crate::cases::quota::QuotaHint;
 use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
-use crate::domain::action::FieldError;
+use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
+use crate::domain::quota::QuotaKind;
 use crate::domain::{Action, CaseState, DocumentKind, Role};
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
@@ -28,6 +31,43 @@ struct ActionForm {
     fields: Vec<FormField>,
     errors: Vec<String>,
     danger: bool,
+    /// What remains of the payers' quotas, for an approval (title, one line per payer).
+    quota: Option<QuotaNote>,
+}
+
+/// What remains of the quota an approval form takes from, for both payers it offers.
+struct QuotaNote {
+    title: String,
+    hints: Vec<QuotaHint>,
+}
+
+/// The quota notes of the approval forms among `actions`, for the year of the date typed in a
+/// refused form (the guarantee's start, the PBPU decision), else this year.
+async fn quota_notes(
+    state: &AppState,
+    case: &crate::db::cases::CaseRow,
+    actions: &[&'static str],
+    failed: Option<(Action, &HashMap<String, String>, &[FieldError])>,
+) -> Result<HashMap<Action, QuotaNote>, AppError> {
+    let mut notes = HashMap::new();
+    for action in actions.iter().filter_map(|a| a.parse::<Action>().ok()) {
+        let Some(kind) = QuotaKind::taken_by(action) else {
+            continue;
+        };
+        let year = failed
+            .filter(|(a, _, _)| *a == action)
+            .and_then(|(_, values, _)| {
+                values
+                    .get(kind.year_field())?
+                    .parse::<chrono::NaiveDate>()
+                    .ok()
+            })
+            .map_or_else(|| state.clock.today().year(), |d| d.year());
+        let hints = state.cases.quota_hints(case, kind, year).await?;
+        let title = format!("Sisa {} tahun {year}", kind.label().to_lowercase());
+        notes.insert(action, QuotaNote { title, hints });
+    }
+    Ok(notes)
 }
 
 #[derive(Template)]
@@ -158,9 +198,29 @@ impl CasePage {
     }
 }
 
+/// The fields of `action`'s form: all but the over-quota confirmation, which comes only when
+/// a submit was refused for exceeding the quota (or already carried it).
+fn shown_fields(
+    action: Action,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Vec<FieldSpec> {
+    let asked = errors.iter().any(|e| OVER_QUOTA_FIELDS.contains(&e.field))
+        || OVER_QUOTA_FIELDS
+            .iter()
+            .any(|f| values.get(*f).is_some_and(|v| !v.trim().is_empty()));
+    action
+        .fields()
+        .iter()
+        .filter(|f| asked || !OVER_QUOTA_FIELDS.contains(&f.name))
+        .copied()
+        .collect()
+}
+
 fn action_forms(
     actions: &[&'static str],
     failed: Option<(Action, &HashMap<String, String>, &[FieldError])>,
+    mut notes: HashMap<Action, QuotaNote>,
 ) -> Vec<ActionForm> {
     actions
         .iter()
@@ -170,10 +230,12 @@ fn action_forms(
                 Some((fa, v, e)) if fa == a => (v.clone(), e),
                 _ => (HashMap::new(), &[]),
             };
+            let specs = shown_fields(a, &values, errors);
             ActionForm {
                 action: a.as_str(),
                 label: a.label(),
-                fields: forms::fields(a.as_str(), a.fields(), &values, errors),
+                quota: notes.remove(&a),
+                fields: forms::fields(a.as_str(), &specs, &values, errors),
                 errors: forms::other_errors(a.fields(), errors),
                 danger: matches!(
                     a,
@@ -206,6 +268,7 @@ pub(super) async fn respond(
     outcome: Outcome<'_>,
 ) -> Result<Response, AppError> {
     let d = state.cases.detail(&user, id, "web").await?;
+    let notes = quota_notes(state, &d.case, &d.view.available_actions, outcome.failed).await?;
     let open = !d.case.state.0.is_terminal();
     let can_edit = user.role == Role::Rsud
         && matches!(
@@ -219,7 +282,7 @@ pub(super) async fn respond(
         claims,
         can_claim,
         vis: Visibility::of(user.role),
-        actions: action_forms(&d.view.available_actions, outcome.failed),
+        actions: action_forms(&d.view.available_actions, outcome.failed, notes),
         d,
         problem: outcome.problem,
         stale: outcome.stale,
