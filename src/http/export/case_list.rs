@@ -1,0 +1,89 @@
+//! The exports of the case lists (queue, hospital cases, monitoring): the columns of
+//! [`ListEntry`], the same row the pages show, NIK masked.
+
+use super::{Cell, CellKind, Column, Export};
+use crate::cases::lists::{ListEntry, ListKind};
+
+/// The columns of every case list export.
+pub const COLUMNS: &[Column<ListEntry>] = &[
+    Column {
+        header: "No. kasus",
+        kind: CellKind::Text,
+        value: |e| Cell::from(&e.number),
+    },
+    Column {
+        header: "Nama pasien",
+        kind: CellKind::Text,
+        value: |e| Cell::from(&e.name),
+    },
+    Column {
+        header: "NIK",
+        kind: CellKind::Text,
+        value: |e| Cell::from(&e.nik),
+    },
+    Column {
+        header: "Kab/Kota asal",
+        kind: CellKind::Text,
+        value: |e| Cell::from(&e.kab),
+    },
+    Column {
+        header: "Rumah sakit",
+        kind: CellKind::Text,
+        value: |e| Cell::from(&e.hospital),
+    },
+    Column {
+        header: "Status",
+        kind: CellKind::Text,
+        value: |e| Cell::from(e.state),
+    },
+    Column {
+        header: "Meja",
+        kind: CellKind::Text,
+        value: |e| Cell::from(e.desk),
+    },
+    Column {
+        header: "Hari kerja di meja",
+        kind: CellKind::Integer,
+        value: |e| Cell::from(e.days),
+    },
+    Column {
+        header: "Batas waktu",
+        kind: CellKind::Date,
+        value: |e| Cell::from(e.due_date),
+    },
+    Column {
+        header: "Terlambat",
+        kind: CellKind::Bool,
+        value: |e| Cell::from(e.overdue),
+    },
+    Column {
+        header: "Tanggal masuk RS",
+        kind: CellKind::Date,
+        value: |e| Cell::from(e.admission_date),
+    },
+    Column {
+        header: "Terdaftar (WITA)",
+        kind: CellKind::DateTime,
+        value: |e| Cell::from(e.registered_at),
+    },
+    Column {
+        header: "Plafon jaminan",
+        kind: CellKind::Rupiah,
+        value: |e| Cell::from(e.guarantee_ceiling),
+    },
+];
+
+/// The export of the list `kind`.
+pub fn export(kind: ListKind) -> Export<ListEntry> {
+    let (file_stem, sheet) = match kind {
+        ListKind::Queue => ("antrean", "Antrean saya"),
+        ListKind::Mine => ("kasus-rumah-sakit", "Kasus rumah sakit"),
+        ListKind::Monitoring => ("pemantauan", "Pemantauan kasus"),
+    };
+    Export {
+        what: kind.code(),
+        file_stem,
+        sheet,
+        columns: COLUMNS,
+    }
+}
