@@ -9,10 +9,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::mask;
-use super::service::queue_filter;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+use super::service::{Result, narrow_to_queue, queue_filter};
 use super::view::DeskClock;
-use crate::db::cases::{CaseRow, ListFilter};
+use super::{CaseError, CaseService, Scope, mask};
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::db::cases::{self as db_cases, CaseRow, ListFilter};
 use crate::db::reference::{Hospital, KabKota};
 use crate::domain::action::FieldError;
 use crate::domain::search::SearchTerm;
@@ -345,4 +350,59 @@ impl ListEntry {
             guarantee_ceiling: case.guarantee_ceiling,
         }
     }
+}
+
+impl CaseService {
+    /// Every case of the list `kind` matching `filter` (limit and cursor ignored), as a stream
+    /// read from one query, for exports: nothing is held beyond a small buffer. The same scope
+    /// and queue rules as [`CaseService::queue`] and [`CaseService::list`].
+    pub async fn stream_list(
+        &self,
+        user: &CurrentUser,
+        kind: ListKind,
+        filter: ListFilter,
+    ) -> Result<BoxStream<'static, Result<ListEntry>>> {
+        let scope = Scope::of(user);
+        let filter = match kind {
+            ListKind::Queue => narrow_to_queue(user.role, filter),
+            ListKind::Mine | ListKind::Monitoring => Some(filter),
+        };
+        let (Some(filter), false) = (filter, scope == Scope::Nothing) else {
+            return Ok(futures_util::stream::empty().boxed());
+        };
+        let calendar = self.list_calendar().await?;
+        Ok(db_cases::stream(self.pool.clone(), &scope.filter(), &filter)
+            .map(move |row| Ok(ListEntry::of(&row?, &calendar)))
+            .boxed())
+    }
+
+    /// The criteria of `form` on the list `kind` for `user`, checked against the kab/kota and
+    /// hospitals on file ([`CaseError::Invalid`] naming each field otherwise).
+    pub async fn list_criteria(
+        &self,
+        user: &CurrentUser,
+        kind: ListKind,
+        form: &ListForm,
+    ) -> Result<Criteria> {
+        let kab_kota = db::reference::list_kab_kota(&self.pool).await?;
+        let hospitals = db::reference::list_hospitals(&self.pool).await?;
+        form.parse(kind, user.role, &kab_kota, &hospitals)
+            .map_err(CaseError::Invalid)
+    }
+
+    /// Today and the calendar, as the rows of a list need them.
+    pub async fn list_calendar(&self) -> Result<ListCalendar> {
+        Ok(ListCalendar {
+            today: self.today(),
+            holidays: db_cases::holidays(&self.pool).await?,
+            sla_days: db_cases::sla_days(&self.pool).await?,
+        })
+    }
+
+    /// The list rows of `cases` (NIK masked).
+    pub async fn entries(&self, cases: &[CaseRow]) -> Result<Vec<ListEntry>> {
+        let calendar = self.list_calendar().await?;
+        Ok(cases.iter().map(|c| ListEntry::of(c, &calendar)).collect())
+    }
+
 }

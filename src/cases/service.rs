@@ -6,15 +6,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::error::CaseError;
 use super::files::{FileStore, sniff_content_type};
-use super::lists::{ListCalendar, ListEntry, ListKind};
 use super::view::{CaseView, DeskClock, DocumentView, StepView, timeline};
 use super::{Scope, Visibility, facts, intake, mask};
 use crate::auth::CurrentUser;
@@ -149,7 +146,7 @@ pub fn queue_filter(role: Role) -> ListFilter {
 
 /// `filter` narrowed to the role's queue: a requested state narrows the queue, never widens
 /// it. `None` for the roles that hold no desk.
-fn narrow_to_queue(role: Role, mut filter: ListFilter) -> Option<ListFilter> {
+pub(super) fn narrow_to_queue(role: Role, mut filter: ListFilter) -> Option<ListFilter> {
     if !holds_a_desk(role) {
         return None;
     }
@@ -790,44 +787,6 @@ impl CaseService {
             Some(filter) => self.list(user, &filter).await,
             None => Ok(vec![]),
         }
-    }
-
-    /// Every case of the list `kind` matching `filter` (limit and cursor ignored), as a stream
-    /// read from one query, for exports: nothing is held beyond a small buffer. The same scope
-    /// and queue rules as [`CaseService::queue`] and [`CaseService::list`].
-    pub async fn stream_list(
-        &self,
-        user: &CurrentUser,
-        kind: ListKind,
-        filter: ListFilter,
-    ) -> Result<BoxStream<'static, Result<ListEntry>>> {
-        let scope = Scope::of(user);
-        let filter = match kind {
-            ListKind::Queue => narrow_to_queue(user.role, filter),
-            ListKind::Mine | ListKind::Monitoring => Some(filter),
-        };
-        let (Some(filter), false) = (filter, scope == Scope::Nothing) else {
-            return Ok(futures_util::stream::empty().boxed());
-        };
-        let calendar = self.list_calendar().await?;
-        Ok(db_cases::stream(self.pool.clone(), &scope.filter(), &filter)
-            .map(move |row| Ok(ListEntry::of(&row?, &calendar)))
-            .boxed())
-    }
-
-    /// Today and the calendar, as the rows of a list need them.
-    pub async fn list_calendar(&self) -> Result<ListCalendar> {
-        Ok(ListCalendar {
-            today: self.today(),
-            holidays: db_cases::holidays(&self.pool).await?,
-            sla_days: db_cases::sla_days(&self.pool).await?,
-        })
-    }
-
-    /// The list rows of `cases` (NIK masked).
-    pub async fn entries(&self, cases: &[CaseRow]) -> Result<Vec<ListEntry>> {
-        let calendar = self.list_calendar().await?;
-        Ok(cases.iter().map(|c| ListEntry::of(c, &calendar)).collect())
     }
 
     /// A page of the cases in the caller's scope matching `filter`.

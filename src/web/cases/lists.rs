@@ -488,11 +488,7 @@ async fn download(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
-    let hospitals = db::reference::list_hospitals(&state.pool).await?;
-    let criteria = form
-        .parse(which, user.role, &kab_kota, &hospitals)
-        .map_err(AppError::Validation)?;
+    let criteria = state.cases.list_criteria(user, which, &form).await?;
     let filter = criteria.filter(which, state.clock.today());
     let rows = state.cases.stream_list(user, which, filter).await?;
     let export = case_list::export(which);
