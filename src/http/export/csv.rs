@@ -54,7 +54,7 @@ pub(super) fn body(heads: Vec<(&'static str, CellKind)>, rows: CellRows, log: Lo
         Ok(Bytes::from(out))
     });
     let all = futures_util::stream::once(async move { Ok(Bytes::from(header)) }).chain(chunks);
-    logged_body(all.boxed(), guard)
+    logged_body(all.boxed(), None, guard)
 }
 
 /// Appends one CSV line (CRLF-terminated).

@@ -303,24 +303,38 @@ impl Drop for LogGuard {
     }
 }
 
-/// A response body of `chunks` that writes the log row when it ends: complete after the last
+/// A response body of `chunks` that writes the log row when it ends: complete with the last
 /// chunk (before the client sees the end of the body, so a client that has read everything
-/// finds the row), incomplete after an error or when dropped early.
-fn logged_body(chunks: BoxStream<'static, std::io::Result<Bytes>>, guard: LogGuard) -> Body {
+/// finds the row), incomplete after an error or when dropped early. With a known `length`
+/// (sent as `Content-Length`) the last chunk is the one that reaches it: the server stops
+/// reading the body there and never asks for its end.
+fn logged_body(
+    chunks: BoxStream<'static, std::io::Result<Bytes>>,
+    length: Option<u64>,
+    guard: LogGuard,
+) -> Body {
     let stream = futures_util::stream::unfold(
-        (chunks, Some(guard)),
-        |(mut chunks, mut guard)| async move {
+        (chunks, Some(guard), 0_u64),
+        move |(mut chunks, mut guard, sent)| async move {
             match chunks.next().await {
-                Some(Ok(chunk)) => Some((Ok(chunk), (chunks, guard))),
+                Some(Ok(chunk)) => {
+                    let sent = sent + chunk.len() as u64;
+                    if length == Some(sent)
+                        && let Some(g) = guard.take()
+                    {
+                        g.finish(true).await;
+                    }
+                    Some((Ok(chunk), (chunks, guard, sent)))
+                }
                 Some(Err(e)) => {
                     if let Some(g) = guard.take() {
                         g.finish(false).await;
                     }
-                    Some((Err(e), (chunks, None)))
+                    Some((Err(e), (chunks, None, sent)))
                 }
                 None => {
                     if let Some(g) = guard.take() {
-                        g.finish(true).await;
+                        g.finish(length.is_none_or(|l| l == sent)).await;
                     }
                     None
                 }

@@ -75,7 +75,7 @@ pub(super) async fn body(
     let guard = LogGuard::new(log, Arc::new(AtomicI64::new(count)));
     let file = tokio::fs::File::from_std(file);
     let chunks = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
-    Ok((logged_body(chunks.boxed(), guard), length))
+    Ok((logged_body(chunks.boxed(), Some(length), guard), length))
 }
 
 /// The cell formats of a workbook.
