@@ -10,6 +10,7 @@ mod common;
 
 mod account;
 mod driver;
+mod exports;
 mod flows;
 mod monitoring;
 mod phone;
