@@ -619,3 +619,99 @@ async fn a_hundred_thousand_rows_export_completely_in_both_formats_or_are_logged
     assert!(!log[2].completed);
     assert!(log[2].row_count < N, "{}", log[2].row_count);
 }
+
+#[tokio::test]
+async fn the_bottleneck_table_exports_as_shown() {
+    // Arrange: as in `bottleneck.rs`: A and B submitted on Monday 16 November 2026 (09:00
+    // WITA), B verified on Wednesday and waiting at Dinsos; read on Monday 23 November.
+    let app = spawn_app_at(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()).await;
+    let team = Team::new(&app).await;
+    let mut cases = vec![];
+    for intake in [intake_woman(), intake_man()] {
+        let id = team.create(&intake).await;
+        team.rsud
+            .upload(id, "ktp", PNG, "ktp.png")
+            .await
+            .expect(StatusCode::CREATED);
+        team.rsud.step(id, "submit").await;
+        cases.push(id);
+    }
+    app.clock.advance(Duration::days(2));
+    team.dukcapil_prov.step(cases[1], "verify_nik").await;
+    app.clock.advance(Duration::days(5));
+    let (client, _) = app.signed_in("tim", None).await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let period = "dari=2026-11-01&sampai=2026-11-23";
+
+    // Act
+    let csv = app
+        .get(&client, &format!("/hambatan/unduh?format=csv&{period}"))
+        .await;
+    let xlsx = app
+        .get(&client, &format!("/hambatan/unduh?format=xlsx&{period}&meja=nik_check"))
+        .await;
+    let refused = app
+        .get(&admin, &format!("/hambatan/unduh?format=csv&{period}"))
+        .await;
+    let bad = app
+        .get(&client, "/hambatan/unduh?format=csv&dari=-9999-01-01")
+        .await;
+
+    // Assert: nik_check [2, 5] working days → median 3.5, p90 4.7; desil_check B alone.
+    assert_eq!(
+        header(&csv, "content-disposition"),
+        "attachment; filename=\"hambatan-2026-11-23.csv\""
+    );
+    let body = csv.bytes().await.expect("CSV");
+    let text = std::str::from_utf8(&body).expect("UTF-8");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Meja,Kode kelompok,Kab/Kota atau rumah sakit,Di meja sekarang,Terlambat,\
+         Median hari kerja,P90 hari kerja,Kasus dihitung"
+    );
+    let nik = lines
+        .iter()
+        .find(|l| l.starts_with("Verifikasi NIK"))
+        .expect("the NIK desk");
+    assert!(nik.ends_with(",53.71,Kota Kupang,1,1,3.5,4.7,2"), "{nik}");
+    let desil = lines
+        .iter()
+        .find(|l| l.starts_with("Cek desil"))
+        .expect("the desil desk");
+    assert!(desil.ends_with(",53.71,Kota Kupang,1,1,3.0,3.0,1"), "{desil}");
+
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.expect("XLSX").to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).expect("XLSX");
+    let sheet = book.worksheet_range("Hambatan").expect("the sheet");
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 2, "the chosen desk only: {rows:?}");
+    let row = rows[1];
+    assert_eq!(row[1], Data::String("53.71".into()));
+    assert_eq!(row[3], Data::Float(1.0));
+    assert_eq!(row[4], Data::Float(1.0));
+    let number = |c: &Data| match c {
+        Data::Float(x) => *x,
+        other => panic!("expected a number, found {other:?}"),
+    };
+    assert!((number(&row[5]) - 3.5).abs() < 1e-9);
+    assert!((number(&row[6]) - 4.7).abs() < 1e-9);
+    assert_eq!(row[7], Data::Float(2.0));
+
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let log = export_log(&app).await;
+    let rows_logged: Vec<(&str, &str, i64)> = log
+        .iter()
+        .map(|l| (l.what.as_str(), l.format.as_str(), l.row_count))
+        .collect();
+    assert_eq!(
+        rows_logged,
+        [
+            ("bottlenecks", "csv", lines.len() as i64 - 1),
+            ("bottlenecks", "xlsx", 1)
+        ]
+    );
+    assert_eq!(log[1].detail["desk"], Value::from("nik_check"));
+}

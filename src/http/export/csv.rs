@@ -10,6 +10,8 @@
 //! - Formula injection (OWASP "CSV injection"): a text cell starting with `=`, `+`, `-`, `@`,
 //!   tab or carriage return gets a leading `'`, so a spreadsheet shows it as text instead of
 //!   running it. Numbers are written as plain digits (no thousands separator) and stay numbers.
+//! - Fractions with one decimal and a decimal point (`2.5`): the precision the pages show, in
+//!   the notation programs read.
 //! - Dates `YYYY-MM-DD`, instants `YYYY-MM-DD HH:MM` in WITA (the header says so), booleans
 //!   `Ya`/`Tidak`.
 
@@ -75,6 +77,9 @@ fn field(out: &mut String, cell: &Cell) {
         Cell::Text(s) => text(out, s),
         Cell::Integer(n) => {
             let _ = write!(out, "{n}");
+        }
+        Cell::Number(x) => {
+            let _ = write!(out, "{x:.1}");
         }
         Cell::Date(d) => {
             let _ = write!(out, "{}", d.format("%Y-%m-%d"));

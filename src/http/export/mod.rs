@@ -15,6 +15,7 @@
 //! filters and the rows handed to the connection, `completed = false` when it stopped early
 //! (client gone, database error).
 
+pub mod bottleneck;
 pub mod case_list;
 mod csv;
 mod xlsx;
@@ -93,6 +94,9 @@ pub enum CellKind {
     Integer,
     /// Whole rupiah: a number in both formats, shown `Rp25.000.000` in XLSX.
     Rupiah,
+    /// A measured figure with a fraction (median days): a number shown with one decimal in
+    /// XLSX, written with one decimal and a decimal point in CSV.
+    Decimal,
     /// A calendar date: a real date cell in XLSX, `YYYY-MM-DD` in CSV.
     Date,
     /// An instant, written in WITA: a date-time cell in XLSX, `YYYY-MM-DD HH:MM` in CSV.
@@ -108,6 +112,8 @@ pub enum Cell {
     Text(String),
     /// A whole number (also rupiah).
     Integer(i64),
+    /// A number with a fraction.
+    Number(f64),
     Date(NaiveDate),
     DateTime(DateTime<Utc>),
     Bool(bool),
@@ -131,6 +137,16 @@ impl From<&String> for Cell {
 impl From<i64> for Cell {
     fn from(n: i64) -> Cell {
         Cell::Integer(n)
+    }
+}
+impl From<usize> for Cell {
+    fn from(n: usize) -> Cell {
+        Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+impl From<f64> for Cell {
+    fn from(n: f64) -> Cell {
+        Cell::Number(n)
     }
 }
 impl From<NaiveDate> for Cell {

@@ -8,8 +8,8 @@
 //! in the system's temporary directory (`TMPDIR`). The response is sent once the file is
 //! complete, so a failure is still an error page rather than a truncated file.
 //!
-//! Cells keep their types: text (NIK, KK and case numbers too) as strings, whole numbers and
-//! rupiah as numbers (rupiah formatted `"Rp"#,##0`), dates and instants (WITA) as date cells,
+//! Cells keep their types: text (NIK, KK and case numbers too) as strings, numbers as numbers
+//! (rupiah formatted `"Rp"#,##0`, fractions `0.0`), dates and instants (WITA) as date cells,
 //! booleans as booleans. The header row is bold, frozen and carries an autofilter.
 
 use std::io::{Seek, SeekFrom};
@@ -84,6 +84,7 @@ struct Formats {
     date: Format,
     datetime: Format,
     rupiah: Format,
+    decimal: Format,
 }
 
 impl Formats {
@@ -93,6 +94,7 @@ impl Formats {
             date: Format::new().set_num_format("dd-mm-yyyy"),
             datetime: Format::new().set_num_format("dd-mm-yyyy hh:mm"),
             rupiah: Format::new().set_num_format("\"Rp\"#,##0"),
+            decimal: Format::new().set_num_format("0.0"),
         }
     }
 }
@@ -104,6 +106,7 @@ fn width(header: &str, kind: CellKind) -> f64 {
         CellKind::Text => 24,
         CellKind::Integer | CellKind::Bool => 8,
         CellKind::Rupiah => 16,
+        CellKind::Decimal => 10,
         CellKind::Date => 12,
         CellKind::DateTime => 17,
     };
@@ -186,6 +189,9 @@ fn write_cell(
         }
         Cell::Integer(n) => {
             worksheet.write_number(row, col, *n as f64)?;
+        }
+        Cell::Number(x) => {
+            worksheet.write_number_with_format(row, col, *x, &formats.decimal)?;
         }
         Cell::Date(d) => {
             worksheet.write_datetime_with_format(row, col, d, &formats.date)?;
