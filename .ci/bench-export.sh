@@ -49,8 +49,8 @@ done
 curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$DATA/server.log"; exit 1; }
 
 echo 'bench-password-2026' |
-    "$BIN" --data-dir "$DATA" user create --username bench_tim --role tim --password-stdin >/dev/null
-TOKEN=$("$BIN" --data-dir "$DATA" token create --username bench_tim)
+    RUST_LOG=warn "$BIN" --data-dir "$DATA" --pg-port "$PG_PORT" user create --username bench_tim --role tim --password-stdin >/dev/null
+TOKEN=$(RUST_LOG=warn "$BIN" --data-dir "$DATA" --pg-port "$PG_PORT" token create --username bench_tim)
 
 psql_app() {
     psql -q -v ON_ERROR_STOP=1 -h "$DATA/pg" -p "$PG_PORT" -U merajut -d merajut "$@"
@@ -90,6 +90,10 @@ measure() {
     seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
     peak=$(hwm)
     printf '%8s rows  %-4s  %10s bytes  %6ss  peak RSS %s\n' "$rows" "$format" "$bytes" "$seconds" "$(kib "$peak")"
+    if [[ $format == xlsx ]]; then
+        # The worksheet's XML, as the writer kept it in TMPDIR before zipping.
+        python3 -c 'import sys, zipfile; print("%22s worksheet XML %d bytes" % ("", zipfile.ZipFile(sys.argv[1]).getinfo("xl/worksheets/sheet1.xml").file_size))' "$DATA/out.xlsx"
+    fi
 }
 
 echo "server idle: RSS peak so far $(kib "$(hwm)")"
