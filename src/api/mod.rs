@@ -589,8 +589,9 @@ fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Api
                 "format wajib diisi: csv atau xlsx (atau header Accept: text/csv).",
             )
         }),
-        Some(code) => Format::parse(code)
-            .ok_or_else(|| field_error("format", "format harus csv atau xlsx.")),
+        Some(code) => {
+            Format::parse(code).ok_or_else(|| field_error("format", "format harus csv atau xlsx."))
+        }
     }
 }
 

@@ -323,12 +323,7 @@ pub struct ListCalendar {
 impl ListEntry {
     /// The list row of `case`.
     pub fn of(case: &CaseRow, calendar: &ListCalendar) -> ListEntry {
-        let clock = DeskClock::of(
-            case,
-            calendar.today,
-            &calendar.holidays,
-            &calendar.sla_days,
-        );
+        let clock = DeskClock::of(case, calendar.today, &calendar.holidays, &calendar.sla_days);
         ListEntry {
             id: case.id,
             number: case.number.clone(),
@@ -371,9 +366,11 @@ impl CaseService {
             return Ok(futures_util::stream::empty().boxed());
         };
         let calendar = self.list_calendar().await?;
-        Ok(db_cases::stream(self.pool.clone(), &scope.filter(), &filter)
-            .map(move |row| Ok(ListEntry::of(&row?, &calendar)))
-            .boxed())
+        Ok(
+            db_cases::stream(self.pool.clone(), &scope.filter(), &filter)
+                .map(move |row| Ok(ListEntry::of(&row?, &calendar)))
+                .boxed(),
+        )
     }
 
     /// The criteria of `form` on the list `kind` for `user`, checked against the kab/kota and
@@ -404,5 +401,4 @@ impl CaseService {
         let calendar = self.list_calendar().await?;
         Ok(cases.iter().map(|c| ListEntry::of(c, &calendar)).collect())
     }
-
 }

@@ -341,9 +341,8 @@ async fn download(
         .ok_or_else(|| {
             AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
         })?;
-    let request = read(&q, state.clock.today()).map_err(|(field, message)| {
-        AppError::Validation(vec![FieldError { field, message }])
-    })?;
+    let request = read(&q, state.clock.today())
+        .map_err(|(field, message)| AppError::Validation(vec![FieldError { field, message }]))?;
     let figures = state
         .cases
         .bottlenecks(&user, request.from, request.to, request.grouping)

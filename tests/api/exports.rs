@@ -109,14 +109,16 @@ async fn export_log(app: &TestApp) -> Vec<Logged> {
     .await
     .expect("the export log");
     rows.into_iter()
-        .map(|(user_id, what, format, row_count, completed, detail)| Logged {
-            user_id,
-            what,
-            format,
-            row_count,
-            completed,
-            detail,
-        })
+        .map(
+            |(user_id, what, format, row_count, completed, detail)| Logged {
+                user_id,
+                what,
+                format,
+                row_count,
+                completed,
+                detail,
+            },
+        )
         .collect()
 }
 
@@ -215,10 +217,19 @@ async fn monitoring_xlsx_keeps_the_types_and_masks_the_nik() {
     // Monday to Thursday: three working days, a number.
     assert_eq!(b[7], Data::Float(3.0));
     // Guaranteed: five working days from Monday 23rd.
-    assert_eq!(datetime(&b[8]), date(2026, 11, 30).and_hms_opt(0, 0, 0).unwrap());
+    assert_eq!(
+        datetime(&b[8]),
+        date(2026, 11, 30).and_hms_opt(0, 0, 0).unwrap()
+    );
     assert_eq!(b[9], Data::Bool(false));
-    assert_eq!(datetime(&b[10]), date(2026, 10, 1).and_hms_opt(0, 0, 0).unwrap());
-    assert_eq!(datetime(&b[11]), date(2026, 11, 23).and_hms_opt(10, 0, 0).unwrap());
+    assert_eq!(
+        datetime(&b[10]),
+        date(2026, 10, 1).and_hms_opt(0, 0, 0).unwrap()
+    );
+    assert_eq!(
+        datetime(&b[11]),
+        date(2026, 11, 23).and_hms_opt(10, 0, 0).unwrap()
+    );
     assert_eq!(b[12], Data::Float(15_000_000.0));
 
     let a = row('a');
@@ -228,14 +239,20 @@ async fn monitoring_xlsx_keeps_the_types_and_masks_the_nik() {
     assert_eq!(a[5], Data::String("Verifikasi NIK".into()));
     assert_eq!(a[6], Data::String("Disdukcapil".into()));
     // NIK check: one working day, due Tuesday 24th; overdue on Thursday.
-    assert_eq!(datetime(&a[8]), date(2026, 11, 24).and_hms_opt(0, 0, 0).unwrap());
+    assert_eq!(
+        datetime(&a[8]),
+        date(2026, 11, 24).and_hms_opt(0, 0, 0).unwrap()
+    );
     assert_eq!(a[9], Data::Bool(true));
     assert_eq!(a[12], Data::Empty);
 
     // The header row is bold, frozen and filtered over the whole table.
     let sheet_xml = zip_entry(&bytes, "xl/worksheets/sheet1.xml");
     assert!(sheet_xml.contains("ySplit=\"1\""), "{sheet_xml}");
-    assert!(sheet_xml.contains("<autoFilter ref=\"A1:M6\"/>"), "{sheet_xml}");
+    assert!(
+        sheet_xml.contains("<autoFilter ref=\"A1:M6\"/>"),
+        "{sheet_xml}"
+    );
     assert!(!sheet_xml.contains("<f>"), "no formula anywhere");
     assert!(zip_entry(&bytes, "xl/styles.xml").contains("<b/>"));
     let amount_format = zip_entry(&bytes, "xl/styles.xml");
@@ -277,10 +294,7 @@ async fn monitoring_csv_through_the_api_follows_the_filters_and_guards_formulas(
 
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        header(&response, "content-type"),
-        "text/csv; charset=utf-8"
-    );
+    assert_eq!(header(&response, "content-type"), "text/csv; charset=utf-8");
     assert_eq!(
         header(&response, "content-disposition"),
         "attachment; filename=\"pemantauan-2026-11-26.csv\""
@@ -291,7 +305,11 @@ async fn monitoring_csv_through_the_api_follows_the_filters_and_guards_formulas(
         "CRLF line ends: a header and three rows"
     );
     let records = csv_records(&body);
-    assert_eq!(csv_numbers(&records), f.numbers_of("abd"), "Kota Kupang only");
+    assert_eq!(
+        csv_numbers(&records),
+        f.numbers_of("abd"),
+        "Kota Kupang only"
+    );
     let row = |key: char| {
         records
             .iter()
@@ -326,7 +344,11 @@ async fn monitoring_csv_through_the_api_follows_the_filters_and_guards_formulas(
     let log = export_log(&f.app).await;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(
-        (log[0].what.as_str(), log[0].format.as_str(), log[0].row_count),
+        (
+            log[0].what.as_str(),
+            log[0].format.as_str(),
+            log[0].row_count
+        ),
         ("monitoring", "csv", 3)
     );
     assert!(log[0].completed);
@@ -388,10 +410,7 @@ async fn every_export_holds_only_the_users_scope() {
     assert_eq!(csv_numbers(&csv_records(&watched)), f.numbers_of("ce"));
     assert_eq!(csv_numbers(&csv_records(&nik_desk)), f.numbers_of("ac"));
     let log = export_log(&f.app).await;
-    let whats: Vec<(&str, i64)> = log
-        .iter()
-        .map(|l| (l.what.as_str(), l.row_count))
-        .collect();
+    let whats: Vec<(&str, i64)> = log.iter().map(|l| (l.what.as_str(), l.row_count)).collect();
     assert_eq!(
         whats,
         [
@@ -425,7 +444,11 @@ async fn a_role_without_the_list_is_refused_and_nothing_is_logged() {
         let response = f.app.get(client, path).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         let page = response.text().await.expect("page");
-        assert_eq!(text(&page, "h1").as_deref(), Some("Akses ditolak"), "{path}");
+        assert_eq!(
+            text(&page, "h1").as_deref(),
+            Some("Akses ditolak"),
+            "{path}"
+        );
     }
     assert_redirect(
         &f.app.get(&anonymous, "/pemantauan/unduh?format=csv").await,
@@ -517,7 +540,9 @@ async fn bad_export_requests_are_refused_by_field_and_not_logged() {
         assert_eq!(reply.error_fields(), [field], "{query}");
     }
     let reply = tim
-        .get(&format!("/api/v1/monitoring/export?format=csv&hospital={long}"))
+        .get(&format!(
+            "/api/v1/monitoring/export?format=csv&hospital={long}"
+        ))
         .await;
     reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.error_fields(), ["hospital"]);
@@ -648,7 +673,10 @@ async fn the_bottleneck_table_exports_as_shown() {
         .get(&client, &format!("/hambatan/unduh?format=csv&{period}"))
         .await;
     let xlsx = app
-        .get(&client, &format!("/hambatan/unduh?format=xlsx&{period}&meja=nik_check"))
+        .get(
+            &client,
+            &format!("/hambatan/unduh?format=xlsx&{period}&meja=nik_check"),
+        )
         .await;
     let refused = app
         .get(&admin, &format!("/hambatan/unduh?format=csv&{period}"))
@@ -679,7 +707,10 @@ async fn the_bottleneck_table_exports_as_shown() {
         .iter()
         .find(|l| l.starts_with("Cek desil"))
         .expect("the desil desk");
-    assert!(desil.ends_with(",53.71,Kota Kupang,1,1,3.0,3.0,1"), "{desil}");
+    assert!(
+        desil.ends_with(",53.71,Kota Kupang,1,1,3.0,3.0,1"),
+        "{desil}"
+    );
 
     assert_eq!(xlsx.status(), StatusCode::OK);
     let bytes = xlsx.bytes().await.expect("XLSX").to_vec();

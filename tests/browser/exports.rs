@@ -39,7 +39,11 @@ async fn hospital_and_desk_roles_find_the_downloads_on_their_lists() {
     let chromedriver = Chromedriver::start().await;
     let browser = chromedriver.browser(WIDTH, HEIGHT).await;
 
-    for (user, list) in [(&pic, "/antrean"), (&pic, "/kasus-saya"), (&dinkes, "/antrean")] {
+    for (user, list) in [
+        (&pic, "/antrean"),
+        (&pic, "/kasus-saya"),
+        (&dinkes, "/antrean"),
+    ] {
         // Act
         switch_to(&browser, &app, user).await;
         browser.goto(&app.url(list)).await;

@@ -225,8 +225,7 @@ where
     );
     let columns = export.columns;
     let cells = rows.map(move |row| row.map(|r| columns.iter().map(|c| (c.value)(&r)).collect()));
-    let heads: Vec<(&'static str, CellKind)> =
-        columns.iter().map(|c| (c.header, c.kind)).collect();
+    let heads: Vec<(&'static str, CellKind)> = columns.iter().map(|c| (c.header, c.kind)).collect();
     let (body, length) = match format {
         Format::Csv => (csv::body(heads, cells.boxed(), log), None),
         Format::Xlsx => {

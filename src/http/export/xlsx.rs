@@ -154,7 +154,9 @@ fn write(
         }
     }
     let last_col = heads.len().saturating_sub(1) as u16;
-    worksheet.autofilter(0, 0, row, last_col).map_err(internal)?;
+    worksheet
+        .autofilter(0, 0, row, last_col)
+        .map_err(internal)?;
     let mut file = tempfile::tempfile().map_err(|e| CaseError::Internal(e.into()))?;
     workbook.save_to_writer(&mut file).map_err(internal)?;
     let length = file
