@@ -160,8 +160,11 @@ async fn download(app: &TestApp, client: &reqwest::Client, path: &str) -> (Strin
     (disposition, body)
 }
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+/// A local (WITA) date and hour as a spreadsheet holds it.
+fn at(y: i32, m: u32, d: u32, hour: u32) -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+        .expect("a date and hour")
 }
 
 /// The value of a calamine date cell.
@@ -217,19 +220,10 @@ async fn monitoring_xlsx_keeps_the_types_and_masks_the_nik() {
     // Monday to Thursday: three working days, a number.
     assert_eq!(b[7], Data::Float(3.0));
     // Guaranteed: five working days from Monday 23rd.
-    assert_eq!(
-        datetime(&b[8]),
-        date(2026, 11, 30).and_hms_opt(0, 0, 0).unwrap()
-    );
+    assert_eq!(datetime(&b[8]), at(2026, 11, 30, 0));
     assert_eq!(b[9], Data::Bool(false));
-    assert_eq!(
-        datetime(&b[10]),
-        date(2026, 10, 1).and_hms_opt(0, 0, 0).unwrap()
-    );
-    assert_eq!(
-        datetime(&b[11]),
-        date(2026, 11, 23).and_hms_opt(10, 0, 0).unwrap()
-    );
+    assert_eq!(datetime(&b[10]), at(2026, 10, 1, 0));
+    assert_eq!(datetime(&b[11]), at(2026, 11, 23, 10));
     assert_eq!(b[12], Data::Float(15_000_000.0));
 
     let a = row('a');
@@ -239,10 +233,7 @@ async fn monitoring_xlsx_keeps_the_types_and_masks_the_nik() {
     assert_eq!(a[5], Data::String("Verifikasi NIK".into()));
     assert_eq!(a[6], Data::String("Disdukcapil".into()));
     // NIK check: one working day, due Tuesday 24th; overdue on Thursday.
-    assert_eq!(
-        datetime(&a[8]),
-        date(2026, 11, 24).and_hms_opt(0, 0, 0).unwrap()
-    );
+    assert_eq!(datetime(&a[8]), at(2026, 11, 24, 0));
     assert_eq!(a[9], Data::Bool(true));
     assert_eq!(a[12], Data::Empty);
 
