@@ -31,7 +31,7 @@ use crate::db::preferences::Preference;
 use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
-use crate::http::export::{self, Format, case_list};
+use crate::http::export::{Format, case_list};
 use crate::http::multipart::{MultipartProblem, read_multipart};
 use crate::http::{AppState, decode_cursor, encode_cursor, file_response};
 use error::ApiError;
@@ -612,14 +612,7 @@ async fn export_list(
              state, kab, hospital, desk, overdue, from dan to.",
         ));
     }
-    let criteria = state
-        .cases
-        .list_criteria(user, kind, &query.filters)
-        .await?;
-    let filter = criteria.filter(kind, state.clock.today());
-    let rows = state.cases.stream_list(user, kind, filter).await?;
-    let export = case_list::export(kind);
-    Ok(export::respond(state, user, export, format, criteria.log_detail(), rows).await?)
+    Ok(case_list::respond(state, user, kind, &query.filters, format).await?)
 }
 
 async fn queue_export(

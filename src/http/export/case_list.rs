@@ -1,8 +1,13 @@
 //! The exports of the case lists (queue, hospital cases, monitoring): the columns of
 //! [`ListEntry`], the same row the pages show, NIK masked.
 
-use super::{Cell, CellKind, Column, Export};
-use crate::cases::lists::{ListEntry, ListKind};
+use axum::response::Response;
+
+use super::{Cell, CellKind, Column, Export, Format};
+use crate::auth::CurrentUser;
+use crate::cases::CaseError;
+use crate::cases::lists::{ListEntry, ListForm, ListKind};
+use crate::http::AppState;
 
 /// The columns of every case list export.
 pub const COLUMNS: &[Column<ListEntry>] = &[
@@ -86,4 +91,27 @@ pub fn export(kind: ListKind) -> Export<ListEntry> {
         sheet,
         columns: COLUMNS,
     }
+}
+
+/// The download of the list `kind` for `user` with the filters of `form` (the page's kept
+/// search, or the API's parameters), as `format`.
+pub async fn respond(
+    state: &AppState,
+    user: &CurrentUser,
+    kind: ListKind,
+    form: &ListForm,
+    format: Format,
+) -> Result<Response, CaseError> {
+    let criteria = state.cases.list_criteria(user, kind, form).await?;
+    let filter = criteria.filter(kind, state.clock.today());
+    let rows = state.cases.stream_list(user, kind, filter).await?;
+    super::respond(
+        state,
+        user,
+        export(kind),
+        format,
+        criteria.log_detail(),
+        rows,
+    )
+    .await
 }

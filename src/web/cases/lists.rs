@@ -28,7 +28,7 @@ use crate::db::reference::{Hospital, KabKota};
 use crate::domain::Role;
 use crate::domain::action::FieldError;
 use crate::domain::text;
-use crate::http::export::{self, Format, case_list};
+use crate::http::export::{Format, case_list};
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
 use crate::web::{AppState, Ctx, render_status};
@@ -488,11 +488,7 @@ async fn download(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let criteria = state.cases.list_criteria(user, which, &form).await?;
-    let filter = criteria.filter(which, state.clock.today());
-    let rows = state.cases.stream_list(user, which, filter).await?;
-    let export = case_list::export(which);
-    Ok(export::respond(state, user, export, format, criteria.log_detail(), rows).await?)
+    Ok(case_list::respond(state, user, which, &form, format).await?)
 }
 
 pub(super) async fn queue_download(
