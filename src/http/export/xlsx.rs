@@ -14,7 +14,7 @@
 
 use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::body::Body;
 use futures_util::StreamExt;
@@ -32,15 +32,18 @@ const MAX_ROWS: u32 = 1_048_575;
 const MAX_TEXT: usize = 32_767;
 
 /// The body of an XLSX download and its length in bytes. Returns once the file is written.
+/// A download that fails or is cut off before (the request's time limit) is logged
+/// incomplete, with the rows handed to the writer.
 pub(super) async fn body(
     sheet: &'static str,
     heads: Vec<(&'static str, CellKind)>,
     mut rows: CellRows,
     log: LogEntry,
 ) -> Result<(Body, u64), CaseError> {
+    let count = Arc::new(AtomicI64::new(0));
+    let guard = LogGuard::new(log, count.clone());
     let (tx, rx) = mpsc::channel::<Vec<Cell>>(ROWS_AHEAD);
     let writer = tokio::task::spawn_blocking(move || write(sheet, &heads, rx));
-    let mut fed: i64 = 0;
     let mut failure = None;
     while let Some(row) = rows.next().await {
         match row {
@@ -49,7 +52,7 @@ pub(super) async fn body(
                     // The writer stopped; its error is below.
                     break;
                 }
-                fed += 1;
+                count.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
                 failure = Some(e);
@@ -60,22 +63,19 @@ pub(super) async fn body(
     drop(tx);
     let written = writer
         .await
-        .map_err(|e| CaseError::Internal(anyhow::Error::from(e)))?;
-    let (file, length, count) = match (failure, written) {
-        (None, Ok(done)) => done,
-        (Some(e), _) => {
-            log.write(fed, false).await;
-            return Err(e);
+        .map_err(|e| CaseError::Internal(anyhow::Error::from(e)));
+    match (failure, written) {
+        (None, Ok(Ok((file, length, written)))) => {
+            count.store(written, Ordering::Relaxed);
+            let file = tokio::fs::File::from_std(file);
+            let chunks = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+            Ok((logged_body(chunks.boxed(), Some(length), guard), length))
         }
-        (None, Err(e)) => {
-            log.write(fed, false).await;
-            return Err(e);
+        (Some(e), _) | (None, Err(e) | Ok(Err(e))) => {
+            guard.finish(false).await;
+            Err(e)
         }
-    };
-    let guard = LogGuard::new(log, Arc::new(AtomicI64::new(count)));
-    let file = tokio::fs::File::from_std(file);
-    let chunks = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
-    Ok((logged_body(chunks.boxed(), Some(length), guard), length))
+    }
 }
 
 /// The cell formats of a workbook.
