@@ -115,3 +115,37 @@ pub async fn respond(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn every_column_gives_a_value_of_its_kind() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date");
+        let entry = ListEntry {
+            id: Uuid::nil(),
+            number: "MS-2026-000001".into(),
+            name: "Maria".into(),
+            nik: "5371********0001".into(),
+            kab: "Kota Kupang".into(),
+            hospital: "RSUD".into(),
+            state: "Verifikasi NIK",
+            desk: "Disdukcapil",
+            days: 2,
+            due_date: Some(day),
+            overdue: true,
+            admission_date: day,
+            registered_at: Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
+            guarantee_ceiling: Some(25_000_000),
+        };
+        for column in COLUMNS {
+            let cell = (column.value)(&entry);
+            assert!(cell != Cell::Empty, "{}", column.header);
+            assert!(cell.fits(column.kind), "{}: {cell:?}", column.header);
+        }
+    }
+}

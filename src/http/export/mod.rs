@@ -119,6 +119,23 @@ pub enum Cell {
     Bool(bool),
 }
 
+impl Cell {
+    /// Whether the cell is a value a column of `kind` holds (an empty cell fits every
+    /// column). A column spec's test asks this of every column.
+    pub fn fits(&self, kind: CellKind) -> bool {
+        matches!(
+            (self, kind),
+            (Cell::Empty, _)
+                | (Cell::Text(_), CellKind::Text)
+                | (Cell::Integer(_), CellKind::Integer | CellKind::Rupiah)
+                | (Cell::Number(_), CellKind::Decimal)
+                | (Cell::Date(_), CellKind::Date)
+                | (Cell::DateTime(_), CellKind::DateTime)
+                | (Cell::Bool(_), CellKind::Bool)
+        )
+    }
+}
+
 impl From<&str> for Cell {
     fn from(s: &str) -> Cell {
         Cell::Text(s.to_string())
