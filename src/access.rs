@@ -180,3 +180,11 @@ pub fn menu_for(role: Role) -> Vec<Area> {
         .copied()
         .collect()
 }
+
+/// Whether `role` may open the area at `path`: its pages and their downloads (a list's
+/// `…/unduh` sits in the list's area and is guarded with the same roles).
+pub fn may_open(role: Role, path: &str) -> bool {
+    AREAS
+        .iter()
+        .any(|a| a.path == path && a.roles.contains(&role))
+}

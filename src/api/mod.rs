@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -26,6 +26,7 @@ use crate::access;
 use crate::auth::{CurrentUser, token_hash};
 use crate::cases::bottleneck::Grouping;
 use crate::cases::intake;
+use crate::cases::lists::{ListForm, ListKind};
 use crate::cases::{CaseDetail, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
@@ -33,6 +34,7 @@ use crate::db::preferences::Preference;
 use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
+use crate::http::export::{Format, case_list};
 use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
 use crate::http::{
     AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,
@@ -61,6 +63,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         access::CASE_ROLES,
     )
     .merge(quota::router())
+    .merge(require_api(
+        Router::new().route("/api/v1/queue/export", get(queue_export)),
+        access::QUEUE_ROLES,
+    ))
+    .merge(require_api(
+        Router::new().route("/api/v1/monitoring/export", get(monitoring_export)),
+        access::MONITORS,
+    ))
     .merge(require_api(
         Router::new()
             .route("/api/v1/cases", post(create_case))
@@ -600,4 +610,70 @@ async fn queue(
     Ok(Json(
         json!({"items": items, "next_cursor": next_cursor, "note": note}),
     ))
+}
+
+/// The query of a list export: the format and the list's filters as codes and dates. A
+/// search (`q`, a name or a NIK) is refused: it would put personal data in the address.
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+    #[serde(flatten)]
+    filters: ListForm,
+}
+
+/// The format asked for: `?format=`, else an `Accept` header naming CSV or XLSX.
+fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Format::from_accept);
+    match query.map(str::trim) {
+        None | Some("") => accept.ok_or_else(|| {
+            field_error(
+                "format",
+                "format wajib diisi: csv atau xlsx (atau header Accept: text/csv).",
+            )
+        }),
+        Some(code) => {
+            Format::parse(code).ok_or_else(|| field_error("format", "format harus csv atau xlsx."))
+        }
+    }
+}
+
+/// A whole case list as CSV or XLSX (see [`crate::http::export`]), with the page's filters,
+/// scope and NIK masking; recorded in the export log.
+async fn export_list(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    query: ExportQuery,
+    kind: ListKind,
+) -> Result<Response, ApiError> {
+    let format = export_format(query.format.as_deref(), headers)?;
+    if !query.filters.q.trim().is_empty() {
+        return Err(field_error(
+            "q",
+            "Pencarian nama atau NIK tidak diterima di alamat (data pribadi); saring dengan \
+             state, kab, hospital, desk, overdue, from dan to.",
+        ));
+    }
+    Ok(case_list::respond(state, user, kind, &query.filters, format).await?)
+}
+
+async fn queue_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    export_list(&state, &user, &headers, query, ListKind::Queue).await
+}
+
+async fn monitoring_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    export_list(&state, &user, &headers, query, ListKind::Monitoring).await
 }

@@ -31,6 +31,7 @@ pub fn build() -> Value {
     quota_schemas(&mut schemas);
     let mut paths = Map::new();
     account_and_queue_paths(&mut paths);
+    export_paths(&mut paths);
     case_paths(&mut paths);
     action_paths(&mut paths);
     super::claims::paths(&mut paths);
@@ -658,6 +659,64 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
         json!({"get": {"summary": "Angka dasbor: kasus per status, masuk dan selesai per minggu (12 minggu), hasil akhir, penerima manfaat per kab/kota dan rumah sakit",
             "security": bearer(),
             "responses": {"200": {"description": "Dasbor", "content": {"application/json": {"schema": dashboard}}}, "401": {"description": "Token tidak valid"}}}}),
+    );
+}
+
+/// The list exports (`/queue/export`, `/monitoring/export`): CSV or XLSX, columns from the
+/// export's own column spec.
+fn export_paths(paths: &mut Map<String, Value>) {
+    let columns: Vec<&str> = crate::http::export::case_list::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    let description = format!(
+        "Seluruh daftar (tanpa halaman), dengan saringan, cakupan dan penyamaran NIK yang sama \
+         dengan halamannya; dicatat di log ekspor (siapa, kapan, saringan, jumlah baris). Kolom: \
+         {}. CSV: UTF-8 dengan BOM, pemisah koma, baris CRLF (RFC 4180); teks yang diawali =, +, \
+         -, @ diberi awalan ' agar tidak dijalankan sebagai rumus; angka tanpa pemisah ribuan; \
+         tanggal TTTT-BB-HH, waktu TTTT-BB-HH JJ:MM WITA; Ya/Tidak. XLSX: NIK sebagai teks, \
+         tanggal sebagai tanggal, rupiah dan hari sebagai angka. Pencarian nama/NIK (q) tidak \
+         diterima di alamat.",
+        columns.join(", ")
+    );
+    let format = json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]},
+        "description": "csv atau xlsx; bila tidak ada, header Accept (text/csv atau application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"});
+    let state = json!({"name": "state", "in": "query", "schema": {"type": "string", "enum": states()}, "description": "hanya status ini"});
+    let kab = json!({"name": "kab", "in": "query", "schema": {"type": "string"}, "description": "kode kab/kota domisili, mis. 53.71"});
+    let hospital = json!({"name": "hospital", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "id rumah sakit"});
+    let desks: Vec<&str> = crate::cases::lists::desk_roles()
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    let files = json!({
+        "200": {"description": "Berkas unduhan (Content-Disposition: attachment; filename=\"<daftar>-<tanggal>.<format>\")",
+                "content": {"text/csv": {"schema": {"type": "string"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+        "401": {"description": "Token tidak valid"},
+        "403": {"description": "Peran Anda tidak memiliki daftar ini", "content": {"application/json": {"schema": reference("Error")}}},
+        "422": {"description": "format atau saringan tidak valid; setiap kesalahan menyebut nama parameternya", "content": {"application/json": {"schema": reference("Error")}}}
+    });
+    paths.insert(
+        "/api/v1/queue/export".into(),
+        json!({"get": {"summary": "Unduh antrean (CSV/XLSX): semua kasus yang menunggu tindakan Anda, yang terlambat lebih dulu",
+            "description": format!("Untuk peran yang memegang meja (tidak untuk tim dan dinkes_kab). {description}"),
+            "security": bearer(),
+            "parameters": [format, state, kab, hospital],
+            "responses": files}}),
+    );
+    paths.insert(
+        "/api/v1/monitoring/export".into(),
+        json!({"get": {"summary": "Unduh daftar pemantauan (CSV/XLSX): semua kasus di cakupan Anda, termasuk yang selesai, terbaru lebih dulu",
+            "description": format!("Untuk tim (seluruh NTT) dan dinkes_kab (kab/kotanya). {description}"),
+            "security": bearer(),
+            "parameters": [
+                format, state, kab, hospital,
+                {"name": "desk", "in": "query", "schema": {"type": "string", "enum": desks}, "description": "hanya kasus di meja peran ini"},
+                {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["1"]}, "description": "1: hanya yang terlambat"},
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "terdaftar sejak tanggal ini (WITA)"},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "terdaftar sampai tanggal ini (WITA)"}
+            ],
+            "responses": files}}),
     );
 }
 

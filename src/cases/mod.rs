@@ -13,6 +13,7 @@ mod evidence;
 pub mod files;
 pub mod intake;
 pub mod letter;
+pub mod lists;
 pub mod notify;
 pub mod quota;
 pub mod reports;

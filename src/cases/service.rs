@@ -159,6 +159,28 @@ pub fn queue_filter(role: Role) -> ListFilter {
     f
 }
 
+/// `filter` narrowed to the role's queue: a requested state narrows the queue, never widens
+/// it. `None` for the roles that hold no desk.
+pub(super) fn narrow_to_queue(role: Role, mut filter: ListFilter) -> Option<ListFilter> {
+    if !holds_a_desk(role) {
+        return None;
+    }
+    let base = queue_filter(role);
+    let requested = std::mem::take(&mut filter.states);
+    filter.states = if requested.is_empty() {
+        base.states
+    } else {
+        base.states
+            .into_iter()
+            .filter(|s| requested.contains(s))
+            .collect()
+    };
+    filter.correction_pending = base.correction_pending;
+    filter.guaranteed_without_pending_correction = base.guaranteed_without_pending_correction;
+    filter.by_due_date = true;
+    Some(filter)
+}
+
 /// The actions the caller may take on a case now (what the page shows).
 pub fn available_actions(user: &CurrentUser, case: &CaseRow) -> Vec<Action> {
     let in_scope = Scope::of(user).contains(case);
@@ -751,24 +773,11 @@ impl CaseService {
 
     /// A page of the caller's queue; a requested state narrows the role's queue, never widens it.
     /// Empty for the roles that hold no desk ([`Role::Tim`], [`Role::DinkesKab`]).
-    pub async fn queue(&self, user: &CurrentUser, mut filter: ListFilter) -> Result<Vec<CaseRow>> {
-        if !holds_a_desk(user.role) {
-            return Ok(vec![]);
+    pub async fn queue(&self, user: &CurrentUser, filter: ListFilter) -> Result<Vec<CaseRow>> {
+        match narrow_to_queue(user.role, filter) {
+            Some(filter) => self.list(user, &filter).await,
+            None => Ok(vec![]),
         }
-        let base = queue_filter(user.role);
-        let requested = std::mem::take(&mut filter.states);
-        filter.states = if requested.is_empty() {
-            base.states
-        } else {
-            base.states
-                .into_iter()
-                .filter(|s| requested.contains(s))
-                .collect()
-        };
-        filter.correction_pending = base.correction_pending;
-        filter.guaranteed_without_pending_correction = base.guaranteed_without_pending_correction;
-        filter.by_due_date = true;
-        self.list(user, &filter).await
     }
 
     /// A page of the cases in the caller's scope matching `filter`.

@@ -1,12 +1,14 @@
 //! Cases, their history, documents and the access log. Every statement is checked against the
-//! schema at compile time (`sqlx::query!`, offline data in `.sqlx/`), except [`list`], whose
-//! filters are assembled with `QueryBuilder` and every value bound.
+//! schema at compile time (`sqlx::query!`, offline data in `.sqlx/`), except [`list`] and
+//! [`stream`], whose filters are assembled with `QueryBuilder` and every value bound.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
-use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::domain::search::SearchTerm;
@@ -815,6 +817,53 @@ pub async fn list(
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> sqlx::Result<Vec<CaseRow>> {
+    let mut qb = list_query(scope, f);
+    qb.push(" LIMIT ").push_bind(f.limit);
+    qb.build_query_as::<CaseRecord>()
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(CaseRow::try_from)
+        .collect()
+}
+
+/// Rows a stream of [`stream`] reads ahead of its consumer.
+const STREAM_AHEAD: usize = 256;
+
+/// Every case in scope matching the filter (its limit and cursor ignored), in the list's order,
+/// read from one query with `fetch` as the consumer takes them: at most [`STREAM_AHEAD`] rows
+/// wait in memory, so an export of any size holds a few hundred rows at a time. A task of its
+/// own owns the query (the stream must outlive this call) and stops when the stream is dropped.
+/// It holds one pool connection until then.
+pub fn stream(
+    pool: PgPool,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> BoxStream<'static, sqlx::Result<CaseRow>> {
+    let mut qb = list_query(
+        scope,
+        &ListFilter {
+            after: None,
+            ..f.clone()
+        },
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel(STREAM_AHEAD);
+    tokio::spawn(async move {
+        let mut rows = qb.build_query_as::<CaseRecord>().fetch(&pool);
+        while let Some(row) = rows.next().await {
+            let row = row.and_then(CaseRow::try_from);
+            let failed = row.is_err();
+            if tx.send(row).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
+        .boxed()
+}
+
+/// The query of [`list`] and [`stream`], without a limit.
+fn list_query(scope: &ScopeFilter, f: &ListFilter) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::<Postgres>::new(CASE_SELECT);
     qb.push(" WHERE true");
     push_scope(&mut qb, scope);
@@ -904,11 +953,5 @@ pub async fn list(
         }
         qb.push(" ORDER BY c.created_at DESC, c.id DESC");
     }
-    qb.push(" LIMIT ").push_bind(f.limit);
-    qb.build_query_as::<CaseRecord>()
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(CaseRow::try_from)
-        .collect()
+    qb
 }

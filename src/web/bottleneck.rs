@@ -22,13 +22,17 @@ use crate::cases::CaseError;
 use crate::cases::bottleneck::{
     Bottlenecks, CaseLine, DeskRow, Drill, Grouping, Milestone, Only, Place, Subject,
 };
+use crate::domain::action::FieldError;
 use crate::domain::{CaseState, date, locale};
+use crate::http::export::{self, Format, bottleneck};
 use crate::web::error::AppError;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
     access::require(
-        Router::new().route("/hambatan", get(page)),
+        Router::new()
+            .route("/hambatan", get(page))
+            .route("/hambatan/unduh", get(download)),
         access::CASE_ROLES,
     )
 }
@@ -109,6 +113,21 @@ impl BottleneckPage {
             extra.push((self.grouping.code(), p.code()));
         }
         self.link(&extra)
+    }
+
+    /// The address of the table's download as `format`: the period, grouping and desk shown.
+    fn download(&self, format: &str) -> String {
+        let mut params = vec![
+            ("format", format),
+            ("dari", self.from.as_str()),
+            ("sampai", self.to.as_str()),
+            ("kelompok", self.grouping.code()),
+        ];
+        if !self.desk.is_empty() {
+            params.push(("meja", self.desk.as_str()));
+        }
+        let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+        format!("/hambatan/unduh?{query}")
     }
 
     /// The rows shown: every desk's, or the chosen desk's.
@@ -307,6 +326,41 @@ async fn page(
         opened,
     };
     render_status(StatusCode::OK, &page)
+}
+
+/// The desk table as shown (period, grouping, desk) as XLSX or CSV, recorded in the export
+/// log. A refused parameter is the page's message, as a 422.
+async fn download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let format = q
+        .get("format")
+        .and_then(|f| Format::parse(f))
+        .ok_or_else(|| {
+            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
+        })?;
+    let request = read(&q, state.clock.today())
+        .map_err(|(field, message)| AppError::Validation(vec![FieldError { field, message }]))?;
+    let figures = state
+        .cases
+        .bottlenecks(&user, request.from, request.to, request.grouping)
+        .await?;
+    let rows: Vec<Result<DeskRow, CaseError>> = figures
+        .rows
+        .into_iter()
+        .filter(|r| request.desk.is_none_or(|d| r.state == d.as_str()))
+        .map(Ok)
+        .collect();
+    let detail = serde_json::json!({
+        "from": request.from,
+        "to": request.to,
+        "grouping": request.grouping.code(),
+        "desk": request.desk.map(|d| d.as_str()),
+    });
+    let rows = futures_util::stream::iter(rows);
+    Ok(export::respond(&state, &user, bottleneck::export(), format, detail, rows).await?)
 }
 
 /// The page again with the form as typed and what is wrong with it.

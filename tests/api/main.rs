@@ -18,6 +18,7 @@ mod dashboard;
 mod database;
 mod desk_stays;
 mod digest;
+mod exports;
 mod figures;
 mod health;
 mod identity_checks;

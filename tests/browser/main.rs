@@ -12,6 +12,7 @@ mod account;
 mod background_work;
 mod claims;
 mod driver;
+mod exports;
 mod flows;
 mod letter;
 mod monitoring;

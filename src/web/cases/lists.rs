@@ -13,247 +13,25 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::access;
 use crate::auth::CurrentUser;
-use crate::cases::view::CaseView;
-use crate::cases::{Scope, service};
+use crate::cases::Scope;
+use crate::cases::lists::{Criteria, ListEntry, ListForm, ListKind, desk_roles};
 use crate::db;
-use crate::db::cases::{CaseRow, ListFilter};
+use crate::db::cases::CaseRow;
 use crate::db::reference::{Hospital, KabKota};
+use crate::domain::Role;
 use crate::domain::action::FieldError;
-use crate::domain::search::SearchTerm;
-use crate::domain::sla::wita;
-use crate::domain::text::{self, Lines};
-use crate::domain::{CaseState, Role, date};
+use crate::domain::text;
+use crate::http::export::{Format, case_list};
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
 use crate::web::{AppState, Ctx, render_status};
-
-/// A row of a case list (NIK masked).
-struct ListRow {
-    id: Uuid,
-    number: String,
-    name: String,
-    nik: String,
-    kab: String,
-    hospital: String,
-    state: &'static str,
-    desk: &'static str,
-    days: i64,
-    overdue: bool,
-}
-
-fn list_rows(views: Vec<CaseView>) -> Vec<ListRow> {
-    views
-        .into_iter()
-        .map(|v| ListRow {
-            id: v.id,
-            number: v.number,
-            name: v.patient.full_name,
-            nik: v.patient.nik.unwrap_or_else(|| "tanpa NIK".into()),
-            kab: v.patient.domicile_kab_kota_name,
-            hospital: v.hospital_name,
-            state: v.state_label,
-            desk: v
-                .desk
-                .role
-                .and_then(|r| r.parse::<Role>().ok())
-                .map_or("—", |r| r.agency()),
-            days: v.desk.working_days,
-            overdue: v.desk.overdue,
-        })
-        .collect()
-}
-
-/// The filter form of every list, as typed (kept as typed to re-render it after a refusal).
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-pub(super) struct ListForm {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    state: String,
-    /// Monitoring list: the role whose desk the case is at.
-    #[serde(default)]
-    desk: String,
-    #[serde(default)]
-    kab: String,
-    #[serde(default)]
-    hospital: String,
-    /// Monitoring list: `1` for overdue cases only.
-    #[serde(default)]
-    overdue: String,
-    /// Monitoring list: registered on or after this day (WITA).
-    #[serde(default)]
-    from: String,
-    /// Monitoring list: registered on or before this day (WITA).
-    #[serde(default)]
-    to: String,
-}
-
-/// A filter form that passed every check.
-#[derive(Debug, Default)]
-struct Criteria {
-    search: Option<SearchTerm>,
-    state: Option<CaseState>,
-    desk: Option<Role>,
-    kab: Option<String>,
-    hospital: Option<Uuid>,
-    overdue: bool,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-}
-
-/// The roles that own a desk in some state (what the desk filter offers).
-fn desk_roles() -> Vec<Role> {
-    Role::ALL
-        .iter()
-        .copied()
-        .filter(|r| CaseState::ALL.iter().any(|s| s.desk() == Some(*r)))
-        .collect()
-}
-
-impl ListForm {
-    /// Parses the form; every value that is not one the page offers is a field message (a
-    /// filter silently ignored would show more than the user asked for).
-    fn parse(
-        &self,
-        which: Which,
-        role: Role,
-        kab_kota: &[KabKota],
-        hospitals: &[Hospital],
-    ) -> Result<Criteria, Vec<FieldError>> {
-        let mut errors = vec![];
-        let mut out = Criteria::default();
-        let fields = [
-            ("q", "Pencarian", &self.q, text::SEARCH_MAX),
-            ("state", "Status", &self.state, text::CODE_MAX),
-            ("desk", "Meja", &self.desk, text::CODE_MAX),
-            ("kab", "Kab/Kota", &self.kab, text::CODE_MAX),
-            ("hospital", "Rumah sakit", &self.hospital, text::CODE_MAX),
-            ("overdue", "Terlambat", &self.overdue, text::CODE_MAX),
-            ("from", "Terdaftar sejak", &self.from, text::CODE_MAX),
-            ("to", "Terdaftar sampai", &self.to, text::CODE_MAX),
-        ];
-        for (field, label, value, max) in fields {
-            if let Err(e) = text::check(field, label, value.trim(), max, Lines::One) {
-                errors.push(e);
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let mut refuse = |field: &'static str, message: &str| {
-            errors.push(FieldError {
-                field,
-                message: message.into(),
-            })
-        };
-        match SearchTerm::parse("q", &self.q) {
-            Ok(term) => out.search = term,
-            Err(e) => refuse(e.field, &e.message),
-        }
-        let state = self.state.trim();
-        if !state.is_empty() {
-            match state.parse::<CaseState>() {
-                Ok(s) if which.states(role).contains(&s) => out.state = Some(s),
-                _ => refuse("state", "Status tidak dikenal; pilih dari daftar."),
-            }
-        }
-        let kab = self.kab.trim();
-        if !kab.is_empty() {
-            if kab_kota.iter().any(|k| k.code == kab) {
-                out.kab = Some(kab.to_string());
-            } else {
-                refuse("kab", "Kab/Kota tidak dikenal; pilih dari daftar.");
-            }
-        }
-        let hospital = self.hospital.trim();
-        if !hospital.is_empty() {
-            match hospital.parse::<Uuid>() {
-                Ok(id) if hospitals.iter().any(|h| h.id == id) => out.hospital = Some(id),
-                _ => refuse("hospital", "Rumah sakit tidak dikenal; pilih dari daftar."),
-            }
-        }
-        if which == Which::Monitoring {
-            let desk = self.desk.trim();
-            if !desk.is_empty() {
-                match desk.parse::<Role>() {
-                    Ok(r) if desk_roles().contains(&r) => out.desk = Some(r),
-                    _ => refuse("desk", "Meja tidak dikenal; pilih dari daftar."),
-                }
-            }
-            match self.overdue.trim() {
-                "" => {}
-                "1" => out.overdue = true,
-                _ => refuse("overdue", "Terlambat: centang atau kosongkan."),
-            }
-            for (field, label, value, slot) in [
-                ("from", "Terdaftar sejak", &self.from, &mut out.from),
-                ("to", "Terdaftar sampai", &self.to, &mut out.to),
-            ] {
-                let value = value.trim();
-                if value.is_empty() {
-                    continue;
-                }
-                match date::parse(value) {
-                    Some(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => {
-                        *slot = Some(d)
-                    }
-                    Some(_) => refuse(
-                        field,
-                        &format!("{label}: tahun harus antara 2000 dan 2100."),
-                    ),
-                    None => refuse(
-                        field,
-                        &format!("{label} harus berupa tanggal yang valid (TTTT-BB-HH)."),
-                    ),
-                }
-            }
-            if let (Some(from), Some(to)) = (out.from, out.to)
-                && from > to
-            {
-                refuse(
-                    "to",
-                    "Terdaftar sampai tidak boleh sebelum tanggal Terdaftar sejak.",
-                );
-            }
-        } else {
-            // These filters exist on the monitoring list only; sent elsewhere they are refused
-            // rather than dropped.
-            for (field, label, value) in [
-                ("desk", "Meja", &self.desk),
-                ("overdue", "Terlambat", &self.overdue),
-                ("from", "Terdaftar sejak", &self.from),
-                ("to", "Terdaftar sampai", &self.to),
-            ] {
-                if !value.trim().is_empty() {
-                    refuse(
-                        field,
-                        &format!("{label}: saringan ini hanya ada di halaman Pemantauan kasus."),
-                    );
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
-            Err(errors)
-        }
-    }
-}
-
-/// The start of a WITA day, as an instant.
-fn wita_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
-    wita()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
 
 /// Session key of the searches kept for the lists.
 const SESSION_SEARCHES: &str = "list_searches";
@@ -337,7 +115,7 @@ struct ListPage {
     action: &'static str,
     intro: &'static str,
     form: ListForm,
-    rows: Vec<ListRow>,
+    rows: Vec<ListEntry>,
     /// The address of the next page, if there is one.
     next_page: Option<String>,
     states: Vec<(&'static str, &'static str)>,
@@ -351,6 +129,33 @@ struct ListPage {
     notice: Option<&'static str>,
     /// Problems of the filter form, by field.
     errors: Vec<FieldError>,
+    /// The download links of the list as shown (the kept search's id travels with them),
+    /// when the role may download it.
+    downloads: Option<Downloads>,
+}
+
+/// The "Unduh XLSX" / "Unduh CSV" links of a list.
+struct Downloads {
+    xlsx: String,
+    csv: String,
+}
+
+impl Downloads {
+    /// The links of `which` with the kept search `id`, if the role may open the list (the
+    /// downloads sit in the list's own area of [`access::AREAS`]).
+    fn of(which: Which, role: Role, id: Option<&str>) -> Option<Downloads> {
+        if !access::may_open(role, which.action()) {
+            return None;
+        }
+        let link = |format: &str| match id {
+            Some(id) => format!("{}/unduh?format={format}&cari={id}", which.action()),
+            None => format!("{}/unduh?format={format}", which.action()),
+        };
+        Some(Downloads {
+            xlsx: link("xlsx"),
+            csv: link("csv"),
+        })
+    }
 }
 
 impl ListPage {
@@ -377,17 +182,16 @@ impl ListPage {
 const PAGE: i64 = 50;
 
 /// Which list a page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Which {
-    /// The role's queue: cases waiting at its desks, overdue first.
-    Queue,
-    /// The hospital's own cases, closed ones too, newest first.
-    Mine,
-    /// Every case in the monitoring role's scope, closed ones too, newest first.
-    Monitoring,
+type Which = ListKind;
+
+/// What a page says of its list.
+trait ListPageText {
+    fn title(self) -> &'static str;
+    fn action(self) -> &'static str;
+    fn intro(self) -> &'static str;
 }
 
-impl Which {
+impl ListPageText for ListKind {
     fn title(self) -> &'static str {
         match self {
             Which::Queue => "Antrean saya",
@@ -415,17 +219,6 @@ impl Which {
             }
         }
     }
-    /// The states the state filter offers.
-    fn states(self, role: Role) -> Vec<CaseState> {
-        match self {
-            Which::Queue => service::queue_filter(role).states,
-            Which::Mine | Which::Monitoring => CaseState::ALL.to_vec(),
-        }
-    }
-    /// Ordered by SLA due date (the queue) rather than newest first.
-    fn by_due_date(self) -> bool {
-        self == Which::Queue
-    }
 }
 
 /// One page of the list and the cursor of the next, for a valid filter.
@@ -436,34 +229,12 @@ async fn fetch(
     after: Option<(NaiveDate, Uuid)>,
     which: Which,
 ) -> Result<(Vec<CaseRow>, Option<String>), AppError> {
-    let mut filter = ListFilter {
-        limit: PAGE + 1,
-        search: criteria.search,
-        kab_kota_code: criteria.kab,
-        hospital_id: criteria.hospital,
-        overdue_on: criteria.overdue.then(|| state.clock.today()),
-        created_from: criteria.from.and_then(wita_midnight),
-        created_before: criteria
-            .to
-            .and_then(|d| d.succ_opt())
-            .and_then(wita_midnight),
-        after,
-        ..Default::default()
-    };
+    let mut filter = criteria.filter(which, state.clock.today());
+    filter.limit = PAGE + 1;
+    filter.after = after;
     let mut rows = match which {
-        Which::Queue => {
-            filter.states = criteria.state.into_iter().collect();
-            state.cases.queue(user, filter).await?
-        }
-        Which::Mine | Which::Monitoring => {
-            filter.states = CaseState::ALL
-                .iter()
-                .copied()
-                .filter(|s| criteria.state.is_none_or(|c| c == *s))
-                .filter(|s| criteria.desk.is_none_or(|r| s.desk() == Some(r)))
-                .collect();
-            state.cases.list(user, &filter).await?
-        }
+        Which::Queue => state.cases.queue(user, filter).await?,
+        Which::Mine | Which::Monitoring => state.cases.list(user, &filter).await?,
     };
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
@@ -530,7 +301,7 @@ async fn list_page(
             (vec![], None, errors)
         }
     };
-    let views = state.cases.views(user, &rows).await?;
+    let entries = state.cases.entries(&rows).await?;
     let next_page = next_cursor.map(|c| match &id {
         Some(id) => format!("{}?cari={id}&lanjut={c}", which.action()),
         None => format!("{}?lanjut={c}", which.action()),
@@ -540,7 +311,7 @@ async fn list_page(
         title: which.title(),
         action: which.action(),
         intro: which.intro(),
-        rows: list_rows(views),
+        rows: entries,
         next_page,
         states: which
             .states(user.role)
@@ -555,6 +326,9 @@ async fn list_page(
         hospitals,
         show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
         monitoring: which == Which::Monitoring,
+        downloads: (errors.is_empty() && notice.is_none())
+            .then(|| Downloads::of(which, user.role, id.as_deref()))
+            .flatten(),
         notice,
         form,
         errors,
@@ -682,4 +456,64 @@ pub(super) async fn monitoring_search(
     Form(form): Form<ListForm>,
 ) -> Result<Response, AppError> {
     search(&state, ctx, &session, &user, form, Which::Monitoring).await
+}
+
+/// The address of a list download: the format and the kept search's id, nothing else.
+#[derive(Debug, Deserialize)]
+pub(super) struct DownloadQuery {
+    format: Option<String>,
+    cari: Option<String>,
+}
+
+/// The whole list as shown with the kept search, as XLSX or CSV (see [`crate::http::export`]):
+/// the same filters, scope and NIK masking as the page. An unknown or expired search is a 404,
+/// a format other than `xlsx` or `csv` a 400; neither is logged as an export.
+async fn download(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    query: DownloadQuery,
+    which: Which,
+) -> Result<Response, AppError> {
+    let format = query
+        .format
+        .as_deref()
+        .and_then(Format::parse)
+        .ok_or_else(|| {
+            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
+        })?;
+    let form = match query.cari.as_deref().map(str::trim) {
+        None | Some("") => ListForm::default(),
+        Some(id) => find_search(state, session, user, which, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    Ok(case_list::respond(state, user, which, &form, format).await?)
+}
+
+pub(super) async fn queue_download(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    Query(query): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    download(&state, &session, &user, query, Which::Queue).await
+}
+
+pub(super) async fn my_cases_download(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    Query(query): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    download(&state, &session, &user, query, Which::Mine).await
+}
+
+pub(super) async fn monitoring_download(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    Query(query): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    download(&state, &session, &user, query, Which::Monitoring).await
 }

@@ -41,15 +41,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
             .route(
                 "/kasus-saya",
                 get(lists::my_cases).post(lists::my_cases_search),
-            ),
+            )
+            .route("/kasus-saya/unduh", get(lists::my_cases_download)),
         access::RSUD,
     );
     let monitors = access::require(
-        Router::new().route(
-            "/pemantauan",
-            get(lists::monitoring).post(lists::monitoring_search),
-        ),
+        Router::new()
+            .route(
+                "/pemantauan",
+                get(lists::monitoring).post(lists::monitoring_search),
+            )
+            .route("/pemantauan/unduh", get(lists::monitoring_download)),
         access::MONITORS,
+    );
+    let queues = access::require(
+        Router::new().route("/antrean/unduh", get(lists::queue_download)),
+        access::QUEUE_ROLES,
     );
     let all = access::require(
         Router::new()
@@ -63,7 +70,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             .route("/kasus/{id}/surat-jaminan", get(letter::show)),
         access::CASE_ROLES,
     );
-    rsud.merge(monitors).merge(all)
+    rsud.merge(monitors).merge(queues).merge(all)
 }
 
 /// The CSRF check of a multipart form (URL-encoded forms are checked by the CSRF layer, which
