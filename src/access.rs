@@ -46,6 +46,15 @@ pub const QUEUE_ROLES: &[Role] = &[
 /// Dinkes): their list is the monitoring list (`/pemantauan`), closed cases included. Their
 /// `/antrean` leads there.
 pub const MONITORS: &[Role] = &[Tim, DinkesKab];
+/// Who reads the daftar nominatif (`/nominatif`): Dinkes (the kab/kota one only the cases
+/// of its kab/kota) and the program team (NIK masked).
+pub const NOMINATIF_READERS: &[Role] = &[DinkesProv, DinkesKab, Tim];
+/// Who builds batches, adds and removes cases, records the decree or cancels: Dinkes prov
+/// (the Governor's decree is the province's; a kab/kota Dinkes only reads and exports its
+/// own cases).
+pub const NOMINATIF_BUILDERS: &[Role] = &[DinkesProv];
+/// Who exports and prints the decree annex (full NIK and KK, as the annex needs them).
+pub const NOMINATIF_EXPORTERS: &[Role] = &[DinkesProv, DinkesKab];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -90,6 +99,11 @@ pub const AREAS: &[Area] = &[
         path: "/notifikasi/ringkasan",
         label: "Ringkasan harian",
         roles: CASE_ROLES,
+    },
+    Area {
+        path: "/nominatif",
+        label: "Daftar nominatif",
+        roles: NOMINATIF_READERS,
     },
     Area {
         path: "/kasus/baru",

@@ -11,6 +11,7 @@ pub mod error;
 mod evidence;
 pub mod files;
 pub mod intake;
+pub mod nominatif;
 pub mod quota;
 pub mod service;
 pub mod view;

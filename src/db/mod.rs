@@ -11,6 +11,7 @@ pub mod digest;
 pub mod exports;
 pub mod figures;
 pub mod milestones;
+pub mod nominatif;
 pub mod notifications;
 pub mod preferences;
 pub mod reference;

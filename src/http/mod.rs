@@ -1,9 +1,10 @@
 //! What both HTTP adapters (pages in `web`, JSON in `api`) share, below both
 //! of them: the application state handlers receive, the request id, keyset cursors, document
-//! responses, multipart reading and the signed-in-user extractor. Nothing here renders an
+//! responses (XLSX exports in [`xlsx`]), multipart reading and the signed-in-user extractor. Nothing here renders an
 //! error page or a JSON error; each adapter does that itself.
 
 pub mod multipart;
+pub mod xlsx;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@ pub mod filters;
 pub mod forms;
 pub mod home;
 pub mod middleware;
+pub mod nominatif;
 pub mod notifications;
 pub mod tokens;
 
@@ -144,6 +145,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(tokens::router())
         .merge(cases::router(state))
         .merge(notifications::router())
+        .merge(nominatif::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),
