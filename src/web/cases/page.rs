@@ -46,6 +46,10 @@ struct CasePage {
     can_edit: bool,
     document_kinds: &'static [(&'static str, &'static str)],
     max_upload_mb: usize,
+    /// The daftar nominatif (not cancelled) holding the case, and whether the reader may open
+    /// it.
+    nominatif: Option<crate::db::nominatif::CaseBatch>,
+    nominatif_link: bool,
 }
 
 impl CasePage {
@@ -202,6 +206,7 @@ pub(super) async fn respond(
     outcome: Outcome<'_>,
 ) -> Result<Response, AppError> {
     let d = state.cases.detail(&user, id, "web").await?;
+    let nominatif = state.cases.case_batch(id).await?;
     let open = !d.case.state.0.is_terminal();
     let can_edit = user.role == Role::Rsud
         && matches!(
@@ -220,6 +225,8 @@ pub(super) async fn respond(
         can_edit,
         document_kinds: DocumentKind::OPTIONS,
         max_upload_mb: state.settings.max_upload_mb,
+        nominatif,
+        nominatif_link: crate::access::NOMINATIF_READERS.contains(&user.role),
     };
     render_status(status, &page)
 }
