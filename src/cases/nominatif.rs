@@ -709,13 +709,19 @@ impl AnnexWorkbook {
         let sheet = self.book.worksheet_from_index(0)?;
         sheet.write_number_with_format(row, 0, line.no as f64, &self.number)?;
         sheet.write_string_with_format(row, 1, &line.full_name, &self.text)?;
-        // NIK and KK are text: 16 digits do not fit a spreadsheet number.
-        let text_or_blank = |v: &Option<String>| v.clone().unwrap_or_default();
-        sheet.write_string(row, 2, text_or_blank(&line.nik))?;
-        sheet.write_string(row, 3, text_or_blank(&line.kk_number))?;
+        // NIK and KK are text: 16 digits do not fit a spreadsheet number. Missing values stay
+        // blank cells.
+        if let Some(nik) = &line.nik {
+            sheet.write_string(row, 2, nik)?;
+        }
+        if let Some(kk) = &line.kk_number {
+            sheet.write_string(row, 3, kk)?;
+        }
         sheet.write_string(row, 4, line.sex_label)?;
         sheet.write_datetime_with_format(row, 5, line.birth_date, &self.date)?;
-        sheet.write_string_with_format(row, 6, text_or_blank(&line.address), &self.text)?;
+        if let Some(address) = &line.address {
+            sheet.write_string_with_format(row, 6, address, &self.text)?;
+        }
         sheet.write_string(row, 7, &line.kab_kota_name)?;
         sheet.write_string_with_format(row, 8, &line.hospital_name, &self.text)?;
         if let Some(s) = line.guarantee_start {

@@ -23,6 +23,7 @@ mod identity_checks;
 mod input;
 mod layers;
 mod monitoring;
+mod nominatif;
 mod notifications;
 mod pages;
 mod pbpu_route;
