@@ -30,8 +30,7 @@ use crate::db::nominatif::{self as db_nominatif, AnnexRow, BatchRow, Candidate, 
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::nominatif::{
-    BatchRequest, BatchStatus, Basis, batch_number, parse_cancel_reason, parse_decree,
-    payer_name,
+    Basis, BatchRequest, BatchStatus, batch_number, parse_cancel_reason, parse_decree, payer_name,
 };
 use crate::domain::{Payer, Role, Sex, locale};
 
@@ -70,7 +69,10 @@ pub struct BatchView {
 impl BatchView {
     fn new(b: BatchRow, rows: i64) -> BatchView {
         let basis = b.basis.parse::<Basis>().unwrap_or(Basis::JaminanSementara);
-        let status = b.status.parse::<BatchStatus>().unwrap_or(BatchStatus::Draft);
+        let status = b
+            .status
+            .parse::<BatchStatus>()
+            .unwrap_or(BatchStatus::Draft);
         let payer_label = b
             .payer
             .as_deref()
@@ -283,7 +285,11 @@ impl CaseService {
             .map(|(i, r)| AnnexLine::new(i + 1, r, vis))
             .collect();
         let now = self.clock.now();
-        let via = if reading == Reading::Api { "api" } else { "web" };
+        let via = if reading == Reading::Api {
+            "api"
+        } else {
+            "web"
+        };
         let mut tx = self.pool.begin().await?;
         db_nominatif::log_reads(&mut *tx, id, kab.as_deref(), user.id, via, now).await?;
         let format = match reading {
@@ -587,8 +593,11 @@ impl CaseService {
         let mut count: usize = 0;
         while let Some(row) = rows.try_next().await? {
             count += 1;
-            book.write(count, &AnnexLine::new(count, row, Visibility::of(user.role)))
-                .map_err(xlsx_error)?;
+            book.write(
+                count,
+                &AnnexLine::new(count, row, Visibility::of(user.role)),
+            )
+            .map_err(xlsx_error)?;
         }
         drop(rows);
         let file = tokio::task::spawn_blocking(move || book.save())
@@ -671,7 +680,10 @@ impl AnnexWorkbook {
         sheet.write_string_with_format(
             0,
             0,
-            format!("DAFTAR NOMINATIF {}", batch.basis().annex_subject().to_uppercase()),
+            format!(
+                "DAFTAR NOMINATIF {}",
+                batch.basis().annex_subject().to_uppercase()
+            ),
             &bold,
         )?;
         sheet.write_string(
@@ -689,7 +701,10 @@ impl AnnexWorkbook {
                 "Lampiran Keputusan Gubernur Nusa Tenggara Timur Nomor {n} tanggal {}",
                 locale::date(d)
             ),
-            _ => format!("{} — belum ditetapkan dengan Keputusan Gubernur", batch.status_label),
+            _ => format!(
+                "{} — belum ditetapkan dengan Keputusan Gubernur",
+                batch.status_label
+            ),
         };
         sheet.write_string(2, 0, decree)?;
         for (col, (title, _)) in COLUMNS.iter().enumerate() {

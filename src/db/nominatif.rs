@@ -183,9 +183,12 @@ pub async fn candidates(
 
 /// A batch, locked for the rest of the transaction (the operations on a draft).
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<BatchRow>> {
-    sqlx::query!("SELECT id FROM nominatif_batches WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "SELECT id FROM nominatif_batches WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     by_id(conn, id).await
 }
 

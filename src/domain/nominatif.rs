@@ -287,12 +287,15 @@ mod tests {
     #[test]
     fn a_period_is_checked_field_by_field() {
         let e = parse_request("x", "y", "-9999-01-01", "\0", d(TODAY)).expect_err("refused");
-        assert_eq!(
-            fields(&e),
-            ["basis", "payer", "period_start", "period_end"]
-        );
-        let e = parse_request("pbpu_pemda", "pemprov", "2026-11-30", "2026-11-01", d(TODAY))
-            .expect_err("refused");
+        assert_eq!(fields(&e), ["basis", "payer", "period_start", "period_end"]);
+        let e = parse_request(
+            "pbpu_pemda",
+            "pemprov",
+            "2026-11-30",
+            "2026-11-01",
+            d(TODAY),
+        )
+        .expect_err("refused");
         assert_eq!(fields(&e), ["period_end"]);
         assert!(e[0].message.contains("sebelum awal"), "{}", e[0].message);
         let e = parse_request("pbpu_pemda", "", "2025-01-01", "2026-06-30", d(TODAY))

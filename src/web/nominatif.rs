@@ -6,10 +6,10 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Router;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use tower_sessions::Session;

@@ -167,7 +167,17 @@ async fn a_batch_takes_exactly_the_eligible_cases_of_its_basis_payer_and_period(
     let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
 
     // Act: the Pemkab-paid guarantees of November first, then all of November's, then PBPU.
-    let pemkab = built(&build(&app, &dinkes, "jaminan_sementara", "pemkab_asal", NOV_START, NOV_END).await);
+    let pemkab = built(
+        &build(
+            &app,
+            &dinkes,
+            "jaminan_sementara",
+            "pemkab_asal",
+            NOV_START,
+            NOV_END,
+        )
+        .await,
+    );
     let all = built(&build(&app, &dinkes, "jaminan_sementara", "", NOV_START, NOV_END).await);
     let pbpu = built(&build(&app, &dinkes, "pbpu_pemda", "", NOV_START, NOV_END).await);
 
@@ -214,8 +224,21 @@ async fn a_batch_takes_exactly_the_eligible_cases_of_its_basis_payer_and_period(
             .is_some_and(|m| m.contains("Tidak ada kasus yang memenuhi syarat")),
         "{page}"
     );
-    assert_eq!(attr(&page, "#period_start", "value").as_deref(), Some(NOV_START));
-    let next = built(&build(&app, &dinkes, "jaminan_sementara", "", "2026-10-01", "2026-10-31").await);
+    assert_eq!(
+        attr(&page, "#period_start", "value").as_deref(),
+        Some(NOV_START)
+    );
+    let next = built(
+        &build(
+            &app,
+            &dinkes,
+            "jaminan_sementara",
+            "",
+            "2026-10-01",
+            "2026-10-31",
+        )
+        .await,
+    );
     let page = app.get_html(&dinkes, &format!("/nominatif/{next}")).await;
     assert_eq!(text(&page, "#batch-number").as_deref(), Some("DN-2026-004"));
     // October's guarantees: C and F (F's guarantee started 1 October; it is in the PBPU
@@ -231,7 +254,17 @@ async fn a_case_in_an_active_batch_is_refused_by_another_until_that_one_is_cance
     let cases = fixture(&team).await;
     let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
     let first = built(&build(&app, &dinkes, "jaminan_sementara", "", NOV_START, NOV_END).await);
-    let second = built(&build(&app, &dinkes, "jaminan_sementara", "", "2026-10-01", "2026-11-30").await);
+    let second = built(
+        &build(
+            &app,
+            &dinkes,
+            "jaminan_sementara",
+            "",
+            "2026-10-01",
+            "2026-11-30",
+        )
+        .await,
+    );
     // C (15 October) and F (guarantee from 1 October, not in a PBPU batch here).
     assert_eq!(names(&app, &dinkes, second).await, ["Pasien 3", "Pasien 6"]);
     let a = cases.a.to_string();
@@ -259,12 +292,21 @@ async fn a_case_in_an_active_batch_is_refused_by_another_until_that_one_is_cance
     .await
     .expect_err("a second active entry");
     assert!(
-        direct.to_string().contains("nominatif_entries_active_case_key"),
+        direct
+            .to_string()
+            .contains("nominatif_entries_active_case_key"),
         "{direct}"
     );
 
     // Act: batch 1 is cancelled with a reason; batch 2 asks again.
-    let cancelled = post_batch(&app, &dinkes, first, "batal", &[("reason", "Periode salah ketik")]).await;
+    let cancelled = post_batch(
+        &app,
+        &dinkes,
+        first,
+        "batal",
+        &[("reason", "Periode salah ketik")],
+    )
+    .await;
     let added = post_batch(&app, &dinkes, second, "tambah", &[("case_id", &a)]).await;
 
     // Assert
@@ -275,7 +317,10 @@ async fn a_case_in_an_active_batch_is_refused_by_another_until_that_one_is_cance
         text(&page, "#batch-cancel-reason").as_deref(),
         Some("Periode salah ketik")
     );
-    assert!(text(&page, "#decree-form").is_none(), "a cancelled batch is read-only");
+    assert!(
+        text(&page, "#decree-form").is_none(),
+        "a cancelled batch is read-only"
+    );
     assert_redirect(&added, &format!("/nominatif/{second}"));
     assert_eq!(
         names(&app, &dinkes, second).await,
@@ -336,7 +381,12 @@ async fn two_builds_or_two_additions_racing_for_a_case_list_it_once() {
     let mut drafts = vec![];
     for serial in [20, 21] {
         guaranteed(&team, serial, "53.71", "2026-11-04", "pemprov").await;
-        drafts.push(app.cases.build_batch(&dinkes, &request).await.expect("a draft"));
+        drafts.push(
+            app.cases
+                .build_batch(&dinkes, &request)
+                .await
+                .expect("a draft"),
+        );
     }
     for serial in 22..25u32 {
         let case = guaranteed(&team, serial, "53.71", "2026-11-05", "pemprov").await;
@@ -352,7 +402,9 @@ async fn two_builds_or_two_additions_racing_for_a_case_list_it_once() {
         assert_eq!(one.is_ok() as u8 + two.is_ok() as u8, 1, "{one:?} {two:?}");
         let refused = one.err().or(two.err()).expect("one refusal");
         assert!(
-            refused.to_string().contains("sudah ada di daftar nominatif DN-2026-"),
+            refused
+                .to_string()
+                .contains("sudah ada di daftar nominatif DN-2026-"),
             "{refused}"
         );
         assert_eq!(active_holders(&app, case).await, 1);
@@ -379,7 +431,10 @@ async fn recording_the_decree_closes_the_batch_and_the_case_page_shows_it() {
         &dinkes,
         id,
         "keputusan",
-        &[("decree_number", " 188.4/KEP/HK/2026 "), ("decree_date", "2026-12-02")],
+        &[
+            ("decree_number", " 188.4/KEP/HK/2026 "),
+            ("decree_date", "2026-12-02"),
+        ],
     )
     .await;
 
@@ -392,7 +447,12 @@ async fn recording_the_decree_closes_the_batch_and_the_case_page_shows_it() {
         text(&page, "#batch-decree").as_deref(),
         Some("Nomor 188.4/KEP/HK/2026, tanggal 02-12-2026")
     );
-    for form in ["#add-section", "#decree-form", "#cancel-form", "button.danger"] {
+    for form in [
+        "#add-section",
+        "#decree-form",
+        "#cancel-form",
+        "button.danger",
+    ] {
         assert!(text(&page, form).is_none(), "{form} on a closed batch");
     }
     // Each case page names the batch and the decree, for every role that sees the case.
@@ -401,11 +461,16 @@ async fn recording_the_decree_closes_the_batch_and_the_case_page_shows_it() {
         let case_page = app.get_html(client, &format!("/kasus/{}", cases.b)).await;
         assert_eq!(
             text(&case_page, "#case-nominatif").as_deref(),
-            Some("DN-2026-001; ditetapkan dengan Keputusan Gubernur Nomor 188.4/KEP/HK/2026 tanggal 02-12-2026")
+            Some(
+                "DN-2026-001; ditetapkan dengan Keputusan Gubernur Nomor 188.4/KEP/HK/2026 tanggal 02-12-2026"
+            )
         );
     }
     let hospital_view = app.get_html(&rsud, &format!("/kasus/{}", cases.b)).await;
-    assert!(attr(&hospital_view, "#case-nominatif a", "href").is_none(), "rsud has no link");
+    assert!(
+        attr(&hospital_view, "#case-nominatif a", "href").is_none(),
+        "rsud has no link"
+    );
 
     // Act: every change of a closed batch.
     let c = cases.c.to_string();
@@ -413,7 +478,13 @@ async fn recording_the_decree_closes_the_batch_and_the_case_page_shows_it() {
     let tries = [
         ("tambah", vec![("case_id", c.as_str())]),
         ("keluarkan", vec![("case_id", a.as_str())]),
-        ("keputusan", vec![("decree_number", "188.5/KEP/HK/2026"), ("decree_date", "2026-12-03")]),
+        (
+            "keputusan",
+            vec![
+                ("decree_number", "188.5/KEP/HK/2026"),
+                ("decree_date", "2026-12-03"),
+            ],
+        ),
         ("batal", vec![("reason", "Terlanjur")]),
     ];
     for (what, fields) in &tries {
@@ -449,7 +520,10 @@ async fn a_decree_is_refused_while_the_draft_holds_a_withdrawn_case_or_a_decree_
     let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
     let id = built(&build(&app, &dinkes, "jaminan_sementara", "", NOV_START, NOV_END).await);
     team.rsud.step(cases.a, "withdraw").await;
-    let decree = [("decree_number", "188.4/KEP/HK/2026"), ("decree_date", "2026-12-02")];
+    let decree = [
+        ("decree_number", "188.4/KEP/HK/2026"),
+        ("decree_date", "2026-12-02"),
+    ];
 
     // Act
     let refused = post_batch(&app, &dinkes, id, "keputusan", &decree).await;
@@ -524,7 +598,11 @@ async fn hostile_decree_numbers_dates_and_reasons_are_field_errors_and_change_no
         .await;
 
         // Assert: 422 naming the field, never a 500; the batch is still a draft.
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field} {date:?}");
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field} {date:?}"
+        );
         let page = refused.text().await.expect("page");
         assert!(
             text(&page, &format!("#{field}-error")).is_some_and(|m| !m.is_empty()),
@@ -553,9 +631,30 @@ async fn hostile_decree_numbers_dates_and_reasons_are_field_errors_and_change_no
     }
 
     for (fields, field) in [
-        ([("basis", "jaminan_sementara\0"), ("period_start", NOV_START), ("period_end", NOV_END)], "basis"),
-        ([("basis", "jaminan_sementara"), ("period_start", "-9999-11-01"), ("period_end", NOV_END)], "period_start"),
-        ([("basis", "jaminan_sementara"), ("period_start", NOV_START), ("period_end", huge.as_str())], "period_end"),
+        (
+            [
+                ("basis", "jaminan_sementara\0"),
+                ("period_start", NOV_START),
+                ("period_end", NOV_END),
+            ],
+            "basis",
+        ),
+        (
+            [
+                ("basis", "jaminan_sementara"),
+                ("period_start", "-9999-11-01"),
+                ("period_end", NOV_END),
+            ],
+            "period_start",
+        ),
+        (
+            [
+                ("basis", "jaminan_sementara"),
+                ("period_start", NOV_START),
+                ("period_end", huge.as_str()),
+            ],
+            "period_end",
+        ),
     ] {
         // Act
         let refused = app
@@ -563,7 +662,11 @@ async fn hostile_decree_numbers_dates_and_reasons_are_field_errors_and_change_no
             .await;
 
         // Assert
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
         let page = refused.text().await.expect("page");
         assert!(text(&page, &format!("#{field}-error")).is_some(), "{field}");
     }
@@ -581,11 +684,12 @@ async fn hostile_decree_numbers_dates_and_reasons_are_field_errors_and_change_no
 
     // Assert
     assert_redirect(&recorded, &format!("/nominatif/{id}"));
-    let stored: String = sqlx::query_scalar("SELECT decree_number FROM nominatif_batches WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .expect("decree number");
+    let stored: String =
+        sqlx::query_scalar("SELECT decree_number FROM nominatif_batches WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("decree number");
     assert_eq!(stored, number);
 }
 
@@ -615,7 +719,10 @@ async fn the_xlsx_annex_reads_back_with_its_values_and_cell_types_and_is_logged(
         &dinkes,
         id,
         "keputusan",
-        &[("decree_number", "188.4/KEP/HK/2026"), ("decree_date", "2026-12-02")],
+        &[
+            ("decree_number", "188.4/KEP/HK/2026"),
+            ("decree_date", "2026-12-02"),
+        ],
     )
     .await;
 
@@ -637,8 +744,17 @@ async fn the_xlsx_annex_reads_back_with_its_values_and_cell_types_and_is_logged(
     let sheet = book.worksheet_range("Daftar nominatif").expect("the sheet");
     let header: Vec<Data> = (0..12).map(|c| cell(&sheet, 4, c)).collect();
     let expected_header = [
-        "No.", "Nama", "NIK", "No. KK", "Jenis kelamin", "Tanggal lahir", "Alamat",
-        "Kabupaten/Kota", "Rumah sakit", "Masa jaminan mulai", "Masa jaminan selesai",
+        "No.",
+        "Nama",
+        "NIK",
+        "No. KK",
+        "Jenis kelamin",
+        "Tanggal lahir",
+        "Alamat",
+        "Kabupaten/Kota",
+        "Rumah sakit",
+        "Masa jaminan mulai",
+        "Masa jaminan selesai",
         "Penanggung biaya",
     ];
     assert_eq!(
@@ -658,22 +774,41 @@ async fn the_xlsx_annex_reads_back_with_its_values_and_cell_types_and_is_logged(
     );
     assert_eq!(cell(&sheet, 5, 3), Data::Empty, "no KK");
     assert_eq!(cell(&sheet, 5, 4), Data::String("Perempuan".into()));
-    assert_eq!(date_cell(&cell(&sheet, 5, 5)), NaiveDate::from_ymd_opt(1990, 5, 12).unwrap());
+    assert_eq!(
+        date_cell(&cell(&sheet, 5, 5)),
+        NaiveDate::from_ymd_opt(1990, 5, 12).unwrap()
+    );
     assert_eq!(
         cell(&sheet, 5, 6),
         Data::String("Jl. Timor Raya 12, Oebobo, Kec. Oebobo".into())
     );
     assert_eq!(cell(&sheet, 5, 7), Data::String("Sikka".into()));
     assert_eq!(cell(&sheet, 5, 8), Data::String(WZJ_NAME.into()));
-    assert_eq!(date_cell(&cell(&sheet, 5, 9)), NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+    assert_eq!(
+        date_cell(&cell(&sheet, 5, 9)),
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+    );
     assert_eq!(cell(&sheet, 5, 10), Data::Empty, "the guarantee runs on");
-    assert_eq!(cell(&sheet, 5, 11), Data::String("Pemerintah Kabupaten Sikka".into()));
+    assert_eq!(
+        cell(&sheet, 5, 11),
+        Data::String("Pemerintah Kabupaten Sikka".into())
+    );
     // Row 2: A, Kota Kupang, Pemprov.
     assert_eq!(cell(&sheet, 6, 0), Data::Float(2.0));
     assert_eq!(cell(&sheet, 6, 2), Data::String("5371025205900001".into()));
-    assert_eq!(date_cell(&cell(&sheet, 6, 9)), NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
-    assert_eq!(cell(&sheet, 6, 11), Data::String("Pemerintah Provinsi NTT (APBD)".into()));
-    assert_eq!(cell(&sheet, 7, 0), Data::Empty, "two beneficiaries, two rows");
+    assert_eq!(
+        date_cell(&cell(&sheet, 6, 9)),
+        NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
+    );
+    assert_eq!(
+        cell(&sheet, 6, 11),
+        Data::String("Pemerintah Provinsi NTT (APBD)".into())
+    );
+    assert_eq!(
+        cell(&sheet, 7, 0),
+        Data::Empty,
+        "two beneficiaries, two rows"
+    );
 
     // The export log: who, what, format, rows, the batch id — nothing personal.
     let (user, what, format, rows, detail): (Uuid, String, String, i64, Value) = sqlx::query_as(
@@ -703,19 +838,40 @@ async fn each_role_reads_exports_and_prints_what_it_may() {
     let batch = format!("/nominatif/{id}");
 
     // Assert: the menu leads there for the readers only.
-    for (client, shown) in [(&dinkes, true), (&kupang, true), (&tim, true), (&rsud, false)] {
+    for (client, shown) in [
+        (&dinkes, true),
+        (&kupang, true),
+        (&tim, true),
+        (&rsud, false),
+    ] {
         let menu = texts(&app.get_html(client, "/").await, "nav.menu a");
-        assert_eq!(menu.contains(&"Daftar nominatif".to_string()), shown, "{menu:?}");
+        assert_eq!(
+            menu.contains(&"Daftar nominatif".to_string()),
+            shown,
+            "{menu:?}"
+        );
     }
-    assert_eq!(app.get(&rsud, "/nominatif").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&rsud, "/nominatif").await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.get(&rsud, &batch).await.status(), StatusCode::FORBIDDEN);
 
     // The kab/kota Dinkes: only its own kab/kota's beneficiary, in full, export allowed.
     let page = app.get_html(&kupang, &batch).await;
-    assert_eq!(texts(&page, "#annex tbody td[data-label=Nama] a"), ["Pasien 1"]);
-    assert_eq!(texts(&page, "#annex tbody td[data-label=NIK]"), ["5371025205900001"]);
+    assert_eq!(
+        texts(&page, "#annex tbody td[data-label=Nama] a"),
+        ["Pasien 1"]
+    );
+    assert_eq!(
+        texts(&page, "#annex tbody td[data-label=NIK]"),
+        ["5371025205900001"]
+    );
     assert!(text(&page, "#batch-scope").is_some_and(|s| s.contains("Kota Kupang")));
-    assert!(text(&page, "#decree-form").is_none(), "dinkes_kab only reads");
+    assert!(
+        text(&page, "#decree-form").is_none(),
+        "dinkes_kab only reads"
+    );
     let list = app.get_html(&kupang, "/nominatif").await;
     assert_eq!(texts(&list, "#batches td[data-label=Jumlah]"), ["1"]);
     let xlsx = app.get(&kupang, &format!("{batch}/xlsx")).await;
@@ -734,22 +890,37 @@ async fn each_role_reads_exports_and_prints_what_it_may() {
         texts(&page, "#annex tbody td[data-label=NIK]"),
         ["5310********0002", "5371********0001"]
     );
-    assert!(texts(&page, "#annex thead th").iter().all(|h| h != "No. KK" && h != "Alamat"));
+    assert!(
+        texts(&page, "#annex thead th")
+            .iter()
+            .all(|h| h != "No. KK" && h != "Alamat")
+    );
     assert!(text(&page, "#download-xlsx").is_none());
     for path in [format!("{batch}/xlsx"), format!("{batch}/cetak")] {
-        assert_eq!(app.get(&tim, &path).await.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            app.get(&tim, &path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
 
     // The print page: the annex, for Dinkes prov, logged as a print with its rows.
     let print = app.get_html(&dinkes, &format!("{batch}/cetak")).await;
-    assert_eq!(text(&print, "#annex-number").as_deref(), Some("DN-2026-001"));
+    assert_eq!(
+        text(&print, "#annex-number").as_deref(),
+        Some("DN-2026-001")
+    );
     assert_eq!(texts(&print, "#annex tbody tr").len(), 2);
-    assert!(print.contains("5310025205900002"), "the annex carries the full NIK");
-    let logged: Vec<(String, i64)> =
-        sqlx::query_as("SELECT format, row_count FROM export_log WHERE what = 'nominatif' ORDER BY id")
-            .fetch_all(&app.pool)
-            .await
-            .expect("export log");
+    assert!(
+        print.contains("5310025205900002"),
+        "the annex carries the full NIK"
+    );
+    let logged: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT format, row_count FROM export_log WHERE what = 'nominatif' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("export log");
     assert_eq!(logged, [("xlsx".to_string(), 1), ("print".to_string(), 2)]);
     // Every read of the batch's cases is in the access log.
     let reads: i64 =
@@ -773,9 +944,15 @@ async fn the_api_lists_batches_gives_one_with_its_beneficiaries_and_its_xlsx() {
 
     // Act
     let list = team.dinkes_prov.get("/api/v1/nominatif").await;
-    let one = team.dinkes_prov.get(&format!("/api/v1/nominatif/{id}")).await;
+    let one = team
+        .dinkes_prov
+        .get(&format!("/api/v1/nominatif/{id}"))
+        .await;
     let masked = tim.get(&format!("/api/v1/nominatif/{id}")).await;
-    let xlsx = team.dinkes_prov.get_raw(&format!("/api/v1/nominatif/{id}/xlsx")).await;
+    let xlsx = team
+        .dinkes_prov
+        .get_raw(&format!("/api/v1/nominatif/{id}/xlsx"))
+        .await;
 
     // Assert
     list.expect(StatusCode::OK);
@@ -794,10 +971,14 @@ async fn the_api_lists_batches_gives_one_with_its_beneficiaries_and_its_xlsx() {
     assert_eq!(masked.body["lines"][0]["kk_number"], Value::Null);
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert_eq!(
-        tim.get_raw(&format!("/api/v1/nominatif/{id}/xlsx")).await.status(),
+        tim.get_raw(&format!("/api/v1/nominatif/{id}/xlsx"))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
-    bpjs.get("/api/v1/nominatif").await.expect(StatusCode::FORBIDDEN);
+    bpjs.get("/api/v1/nominatif")
+        .await
+        .expect(StatusCode::FORBIDDEN);
     team.dinkes_prov
         .get(&format!("/api/v1/nominatif/{}", Uuid::new_v4()))
         .await
@@ -834,7 +1015,15 @@ async fn the_demo_has_a_decreed_batch_and_a_draft() {
         (batches[0].0.as_str(), batches[0].1.as_str(), batches[0].3),
         ("pbpu_pemda", "closed", 1)
     );
-    assert!(batches[0].2.as_deref().is_some_and(|n| n.starts_with("188.4/KEP/HK/")));
-    assert_eq!((batches[1].0.as_str(), batches[1].1.as_str()), ("jaminan_sementara", "draft"));
+    assert!(
+        batches[0]
+            .2
+            .as_deref()
+            .is_some_and(|n| n.starts_with("188.4/KEP/HK/"))
+    );
+    assert_eq!(
+        (batches[1].0.as_str(), batches[1].1.as_str()),
+        ("jaminan_sementara", "draft")
+    );
     assert!(batches[1].3 >= 1, "{batches:?}");
 }

@@ -12,6 +12,7 @@ mod account;
 mod driver;
 mod flows;
 mod monitoring;
+mod nominatif;
 mod phone;
 
 use common::{TestApp, spawn_app};
