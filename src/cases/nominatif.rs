@@ -603,7 +603,7 @@ impl CaseService {
         let file = tokio::task::spawn_blocking(move || book.save())
             .await
             .map_err(|e| CaseError::Internal(e.into()))?
-            .map_err(|e| CaseError::Internal(e.into()))?;
+            .map_err(CaseError::Internal)?;
         exports::record(
             &self.pool,
             &ExportRecord {

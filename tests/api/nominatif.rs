@@ -38,6 +38,11 @@ struct Cases {
     f: Uuid,
 }
 
+/// A date written `YYYY-MM-DD`.
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("a date")
+}
+
 /// The app at 5 December 2026, 10:00 WITA.
 async fn app() -> TestApp {
     spawn_app_at(Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).unwrap()).await
@@ -355,8 +360,8 @@ async fn two_builds_or_two_additions_racing_for_a_case_list_it_once() {
     let request = merajut_sehat::domain::nominatif::BatchRequest {
         basis: merajut_sehat::domain::nominatif::Basis::JaminanSementara,
         payer: None,
-        period_start: "2026-11-01".parse().unwrap(),
-        period_end: "2026-11-30".parse().unwrap(),
+        period_start: day("2026-11-01"),
+        period_end: day("2026-11-30"),
     };
     for round in 0..3u32 {
         let case = guaranteed(&team, 10 + round, "53.71", "2026-11-03", "pemprov").await;
@@ -774,20 +779,14 @@ async fn the_xlsx_annex_reads_back_with_its_values_and_cell_types_and_is_logged(
     );
     assert_eq!(cell(&sheet, 5, 3), Data::Empty, "no KK");
     assert_eq!(cell(&sheet, 5, 4), Data::String("Perempuan".into()));
-    assert_eq!(
-        date_cell(&cell(&sheet, 5, 5)),
-        NaiveDate::from_ymd_opt(1990, 5, 12).unwrap()
-    );
+    assert_eq!(date_cell(&cell(&sheet, 5, 5)), day("1990-05-12"));
     assert_eq!(
         cell(&sheet, 5, 6),
         Data::String("Jl. Timor Raya 12, Oebobo, Kec. Oebobo".into())
     );
     assert_eq!(cell(&sheet, 5, 7), Data::String("Sikka".into()));
     assert_eq!(cell(&sheet, 5, 8), Data::String(WZJ_NAME.into()));
-    assert_eq!(
-        date_cell(&cell(&sheet, 5, 9)),
-        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-    );
+    assert_eq!(date_cell(&cell(&sheet, 5, 9)), day("2026-11-20"));
     assert_eq!(cell(&sheet, 5, 10), Data::Empty, "the guarantee runs on");
     assert_eq!(
         cell(&sheet, 5, 11),
@@ -796,10 +795,7 @@ async fn the_xlsx_annex_reads_back_with_its_values_and_cell_types_and_is_logged(
     // Row 2: A, Kota Kupang, Pemprov.
     assert_eq!(cell(&sheet, 6, 0), Data::Float(2.0));
     assert_eq!(cell(&sheet, 6, 2), Data::String("5371025205900001".into()));
-    assert_eq!(
-        date_cell(&cell(&sheet, 6, 9)),
-        NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
-    );
+    assert_eq!(date_cell(&cell(&sheet, 6, 9)), day("2026-11-03"));
     assert_eq!(
         cell(&sheet, 6, 11),
         Data::String("Pemerintah Provinsi NTT (APBD)".into())
