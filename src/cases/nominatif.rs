@@ -18,6 +18,7 @@ use futures_util::TryStreamExt;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use serde::Serialize;
 use serde_json::json;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::error::CaseError;
@@ -120,30 +121,15 @@ impl BatchView {
     }
 }
 
-/// One beneficiary as the reader may see it (one annex row).
+/// One beneficiary as the reader may see it (one annex row): the row, with the NIK masked and
+/// the KK number and address left out for `tim`, and what the annex prints of its codes.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnnexLine {
     /// "No." of the annex, from 1.
     pub no: usize,
-    pub case_id: Uuid,
-    pub case_number: String,
-    pub full_name: String,
-    /// `L` / `P`.
-    pub sex: String,
+    #[serde(flatten)]
+    pub row: AnnexRow,
     pub sex_label: &'static str,
-    pub birth_date: NaiveDate,
-    /// In full for the roles that export the annex, masked (`5371********0001`) for `tim`.
-    pub nik: Option<String>,
-    /// `null` for `tim`.
-    pub kk_number: Option<String>,
-    /// `null` for `tim`.
-    pub address: Option<String>,
-    pub kab_kota_code: String,
-    pub kab_kota_name: String,
-    pub hospital_name: String,
-    pub guarantee_start: Option<NaiveDate>,
-    pub guarantee_end: Option<NaiveDate>,
-    pub payer: Option<String>,
     /// "Pemerintah Provinsi NTT (APBD)", "Pemerintah Kabupaten Sikka" …
     pub payer_name: String,
     /// True when the case was withdrawn or rejected after it was added (a draft must drop it
@@ -152,38 +138,25 @@ pub struct AnnexLine {
 }
 
 impl AnnexLine {
-    fn new(no: usize, r: AnnexRow, vis: Visibility) -> AnnexLine {
-        let sex_label = r.sex.parse::<Sex>().map_or("—", |s| s.label());
-        let payer = r.payer.as_deref().and_then(|p| p.parse::<Payer>().ok());
+    fn new(no: usize, mut row: AnnexRow, vis: Visibility) -> AnnexLine {
+        if !vis.identity {
+            row.nik = row.nik.as_deref().map(mask);
+            row.kk_number = None;
+            row.address = None;
+        }
+        let payer = row.payer.as_deref().and_then(|p| p.parse::<Payer>().ok());
         AnnexLine {
             no,
-            no_longer_eligible: matches!(r.case_state.as_str(), "withdrawn" | "rejected"),
-            case_id: r.case_id,
-            case_number: r.case_number,
-            full_name: r.full_name,
-            sex_label,
-            sex: r.sex,
-            birth_date: r.birth_date,
-            nik: if vis.identity {
-                r.nik
-            } else {
-                r.nik.as_deref().map(mask)
-            },
-            kk_number: r.kk_number.filter(|_| vis.identity),
-            address: r.address.filter(|_| vis.identity),
-            payer_name: payer_name(payer, &r.kab_kota_name),
-            payer: r.payer,
-            kab_kota_code: r.kab_kota_code,
-            kab_kota_name: r.kab_kota_name,
-            hospital_name: r.hospital_name,
-            guarantee_start: r.guarantee_start,
-            guarantee_end: r.guarantee_end,
+            sex_label: row.sex.parse::<Sex>().map_or("—", |s| s.label()),
+            payer_name: payer_name(payer, &row.kab_kota_name),
+            no_longer_eligible: matches!(row.case_state.as_str(), "withdrawn" | "rejected"),
+            row,
         }
     }
 
     /// "01-11-2026 s.d. 30-11-2026", an open end as "berakhirnya jaminan".
     pub fn guarantee_period(&self) -> String {
-        match (self.guarantee_start, self.guarantee_end) {
+        match (self.row.guarantee_start, self.row.guarantee_end) {
             (Some(s), Some(e)) => format!("{} s.d. {}", locale::date(s), locale::date(e)),
             (Some(s), None) => format!("{} s.d. terbit kepesertaan JKN", locale::date(s)),
             _ => "—".into(),
@@ -240,6 +213,29 @@ fn reader_scope(user: &CurrentUser, roles: &[Role]) -> Result<Option<String>> {
         Scope::KabKota(k) => Ok(Some(k)),
         Scope::Hospital(_) | Scope::Nothing => Err(CaseError::NotYourAction),
     }
+}
+
+/// A batch locked for the rest of the transaction, refused unless it is a draft.
+async fn lock_draft(conn: &mut PgConnection, id: Uuid) -> Result<BatchRow> {
+    let batch = db_nominatif::lock(conn, id)
+        .await?
+        .ok_or(CaseError::NotFound)?;
+    if batch.status != BatchStatus::Draft.as_str() {
+        return Err(conflict(NOT_DRAFT));
+    }
+    Ok(batch)
+}
+
+/// The audit row of a change to batch `id` (`detail`: numbers and ids, nothing personal).
+async fn log_change(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    event: &str,
+    id: Uuid,
+    detail: serde_json::Value,
+) -> Result<()> {
+    audit::record(conn, Some(user.id), event, Some(&id.to_string()), detail).await?;
+    Ok(())
 }
 
 fn require_builder(user: &CurrentUser) -> Result<()> {
@@ -382,11 +378,11 @@ impl CaseService {
                 ),
             ));
         }
-        audit::record(
-            &mut *tx,
-            Some(user.id),
+        log_change(
+            &mut tx,
+            user,
             "nominatif_build",
-            Some(&id.to_string()),
+            id,
             json!({"number": number, "basis": req.basis.as_str(), "cases": added.len()}),
         )
         .await?;
@@ -411,12 +407,7 @@ impl CaseService {
         }
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let batch = db_nominatif::lock(&mut tx, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if batch.status != BatchStatus::Draft.as_str() {
-            return Err(conflict(NOT_DRAFT));
-        }
+        let batch = lock_draft(&mut tx, id).await?;
         let added = db_nominatif::add_eligible(&mut tx, id, Some(case_ids), user.id, now).await?;
         let missing: Vec<Uuid> = case_ids
             .iter()
@@ -447,11 +438,11 @@ impl CaseService {
             }
             return Err(conflict(reasons.join(" ")));
         }
-        audit::record(
-            &mut *tx,
-            Some(user.id),
+        log_change(
+            &mut tx,
+            user,
             "nominatif_add",
-            Some(&id.to_string()),
+            id,
             json!({"number": batch.number, "cases": added.len()}),
         )
         .await?;
@@ -468,20 +459,15 @@ impl CaseService {
     ) -> Result<()> {
         require_builder(user)?;
         let mut tx = self.pool.begin().await?;
-        let batch = db_nominatif::lock(&mut tx, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if batch.status != BatchStatus::Draft.as_str() {
-            return Err(conflict(NOT_DRAFT));
-        }
+        let batch = lock_draft(&mut tx, id).await?;
         if !db_nominatif::remove(&mut tx, id, case_id).await? {
             return Err(CaseError::NotFound);
         }
-        audit::record(
-            &mut *tx,
-            Some(user.id),
+        log_change(
+            &mut tx,
+            user,
             "nominatif_remove",
-            Some(&id.to_string()),
+            id,
             json!({"number": batch.number, "case_id": case_id}),
         )
         .await?;
@@ -501,12 +487,7 @@ impl CaseService {
         require_builder(user)?;
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let batch = db_nominatif::lock(&mut tx, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if batch.status != BatchStatus::Draft.as_str() {
-            return Err(conflict(NOT_DRAFT));
-        }
+        let batch = lock_draft(&mut tx, id).await?;
         let decree = parse_decree(number, date, batch.period_start, self.today())
             .map_err(CaseError::Invalid)?;
         let dropped = db_nominatif::no_longer_eligible(&mut tx, id).await?;
@@ -536,11 +517,11 @@ impl CaseService {
             }
             Err(e) => return Err(e.into()),
         }
-        audit::record(
-            &mut *tx,
-            Some(user.id),
+        log_change(
+            &mut tx,
+            user,
             "nominatif_decree",
-            Some(&id.to_string()),
+            id,
             json!({"number": batch.number, "rows": rows}),
         )
         .await?;
@@ -553,21 +534,16 @@ impl CaseService {
         require_builder(user)?;
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        let batch = db_nominatif::lock(&mut tx, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if batch.status != BatchStatus::Draft.as_str() {
-            return Err(conflict(NOT_DRAFT));
-        }
+        let batch = lock_draft(&mut tx, id).await?;
         let reason = parse_cancel_reason(reason).map_err(|e| CaseError::Invalid(vec![e]))?;
         if !db_nominatif::cancel(&mut tx, id, &reason, user.id, now).await? {
             return Err(conflict(NOT_DRAFT));
         }
-        audit::record(
-            &mut *tx,
-            Some(user.id),
+        log_change(
+            &mut tx,
+            user,
             "nominatif_cancel",
-            Some(&id.to_string()),
+            id,
             json!({"number": batch.number}),
         )
         .await?;
@@ -723,26 +699,26 @@ impl AnnexWorkbook {
         let row = HEADER_ROW + n as u32;
         let sheet = self.book.worksheet_from_index(0)?;
         sheet.write_number_with_format(row, 0, line.no as f64, &self.number)?;
-        sheet.write_string_with_format(row, 1, &line.full_name, &self.text)?;
+        sheet.write_string_with_format(row, 1, &line.row.full_name, &self.text)?;
         // NIK and KK are text: 16 digits do not fit a spreadsheet number. Missing values stay
         // blank cells.
-        if let Some(nik) = &line.nik {
+        if let Some(nik) = &line.row.nik {
             sheet.write_string(row, 2, nik)?;
         }
-        if let Some(kk) = &line.kk_number {
+        if let Some(kk) = &line.row.kk_number {
             sheet.write_string(row, 3, kk)?;
         }
         sheet.write_string(row, 4, line.sex_label)?;
-        sheet.write_datetime_with_format(row, 5, line.birth_date, &self.date)?;
-        if let Some(address) = &line.address {
+        sheet.write_datetime_with_format(row, 5, line.row.birth_date, &self.date)?;
+        if let Some(address) = &line.row.address {
             sheet.write_string_with_format(row, 6, address, &self.text)?;
         }
-        sheet.write_string(row, 7, &line.kab_kota_name)?;
-        sheet.write_string_with_format(row, 8, &line.hospital_name, &self.text)?;
-        if let Some(s) = line.guarantee_start {
+        sheet.write_string(row, 7, &line.row.kab_kota_name)?;
+        sheet.write_string_with_format(row, 8, &line.row.hospital_name, &self.text)?;
+        if let Some(s) = line.row.guarantee_start {
             sheet.write_datetime_with_format(row, 9, s, &self.date)?;
         }
-        if let Some(e) = line.guarantee_end {
+        if let Some(e) = line.row.guarantee_end {
             sheet.write_datetime_with_format(row, 10, e, &self.date)?;
         }
         sheet.write_string_with_format(row, 11, &line.payer_name, &self.text)?;

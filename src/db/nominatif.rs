@@ -4,9 +4,11 @@
 //! A case is in at most one batch that is not cancelled: the partial unique index
 //! `nominatif_entries_active_case_key` decides, also between two builds at once.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 /// A batch as stored.
@@ -36,11 +38,12 @@ pub struct BatchSummary {
 }
 
 /// One row of the decree annex.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AnnexRow {
     pub case_id: Uuid,
     pub case_number: String,
     /// The case's state now (a draft may hold a case withdrawn since it was added).
+    #[serde(skip)]
     pub case_state: String,
     pub full_name: String,
     /// `L` / `P`.
@@ -194,6 +197,11 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Batc
 
 /// A batch.
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<BatchRow>> {
+    Ok(batches(db, Some(id)).await?.pop())
+}
+
+/// The batch `id`, or every batch when `None`; newest first.
+async fn batches(db: impl PgExecutor<'_>, id: Option<Uuid>) -> sqlx::Result<Vec<BatchRow>> {
     sqlx::query_as!(
         BatchRow,
         r#"SELECT b.id, b.number, b.basis, b.payer,
@@ -203,52 +211,33 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Bat
                   b.closed_at AS "closed_at: _", b.cancel_reason,
                   b.cancelled_at AS "cancelled_at: _"
            FROM nominatif_batches b JOIN users u ON u.id = b.created_by
-           WHERE b.id = $1"#,
+           WHERE $1::uuid IS NULL OR b.id = $1
+           ORDER BY b.created_at DESC, b.number DESC"#,
         id
     )
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
 }
 
 /// Every batch, newest first, with its cases in the kab/kota `kab` (every case when `None`).
-pub async fn list(db: impl PgExecutor<'_>, kab: Option<&str>) -> sqlx::Result<Vec<BatchSummary>> {
-    let rows = sqlx::query!(
-        r#"SELECT b.id, b.number, b.basis, b.payer,
-                  b.period_start AS "period_start: NaiveDate", b.period_end AS "period_end: NaiveDate",
-                  b.status, u.display_name AS created_by_name,
-                  b.created_at AS "created_at: DateTime<Utc>",
-                  b.decree_number, b.decree_date AS "decree_date: NaiveDate",
-                  b.closed_at AS "closed_at: DateTime<Utc>", b.cancel_reason,
-                  b.cancelled_at AS "cancelled_at: DateTime<Utc>",
-                  (SELECT count(*) FROM nominatif_rows r
-                   WHERE r.batch_id = b.id AND ($1::text IS NULL OR r.kab_kota_code = $1))
-                      AS "rows!"
-           FROM nominatif_batches b JOIN users u ON u.id = b.created_by
-           ORDER BY b.created_at DESC, b.number DESC"#,
+pub async fn list(pool: &PgPool, kab: Option<&str>) -> sqlx::Result<Vec<BatchSummary>> {
+    let counts: HashMap<Uuid, i64> = sqlx::query!(
+        r#"SELECT batch_id AS "batch_id!", count(*) AS "rows!" FROM nominatif_rows
+           WHERE $1::text IS NULL OR kab_kota_code = $1
+           GROUP BY batch_id"#,
         kab
     )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.batch_id, r.rows))
+    .collect();
+    Ok(batches(pool, None)
+        .await?
         .into_iter()
-        .map(|r| BatchSummary {
-            rows: r.rows,
-            batch: BatchRow {
-                id: r.id,
-                number: r.number,
-                basis: r.basis,
-                payer: r.payer,
-                period_start: r.period_start,
-                period_end: r.period_end,
-                status: r.status,
-                created_by_name: r.created_by_name,
-                created_at: r.created_at,
-                decree_number: r.decree_number,
-                decree_date: r.decree_date,
-                closed_at: r.closed_at,
-                cancel_reason: r.cancel_reason,
-                cancelled_at: r.cancelled_at,
-            },
+        .map(|batch| BatchSummary {
+            rows: counts.get(&batch.id).copied().unwrap_or(0),
+            batch,
         })
         .collect())
 }

@@ -7,8 +7,9 @@
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -237,49 +238,76 @@ async fn show(
     batch_page(&state, ctx, &user, id, Shown::fresh()).await
 }
 
-/// After a change: back to the batch with a message, or the page again with the refusal.
-async fn answer(
-    state: &AppState,
-    session: &Session,
+/// What every change of a batch needs: the batch (`/nominatif/{id}/…`), who asks, and what
+/// to answer with.
+struct Change {
+    state: AppState,
+    session: Session,
     ctx: Ctx,
-    user: &CurrentUser,
+    user: CurrentUser,
     id: Uuid,
-    outcome: Result<String, CaseError>,
-    forms: DraftForms,
-) -> Result<Response, AppError> {
-    match outcome {
-        Ok(message) => {
-            flash(session, message).await?;
-            Ok(Redirect::to(&format!("/nominatif/{id}")).into_response())
-        }
-        Err(CaseError::Invalid(errors)) => {
-            let shown = Shown {
+}
+
+impl FromRequestParts<AppState> for Change {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let user = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(id) = Path::<Uuid>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Change {
+            state: state.clone(),
+            session,
+            ctx,
+            user,
+            id,
+        })
+    }
+}
+
+impl Change {
+    /// Back to the batch with `message`, or the page again with the refusal and what was typed.
+    async fn answer(
+        self,
+        outcome: Result<String, CaseError>,
+        forms: DraftForms,
+    ) -> Result<Response, AppError> {
+        let shown = match outcome {
+            Ok(message) => {
+                flash(&self.session, message).await?;
+                return Ok(Redirect::to(&format!("/nominatif/{}", self.id)).into_response());
+            }
+            Err(CaseError::Invalid(errors)) => Shown {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 forms,
                 errors,
                 problem: None,
-            };
-            batch_page(state, ctx, user, id, shown).await
-        }
-        Err(e @ CaseError::Conflict(_)) => {
-            let shown = Shown {
+            },
+            Err(e @ CaseError::Conflict(_)) => Shown {
                 status: StatusCode::CONFLICT,
                 forms,
                 errors: vec![],
                 problem: Some(e.to_string()),
-            };
-            batch_page(state, ctx, user, id, shown).await
-        }
-        Err(e) => Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        batch_page(&self.state, self.ctx, &self.user, self.id, shown).await
     }
 }
 
 async fn add(
-    State(state): State<AppState>,
-    session: Session,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    change: Change,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let mut ids = vec![];
@@ -291,29 +319,17 @@ async fn add(
             );
         }
     }
-    let outcome = state
+    let outcome = change
+        .state
         .cases
-        .add_to_batch(&user, id, &ids)
+        .add_to_batch(&change.user, change.id, &ids)
         .await
         .map(|n| format!("{n} kasus ditambahkan ke daftar."));
-    answer(
-        &state,
-        &session,
-        ctx,
-        &user,
-        id,
-        outcome,
-        DraftForms::default(),
-    )
-    .await
+    change.answer(outcome, DraftForms::default()).await
 }
 
 async fn remove(
-    State(state): State<AppState>,
-    session: Session,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    change: Change,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let values = forms::to_map(pairs);
@@ -321,29 +337,17 @@ async fn remove(
         .get("case_id")
         .and_then(|v| v.parse::<Uuid>().ok())
         .ok_or_else(|| AppError::BadRequest("Kasus yang dikeluarkan tidak dikenali.".into()))?;
-    let outcome = state
+    let outcome = change
+        .state
         .cases
-        .remove_from_batch(&user, id, case_id)
+        .remove_from_batch(&change.user, change.id, case_id)
         .await
         .map(|()| "Kasus dikeluarkan dari daftar.".to_string());
-    answer(
-        &state,
-        &session,
-        ctx,
-        &user,
-        id,
-        outcome,
-        DraftForms::default(),
-    )
-    .await
+    change.answer(outcome, DraftForms::default()).await
 }
 
 async fn decree(
-    State(state): State<AppState>,
-    session: Session,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    change: Change,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let values = forms::to_map(pairs);
@@ -353,20 +357,22 @@ async fn decree(
         decree_date: value("decree_date"),
         ..Default::default()
     };
-    let outcome = state
+    let outcome = change
+        .state
         .cases
-        .record_decree(&user, id, &forms.decree_number, &forms.decree_date)
+        .record_decree(
+            &change.user,
+            change.id,
+            &forms.decree_number,
+            &forms.decree_date,
+        )
         .await
         .map(|()| "Keputusan Gubernur dicatat; daftar ditetapkan dan ditutup.".to_string());
-    answer(&state, &session, ctx, &user, id, outcome, forms).await
+    change.answer(outcome, forms).await
 }
 
 async fn cancel(
-    State(state): State<AppState>,
-    session: Session,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
+    change: Change,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let values = forms::to_map(pairs);
@@ -374,12 +380,13 @@ async fn cancel(
         reason: values.get("reason").cloned().unwrap_or_default(),
         ..Default::default()
     };
-    let outcome = state
+    let outcome = change
+        .state
         .cases
-        .cancel_batch(&user, id, &forms.reason)
+        .cancel_batch(&change.user, change.id, &forms.reason)
         .await
         .map(|()| "Daftar nominatif dibatalkan; kasusnya dapat masuk daftar lain.".to_string());
-    answer(&state, &session, ctx, &user, id, outcome, forms).await
+    change.answer(outcome, forms).await
 }
 
 async fn xlsx(

@@ -51,16 +51,21 @@ async fn guaranteed(app: &TestApp, desks: &[TestUser; 4], name: &str, nik: &str)
     id
 }
 
-#[tokio::test]
-async fn dinkes_builds_a_batch_records_the_decree_and_prints_the_annex_on_a4_landscape() {
-    // Arrange: three guaranteed patients with long names.
-    let app = spawn_app().await;
-    let desks = [
+/// The desks that take a case to its guarantee: the hospital, Dukcapil, Dinsos, Dinkes prov.
+async fn desks(app: &TestApp) -> [TestUser; 4] {
+    [
         app.create_test_user("rsud", Some("RSUD-WZJ")).await,
         app.create_test_user("dukcapil_prov", None).await,
         app.create_test_user("dinsos_prov", None).await,
         app.create_test_user("dinkes_prov", None).await,
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn dinkes_builds_a_batch_records_the_decree_and_prints_the_annex_on_a4_landscape() {
+    // Arrange: three guaranteed patients with long names.
+    let app = spawn_app().await;
+    let desks = desks(&app).await;
     let patients = [
         (
             "Maria Magdalena Goreti Bria Seran Nahak",
@@ -175,12 +180,7 @@ async fn dinkes_builds_a_batch_records_the_decree_and_prints_the_annex_on_a4_lan
 async fn a_long_annex_prints_on_several_a4_pages() {
     // Arrange: 40 guaranteed patients in one draft batch.
     let app = spawn_app().await;
-    let desks = [
-        app.create_test_user("rsud", Some("RSUD-WZJ")).await,
-        app.create_test_user("dukcapil_prov", None).await,
-        app.create_test_user("dinsos_prov", None).await,
-        app.create_test_user("dinkes_prov", None).await,
-    ];
+    let desks = desks(&app).await;
     for n in 1..=40u32 {
         let nik = format!("537102520590{n:04}");
         guaranteed(&app, &desks, &format!("Pasien Nominatif {n}"), &nik).await;
