@@ -238,6 +238,16 @@ async fn log_change(
     Ok(())
 }
 
+/// A cancelled batch is no annex of anything: it is neither exported nor printed.
+fn refuse_cancelled_export(batch: &BatchRow) -> Result<()> {
+    if batch.status == BatchStatus::Cancelled.as_str() {
+        return Err(conflict(
+            "Daftar nominatif ini dibatalkan; lampirannya tidak dapat diunduh atau dicetak.",
+        ));
+    }
+    Ok(())
+}
+
 fn require_builder(user: &CurrentUser) -> Result<()> {
     if access::NOMINATIF_BUILDERS.contains(&user.role) {
         Ok(())
@@ -272,6 +282,9 @@ impl CaseService {
         let batch = db_nominatif::by_id(&self.pool, id)
             .await?
             .ok_or(CaseError::NotFound)?;
+        if reading == Reading::Print {
+            refuse_cancelled_export(&batch)?;
+        }
         let vis = Visibility::of(user.role);
         let lines: Vec<AnnexLine> = db_nominatif::rows(&self.pool, id, kab.as_deref())
             .try_collect::<Vec<_>>()
@@ -563,6 +576,7 @@ impl CaseService {
         let batch = db_nominatif::by_id(&self.pool, id)
             .await?
             .ok_or(CaseError::NotFound)?;
+        refuse_cancelled_export(&batch)?;
         let batch = BatchView::new(batch, 0);
         let mut book = AnnexWorkbook::new(&batch).map_err(xlsx_error)?;
         let mut rows = db_nominatif::rows(&self.pool, id, kab.as_deref());

@@ -326,6 +326,16 @@ async fn a_case_in_an_active_batch_is_refused_by_another_until_that_one_is_cance
         text(&page, "#decree-form").is_none(),
         "a cancelled batch is read-only"
     );
+    for export in ["xlsx", "cetak"] {
+        let refused = app
+            .get(&dinkes, &format!("/nominatif/{first}/{export}"))
+            .await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::CONFLICT,
+            "{export} of a cancelled batch"
+        );
+    }
     assert_redirect(&added, &format!("/nominatif/{second}"));
     assert_eq!(
         names(&app, &dinkes, second).await,
@@ -851,6 +861,9 @@ async fn each_role_reads_exports_and_prints_what_it_may() {
         app.get(&rsud, "/nominatif").await.status(),
         StatusCode::FORBIDDEN
     );
+    let anonymous = app.client();
+    assert_redirect(&app.get(&anonymous, "/nominatif").await, "/masuk");
+    assert_redirect(&app.get(&anonymous, &batch).await, "/masuk");
     assert_eq!(app.get(&rsud, &batch).await.status(), StatusCode::FORBIDDEN);
 
     // The kab/kota Dinkes: only its own kab/kota's beneficiary, in full, export allowed.
