@@ -14,23 +14,34 @@ pub fn date(d: NaiveDate) -> String {
     d.format("%d-%m-%Y").to_string()
 }
 
+/// The Indonesian names of the months, January first.
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// The Indonesian name of `month` (1–12): `Desember`; empty outside 1–12.
+pub fn month_name(month: u32) -> &'static str {
+    month
+        .checked_sub(1)
+        .and_then(|m| MONTHS.get(m as usize))
+        .copied()
+        .unwrap_or_default()
+}
+
 /// A calendar date as a letter writes it: `4 Desember 2026`.
 pub fn long_date(d: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
+    let month = month_name(d.month());
     format!("{} {month} {}", d.day(), d.year())
 }
 

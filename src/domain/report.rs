@@ -68,29 +68,10 @@ pub const DESK_TIME_DEFINITION: &str = "Waktu per meja: hari kerja (Senin–Juma
      libur) yang dihabiskan kasus di tiap meja, atas masa tinggal yang selesai dalam periode atau \
      masih berjalan; median dan persentil ke-90, sama dengan halaman Hambatan.";
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
 const QUARTERS: [&str; 4] = ["I", "II", "III", "IV"];
 
 /// The Indonesian name of a month (1–12).
-pub fn month_name(month: u32) -> &'static str {
-    MONTHS
-        .get(month.saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("")
-}
+pub use super::locale::month_name;
 
 /// The period a report covers: a calendar month or a calendar quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
