@@ -269,6 +269,30 @@ impl CaseService {
         Ok(db_claims::find(&self.pool, &scope, &q).await?)
     }
 
+    /// Every claim in the caller's scope matching `f` (its cursor and limit ignored), as the
+    /// list shows them (NIK masked), read from PostgreSQL as the consumer takes them: the
+    /// claims export.
+    pub fn stream_claims(
+        &self,
+        user: &CurrentUser,
+        f: &ClaimFilter,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<ClaimView>>> {
+        use futures_util::StreamExt;
+        let scope = Self::claim_scope(user)?;
+        let q = ClaimQuery {
+            status: f.status,
+            hospital_id: f.hospital_id,
+            kab_kota_code: f.kab_kota_code.clone(),
+            from: f.from,
+            to: f.to,
+            ..Default::default()
+        };
+        let user = user.clone();
+        Ok(db_claims::stream(self.pool.clone(), &scope, &q)
+            .map(move |row| Ok(Self::claim_view(&user, &row?)))
+            .boxed())
+    }
+
     /// The claims of a case the caller sees (empty for roles that see no claims).
     pub async fn claims_of_case(
         &self,

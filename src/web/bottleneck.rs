@@ -24,7 +24,7 @@ use crate::cases::bottleneck::{
 };
 use crate::domain::action::FieldError;
 use crate::domain::{CaseState, date, locale};
-use crate::http::export::{self, Format, bottleneck};
+use crate::http::export::{self, bottleneck};
 use crate::web::error::AppError;
 
 /// Routes of this area.
@@ -335,12 +335,7 @@ async fn download(
     user: CurrentUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let format = q
-        .get("format")
-        .and_then(|f| Format::parse(f))
-        .ok_or_else(|| {
-            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
-        })?;
+    let format = crate::web::download_format(q.get("format").map(String::as_str))?;
     let request = read(&q, state.clock.today())
         .map_err(|(field, message)| AppError::Validation(vec![FieldError { field, message }]))?;
     let figures = state

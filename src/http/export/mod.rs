@@ -17,6 +17,8 @@
 
 pub mod bottleneck;
 pub mod case_list;
+pub mod claims;
+pub mod reports;
 mod csv;
 mod xlsx;
 
