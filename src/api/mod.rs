@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/dasbor", get(dashboard))
             .route("/api/v1/hambatan", get(bottlenecks))
             .route("/api/v1/laporan", get(reports::list))
+            .route("/api/v1/laporan/export", get(reports::export_list))
             .route("/api/v1/laporan/{id}", get(reports::get))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
@@ -622,7 +623,7 @@ struct ExportQuery {
 }
 
 /// The format asked for: `?format=`, else an `Accept` header naming CSV or XLSX.
-fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+pub(crate) fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

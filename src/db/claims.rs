@@ -3,9 +3,9 @@
 //! financing of the reports).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use serde_json::Value;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -233,19 +233,19 @@ macro_rules! claim_query {
              AND ($11::timestamptz IS NULL OR (cl.submitted_at, cl.id) < ($11, $12::uuid))
            ORDER BY cl.submitted_at DESC, cl.id DESC
            LIMIT $13"#,
-        $scope.all,
-        $scope.hospital_id,
-        $scope.kab_kota_code,
-        $q.id,
-        $q.case_id,
-        $q.status.map(|s| s.as_str()),
-        $q.hospital_id,
-        $q.kab_kota_code,
-        $q.from as _,
-        $q.to as _,
-        $after_at as _,
-        $after_id,
-        $q.limit
+            $scope.all,
+            $scope.hospital_id,
+            $scope.kab_kota_code,
+            $q.id,
+            $q.case_id,
+            $q.status.map(|s| s.as_str()),
+            $q.hospital_id,
+            $q.kab_kota_code,
+            $q.from as _,
+            $q.to as _,
+            $after_at as _,
+            $after_id,
+            $q.limit
         )
     };
 }

@@ -35,8 +35,8 @@ use crate::db::reference::{Hospital, KabKota};
 use crate::domain::action::FieldError;
 use crate::domain::claim::CLAIM_FIELDS;
 use crate::domain::{ClaimAction, ClaimStatus, Role, date, locale};
-use crate::http::{export, file_response};
 use crate::http::multipart::{MultipartForm, MultipartProblem};
+use crate::http::{export, file_response};
 
 /// Claims per list page.
 const PAGE: i64 = 50;

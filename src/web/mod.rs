@@ -108,7 +108,9 @@ pub fn render(page: &impl Template) -> Result<Response, AppError> {
 /// choices, before anything is read or logged.
 pub fn download_format(code: Option<&str>) -> Result<crate::http::export::Format, AppError> {
     code.and_then(crate::http::export::Format::parse)
-        .ok_or_else(|| AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into()))
+        .ok_or_else(|| {
+            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
+        })
 }
 
 /// Renders a page with the given status (422 for a form with errors).

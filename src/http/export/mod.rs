@@ -18,8 +18,8 @@
 pub mod bottleneck;
 pub mod case_list;
 pub mod claims;
-pub mod reports;
 mod csv;
+pub mod reports;
 mod xlsx;
 
 use std::sync::Arc;
