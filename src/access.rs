@@ -55,6 +55,15 @@ pub const QUOTA_READERS: &[Role] = &[DinkesProv, DinkesKab, Tim];
 /// Who sets the quotas: Dinkes prov every payer's, Dinkes kab/kota only its own kab/kota's
 /// (checked per payer by `cases::quota`).
 pub const QUOTA_EDITORS: &[Role] = &[DinkesProv, DinkesKab];
+/// Who reads the daftar nominatif (`/nominatif`): Dinkes (the kab/kota one only the cases
+/// of its kab/kota) and the program team (NIK masked).
+pub const NOMINATIF_READERS: &[Role] = &[DinkesProv, DinkesKab, Tim];
+/// Who builds batches, adds and removes cases, records the decree or cancels: Dinkes prov
+/// (the Governor's decree is the province's; a kab/kota Dinkes only reads and exports its
+/// own cases).
+pub const NOMINATIF_BUILDERS: &[Role] = &[DinkesProv];
+/// Who exports and prints the decree annex (full NIK and KK, as the annex needs them).
+pub const NOMINATIF_EXPORTERS: &[Role] = &[DinkesProv, DinkesKab];
 /// Hospital PICs.
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
@@ -109,6 +118,11 @@ pub const AREAS: &[Area] = &[
         path: "/kuota",
         label: "Kuota",
         roles: QUOTA_READERS,
+    },
+    Area {
+        path: "/nominatif",
+        label: "Daftar nominatif",
+        roles: NOMINATIF_READERS,
     },
     Area {
         path: "/kasus/baru",

@@ -475,6 +475,7 @@ async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         demo.walk(patient).await?;
     }
     demo.claims().await?;
+    seed_nominatif(&cases, demo.desk(Role::DinkesProv)?).await?;
     Ok(())
 }
 
@@ -568,6 +569,42 @@ async fn seed_quotas(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("demo quota of {code}"))?;
     }
+    Ok(())
+}
+
+/// Two daftar nominatif batches: this month's PBPU Pemda enrolments, decreed (closed), and the
+/// temporary guarantees of the month so far, a draft.
+async fn seed_nominatif(cases: &CaseService, dinkes: &CurrentUser) -> anyhow::Result<()> {
+    use crate::domain::nominatif::{Basis, BatchRequest};
+    use chrono::Datelike;
+    let today = cases.today();
+    let month_start = |d: chrono::NaiveDate| d.with_day(1).unwrap_or(d);
+    let build = |basis, start| {
+        let request = BatchRequest {
+            basis,
+            payer: None,
+            period_start: start,
+            period_end: today,
+        };
+        async move {
+            cases
+                .build_batch(dinkes, &request)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo daftar nominatif: {e:?}"))
+        }
+    };
+    let decreed = build(Basis::PbpuPemda, month_start(today)).await?;
+    cases
+        .record_decree(
+            dinkes,
+            decreed,
+            &format!("188.4/KEP/HK/{}", today.year()),
+            &today.to_string(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo Keputusan Gubernur: {e:?}"))?;
+    let admitted = today - chrono::Duration::days(3);
+    build(Basis::JaminanSementara, month_start(admitted)).await?;
     Ok(())
 }
 

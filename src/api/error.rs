@@ -109,7 +109,8 @@ impl From<CaseError> for ApiError {
             CaseError::Refused(_)
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }
-            | CaseError::IntakeKeyReused => {
+            | CaseError::IntakeKeyReused
+            | CaseError::Conflict(_) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
         }

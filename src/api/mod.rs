@@ -74,6 +74,16 @@ pub fn router(state: AppState) -> Router<AppState> {
     ))
     .merge(require_api(
         Router::new()
+            .route("/api/v1/nominatif", get(nominatif_list))
+            .route("/api/v1/nominatif/{id}", get(nominatif_batch)),
+        access::NOMINATIF_READERS,
+    ))
+    .merge(require_api(
+        Router::new().route("/api/v1/nominatif/{id}/xlsx", get(nominatif_xlsx)),
+        access::NOMINATIF_EXPORTERS,
+    ))
+    .merge(require_api(
+        Router::new()
             .route("/api/v1/cases", post(create_case))
             .route(
                 "/api/v1/cases/{id}/documents",
@@ -677,4 +687,40 @@ async fn monitoring_export(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     export_list(&state, &user, &headers, query, ListKind::Monitoring).await
+}
+
+/// The daftar nominatif batches, newest first (`rows`: beneficiaries in the caller's scope).
+async fn nominatif_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let items = state.cases.nominatif_list(&user).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// A batch with its beneficiaries as the caller may see them (logged as an export `json`).
+async fn nominatif_batch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<crate::cases::nominatif::BatchDetail>, ApiError> {
+    Ok(Json(
+        state
+            .cases
+            .nominatif_detail(&user, id, crate::cases::nominatif::Reading::Api)
+            .await?,
+    ))
+}
+
+/// The decree annex as XLSX (logged as an export `xlsx`).
+async fn nominatif_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    let export = state.cases.nominatif_xlsx(&user, id).await?;
+    Ok(crate::http::xlsx::xlsx_response(
+        export.file,
+        &export.filename,
+    ))
 }

@@ -37,6 +37,7 @@ pub fn build() -> Value {
     super::claims::paths(&mut paths);
     report_paths(&mut paths);
     quota_paths(&mut paths);
+    nominatif_paths(&mut schemas, &mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -770,6 +771,105 @@ fn case_paths(paths: &mut Map<String, Value>) {
         "/api/v1/cases/{id}/documents/{document_id}".into(),
         json!({"get": {"summary": "Unduh dokumen (dicatat)", "security": bearer(), "parameters": [id_param("id"), id_param("document_id")],
             "responses": {"200": {"description": "Isi berkas"}, "403": {"description": "Peran tidak melihat dokumen"}, "404": {"description": "Tidak ada"}}}}),
+    );
+}
+
+/// The daftar nominatif: batches, one batch with its beneficiaries, the XLSX annex.
+fn nominatif_paths(schemas: &mut Map<String, Value>, paths: &mut Map<String, Value>) {
+    use crate::domain::nominatif::{Basis, BatchStatus};
+    let date = |d: &str| formatted("date", d);
+    let bases: Vec<&str> = Basis::ALL.iter().map(|b| b.as_str()).collect();
+    let statuses: Vec<&str> = BatchStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let payers: Vec<&str> = Payer::ALL.iter().map(|p| p.as_str()).collect();
+    schemas.insert(
+        "NominatifBatch".into(),
+        object(
+            "Satu daftar nominatif (calon lampiran Keputusan Gubernur).",
+            json!({
+                "id": formatted("uuid", "ID daftar"),
+                "number": string("Nomor daftar, mis. DN-2026-001"),
+                "basis": one_of(&bases, "Dasar: jaminan_sementara (jaminan mulai dalam periode) atau pbpu_pemda (diputuskan Dinkes dalam periode)"),
+                "basis_label": string("Nama dasar"),
+                "payer": nullable(one_of(&payers, "Penanggung biaya; null: semua")),
+                "payer_label": string("Nama penanggung"),
+                "period_start": date("Awal periode"),
+                "period_end": date("Akhir periode"),
+                "status": one_of(&statuses, "draft (dapat diubah), closed (ditetapkan, hanya baca), cancelled (dibatalkan)"),
+                "status_label": string("Nama status"),
+                "created_by": string("Pembuat"),
+                "created_at": formatted("date-time", "Saat dibuat"),
+                "decree_number": nullable(string("Nomor Keputusan Gubernur")),
+                "decree_date": nullable(date("Tanggal Keputusan Gubernur")),
+                "closed_at": nullable(formatted("date-time", "Saat keputusan dicatat")),
+                "cancel_reason": nullable(string("Alasan pembatalan")),
+                "cancelled_at": nullable(formatted("date-time", "Saat dibatalkan")),
+                "rows": {"type": "integer", "description": "Jumlah penerima dalam cakupan Anda"}
+            }),
+        ),
+    );
+    schemas.insert(
+        "NominatifLine".into(),
+        object(
+            "Satu penerima manfaat (satu baris lampiran).",
+            json!({
+                "no": {"type": "integer", "description": "Nomor urut lampiran, mulai 1"},
+                "case_id": formatted("uuid", "ID kasus"),
+                "case_number": string("Nomor kasus"),
+                "full_name": string("Nama"),
+                "sex": one_of(&["L", "P"], "Jenis kelamin"),
+                "sex_label": string("Nama jenis kelamin"),
+                "birth_date": date("Tanggal lahir"),
+                "nik": nullable(string("NIK; utuh untuk dinkes_prov dan dinkes_kab, tersamar untuk tim")),
+                "kk_number": nullable(string("Nomor KK; null untuk tim")),
+                "address": nullable(string("Alamat; null untuk tim")),
+                "kab_kota_code": string("Kode kab/kota domisili"),
+                "kab_kota_name": string("Kab/kota domisili"),
+                "hospital_name": string("Rumah sakit"),
+                "guarantee_start": nullable(date("Masa jaminan mulai")),
+                "guarantee_end": nullable(date("Masa jaminan selesai (null: sampai kepesertaan JKN terbit)")),
+                "payer": nullable(one_of(&payers, "Penanggung biaya")),
+                "payer_name": string("Nama penanggung biaya, mis. Pemerintah Kabupaten Sikka"),
+                "no_longer_eligible": {"type": "boolean", "description": "Kasus dicabut/ditolak setelah dimasukkan (draf harus mengeluarkannya)"}
+            }),
+        ),
+    );
+    let error = |text: &str| json!({"description": text, "content": {"application/json": {"schema": reference("Error")}}});
+    let list = object(
+        "Semua daftar nominatif, terbaru dulu.",
+        json!({"items": {"type": "array", "items": reference("NominatifBatch")}}),
+    );
+    paths.insert(
+        "/api/v1/nominatif".into(),
+        json!({"get": {"summary": "Daftar nominatif; peran dinkes_prov, dinkes_kab (jumlah penerima kab/kotanya), tim",
+            "security": bearer(),
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": list}}},
+                          "401": error("Token tidak valid"), "403": error("Bukan peran pembaca daftar nominatif")}}}),
+    );
+    let detail = object(
+        "Satu daftar dengan penerimanya dalam cakupan Anda.",
+        json!({
+            "batch": reference("NominatifBatch"),
+            "scope": nullable(string("Nama kab/kota bila hanya penerima kab/kota Anda (dinkes_kab); null untuk peran provinsi")),
+            "lines": {"type": "array", "items": reference("NominatifLine")}
+        }),
+    );
+    paths.insert(
+        "/api/v1/nominatif/{id}".into(),
+        json!({"get": {"summary": "Satu daftar nominatif beserta penerimanya (dicatat di log ekspor, format json)",
+            "description": "dinkes_kab hanya melihat penerima dengan domisili kab/kotanya; tim melihat NIK tersamar tanpa Nomor KK dan alamat.",
+            "security": bearer(), "parameters": [id_param("id")],
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": detail}}},
+                          "401": error("Token tidak valid"), "403": error("Bukan peran pembaca daftar nominatif"),
+                          "404": error("Tidak ada")}}}),
+    );
+    paths.insert(
+        "/api/v1/nominatif/{id}/xlsx".into(),
+        json!({"get": {"summary": "Lampiran daftar nominatif sebagai XLSX (dicatat di log ekspor); peran dinkes_prov, dinkes_kab (penerima kab/kotanya)",
+            "description": "Satu baris per penerima: No. (angka), Nama, NIK dan No. KK (teks), Jenis kelamin, Tanggal lahir (tanggal Excel), Alamat, Kabupaten/Kota, Rumah sakit, Masa jaminan mulai dan selesai (tanggal Excel), Penanggung biaya. tim tidak dapat mengekspor.",
+            "security": bearer(), "parameters": [id_param("id")],
+            "responses": {"200": {"description": "Berkas XLSX", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+                          "401": error("Token tidak valid"), "403": error("Bukan peran pengekspor"),
+                          "404": error("Tidak ada")}}}),
     );
 }
 

@@ -54,6 +54,10 @@ pub enum CaseError {
         "idempotency_key ini sudah dipakai untuk kasus lain; buat kunci baru untuk pasien ini."
     )]
     IntakeKeyReused,
+    /// The operation conflicts with how things are now (a closed batch, a case already in
+    /// another batch); the message, for the user, names what.
+    #[error("{0}")]
+    Conflict(String),
     /// Field errors, each naming its field.
     #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
     Invalid(Vec<FieldError>),

@@ -14,6 +14,7 @@ pub mod files;
 pub mod intake;
 pub mod letter;
 pub mod lists;
+pub mod nominatif;
 pub mod notify;
 pub mod quota;
 pub mod reports;

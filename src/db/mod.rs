@@ -14,6 +14,7 @@ pub mod figures;
 pub mod jobs;
 pub mod letters;
 pub mod milestones;
+pub mod nominatif;
 pub mod notifications;
 pub mod preferences;
 pub mod quota;

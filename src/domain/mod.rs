@@ -14,6 +14,7 @@ pub mod kk;
 pub mod locale;
 pub mod money;
 pub mod nik;
+pub mod nominatif;
 pub mod notification;
 pub mod phone;
 pub mod quota;

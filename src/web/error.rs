@@ -53,7 +53,8 @@ impl From<CaseError> for AppError {
             | CaseError::Refused(_)
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }
-            | CaseError::IntakeKeyReused) => AppError::Conflict(conflict.to_string()),
+            | CaseError::IntakeKeyReused
+            | CaseError::Conflict(_)) => AppError::Conflict(conflict.to_string()),
         }
     }
 }

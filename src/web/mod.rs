@@ -16,6 +16,7 @@ pub mod filters;
 pub mod forms;
 pub mod home;
 pub mod middleware;
+pub mod nominatif;
 pub mod notifications;
 pub mod quota;
 pub mod reports;
@@ -161,6 +162,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(notifications::router())
         .merge(reports::router())
         .merge(quota::router())
+        .merge(nominatif::router())
         .layer(mw::from_fn(middleware::csrf_guard))
         .layer(mw::from_fn_with_state(
             state.clone(),

@@ -26,6 +26,7 @@ mod input;
 mod layers;
 mod letters;
 mod monitoring;
+mod nominatif;
 mod notifications;
 mod outbox;
 mod pages;

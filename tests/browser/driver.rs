@@ -398,3 +398,66 @@ impl Browser {
         out
     }
 }
+
+/// WebDriver "Print Page" (`POST /session/{id}/print`), which fantoccini does not expose.
+#[derive(Debug)]
+struct PrintPage(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PrintPage {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!("session/{}/print", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+impl Browser {
+    /// Prints the current page as a browser would on A4 paper in landscape (WebDriver print,
+    /// CSS page size honoured as Chromium's print does), and returns the PDF.
+    pub async fn print_pdf_a4_landscape(&self) -> Vec<u8> {
+        use base64::Engine;
+        let answer = self
+            .client
+            .issue_cmd(PrintPage(json!({
+                "orientation": "landscape",
+                "page": {"width": 21.0, "height": 29.7},
+                "background": false,
+            })))
+            .await
+            .unwrap_or_else(|e| panic!("printing the page: {e}"));
+        let data = answer.as_str().expect("the print answer is base64 text");
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("the print answer decodes")
+    }
+}
+
+/// The number of pages of a PDF (its `/Type /Page` objects; Chromium writes no object
+/// streams, so each is there as text).
+pub fn pdf_page_count(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + "/Type /Page".len()..].starts_with('s'))
+        .count()
+}
+
+/// The `/MediaBox` width and height (points) of the first page of a PDF.
+pub fn pdf_page_size(pdf: &[u8]) -> (f64, f64) {
+    let text = String::from_utf8_lossy(pdf);
+    let start = text.find("/MediaBox [").expect("a page with a MediaBox") + "/MediaBox [".len();
+    let numbers: Vec<f64> = text[start..]
+        .split(']')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 4, "a MediaBox of four numbers: {numbers:?}");
+    (numbers[2] - numbers[0], numbers[3] - numbers[1])
+}

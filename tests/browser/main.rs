@@ -16,6 +16,7 @@ mod exports;
 mod flows;
 mod letter;
 mod monitoring;
+mod nominatif;
 mod phone;
 mod quota;
 mod reports;

@@ -90,6 +90,10 @@ struct CasePage {
     claims: Vec<crate::cases::claims::ClaimView>,
     /// Whether the user may submit a claim for the case (its hospital's PIC, case guaranteed).
     can_claim: bool,
+    /// The daftar nominatif (not cancelled) holding the case, and whether the reader may open
+    /// it.
+    nominatif: Option<crate::db::nominatif::CaseBatch>,
+    nominatif_link: bool,
 }
 
 impl CasePage {
@@ -269,6 +273,7 @@ pub(super) async fn respond(
 ) -> Result<Response, AppError> {
     let d = state.cases.detail(&user, id, "web").await?;
     let notes = quota_notes(state, &d.case, &d.view.available_actions, outcome.failed).await?;
+    let nominatif = state.cases.case_batch(id).await?;
     let open = !d.case.state.0.is_terminal();
     let can_edit = user.role == Role::Rsud
         && matches!(
@@ -291,6 +296,8 @@ pub(super) async fn respond(
         can_edit,
         document_kinds: DocumentKind::OPTIONS,
         max_upload_mb: state.settings.max_upload_mb,
+        nominatif,
+        nominatif_link: crate::access::NOMINATIF_READERS.contains(&user.role),
     };
     render_status(status, &page)
 }
