@@ -17,12 +17,6 @@
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
 
-  // Print buttons (hidden without JS: the browser's own print menu does the same).
-  Array.prototype.forEach.call(document.querySelectorAll("button[data-print]"), function (b) {
-    b.hidden = false;
-    b.addEventListener("click", function () { window.print(); });
-  });
-
   // NIK and KK checked as you type (same rules as the server, short of the province list).
   function byId(id) { return document.getElementById(id); }
   function hint(input, message) {

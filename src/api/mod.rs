@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     .merge(require_api(
         Router::new()
             .route("/api/v1/nominatif", get(nominatif_list))
+            .route("/api/v1/nominatif/export", get(nominatif_export))
             .route("/api/v1/nominatif/{id}", get(nominatif_batch)),
         access::NOMINATIF_READERS,
     ))
@@ -696,6 +697,18 @@ async fn nominatif_list(
 ) -> Result<Json<Value>, ApiError> {
     let items = state.cases.nominatif_list(&user).await?;
     Ok(Json(json!({ "items": items })))
+}
+
+/// The list of batches as CSV or XLSX (`?format=`, else the `Accept` header), recorded in the
+/// export log.
+async fn nominatif_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let format = export_format(q.get("format").map(String::as_str), &headers)?;
+    Ok(crate::http::export::nominatif::respond(&state, &user, format).await?)
 }
 
 /// A batch with its beneficiaries as the caller may see them (logged as an export `json`).

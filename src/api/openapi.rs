@@ -845,6 +845,18 @@ fn nominatif_paths(schemas: &mut Map<String, Value>, paths: &mut Map<String, Val
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": list}}},
                           "401": error("Token tidak valid"), "403": error("Bukan peran pembaca daftar nominatif")}}}),
     );
+    let columns: Vec<&str> = crate::http::export::nominatif::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/nominatif/export".into(),
+        json!({"get": {"summary": "Unduh daftar nominatif (CSV/XLSX): satu baris per daftar, jumlah penerima dalam cakupan Anda",
+            "description": format!("Dicatat di log ekspor. Kolom: {}. Tanpa data pribadi (lampiran keputusan: /api/v1/nominatif/{{id}}/xlsx).", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [export_format_param()],
+            "responses": export_responses()}}),
+    );
     let detail = object(
         "Satu daftar dengan penerimanya dalam cakupan Anda.",
         json!({

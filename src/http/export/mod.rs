@@ -19,6 +19,7 @@ pub mod bottleneck;
 pub mod case_list;
 pub mod claims;
 mod csv;
+pub mod nominatif;
 pub mod reports;
 mod xlsx;
 
