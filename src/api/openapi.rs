@@ -1160,6 +1160,18 @@ fn quota_paths(paths: &mut Map<String, Value>) {
             "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}, "description": "bawaan: tahun ini"}],
             "responses": {"200": ok("QuotaYear"), "401": error("Token tidak valid"), "403": error("Bukan peran Dinkes atau tim"), "422": error("Tahun tidak valid")}}}),
     );
+    let columns: Vec<&str> = crate::http::export::quota::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/kuota/export".into(),
+        json!({"get": {"summary": "Unduh tabel kuota setahun (CSV/XLSX): satu baris per penanggung yang dapat Anda lihat",
+            "description": format!("Dicatat di log ekspor. Kolom: {}. Rupiah dan jumlah orang sebagai angka; kosong bila belum ditetapkan.", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [export_format_param(), {"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}, "description": "bawaan: tahun ini"}],
+            "responses": export_responses()}}),
+    );
     paths.insert(
         "/api/v1/kuota/{tahun}/{pembayar}".into(),
         json!({

@@ -20,6 +20,7 @@ pub mod case_list;
 pub mod claims;
 mod csv;
 pub mod nominatif;
+pub mod quota;
 pub mod reports;
 mod xlsx;
 
