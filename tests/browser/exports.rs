@@ -166,8 +166,15 @@ async fn the_claims_reports_and_batch_lists_offer_their_downloads_to_their_reade
         );
     }
 
-    // Act / Assert: the claim list's downloads carry its filters (codes and dates only).
+    // Act / Assert: the quota table's downloads are those of the year shown.
     switch_to(&browser, &app, &dinkes).await;
+    browser.goto(&app.url("/kuota?tahun=2025")).await;
+    assert_eq!(
+        href(&browser, "#download-xlsx").await,
+        "/kuota/unduh?format=xlsx&tahun=2025"
+    );
+
+    // Act / Assert: the claim list's downloads carry its filters (codes and dates only).
     browser
         .goto(&app.url("/klaim?status=paid&dari=2026-10-01"))
         .await;
