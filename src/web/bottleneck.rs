@@ -342,11 +342,10 @@ async fn download(
         .cases
         .bottlenecks(&user, request.from, request.to, request.grouping)
         .await?;
-    let rows: Vec<Result<DeskRow, CaseError>> = figures
+    let rows: Vec<DeskRow> = figures
         .rows
         .into_iter()
         .filter(|r| request.desk.is_none_or(|d| r.state == d.as_str()))
-        .map(Ok)
         .collect();
     let detail = serde_json::json!({
         "from": request.from,
@@ -354,8 +353,7 @@ async fn download(
         "grouping": request.grouping.code(),
         "desk": request.desk.map(|d| d.as_str()),
     });
-    let rows = futures_util::stream::iter(rows);
-    Ok(export::respond(&state, &user, bottleneck::export(), format, detail, rows).await?)
+    Ok(export::respond_read(&state, &user, bottleneck::export(), format, detail, rows).await?)
 }
 
 /// The page again with the form as typed and what is wrong with it.

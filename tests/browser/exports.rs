@@ -19,6 +19,20 @@ async fn href(browser: &Browser, css: &str) -> String {
         .unwrap_or_else(|| panic!("{css} has no href"))
 }
 
+/// "Unduh XLSX" and "Unduh CSV" on the page of `list`, pointing at its unfiltered download.
+async fn assert_downloads(browser: &Browser, list: &str) {
+    assert_eq!(browser.text("#download-xlsx").await, "Unduh XLSX", "{list}");
+    assert_eq!(browser.text("#download-csv").await, "Unduh CSV", "{list}");
+    assert_eq!(
+        href(browser, "#download-xlsx").await,
+        format!("{list}/unduh?format=xlsx")
+    );
+    assert_eq!(
+        href(browser, "#download-csv").await,
+        format!("{list}/unduh?format=csv")
+    );
+}
+
 #[tokio::test]
 async fn hospital_and_desk_roles_find_the_downloads_on_their_lists() {
     // Arrange
@@ -49,16 +63,7 @@ async fn hospital_and_desk_roles_find_the_downloads_on_their_lists() {
         browser.goto(&app.url(list)).await;
 
         // Assert
-        assert_eq!(browser.text("#download-xlsx").await, "Unduh XLSX", "{list}");
-        assert_eq!(browser.text("#download-csv").await, "Unduh CSV", "{list}");
-        assert_eq!(
-            href(&browser, "#download-xlsx").await,
-            format!("{list}/unduh?format=xlsx")
-        );
-        assert_eq!(
-            href(&browser, "#download-csv").await,
-            format!("{list}/unduh?format=csv")
-        );
+        assert_downloads(&browser, list).await;
     }
     browser.close().await;
 }
@@ -154,16 +159,7 @@ async fn the_claims_reports_and_batch_lists_offer_their_downloads_to_their_reade
 
         // Assert
         assert_eq!(browser.path().await, list);
-        assert_eq!(browser.text("#download-xlsx").await, "Unduh XLSX", "{list}");
-        assert_eq!(browser.text("#download-csv").await, "Unduh CSV", "{list}");
-        assert_eq!(
-            href(&browser, "#download-xlsx").await,
-            format!("{list}/unduh?format=xlsx")
-        );
-        assert_eq!(
-            href(&browser, "#download-csv").await,
-            format!("{list}/unduh?format=csv")
-        );
+        assert_downloads(&browser, list).await;
     }
 
     // Act / Assert: the quota table's downloads are those of the year shown.

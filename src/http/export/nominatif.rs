@@ -89,6 +89,5 @@ pub async fn respond(
     format: Format,
 ) -> Result<Response, CaseError> {
     let batches = state.cases.nominatif_list(user).await?;
-    let rows = futures_util::stream::iter(batches.into_iter().map(Ok));
-    super::respond(state, user, export(), format, json!({}), rows).await
+    super::respond_read(state, user, export(), format, json!({}), batches).await
 }

@@ -83,6 +83,6 @@ pub async fn respond(
     format: Format,
 ) -> Result<Response, CaseError> {
     let quota = state.cases.quota_year(user, year).await?;
-    let rows = futures_util::stream::iter(quota.items.into_iter().map(Ok));
-    super::respond(state, user, export(), format, json!({"year": year}), rows).await
+    let detail = json!({"year": year});
+    super::respond_read(state, user, export(), format, detail, quota.items).await
 }

@@ -93,6 +93,5 @@ pub async fn respond(
     format: Format,
 ) -> Result<Response, CaseError> {
     let lines = state.cases.reports(user).await?;
-    let rows = futures_util::stream::iter(lines.into_iter().map(Ok));
-    super::respond(state, user, export(), format, json!({}), rows).await
+    super::respond_read(state, user, export(), format, json!({}), lines).await
 }
