@@ -41,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 get(list).post(submit).layer(DefaultBodyLimit::max(max)),
             )
             .route("/api/v1/klaim/realisasi", get(realised))
+            .route("/api/v1/klaim/export", get(export_list))
             .route("/api/v1/klaim/{id}", get(read))
             .route(
                 "/api/v1/klaim/{id}/resubmit",
@@ -61,12 +62,10 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let status = match param(&q, "status") {
+/// The list's filters of the query (`status`, `hospital_id`, `kab_kota_code`, `from`, `to`),
+/// each refusal naming its parameter.
+fn claim_filter(q: &HashMap<String, String>) -> Result<ClaimFilter, ApiError> {
+    let status = match param(q, "status") {
         None => None,
         Some(s) => Some(s.parse::<ClaimStatus>().map_err(|_| {
             field_error(
@@ -75,22 +74,38 @@ async fn list(
             )
         })?),
     };
-    let hospital_id = match param(&q, "hospital_id") {
+    let hospital_id = match param(q, "hospital_id") {
         None => None,
         Some(s) => Some(
             s.parse::<Uuid>()
                 .map_err(|_| field_error("hospital_id", "hospital_id harus UUID."))?,
         ),
     };
-    let kab_kota_code = param(&q, "kab_kota_code").map(str::to_string);
+    let kab_kota_code = param(q, "kab_kota_code").map(str::to_string);
     if kab_kota_code.as_deref().is_some_and(|k| k.len() > 10) {
         return Err(field_error("kab_kota_code", "kab_kota_code tidak dikenal."));
     }
-    let day = |name: &'static str| match param(&q, name) {
+    let day = |name: &'static str| match param(q, name) {
         None => Ok(None),
         Some(v) => period_date(name, Some(v), chrono::NaiveDate::MIN).map(Some),
     };
     let (from, to) = (day("from")?, day("to")?);
+    Ok(ClaimFilter {
+        status,
+        hospital_id,
+        kab_kota_code,
+        from,
+        to,
+        cursor: None,
+        limit: 0,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
     let cursor = match param(&q, "cursor") {
         None => None,
         Some(c) => Some(ClaimCursor::decode(c).ok_or_else(|| {
@@ -104,13 +119,9 @@ async fn list(
         .unwrap_or(50)
         .clamp(1, 200);
     let filter = ClaimFilter {
-        status,
-        hospital_id,
-        kab_kota_code,
-        from,
-        to,
         cursor,
         limit: limit + 1,
+        ..claim_filter(&q)?
     };
     let rows = state.cases.claims(&user, &filter).await?;
     let has_more = rows.len() as i64 > limit;
@@ -123,6 +134,20 @@ async fn list(
         .map(|c| crate::cases::CaseService::claim_view(&user, c))
         .collect();
     Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
+}
+
+/// Every claim of the list's filters in the caller's scope, NIK masked, as CSV or XLSX
+/// (`?format=`, else the `Accept` header; see [`crate::http::export`]); recorded in the export
+/// log.
+async fn export_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<axum::response::Response, ApiError> {
+    let format = super::export_format(q.get("format").map(String::as_str), &headers)?;
+    let filter = claim_filter(&q)?;
+    Ok(crate::http::export::claims::respond(&state, &user, &filter, format).await?)
 }
 
 async fn read(
@@ -448,6 +473,25 @@ pub fn paths(paths: &mut Map<String, Value>) {
         }),
     );
     let query = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "schema": schema, "description": description});
+    let columns: Vec<&str> = crate::http::export::claims::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/klaim/export".into(),
+        json!({"get": {"summary": "Unduh daftar klaim (CSV/XLSX): semua klaim dengan saringan daftar, dalam cakupan Anda, NIK disamarkan",
+            "description": format!("Seluruh daftar (tanpa halaman), terbaru lebih dulu; dicatat di log ekspor (siapa, kapan, saringan, jumlah baris). Kolom: {}. Nilai rupiah sebagai angka, tanggal sebagai tanggal; format CSV seperti /api/v1/queue/export.", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [
+                super::openapi::export_format_param(),
+                query("status", one_of(&statuses, "status"), "Hanya status ini"),
+                query("hospital_id", formatted("uuid", "rumah sakit"), "Hanya rumah sakit ini"),
+                query("kab_kota_code", string("kode kab/kota"), "Hanya pasien asal kab/kota ini"),
+                query("from", formatted("date", "awal"), "Masa perawatan bersinggungan dengan periode mulai tanggal ini"),
+                query("to", formatted("date", "akhir"), "… sampai tanggal ini")
+            ],
+            "responses": super::openapi::export_responses()}}),
+    );
     paths.insert(
         "/api/v1/klaim".into(),
         json!({

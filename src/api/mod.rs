@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/dasbor", get(dashboard))
             .route("/api/v1/hambatan", get(bottlenecks))
             .route("/api/v1/laporan", get(reports::list))
+            .route("/api/v1/laporan/export", get(reports::export_list))
             .route("/api/v1/laporan/{id}", get(reports::get))
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     .merge(require_api(
         Router::new()
             .route("/api/v1/nominatif", get(nominatif_list))
+            .route("/api/v1/nominatif/export", get(nominatif_export))
             .route("/api/v1/nominatif/{id}", get(nominatif_batch)),
         access::NOMINATIF_READERS,
     ))
@@ -632,7 +634,7 @@ struct ExportQuery {
 }
 
 /// The format asked for: `?format=`, else an `Accept` header naming CSV or XLSX.
-fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+pub(crate) fn export_format(query: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -695,6 +697,18 @@ async fn nominatif_list(
 ) -> Result<Json<Value>, ApiError> {
     let items = state.cases.nominatif_list(&user).await?;
     Ok(Json(json!({ "items": items })))
+}
+
+/// The list of batches as CSV or XLSX (`?format=`, else the `Accept` header), recorded in the
+/// export log.
+async fn nominatif_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let format = export_format(q.get("format").map(String::as_str), &headers)?;
+    Ok(crate::http::export::nominatif::respond(&state, &user, format).await?)
 }
 
 /// A batch with its beneficiaries as the caller may see them (logged as an export `json`).

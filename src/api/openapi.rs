@@ -663,6 +663,24 @@ fn account_and_queue_paths(paths: &mut Map<String, Value>) {
     );
 }
 
+/// The `format` parameter of every list export.
+pub(super) fn export_format_param() -> Value {
+    json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]},
+        "description": "csv atau xlsx; bila tidak ada, header Accept (text/csv atau application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"})
+}
+
+/// The responses of every list export: the file, or why not.
+pub(super) fn export_responses() -> Value {
+    json!({
+        "200": {"description": "Berkas unduhan (Content-Disposition: attachment; filename=\"<daftar>-<tanggal>.<format>\")",
+                "content": {"text/csv": {"schema": {"type": "string"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+        "401": {"description": "Token tidak valid"},
+        "403": {"description": "Peran Anda tidak memiliki daftar ini", "content": {"application/json": {"schema": reference("Error")}}},
+        "422": {"description": "format atau saringan tidak valid; setiap kesalahan menyebut nama parameternya", "content": {"application/json": {"schema": reference("Error")}}}
+    })
+}
+
 /// The list exports (`/queue/export`, `/monitoring/export`): CSV or XLSX, columns from the
 /// export's own column spec.
 fn export_paths(paths: &mut Map<String, Value>) {
@@ -680,8 +698,7 @@ fn export_paths(paths: &mut Map<String, Value>) {
          diterima di alamat.",
         columns.join(", ")
     );
-    let format = json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]},
-        "description": "csv atau xlsx; bila tidak ada, header Accept (text/csv atau application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"});
+    let format = export_format_param();
     let state = json!({"name": "state", "in": "query", "schema": {"type": "string", "enum": states()}, "description": "hanya status ini"});
     let kab = json!({"name": "kab", "in": "query", "schema": {"type": "string"}, "description": "kode kab/kota domisili, mis. 53.71"});
     let hospital = json!({"name": "hospital", "in": "query", "schema": {"type": "string", "format": "uuid"}, "description": "id rumah sakit"});
@@ -689,14 +706,7 @@ fn export_paths(paths: &mut Map<String, Value>) {
         .iter()
         .map(|r| r.as_str())
         .collect();
-    let files = json!({
-        "200": {"description": "Berkas unduhan (Content-Disposition: attachment; filename=\"<daftar>-<tanggal>.<format>\")",
-                "content": {"text/csv": {"schema": {"type": "string"}},
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
-        "401": {"description": "Token tidak valid"},
-        "403": {"description": "Peran Anda tidak memiliki daftar ini", "content": {"application/json": {"schema": reference("Error")}}},
-        "422": {"description": "format atau saringan tidak valid; setiap kesalahan menyebut nama parameternya", "content": {"application/json": {"schema": reference("Error")}}}
-    });
+    let files = export_responses();
     paths.insert(
         "/api/v1/queue/export".into(),
         json!({"get": {"summary": "Unduh antrean (CSV/XLSX): semua kasus yang menunggu tindakan Anda, yang terlambat lebih dulu",
@@ -834,6 +844,18 @@ fn nominatif_paths(schemas: &mut Map<String, Value>, paths: &mut Map<String, Val
             "security": bearer(),
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": list}}},
                           "401": error("Token tidak valid"), "403": error("Bukan peran pembaca daftar nominatif")}}}),
+    );
+    let columns: Vec<&str> = crate::http::export::nominatif::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/nominatif/export".into(),
+        json!({"get": {"summary": "Unduh daftar nominatif (CSV/XLSX): satu baris per daftar, jumlah penerima dalam cakupan Anda",
+            "description": format!("Dicatat di log ekspor. Kolom: {}. Tanpa data pribadi (lampiran keputusan: /api/v1/nominatif/{{id}}/xlsx).", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [export_format_param()],
+            "responses": export_responses()}}),
     );
     let detail = object(
         "Satu daftar dengan penerimanya dalam cakupan Anda.",
@@ -975,6 +997,18 @@ fn report_paths(paths: &mut Map<String, Value>) {
             "security": bearer(),
             "responses": {"200": {"description": "{items: [ReportSummary]}", "content": {"application/json": {"schema": object("Daftar laporan.", json!({"items": {"type": "array", "items": reference("ReportSummary")}}))}}},
                           "401": error("Token tidak valid")}}}),
+    );
+    let columns: Vec<&str> = crate::http::export::reports::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/laporan/export".into(),
+        json!({"get": {"summary": "Unduh daftar laporan (CSV/XLSX): laporan yang dapat Anda baca (setiap versi)",
+            "description": format!("Dicatat di log ekspor. Kolom: {}. Tanggal sebagai tanggal; format CSV seperti /api/v1/queue/export.", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [export_format_param()],
+            "responses": export_responses()}}),
     );
     paths.insert(
         "/api/v1/laporan/{id}".into(),
@@ -1125,6 +1159,18 @@ fn quota_paths(paths: &mut Map<String, Value>) {
             "security": bearer(),
             "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}, "description": "bawaan: tahun ini"}],
             "responses": {"200": ok("QuotaYear"), "401": error("Token tidak valid"), "403": error("Bukan peran Dinkes atau tim"), "422": error("Tahun tidak valid")}}}),
+    );
+    let columns: Vec<&str> = crate::http::export::quota::COLUMNS
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    paths.insert(
+        "/api/v1/kuota/export".into(),
+        json!({"get": {"summary": "Unduh tabel kuota setahun (CSV/XLSX): satu baris per penanggung yang dapat Anda lihat",
+            "description": format!("Dicatat di log ekspor. Kolom: {}. Rupiah dan jumlah orang sebagai angka; kosong bila belum ditetapkan.", columns.join(", ")),
+            "security": bearer(),
+            "parameters": [export_format_param(), {"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2020, "maximum": 2100}, "description": "bawaan: tahun ini"}],
+            "responses": export_responses()}}),
     );
     paths.insert(
         "/api/v1/kuota/{tahun}/{pembayar}".into(),

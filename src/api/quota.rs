@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     require_api(
         Router::new()
             .route("/api/v1/kuota", get(year))
+            .route("/api/v1/kuota/export", get(export_year))
             .route("/api/v1/kuota/{tahun}/{pembayar}", get(payer)),
         access::QUOTA_READERS,
     )
@@ -44,6 +45,16 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct YearQuery {
     tahun: Option<String>,
+    /// Of the export only: `csv` or `xlsx`.
+    format: Option<String>,
+}
+
+/// The year asked for, this year when none.
+fn asked_year(state: &AppState, q: &YearQuery) -> Result<i32, ApiError> {
+    match q.tahun.as_deref().map(str::trim) {
+        None | Some("") => Ok(state.clock.today().year()),
+        Some(t) => year_of(t),
+    }
 }
 
 /// A year from the query or the path, as a field error on `tahun` when it is not one.
@@ -56,11 +67,21 @@ async fn year(
     user: CurrentUser,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<QuotaYear>, ApiError> {
-    let year = match q.tahun.as_deref().map(str::trim) {
-        None | Some("") => state.clock.today().year(),
-        Some(t) => year_of(t)?,
-    };
+    let year = asked_year(&state, &q)?;
     Ok(Json(state.cases.quota_year(&user, year).await?))
+}
+
+/// `GET /api/v1/kuota/export?tahun=&format=`: the year's table as CSV or XLSX (else the
+/// `Accept` header), recorded in the export log.
+async fn export_year(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let format = super::export_format(q.format.as_deref(), &headers)?;
+    let year = asked_year(&state, &q)?;
+    Ok(crate::http::export::quota::respond(&state, &user, year, format).await?)
 }
 
 async fn payer_json(

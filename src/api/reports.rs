@@ -68,6 +68,18 @@ pub async fn list(
     ))
 }
 
+/// `GET /api/v1/laporan/export`: the same list as CSV or XLSX (`?format=`, else the `Accept`
+/// header), recorded in the export log.
+pub async fn export_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<axum::response::Response, ApiError> {
+    let format = super::export_format(q.get("format").map(String::as_str), &headers)?;
+    Ok(crate::http::export::reports::respond(&state, &user, format).await?)
+}
+
 /// `GET /api/v1/laporan/{id}`.
 pub async fn get(
     State(state): State<AppState>,

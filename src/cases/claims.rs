@@ -133,6 +133,20 @@ pub struct ClaimFilter {
     pub limit: i64,
 }
 
+impl ClaimFilter {
+    /// The query of these filters (no keyset, no limit).
+    fn query(&self) -> ClaimQuery {
+        ClaimQuery {
+            status: self.status,
+            hospital_id: self.hospital_id,
+            kab_kota_code: self.kab_kota_code.clone(),
+            from: self.from,
+            to: self.to,
+            ..Default::default()
+        }
+    }
+}
+
 /// Where a page of claims ends: the last claim's submission time and id (newest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimCursor {
@@ -257,16 +271,27 @@ impl CaseService {
     pub async fn claims(&self, user: &CurrentUser, f: &ClaimFilter) -> Result<Vec<ClaimRow>> {
         let scope = Self::claim_scope(user)?;
         let q = ClaimQuery {
-            status: f.status,
-            hospital_id: f.hospital_id,
-            kab_kota_code: f.kab_kota_code.clone(),
-            from: f.from,
-            to: f.to,
             after: f.cursor.map(|c| (c.submitted_at, c.id)),
             limit: f.limit.clamp(1, 201),
-            ..Default::default()
+            ..f.query()
         };
         Ok(db_claims::find(&self.pool, &scope, &q).await?)
+    }
+
+    /// Every claim in the caller's scope matching `f` (its cursor and limit ignored), as the
+    /// list shows them (NIK masked), read from PostgreSQL as the consumer takes them: the
+    /// claims export.
+    pub fn stream_claims(
+        &self,
+        user: &CurrentUser,
+        f: &ClaimFilter,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<ClaimView>>> {
+        use futures_util::StreamExt;
+        let scope = Self::claim_scope(user)?;
+        let user = user.clone();
+        Ok(db_claims::stream(self.pool.clone(), &scope, &f.query())
+            .map(move |row| Ok(Self::claim_view(&user, &row?)))
+            .boxed())
     }
 
     /// The claims of a case the caller sees (empty for roles that see no claims).

@@ -827,14 +827,44 @@ pub async fn list(
         .collect()
 }
 
-/// Rows a stream of [`stream`] reads ahead of its consumer.
+/// Rows a stream of [`stream`] (or any [`fed_stream`]) reads ahead of its consumer.
 const STREAM_AHEAD: usize = 256;
 
+/// Where a task owning a query hands its rows to a [`fed_stream`].
+pub struct RowFeed<T>(tokio::sync::mpsc::Sender<sqlx::Result<T>>);
+
+impl<T> RowFeed<T> {
+    /// Hands on every row of `rows` as the consumer takes them; stops after a failed row or
+    /// when the consumer has gone.
+    pub async fn send_all(&self, rows: impl futures_util::Stream<Item = sqlx::Result<T>>) {
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = rows.next().await {
+            let failed = row.is_err();
+            if self.0.send(row).await.is_err() || failed {
+                break;
+            }
+        }
+    }
+}
+
+/// A stream of the rows a task of its own reads with `fetch` (`feed` owns the query, which
+/// must outlive the caller) and hands through a channel of [`STREAM_AHEAD`]: an export of any
+/// size holds a few hundred rows at a time. The task stops when the stream is dropped; it
+/// holds one pool connection until then.
+pub fn fed_stream<T, F, Fut>(feed: F) -> BoxStream<'static, sqlx::Result<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(RowFeed<T>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(STREAM_AHEAD);
+    tokio::spawn(feed(RowFeed(tx)));
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
+        .boxed()
+}
+
 /// Every case in scope matching the filter (its limit and cursor ignored), in the list's order,
-/// read from one query with `fetch` as the consumer takes them: at most [`STREAM_AHEAD`] rows
-/// wait in memory, so an export of any size holds a few hundred rows at a time. A task of its
-/// own owns the query (the stream must outlive this call) and stops when the stream is dropped.
-/// It holds one pool connection until then.
+/// read from one query with `fetch` as the consumer takes them ([`fed_stream`]).
 pub fn stream(
     pool: PgPool,
     scope: &ScopeFilter,
@@ -847,19 +877,11 @@ pub fn stream(
             ..f.clone()
         },
     );
-    let (tx, rx) = tokio::sync::mpsc::channel(STREAM_AHEAD);
-    tokio::spawn(async move {
-        let mut rows = qb.build_query_as::<CaseRecord>().fetch(&pool);
-        while let Some(row) = rows.next().await {
-            let row = row.and_then(CaseRow::try_from);
-            let failed = row.is_err();
-            if tx.send(row).await.is_err() || failed {
-                break;
-            }
-        }
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
-        .boxed()
+    fed_stream(move |feed| async move {
+        let rows = qb.build_query_as::<CaseRecord>().fetch(&pool);
+        feed.send_all(rows.map(|row| row.and_then(CaseRow::try_from)))
+            .await;
+    })
 }
 
 /// The query of [`list`] and [`stream`], without a limit.

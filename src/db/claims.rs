@@ -3,11 +3,13 @@
 //! financing of the reports).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use serde_json::Value;
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-use super::cases::{Code, OptCode, ScopeFilter};
+use super::cases::{Code, OptCode, ScopeFilter, fed_stream};
 use crate::domain::claim::{ClaimInput, PaymentInput};
 use crate::domain::{ClaimStatus, Payer, Role, Rupiah};
 
@@ -123,63 +125,44 @@ pub struct ClaimQuery {
     pub limit: i64,
 }
 
-/// The claims in `scope` matching `q`, newest submission first. One compile-checked statement
-/// serves the list, the claim page and the case page; each condition is skipped when `NULL`.
-pub async fn find(
-    db: impl PgExecutor<'_>,
-    scope: &ScopeFilter,
-    q: &ClaimQuery,
-) -> sqlx::Result<Vec<ClaimRow>> {
-    let decode = |e: String| sqlx::Error::Decode(e.into());
-    let (after_at, after_id) = q.after.unzip();
-    sqlx::query!(
-        r#"SELECT cl.id, cl.number, cl.case_id, c.number AS case_number, c.full_name, c.nik,
-             cl.hospital_id, h.name AS hospital_name, cl.payer, cl.kab_kota_code,
-             k.name AS kab_kota_name, cl.status::text AS "status!", cl.version,
-             cl.care_start AS "care_start: NaiveDate", cl.care_end AS "care_end: NaiveDate",
-             cl.amount_claimed, cl.ina_cbg_code, cl.document_id,
-             d.content_type AS document_content_type, d.size_bytes AS document_size,
-             cl.return_reason, cl.paid_on AS "paid_on: NaiveDate", cl.amount_paid,
-             cl.payment_reference, su.display_name AS submitted_by_name,
-             cl.submitted_at AS "submitted_at: DateTime<Utc>",
-             cl.verified_at AS "verified_at: DateTime<Utc>",
-             cl.paid_recorded_at AS "paid_recorded_at: DateTime<Utc>",
-             cl.updated_at AS "updated_at: DateTime<Utc>"
-           FROM claims cl
-           JOIN cases c ON c.id = cl.case_id
-           JOIN hospitals h ON h.id = cl.hospital_id
-           JOIN kab_kota k ON k.code = cl.kab_kota_code
-           JOIN documents d ON d.id = cl.document_id
-           JOIN users su ON su.id = cl.submitted_by
-           WHERE ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)
-             AND ($4::uuid IS NULL OR cl.id = $4)
-             AND ($5::uuid IS NULL OR cl.case_id = $5)
-             AND ($6::text IS NULL OR cl.status = $6::text::claim_status)
-             AND ($7::uuid IS NULL OR cl.hospital_id = $7)
-             AND ($8::text IS NULL OR cl.kab_kota_code = $8)
-             AND ($9::date IS NULL OR cl.care_end >= $9)
-             AND ($10::date IS NULL OR cl.care_start <= $10)
-             AND ($11::timestamptz IS NULL OR (cl.submitted_at, cl.id) < ($11, $12::uuid))
-           ORDER BY cl.submitted_at DESC, cl.id DESC
-           LIMIT $13"#,
-        scope.all,
-        scope.hospital_id,
-        scope.kab_kota_code,
-        q.id,
-        q.case_id,
-        q.status.map(|s| s.as_str()),
-        q.hospital_id,
-        q.kab_kota_code,
-        q.from as _,
-        q.to as _,
-        after_at as _,
-        after_id,
-        q.limit,
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| {
+/// A claim's row as the query reads it, before its codes are checked.
+struct ClaimRecord {
+    id: Uuid,
+    number: String,
+    case_id: Uuid,
+    case_number: String,
+    full_name: String,
+    nik: Option<String>,
+    hospital_id: Uuid,
+    hospital_name: String,
+    payer: String,
+    kab_kota_code: String,
+    kab_kota_name: String,
+    status: String,
+    version: i32,
+    care_start: NaiveDate,
+    care_end: NaiveDate,
+    amount_claimed: i64,
+    ina_cbg_code: Option<String>,
+    document_id: Uuid,
+    document_content_type: String,
+    document_size: i32,
+    return_reason: Option<String>,
+    paid_on: Option<NaiveDate>,
+    amount_paid: Option<i64>,
+    payment_reference: Option<String>,
+    submitted_by_name: String,
+    submitted_at: DateTime<Utc>,
+    verified_at: Option<DateTime<Utc>>,
+    paid_recorded_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ClaimRecord> for ClaimRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: ClaimRecord) -> sqlx::Result<ClaimRow> {
+        let decode = |e: String| sqlx::Error::Decode(e.into());
         Ok(ClaimRow {
             id: r.id,
             number: r.number,
@@ -211,8 +194,99 @@ pub async fn find(
             paid_recorded_at: r.paid_recorded_at,
             updated_at: r.updated_at,
         })
+    }
+}
+
+/// The one compile-checked claim query of [`find`] and [`stream`]: the claims in `$scope`
+/// matching `$q` (a [`ClaimQuery`]), newest submission first; each condition is skipped when
+/// `NULL`.
+macro_rules! claim_query {
+    ($scope:ident, $q:ident, $after_at:ident, $after_id:ident) => {
+        sqlx::query_as!(
+            ClaimRecord,
+            r#"SELECT cl.id, cl.number, cl.case_id, c.number AS case_number, c.full_name, c.nik,
+             cl.hospital_id, h.name AS hospital_name, cl.payer, cl.kab_kota_code,
+             k.name AS kab_kota_name, cl.status::text AS "status!", cl.version,
+             cl.care_start AS "care_start: NaiveDate", cl.care_end AS "care_end: NaiveDate",
+             cl.amount_claimed, cl.ina_cbg_code, cl.document_id,
+             d.content_type AS document_content_type, d.size_bytes AS document_size,
+             cl.return_reason, cl.paid_on AS "paid_on: NaiveDate", cl.amount_paid,
+             cl.payment_reference, su.display_name AS submitted_by_name,
+             cl.submitted_at AS "submitted_at: DateTime<Utc>",
+             cl.verified_at AS "verified_at: DateTime<Utc>",
+             cl.paid_recorded_at AS "paid_recorded_at: DateTime<Utc>",
+             cl.updated_at AS "updated_at: DateTime<Utc>"
+           FROM claims cl
+           JOIN cases c ON c.id = cl.case_id
+           JOIN hospitals h ON h.id = cl.hospital_id
+           JOIN kab_kota k ON k.code = cl.kab_kota_code
+           JOIN documents d ON d.id = cl.document_id
+           JOIN users su ON su.id = cl.submitted_by
+           WHERE ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)
+             AND ($4::uuid IS NULL OR cl.id = $4)
+             AND ($5::uuid IS NULL OR cl.case_id = $5)
+             AND ($6::text IS NULL OR cl.status = $6::text::claim_status)
+             AND ($7::uuid IS NULL OR cl.hospital_id = $7)
+             AND ($8::text IS NULL OR cl.kab_kota_code = $8)
+             AND ($9::date IS NULL OR cl.care_end >= $9)
+             AND ($10::date IS NULL OR cl.care_start <= $10)
+             AND ($11::timestamptz IS NULL OR (cl.submitted_at, cl.id) < ($11, $12::uuid))
+           ORDER BY cl.submitted_at DESC, cl.id DESC
+           LIMIT $13"#,
+            $scope.all,
+            $scope.hospital_id,
+            $scope.kab_kota_code,
+            $q.id,
+            $q.case_id,
+            $q.status.map(|s| s.as_str()),
+            $q.hospital_id,
+            $q.kab_kota_code,
+            $q.from as _,
+            $q.to as _,
+            $after_at as _,
+            $after_id,
+            $q.limit
+        )
+    };
+}
+
+/// The claims in `scope` matching `q`, newest submission first. One compile-checked statement
+/// serves the list, the claim page and the case page.
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    q: &ClaimQuery,
+) -> sqlx::Result<Vec<ClaimRow>> {
+    let (after_at, after_id) = q.after.unzip();
+    claim_query!(scope, q, after_at, after_id)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(ClaimRow::try_from)
+        .collect()
+}
+
+/// Every claim in `scope` matching `q` (its limit and keyset ignored), newest submission
+/// first, read with `fetch` as the consumer takes them (see [`super::cases::fed_stream`]).
+pub fn stream(
+    pool: PgPool,
+    scope: &ScopeFilter,
+    q: &ClaimQuery,
+) -> BoxStream<'static, sqlx::Result<ClaimRow>> {
+    let (scope, q) = (
+        scope.clone(),
+        ClaimQuery {
+            after: None,
+            limit: i64::MAX,
+            ..q.clone()
+        },
+    );
+    fed_stream(move |feed| async move {
+        let (after_at, after_id) = (None::<DateTime<Utc>>, None::<Uuid>);
+        let rows = claim_query!(scope, q, after_at, after_id).fetch(&pool);
+        feed.send_all(rows.map(|row| row.and_then(ClaimRow::try_from)))
+            .await;
     })
-    .collect()
 }
 
 /// One claim in `scope`.

@@ -24,7 +24,7 @@ use crate::cases::bottleneck::{
 };
 use crate::domain::action::FieldError;
 use crate::domain::{CaseState, date, locale};
-use crate::http::export::{self, Format, bottleneck};
+use crate::http::export::{self, bottleneck};
 use crate::web::error::AppError;
 
 /// Routes of this area.
@@ -335,23 +335,17 @@ async fn download(
     user: CurrentUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let format = q
-        .get("format")
-        .and_then(|f| Format::parse(f))
-        .ok_or_else(|| {
-            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
-        })?;
+    let format = crate::web::download_format(q.get("format").map(String::as_str))?;
     let request = read(&q, state.clock.today())
         .map_err(|(field, message)| AppError::Validation(vec![FieldError { field, message }]))?;
     let figures = state
         .cases
         .bottlenecks(&user, request.from, request.to, request.grouping)
         .await?;
-    let rows: Vec<Result<DeskRow, CaseError>> = figures
+    let rows: Vec<DeskRow> = figures
         .rows
         .into_iter()
         .filter(|r| request.desk.is_none_or(|d| r.state == d.as_str()))
-        .map(Ok)
         .collect();
     let detail = serde_json::json!({
         "from": request.from,
@@ -359,8 +353,7 @@ async fn download(
         "grouping": request.grouping.code(),
         "desk": request.desk.map(|d| d.as_str()),
     });
-    let rows = futures_util::stream::iter(rows);
-    Ok(export::respond(&state, &user, bottleneck::export(), format, detail, rows).await?)
+    Ok(export::respond_read(&state, &user, bottleneck::export(), format, detail, rows).await?)
 }
 
 /// The page again with the form as typed and what is wrong with it.

@@ -35,8 +35,8 @@ use crate::db::reference::{Hospital, KabKota};
 use crate::domain::action::FieldError;
 use crate::domain::claim::CLAIM_FIELDS;
 use crate::domain::{ClaimAction, ClaimStatus, Role, date, locale};
-use crate::http::file_response;
 use crate::http::multipart::{MultipartForm, MultipartProblem};
+use crate::http::{export, file_response};
 
 /// Claims per list page.
 const PAGE: i64 = 50;
@@ -54,6 +54,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let all = access::require(
         Router::new()
             .route("/klaim", get(list))
+            .route("/klaim/unduh", get(export_list))
             .route("/klaim/realisasi", get(realised))
             .route("/klaim/{id}", get(show))
             .route("/klaim/{id}/tindakan/{action}", post(act))
@@ -191,6 +192,8 @@ struct ListPage {
     show_kab_filter: bool,
     rows: Vec<ClaimView>,
     next_page: Option<String>,
+    /// The query of the downloads (these filters), without `format`.
+    download_query: String,
 }
 
 impl ListPage {
@@ -234,6 +237,10 @@ async fn list(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let download_query = match form.query() {
+        q if q.is_empty() => q,
+        q => format!("&{q}"),
+    };
     let page = ListPage {
         ctx,
         rows: rows
@@ -248,8 +255,27 @@ async fn list(
         hospitals,
         kab_kota,
         next_page,
+        download_query,
     };
     render_status(status, &page)
+}
+
+/// The whole list with the page's filters, in the user's scope, NIK masked, as XLSX or CSV
+/// (see [`crate::http::export`]); a refused filter is a 422 naming it, not logged.
+async fn export_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let format = super::download_format(q.get("format").map(String::as_str))?;
+    let form = FilterForm::from_query(&q);
+    let hospitals = db::reference::list_hospitals(&state.pool).await?;
+    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
+    let (filter, errors) = parse_filters(&form, state.clock.today(), &hospitals, &kab_kota);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(export::claims::respond(&state, &user, &filter, format).await?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -105,6 +105,15 @@ pub fn render(page: &impl Template) -> Result<Response, AppError> {
     render_status(StatusCode::OK, page)
 }
 
+/// The format of a page's download (`?format=xlsx|csv`); anything else a 400 naming the
+/// choices, before anything is read or logged.
+pub fn download_format(code: Option<&str>) -> Result<crate::http::export::Format, AppError> {
+    code.and_then(crate::http::export::Format::parse)
+        .ok_or_else(|| {
+            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
+        })
+}
+
 /// Renders a page with the given status (422 for a form with errors).
 pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
     let html = page.render().map_err(|e| AppError::Internal(e.into()))?;

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     let read = access::require(
         Router::new()
             .route("/nominatif", get(list))
+            .route("/nominatif/unduh", get(export_list))
             .route("/nominatif/{id}", get(show)),
         access::NOMINATIF_READERS,
     );
@@ -122,6 +123,17 @@ async fn list(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     list_page(&state, ctx, &user, BuildForm::default(), vec![]).await
+}
+
+/// The list of batches as XLSX or CSV (see [`crate::http::export`]), recorded in the export
+/// log.
+async fn export_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let format = super::download_format(q.get("format").map(String::as_str))?;
+    Ok(crate::http::export::nominatif::respond(&state, &user, format).await?)
 }
 
 async fn build(

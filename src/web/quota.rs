@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
     access::require(
         Router::new()
             .route("/kuota", get(year_page))
+            .route("/kuota/unduh", get(export_year))
             .route("/kuota/{tahun}/{pembayar}", get(payer_page)),
         access::QUOTA_READERS,
     )
@@ -104,6 +105,26 @@ fn change_text(c: &QuotaChange) -> String {
 #[derive(Deserialize)]
 struct YearQuery {
     tahun: Option<String>,
+}
+
+/// `/kuota/unduh?format=xlsx&tahun=2026`: the year's table as XLSX or CSV (see
+/// [`crate::http::export`]); a year that is not one is a 422 naming the field, not logged.
+async fn export_year(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let format = super::download_format(q.get("format").map(String::as_str))?;
+    let year = match q.get("tahun").map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => state.clock.today().year(),
+        Some(typed) => quota::parse_year(typed).map_err(|message| {
+            AppError::Validation(vec![crate::domain::action::FieldError {
+                field: "tahun",
+                message,
+            }])
+        })?,
+    };
+    Ok(crate::http::export::quota::respond(&state, &user, year, format).await?)
 }
 
 /// `/kuota?tahun=2026`: every payer's quota of the year the caller sees; a year that is not

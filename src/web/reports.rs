@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     access::require(
         Router::new()
             .route("/laporan", get(list).post(create))
+            .route("/laporan/unduh", get(export_list))
             .route("/laporan/{id}", get(show).post(save))
             .route("/laporan/{id}/final", post(finalise))
             .route("/laporan/{id}/versi-baru", post(reopen))
@@ -113,6 +114,17 @@ async fn list(
     let writes = report::written_by(user.role);
     let form = default_form(writes, state.clock.today());
     list_page(&state, ctx, &user, form, None, StatusCode::OK).await
+}
+
+/// The list of reports as XLSX or CSV (see [`crate::http::export`]), recorded in the export
+/// log.
+async fn export_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let format = super::download_format(q.get("format").map(String::as_str))?;
+    Ok(crate::http::export::reports::respond(&state, &user, format).await?)
 }
 
 async fn list_page(

@@ -1272,3 +1272,209 @@ async fn the_demo_has_a_claim_in_every_status_and_one_paid_today() {
     assert_eq!(r.body["total_paid"], 8_500_000);
     assert_eq!(r.body["total_claims"], 1);
 }
+
+/// The headers of the claims export, in order.
+const CLAIM_HEADERS: [&str; 16] = [
+    "No. klaim",
+    "No. kasus",
+    "Nama pasien",
+    "NIK",
+    "Kab/Kota asal",
+    "Rumah sakit",
+    "Penanggung",
+    "Perawatan sejak",
+    "Perawatan sampai",
+    "Hari perawatan",
+    "Kode INA-CBG",
+    "Nilai klaim",
+    "Status",
+    "Diajukan (WITA)",
+    "Tanggal bayar",
+    "Nilai dibayar",
+];
+
+#[tokio::test]
+async fn the_claims_export_keeps_rupiah_as_numbers_and_dates_as_dates() {
+    use crate::exports::{XLSX, at, datetime, export_log, header, xlsx_sheet};
+    use calamine::Data;
+
+    // Arrange: the six claims of the fixture, read by Dinkes prov on 2 December.
+    let f = fixture().await;
+    let (client, dinkes) = f.app.signed_in("dinkes_prov", None).await;
+
+    // Act
+    let response = f.app.get(&client, "/klaim/unduh?format=xlsx").await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-type"), XLSX);
+    assert_eq!(
+        header(&response, "content-disposition"),
+        "attachment; filename=\"klaim-2026-12-02.xlsx\""
+    );
+    let bytes = response.bytes().await.expect("the file");
+    let sheet = xlsx_sheet(&bytes, "Klaim");
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let titles: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(titles, CLAIM_HEADERS);
+    assert_eq!(rows.len(), 1 + 6, "every claim of NTT");
+    let by_amount = |amount: f64| {
+        *rows
+            .iter()
+            .find(|r| r[11] == Data::Float(amount))
+            .unwrap_or_else(|| panic!("the claim of {amount}"))
+    };
+    // A1: Kota Kupang patient at RSUD-WZJ, care 1–15 October, claimed 12.500.000, paid
+    // 12.000.000 on 30 November.
+    let a1 = by_amount(12_500_000.0);
+    assert_eq!(a1[2], Data::String("Pasien 1".into()));
+    assert_eq!(a1[3], Data::String("5371********0001".into()));
+    assert_eq!(a1[4], Data::String("Kota Kupang".into()));
+    assert_eq!(a1[5], Data::String(WZJ_NAME.into()));
+    assert_eq!(a1[6], Data::String("Pemerintah Provinsi NTT (APBD)".into()));
+    assert_eq!(datetime(&a1[7]), at(2026, 10, 1, 0));
+    assert_eq!(datetime(&a1[8]), at(2026, 10, 15, 0));
+    assert_eq!(a1[9], Data::Float(15.0));
+    assert_eq!(a1[10], Data::Empty);
+    assert_eq!(a1[12], Data::String("Dibayar".into()));
+    assert_eq!(datetime(&a1[13]), at(2026, 11, 20, 10));
+    assert_eq!(datetime(&a1[14]), at(2026, 11, 30, 0));
+    assert_eq!(a1[15], Data::Float(12_000_000.0));
+    // C2: accepted, not paid: no payment date or amount.
+    let c2 = by_amount(3_000_000.0);
+    assert_eq!(c2[5], Data::String(TCH_NAME.into()));
+    assert_eq!(
+        c2[12],
+        Data::String("Terverifikasi, menunggu pembayaran".into())
+    );
+    assert_eq!(c2[14], Data::Empty);
+    assert_eq!(c2[15], Data::Empty);
+    // The total claimed, by hand: 12.5 + 7.25 + 1 + 9 + 4 + 3 million.
+    let claimed: f64 = rows[1..]
+        .iter()
+        .map(|r| match r[11] {
+            Data::Float(v) => v,
+            ref other => panic!("a number, found {other:?}"),
+        })
+        .sum();
+    assert_eq!(claimed, 36_750_000.0);
+    let log = export_log(&f.app).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].user_id, dinkes.id);
+    assert_eq!(
+        (log[0].what.as_str(), log[0].format.as_str()),
+        ("claims", "xlsx")
+    );
+    assert_eq!(log[0].row_count, 6);
+    assert!(log[0].completed);
+}
+
+#[tokio::test]
+async fn the_claims_export_holds_the_users_scope_and_the_filters() {
+    use crate::exports::{csv_table, export_log};
+
+    // Arrange
+    let f = fixture().await;
+    let (wzj, _) = f.app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let (sikka, _) = f.app.signed_in("dinkes_kab", Some("53.10")).await;
+    let kupang_api = actor(&f.app, "dinkes_kab", Some("53.71")).await;
+    let csv_of = |body: &[u8]| {
+        let mut amounts: Vec<String> = csv_table(body, &CLAIM_HEADERS)
+            .iter()
+            .map(|r| r[11].to_string())
+            .collect();
+        amounts.sort();
+        amounts
+    };
+
+    // Act / Assert: RSUD-WZJ gets its four claims (A1, A2, A3, B1), not those of RSUD-TCH.
+    let r = f.app.get(&wzj, "/klaim/unduh?format=csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.bytes().await.expect("the file");
+    assert_eq!(
+        csv_of(&body),
+        ["1000000", "12500000", "7250000", "9000000"],
+        "amounts as plain numbers"
+    );
+    let records = csv_table(&body, &CLAIM_HEADERS);
+    let a1 = records.iter().find(|r| &r[11] == "12500000").expect("A1");
+    assert_eq!(&a1[3], "5371********0001", "the NIK masked as on the page");
+    assert_eq!(
+        (&a1[7], &a1[8], &a1[14]),
+        ("2026-10-01", "2026-10-15", "2026-11-30")
+    );
+    assert_eq!(&a1[13], "2026-11-20 10:00");
+    // Dinkes Sikka: only B1, its patient's claim.
+    let r = f.app.get(&sikka, "/klaim/unduh?format=csv").await;
+    assert_eq!(csv_of(&r.bytes().await.expect("the file")), ["9000000"]);
+    // The page's filters: RSUD-WZJ's paid claims.
+    let r = f.app.get(&wzj, "/klaim/unduh?format=csv&status=paid").await;
+    assert_eq!(
+        csv_of(&r.bytes().await.expect("the file")),
+        ["12500000", "7250000", "9000000"]
+    );
+    // The API, Dinkes Kota Kupang: A1, A2, A3, C1, C2; with a period of care from 16 October:
+    // A2 (16–31 Oct) and A3 (1–2 Nov).
+    let r = kupang_api.get_raw("/api/v1/klaim/export?format=csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        csv_of(&r.bytes().await.expect("the file")),
+        ["1000000", "12500000", "3000000", "4000000", "7250000"]
+    );
+    let r = kupang_api
+        .get_raw("/api/v1/klaim/export?format=csv&from=2026-10-16")
+        .await;
+    assert_eq!(
+        csv_of(&r.bytes().await.expect("the file")),
+        ["1000000", "7250000"]
+    );
+    let counts: Vec<(String, i64)> = export_log(&f.app)
+        .await
+        .into_iter()
+        .map(|l| (l.what, l.row_count))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("claims".to_string(), 4),
+            ("claims".to_string(), 1),
+            ("claims".to_string(), 3),
+            ("claims".to_string(), 5),
+            ("claims".to_string(), 2)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_claims_export_is_refused_to_other_roles_and_for_bad_filters() {
+    use crate::exports::export_log;
+
+    // Arrange
+    let f = fixture().await;
+    let (dinsos, _) = f.app.signed_in("dinsos_prov", None).await;
+    let (dinkes, _) = f.app.signed_in("dinkes_prov", None).await;
+    let dinsos_api = actor(&f.app, "dinsos_prov", None).await;
+
+    // Act / Assert: a role without the claim list: 403, nothing read or logged.
+    let r = f.app.get(&dinsos, "/klaim/unduh?format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    dinsos_api
+        .get("/api/v1/klaim/export?format=csv")
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    // A bad format or filter names the field and is not logged.
+    let r = f.app.get(&dinkes, "/klaim/unduh?format=pdf").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = f
+        .app
+        .get(&dinkes, "/klaim/unduh?format=csv&dari=-9999-01-01")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("page").contains("Perawatan sejak"));
+    let r = f
+        .app
+        .get(&dinkes, "/klaim/unduh?format=csv&status=%00")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(export_log(&f.app).await.is_empty());
+}

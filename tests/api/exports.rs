@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 /// The XLSX media type.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The headers of every case list export, in order.
 const HEADERS: [&str; 13] = [
@@ -92,16 +92,16 @@ impl Fixture {
 
 /// One row of the export log.
 #[derive(Debug)]
-struct Logged {
-    user_id: Uuid,
-    what: String,
-    format: String,
-    row_count: i64,
-    completed: bool,
-    detail: Value,
+pub(crate) struct Logged {
+    pub(crate) user_id: Uuid,
+    pub(crate) what: String,
+    pub(crate) format: String,
+    pub(crate) row_count: i64,
+    pub(crate) completed: bool,
+    pub(crate) detail: Value,
 }
 
-async fn export_log(app: &TestApp) -> Vec<Logged> {
+pub(crate) async fn export_log(app: &TestApp) -> Vec<Logged> {
     let rows: Vec<(Uuid, String, String, i64, bool, Value)> = sqlx::query_as(
         "SELECT user_id, what, format, row_count, completed, detail FROM export_log ORDER BY id",
     )
@@ -124,12 +124,18 @@ async fn export_log(app: &TestApp) -> Vec<Logged> {
 
 /// A CSV download: checks the BOM and the header line, returns the data records.
 fn csv_records(body: &[u8]) -> Vec<csv::StringRecord> {
+    csv_table(body, &HEADERS)
+}
+
+/// A CSV download of any list: checks the BOM and that the header line is `headers`, returns
+/// the data records.
+pub(crate) fn csv_table(body: &[u8], expected: &[&str]) -> Vec<csv::StringRecord> {
     let text = body
         .strip_prefix("\u{feff}".as_bytes())
         .expect("a UTF-8 byte-order mark first");
     let mut reader = csv::Reader::from_reader(text);
     let headers = reader.headers().expect("a header line").clone();
-    assert_eq!(headers.iter().collect::<Vec<_>>(), HEADERS);
+    assert_eq!(headers.iter().collect::<Vec<_>>(), expected);
     reader
         .records()
         .map(|r| r.expect("a well-formed CSV record"))
@@ -143,7 +149,7 @@ fn csv_numbers(records: &[csv::StringRecord]) -> Vec<String> {
     v
 }
 
-fn header(response: &reqwest::Response, name: &str) -> String {
+pub(crate) fn header(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()
         .get(name)
@@ -152,7 +158,11 @@ fn header(response: &reqwest::Response, name: &str) -> String {
         .to_string()
 }
 
-async fn download(app: &TestApp, client: &reqwest::Client, path: &str) -> (String, Vec<u8>) {
+pub(crate) async fn download(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> (String, Vec<u8>) {
     let response = app.get(client, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let disposition = header(&response, "content-disposition");
@@ -161,14 +171,14 @@ async fn download(app: &TestApp, client: &reqwest::Client, path: &str) -> (Strin
 }
 
 /// A local (WITA) date and hour as a spreadsheet holds it.
-fn at(y: i32, m: u32, d: u32, hour: u32) -> chrono::NaiveDateTime {
+pub(crate) fn at(y: i32, m: u32, d: u32, hour: u32) -> chrono::NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
         .and_then(|d| d.and_hms_opt(hour, 0, 0))
         .expect("a date and hour")
 }
 
 /// The value of a calamine date cell.
-fn datetime(cell: &Data) -> chrono::NaiveDateTime {
+pub(crate) fn datetime(cell: &Data) -> chrono::NaiveDateTime {
     match cell {
         Data::DateTime(d) => d.as_datetime().expect("a date-time"),
         other => panic!("expected a date cell, found {other:?}"),
@@ -736,4 +746,11 @@ async fn the_bottleneck_table_exports_as_shown() {
         ]
     );
     assert_eq!(log[1].detail["desk"], Value::from("nik_check"));
+}
+
+/// The sheet `name` of an XLSX download, read with `calamine`.
+pub(crate) fn xlsx_sheet(bytes: &[u8], name: &str) -> calamine::Range<Data> {
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an XLSX workbook");
+    book.worksheet_range(name).expect("the sheet of the list")
 }

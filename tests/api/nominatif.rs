@@ -1036,3 +1036,101 @@ async fn the_demo_has_a_decreed_batch_and_a_draft() {
     );
     assert!(batches[1].3 >= 1, "{batches:?}");
 }
+
+#[tokio::test]
+async fn the_list_of_batches_exports_with_each_readers_counts() {
+    use crate::exports::{at, csv_table, datetime, export_log, xlsx_sheet};
+
+    // Arrange: November's Pemkab-paid batch (B, from Sikka) and the batch of every payer (A,
+    // from Kota Kupang), built on 5 December 10:00 WITA.
+    let app = app().await;
+    let team = Team::new(&app).await;
+    fixture(&team).await;
+    let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
+    let pemkab = built(
+        &build(
+            &app,
+            &dinkes,
+            "jaminan_sementara",
+            "pemkab_asal",
+            NOV_START,
+            NOV_END,
+        )
+        .await,
+    );
+    let all = built(&build(&app, &dinkes, "jaminan_sementara", "", NOV_START, NOV_END).await);
+    let number = |id: Uuid| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT number FROM nominatif_batches WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("the batch number")
+        }
+    };
+    let (pemkab_no, all_no) = (number(pemkab).await, number(all).await);
+    let (sikka, _) = app.signed_in("dinkes_kab", Some("53.10")).await;
+    let (rsud, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let tim_api = actor(&app, "tim", None).await;
+
+    // Act
+    let r = app.get(&dinkes, "/nominatif/unduh?format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheet = xlsx_sheet(&r.bytes().await.expect("the file"), "Daftar nominatif");
+    let r = app.get(&sikka, "/nominatif/unduh?format=csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sikka_csv = r.bytes().await.expect("the file");
+    let api = tim_api.get_raw("/api/v1/nominatif/export?format=csv").await;
+    assert_eq!(api.status(), StatusCode::OK);
+    let refused = app.get(&rsud, "/nominatif/unduh?format=csv").await;
+
+    // Assert: both batches, one beneficiary each, dates as dates.
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let headers: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    assert_eq!(rows.len(), 1 + 2);
+    let row = |no: &str| {
+        *rows
+            .iter()
+            .find(|r| r[0] == Data::String(no.into()))
+            .unwrap_or_else(|| panic!("batch {no}"))
+    };
+    let p = row(&pemkab_no);
+    assert_eq!(p[1], Data::String("Draf".into()));
+    assert_eq!(datetime(&p[3]), at(2026, 11, 1, 0));
+    assert_eq!(datetime(&p[4]), at(2026, 11, 30, 0));
+    assert_eq!(p[6], Data::Float(1.0));
+    assert_eq!(p[7], Data::Empty);
+    assert_eq!(datetime(&p[10]), at(2026, 12, 5, 10));
+    assert_eq!(row(&all_no)[6], Data::Float(1.0));
+    // Dinkes Sikka counts only its own beneficiaries: B in the Pemkab batch, none in the other.
+    let counts: Vec<(String, String)> = csv_table(&sikka_csv, &headers)
+        .iter()
+        .map(|r| (r[0].to_string(), r[6].to_string()))
+        .collect();
+    assert!(
+        counts.contains(&(pemkab_no.clone(), "1".into())),
+        "{counts:?}"
+    );
+    assert!(counts.contains(&(all_no.clone(), "0".into())), "{counts:?}");
+    assert_eq!(
+        csv_table(&api.bytes().await.expect("file"), &headers).len(),
+        2
+    );
+    // A hospital has no batch list: refused, and not logged.
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let log: Vec<(String, String, i64)> = export_log(&app)
+        .await
+        .into_iter()
+        .map(|l| (l.what, l.format, l.row_count))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("nominatif_batches".into(), "xlsx".into(), 2),
+            ("nominatif_batches".into(), "csv".into(), 2),
+            ("nominatif_batches".into(), "csv".into(), 2)
+        ]
+    );
+}

@@ -1089,3 +1089,104 @@ async fn the_migration_books_the_approvals_made_before_it() {
     pool.close().await;
     database.remove();
 }
+
+#[tokio::test]
+async fn the_years_quota_table_exports_with_rupiah_as_numbers() {
+    use crate::exports::{csv_table, export_log, xlsx_sheet};
+    use calamine::Data;
+
+    // Arrange: Pemprov's 2026 budget is Rp100.000.000, of which 40 and 50 juta are approved.
+    let app = spawn_app_at(mid_november()).await;
+    let team = Team::new(&app).await;
+    set_budget(&team.dinkes_prov, 2026, "pemprov", json!("Rp 100.000.000")).await;
+    for serial in 1..=2 {
+        let id = in_guarantee_review(&team, serial, "53.71").await;
+        approve(
+            &team,
+            id,
+            (PAST, "pemprov"),
+            Some((30 + 10 * i64::from(serial)) * JUTA),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
+    let (rsud, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let payers = team.dinkes_prov.get("/api/v1/kuota?tahun=2026").await;
+    let payers = payers.body["items"].as_array().expect("items").len();
+
+    // Act
+    let r = app
+        .get(&dinkes, "/kuota/unduh?format=xlsx&tahun=2026")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheet = xlsx_sheet(&r.bytes().await.expect("the file"), "Kuota");
+    let csv = app.get(&dinkes, "/kuota/unduh?format=csv&tahun=2026").await;
+    let csv = csv.bytes().await.expect("the file");
+    let bad_year = app
+        .get(&dinkes, "/kuota/unduh?format=csv&tahun=-9999")
+        .await;
+    let refused = app.get(&rsud, "/kuota/unduh?format=csv").await;
+    let api = team
+        .dinkes_prov
+        .get_raw("/api/v1/kuota/export?tahun=2026&format=csv")
+        .await;
+    assert_eq!(api.status(), StatusCode::OK);
+    let api = api.bytes().await.expect("the file");
+
+    // Assert: Pemprov's row: 100 juta, 90 used, 10 left, two approvals, none over; no PBPU
+    // quota set (empty), none enrolled.
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 1 + payers);
+    let pemprov = rows
+        .iter()
+        .find(|r| r[1] == Data::String("pemprov".into()))
+        .expect("the Pemprov row");
+    assert_eq!(
+        pemprov[2..10],
+        [
+            Data::Float(100_000_000.0),
+            Data::Float(90_000_000.0),
+            Data::Float(10_000_000.0),
+            Data::Float(2.0),
+            Data::Float(0.0),
+            Data::Empty,
+            Data::Float(0.0),
+            Data::Empty
+        ]
+    );
+    let headers: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let records = csv_table(&csv, &headers);
+    let line = records
+        .iter()
+        .find(|r| &r[1] == "pemprov")
+        .expect("Pemprov in the CSV");
+    assert_eq!(
+        (&line[2], &line[3], &line[4]),
+        ("100000000", "90000000", "10000000")
+    );
+    assert_eq!(
+        csv_table(&api, &headers),
+        records,
+        "the API gives the same file"
+    );
+    assert_eq!(bad_year.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_year.text().await.expect("page").contains("Tahun"));
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let log: Vec<(String, String, i64)> = export_log(&app)
+        .await
+        .into_iter()
+        .map(|l| (l.what, l.format, l.row_count))
+        .collect();
+    let n = i64::try_from(payers).expect("a count");
+    assert_eq!(
+        log,
+        [
+            ("quota".into(), "xlsx".into(), n),
+            ("quota".into(), "csv".into(), n),
+            ("quota".into(), "csv".into(), n)
+        ]
+    );
+}

@@ -945,3 +945,93 @@ async fn demo_seeds_a_final_monthly_recap_and_a_draft_quarterly_report() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_list_of_reports_exports_with_due_dates_and_overdue_flags() {
+    use crate::exports::{at as cell_at, csv_table, datetime, export_log, xlsx_sheet};
+
+    // Arrange: on Wednesday 2 December WZJ opens its October recap (due Thursday 19 November:
+    // 14 working days from Monday 2 November, overdue) and its November recap, finalised the
+    // same day (due Friday 18 December); the team opens the fourth-quarter report.
+    let app = spawn_app_at(at("2026-12-02")).await;
+    let (pic, pic_user) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    open_report(&app, &pic, "2026", "10").await;
+    let november = open_report(&app, &pic, "2026", "11").await;
+    assert_eq!(
+        finalise(&app, &pic, november).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (team, _) = app.signed_in("tim", None).await;
+    open_report(&app, &team, "2026", "4").await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let pic_name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(pic_user.id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the name");
+
+    // Act
+    let r = app.get(&pic, "/laporan/unduh?format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheet = xlsx_sheet(&r.bytes().await.expect("the file"), "Laporan");
+    let csv = app.get(&pic, "/laporan/unduh?format=csv").await;
+    let csv = csv.bytes().await.expect("the file");
+    let refused = app.get(&admin, "/laporan/unduh?format=csv").await;
+
+    // Assert: the three reports WZJ reads.
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 1 + 3);
+    let row = |period: &str| {
+        *rows
+            .iter()
+            .find(|r| r[3] == Data::String(period.into()))
+            .unwrap_or_else(|| panic!("the report of {period}"))
+    };
+    let oct = row("Oktober 2026");
+    assert_eq!(oct[0], Data::String("Rekap bulanan rumah sakit".into()));
+    assert_eq!(oct[1], Data::String(WZJ_NAME.into()));
+    assert_eq!(oct[2], Data::String("RSUD-WZJ".into()));
+    assert_eq!(datetime(&oct[4]), cell_at(2026, 10, 1, 0));
+    assert_eq!(datetime(&oct[5]), cell_at(2026, 10, 31, 0));
+    assert_eq!(oct[6], Data::Float(1.0));
+    assert_eq!(oct[7], Data::String("Draf".into()));
+    assert_eq!(datetime(&oct[8]), cell_at(2026, 11, 19, 0));
+    assert_eq!(oct[9], Data::Bool(true));
+    assert_eq!(oct[10], Data::Empty);
+    assert_eq!(oct[11], Data::Empty);
+    let nov = row("November 2026");
+    assert_eq!(nov[7], Data::String("Final".into()));
+    assert_eq!(datetime(&nov[8]), cell_at(2026, 12, 18, 0));
+    assert_eq!(nov[9], Data::Bool(false));
+    assert_eq!(nov[10], Data::String(pic_name.clone()));
+    assert_eq!(datetime(&nov[11]), cell_at(2026, 12, 2, 9));
+    let q4 = rows
+        .iter()
+        .find(|r| r[0] == Data::String("Laporan triwulan provinsi".into()))
+        .expect("the quarterly report");
+    assert_eq!(q4[2], Data::Empty);
+    assert_eq!(datetime(&q4[4]), cell_at(2026, 10, 1, 0));
+    assert_eq!(datetime(&q4[5]), cell_at(2026, 12, 31, 0));
+    let headers: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let records = csv_table(&csv, &headers);
+    let oct = records
+        .iter()
+        .find(|r| &r[3] == "Oktober 2026")
+        .expect("October");
+    assert_eq!((&oct[8], &oct[9]), ("2026-11-19", "Ya"));
+    // Admin has no report list: refused, nothing logged for it.
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let log: Vec<(String, String, i64, bool)> = export_log(&app)
+        .await
+        .into_iter()
+        .map(|l| (l.what, l.format, l.row_count, l.completed))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("reports".to_string(), "xlsx".to_string(), 3, true),
+            ("reports".to_string(), "csv".to_string(), 3, true)
+        ]
+    );
+}

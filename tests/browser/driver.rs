@@ -399,52 +399,91 @@ impl Browser {
     }
 }
 
-/// WebDriver "Print Page" (`POST /session/{id}/print`), which fantoccini does not expose.
+/// A command of the browser's WebDriver session that fantoccini does not offer:
+/// `POST /session/{id}/{path}` with a JSON body (`print`, Chromium's `goog/cdp/execute`).
 #[derive(Debug)]
-struct PrintPage(serde_json::Value);
+struct SessionPost {
+    path: &'static str,
+    body: serde_json::Value,
+}
 
-impl fantoccini::wd::WebDriverCompatibleCommand for PrintPage {
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &reqwest::Url,
         session_id: Option<&str>,
     ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
-        base_url.join(&format!("session/{}/print", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
     }
 
     fn method_and_body(&self, _url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
-        (reqwest::Method::POST, Some(self.0.to_string()))
+        (reqwest::Method::POST, Some(self.body.to_string()))
     }
 }
 
 impl Browser {
-    /// Prints the current page as a browser would on A4 paper in landscape (WebDriver print,
-    /// CSS page size honoured as Chromium's print does), and returns the PDF.
-    pub async fn print_pdf_a4_landscape(&self) -> Vec<u8> {
+    /// Prints the current page to PDF through WebDriver "Print Page" (`POST
+    /// /session/{id}/print`) with `options` (its parameters: `page` {`width`, `height`} in cm,
+    /// `margin`, `orientation`, `background`, `shrinkToFit`), CSS page size honoured as
+    /// Chromium's print does; returns the PDF.
+    pub async fn print_pdf(&self, options: serde_json::Value) -> Vec<u8> {
         use base64::Engine;
         let answer = self
             .client
-            .issue_cmd(PrintPage(json!({
-                "orientation": "landscape",
-                "page": {"width": 21.0, "height": 29.7},
-                "background": false,
-            })))
+            .issue_cmd(SessionPost {
+                path: "print",
+                body: options,
+            })
             .await
             .unwrap_or_else(|e| panic!("printing the page: {e}"));
-        let data = answer.as_str().expect("the print answer is base64 text");
+        let data = answer
+            .as_str()
+            .unwrap_or_else(|| panic!("no base64 PDF in the print answer: {answer}"));
         base64::engine::general_purpose::STANDARD
             .decode(data)
             .expect("the print answer decodes")
     }
+
+    /// Prints the current page on A4 paper in landscape, without backgrounds.
+    pub async fn print_pdf_a4_landscape(&self) -> Vec<u8> {
+        self.print_pdf(json!({
+            "orientation": "landscape",
+            "page": {"width": 21.0, "height": 29.7},
+            "background": false,
+        }))
+        .await
+    }
+
+    /// Switches the page to print media (Chromium's DevTools `Emulation.setEmulatedMedia`),
+    /// so computed styles are those on paper.
+    pub async fn emulate_print_media(&self) {
+        self.client
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body: json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("emulating print media: {e}"));
+    }
 }
 
-/// The number of pages of a PDF (its `/Type /Page` objects; Chromium writes no object
-/// streams, so each is there as text).
+/// The number of pages of a PDF: its page objects (`/Type /Page` or `/Type/Page`, not the
+/// `/Type /Pages` tree). Chromium writes no object streams, so each is there as text.
 pub fn pdf_page_count(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    text.match_indices("/Type /Page")
-        .filter(|(i, _)| !text[i + "/Type /Page".len()..].starts_with('s'))
-        .count()
+    let mut count = 0;
+    let mut rest = pdf;
+    while let Some(at) = rest.windows(5).position(|w| w == b"/Type") {
+        rest = &rest[at + 5..];
+        let name = rest.trim_ascii_start();
+        if name.starts_with(b"/Page") && !name.starts_with(b"/Pages") {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// The `/MediaBox` width and height (points) of the first page of a PDF.

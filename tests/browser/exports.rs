@@ -19,6 +19,20 @@ async fn href(browser: &Browser, css: &str) -> String {
         .unwrap_or_else(|| panic!("{css} has no href"))
 }
 
+/// "Unduh XLSX" and "Unduh CSV" on the page of `list`, pointing at its unfiltered download.
+async fn assert_downloads(browser: &Browser, list: &str) {
+    assert_eq!(browser.text("#download-xlsx").await, "Unduh XLSX", "{list}");
+    assert_eq!(browser.text("#download-csv").await, "Unduh CSV", "{list}");
+    assert_eq!(
+        href(browser, "#download-xlsx").await,
+        format!("{list}/unduh?format=xlsx")
+    );
+    assert_eq!(
+        href(browser, "#download-csv").await,
+        format!("{list}/unduh?format=csv")
+    );
+}
+
 #[tokio::test]
 async fn hospital_and_desk_roles_find_the_downloads_on_their_lists() {
     // Arrange
@@ -49,16 +63,7 @@ async fn hospital_and_desk_roles_find_the_downloads_on_their_lists() {
         browser.goto(&app.url(list)).await;
 
         // Assert
-        assert_eq!(browser.text("#download-xlsx").await, "Unduh XLSX", "{list}");
-        assert_eq!(browser.text("#download-csv").await, "Unduh CSV", "{list}");
-        assert_eq!(
-            href(&browser, "#download-xlsx").await,
-            format!("{list}/unduh?format=xlsx")
-        );
-        assert_eq!(
-            href(&browser, "#download-csv").await,
-            format!("{list}/unduh?format=csv")
-        );
+        assert_downloads(&browser, list).await;
     }
     browser.close().await;
 }
@@ -123,5 +128,77 @@ async fn tim_downloads_the_filtered_monitoring_list_on_a_phone() {
         disposition.as_str(),
         Some(format!("200 attachment; filename=\"pemantauan-{today}.xlsx\"").as_str())
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_claims_reports_and_batch_lists_offer_their_downloads_to_their_readers() {
+    // Arrange
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let kab = app.create_test_user("dinkes_kab", Some("53.71")).await;
+    let dinkes = app.create_test_user("dinkes_prov", None).await;
+    let tim = app.create_test_user("tim", None).await;
+    let dinsos = app.create_test_user("dinsos_prov", None).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.browser(WIDTH, HEIGHT).await;
+
+    for (user, list) in [
+        (&pic, "/klaim"),
+        (&pic, "/laporan"),
+        (&kab, "/klaim"),
+        (&kab, "/nominatif"),
+        (&dinkes, "/klaim"),
+        (&dinkes, "/nominatif"),
+        (&tim, "/laporan"),
+        (&tim, "/nominatif"),
+    ] {
+        // Act
+        switch_to(&browser, &app, user).await;
+        browser.goto(&app.url(list)).await;
+
+        // Assert
+        assert_eq!(browser.path().await, list);
+        assert_downloads(&browser, list).await;
+    }
+
+    // Act / Assert: the quota table's downloads are those of the year shown.
+    switch_to(&browser, &app, &dinkes).await;
+    browser.goto(&app.url("/kuota?tahun=2025")).await;
+    assert_eq!(
+        href(&browser, "#download-xlsx").await,
+        "/kuota/unduh?format=xlsx&tahun=2025"
+    );
+
+    // Act / Assert: the claim list's downloads carry its filters (codes and dates only).
+    browser
+        .goto(&app.url("/klaim?status=paid&dari=2026-10-01"))
+        .await;
+    assert_eq!(
+        href(&browser, "#download-csv").await,
+        "/klaim/unduh?format=csv&status=paid&dari=2026-10-01"
+    );
+    // A role without the claim list sees no way to it.
+    switch_to(&browser, &app, &dinsos).await;
+    browser.goto(&app.url("/")).await;
+    assert!(!browser.has("a[href='/klaim']").await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_claim_list_with_its_downloads_fits_a_phone() {
+    // Arrange
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(360, 740).await;
+    switch_to(&browser, &app, &pic).await;
+
+    // Act
+    browser.goto(&app.url("/klaim")).await;
+
+    // Assert
+    assert!(browser.has("#download-xlsx").await);
+    assert_fits(&browser, "the claim list with its downloads").await;
     browser.close().await;
 }

@@ -2,12 +2,11 @@
 //! one page on A4 and on US Letter; the print button works on screen and is hidden in print;
 //! the QR code is on the letter. The public verification page fits a 360 px phone.
 
-use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::common::{TestApp, intake_fields, spawn_app_with};
-use crate::driver::{Browser, Chromedriver};
+use crate::driver::{Browser, Chromedriver, pdf_page_count};
 use crate::flows::{Agencies, MARKUS, switch_to, today};
 use crate::phone::assert_fits;
 
@@ -90,86 +89,18 @@ async fn handed_over_case(app: &TestApp, a: &Agencies) -> Uuid {
     id
 }
 
-/// The address of `command` of the browser's WebDriver session, for commands fantoccini does
-/// not offer (`print`, Chromium's `goog/cdp/execute`).
-async fn session_url(browser: &Browser, chromedriver: &Chromedriver, command: &str) -> String {
-    let session = browser
-        .client
-        .session_id()
+/// The letter printed to PDF by Chromium on a sheet of `width_cm` × `height_cm`, with the
+/// letter's own margins (15 mm top and bottom, 18 mm at the sides) whichever of the two
+/// Chromium honours.
+async fn print_pdf(browser: &Browser, width_cm: f64, height_cm: f64) -> Vec<u8> {
+    browser
+        .print_pdf(json!({
+            "page": {"width": width_cm, "height": height_cm},
+            "margin": {"top": 1.5, "bottom": 1.5, "left": 1.8, "right": 1.8},
+            "background": true,
+            "shrinkToFit": false,
+        }))
         .await
-        .expect("asking the session id")
-        .expect("a session");
-    format!(
-        "http://127.0.0.1:{}/session/{session}/{command}",
-        chromedriver.port
-    )
-}
-
-/// The letter printed to PDF by Chromium on a sheet of `width_cm` × `height_cm`, through the
-/// WebDriver print endpoint (`POST /session/{id}/print`), with the letter's own margins (15 mm
-/// top and bottom, 18 mm at the sides) whichever of the two Chromium honours.
-async fn print_pdf(
-    browser: &Browser,
-    chromedriver: &Chromedriver,
-    width_cm: f64,
-    height_cm: f64,
-) -> Vec<u8> {
-    let url = session_url(browser, chromedriver, "print").await;
-    let body = json!({
-        "page": {"width": width_cm, "height": height_cm},
-        "margin": {"top": 1.5, "bottom": 1.5, "left": 1.8, "right": 1.8},
-        "background": true,
-        "shrinkToFit": false,
-    });
-    let answer: Value = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .expect("printing through chromedriver")
-        .json()
-        .await
-        .expect("a JSON answer");
-    let pdf = answer["value"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no PDF in the answer: {answer}"));
-    base64::engine::general_purpose::STANDARD
-        .decode(pdf)
-        .expect("base64 PDF")
-}
-
-/// The number of page objects (`/Type /Page`, not the `/Type /Pages` tree) in a PDF.
-fn pages(pdf: &[u8]) -> usize {
-    let mut count = 0;
-    let mut rest = pdf;
-    while let Some(at) = find(rest, b"/Type") {
-        rest = &rest[at + 5..];
-        let after = rest
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(rest.len());
-        let name = &rest[after..];
-        if name.starts_with(b"/Page") && !name.starts_with(b"/Pages") {
-            count += 1;
-        }
-    }
-    count
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Switches the page to print media (Chromium's DevTools, through chromedriver).
-async fn emulate_print(browser: &Browser, chromedriver: &Chromedriver) {
-    let url = session_url(browser, chromedriver, "goog/cdp/execute").await;
-    let answer = reqwest::Client::new()
-        .post(url)
-        .json(&json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))
-        .send()
-        .await
-        .expect("emulating print media");
-    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 #[tokio::test]
@@ -225,21 +156,29 @@ async fn the_letter_prints_on_one_page_of_a4_and_of_letter_with_its_qr_code() {
 
     // Act / Assert: one page on A4 (21.0 × 29.7 cm) and on US Letter (21.59 × 27.94 cm).
     for (sheet, width, height) in [("A4", 21.0, 29.7), ("Letter", 21.59, 27.94)] {
-        let pdf = print_pdf(&browser, &chromedriver, width, height).await;
+        let pdf = print_pdf(&browser, width, height).await;
         assert!(pdf.starts_with(b"%PDF"), "{sheet}: not a PDF");
-        assert_eq!(pages(&pdf), 1, "{sheet}: the letter does not fit one page");
+        assert_eq!(
+            pdf_page_count(&pdf),
+            1,
+            "{sheet}: the letter does not fit one page"
+        );
     }
 
     // The count is real: the case page, with its timeline and forms, takes several pages.
     browser.goto(&app.url(&format!("/kasus/{id}"))).await;
-    let case_page = print_pdf(&browser, &chromedriver, 21.59, 27.94).await;
-    assert!(pages(&case_page) > 1, "{} page(s)", pages(&case_page));
+    let case_page = print_pdf(&browser, 21.59, 27.94).await;
+    assert!(
+        pdf_page_count(&case_page) > 1,
+        "{} page(s)",
+        pdf_page_count(&case_page)
+    );
     browser
         .goto(&app.url(&format!("/kasus/{id}/surat-jaminan")))
         .await;
 
     // Act / Assert: in print, the tools are gone and the letter with its QR code stays.
-    emulate_print(&browser, &chromedriver).await;
+    browser.emulate_print_media().await;
     let shown = browser
         .js(
             "const d = s => getComputedStyle(document.querySelector(s)).display; \

@@ -2,58 +2,14 @@
 //! and the program team prints the quarterly report on A4 through WebDriver's print command,
 //! with the print button hidden on paper.
 
-use base64::Engine;
 use chrono::Datelike;
 use merajut_sehat::domain::report::{Narrative, Period, ReportKind};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::{intake_fields, spawn_app};
-use crate::driver::{Browser, Chromedriver};
+use crate::driver::{Chromedriver, pdf_page_count};
 use crate::flows::switch_to;
 use crate::phone::assert_fits;
-
-/// The pages of a PDF: its page objects (`/Type /Page`, not `/Pages`).
-fn pdf_pages(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    ["/Type /Page", "/Type/Page"]
-        .iter()
-        .map(|marker| {
-            text.match_indices(marker)
-                .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
-                .count()
-        })
-        .sum()
-}
-
-/// A WebDriver command of this session sent straight to chromedriver (fantoccini has no
-/// print): `POST /session/{id}/{path}` with `body`; the answer's `value`.
-async fn webdriver(
-    chromedriver: &Chromedriver,
-    browser: &Browser,
-    path: &str,
-    body: Value,
-) -> Value {
-    let session = browser
-        .client
-        .session_id()
-        .await
-        .expect("a session id")
-        .expect("an open session");
-    let url = format!(
-        "http://127.0.0.1:{}/session/{session}/{path}",
-        chromedriver.port
-    );
-    let answer: Value = reqwest::Client::new()
-        .post(&url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
-        .json()
-        .await
-        .expect("a JSON answer");
-    answer["value"].clone()
-}
 
 #[tokio::test]
 async fn hospital_pic_opens_and_writes_its_monthly_recap_on_a_phone() {
@@ -164,20 +120,12 @@ async fn quarterly_report_prints_on_a_few_a4_pages_without_its_print_button() {
     let on_screen = browser
         .js("return getComputedStyle(document.getElementById('print-button')).display")
         .await;
-    let printed = webdriver(
-        &chromedriver,
-        &browser,
-        "print",
-        json!({"orientation": "portrait", "page": {"width": 21.0, "height": 29.7}, "background": true}),
-    )
-    .await;
-    webdriver(
-        &chromedriver,
-        &browser,
-        "goog/cdp/execute",
-        json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
-    )
-    .await;
+    let pdf = browser
+        .print_pdf(
+            json!({"orientation": "portrait", "page": {"width": 21.0, "height": 29.7}, "background": true}),
+        )
+        .await;
+    browser.emulate_print_media().await;
     let in_print = browser
         .js("return [getComputedStyle(document.getElementById('print-button')).display, \
                      getComputedStyle(document.querySelector('nav.menu') || document.body).display, \
@@ -193,16 +141,13 @@ async fn quarterly_report_prints_on_a_few_a4_pages_without_its_print_button() {
             .as_str()
             .is_some_and(|t| t.contains("Laporan triwulan provinsi"))
     );
-    let pdf = base64::engine::general_purpose::STANDARD
-        .decode(printed.as_str().expect("a base64 PDF"))
-        .expect("base64");
     assert!(pdf.starts_with(b"%PDF"), "not a PDF");
     let text = String::from_utf8_lossy(&pdf);
     assert!(
         text.contains("/MediaBox [0 0 595") || text.contains("/MediaBox [0 0 594"),
         "not A4 portrait"
     );
-    let pages = pdf_pages(&pdf);
+    let pages = pdf_page_count(&pdf);
     assert!((1..=4).contains(&pages), "{pages} pages");
     browser.close().await;
 }

@@ -17,7 +17,11 @@
 
 pub mod bottleneck;
 pub mod case_list;
+pub mod claims;
 mod csv;
+pub mod nominatif;
+pub mod quota;
+pub mod reports;
 mod xlsx;
 
 use std::sync::Arc;
@@ -263,6 +267,20 @@ where
     response
         .body(body)
         .map_err(|e| CaseError::Internal(e.into()))
+}
+
+/// [`respond`] for a list read whole as its page reads it (a small aggregate: reports, batches,
+/// quota, desks), handed on from memory.
+pub async fn respond_read<R: Send + 'static>(
+    state: &AppState,
+    user: &CurrentUser,
+    export: Export<R>,
+    format: Format,
+    detail: Value,
+    rows: Vec<R>,
+) -> Result<Response, CaseError> {
+    let rows = futures_util::stream::iter(rows.into_iter().map(Ok));
+    respond(state, user, export, format, detail, rows).await
 }
 
 /// The rows of an export as cells, in column order.

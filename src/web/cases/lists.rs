@@ -28,7 +28,7 @@ use crate::db::reference::{Hospital, KabKota};
 use crate::domain::Role;
 use crate::domain::action::FieldError;
 use crate::domain::text;
-use crate::http::export::{Format, case_list};
+use crate::http::export::case_list;
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
 use crate::web::{AppState, Ctx, render_status};
@@ -475,13 +475,7 @@ async fn download(
     query: DownloadQuery,
     which: Which,
 ) -> Result<Response, AppError> {
-    let format = query
-        .format
-        .as_deref()
-        .and_then(Format::parse)
-        .ok_or_else(|| {
-            AppError::BadRequest("Format unduhan tidak dikenal; pilih XLSX atau CSV.".into())
-        })?;
+    let format = crate::web::download_format(query.format.as_deref())?;
     let form = match query.cari.as_deref().map(str::trim) {
         None | Some("") => ListForm::default(),
         Some(id) => find_search(state, session, user, which, id)
