@@ -39,6 +39,27 @@ pub fn month_name(month: u32) -> &'static str {
         .unwrap_or_default()
 }
 
+/// Appends `s` as one CSV text field (RFC 4180): quoted when it holds a comma, a quote or a
+/// line break, and prefixed with `'` when a spreadsheet would take it for a formula (it starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return; OWASP "CSV injection"). Every CSV the
+/// service writes encodes its text here.
+pub fn push_csv_text(out: &mut String, s: &str) {
+    let guard = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
+    } else {
+        ""
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(guard);
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(guard);
+        out.push_str(s);
+    }
+}
+
 /// A calendar date as a letter writes it: `4 Desember 2026`.
 pub fn long_date(d: NaiveDate) -> String {
     let month = month_name(d.month());

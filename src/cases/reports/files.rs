@@ -7,7 +7,7 @@
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::figures::{Cell, Table};
-use crate::domain::sla;
+use crate::domain::{locale, sla};
 
 /// The workbook of `tables`, one worksheet each, in order.
 pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
@@ -97,19 +97,11 @@ fn csv_value(cell: &Cell) -> String {
     }
 }
 
-/// A text field, quoted when it must be; a leading `=`, `+`, `-` or `@` is prefixed with `'`
-/// so a spreadsheet never runs it as a formula.
+/// A text field, as every CSV of the service encodes it ([`locale::push_csv_text`]).
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    let mut out = String::new();
+    locale::push_csv_text(&mut out, s);
+    out
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use axum::body::{Body, Bytes};
 use futures_util::StreamExt;
 
 use super::{Cell, CellKind, CellRows, LogEntry, LogGuard, ROWS_AHEAD, logged_body};
+use crate::domain::locale::push_csv_text;
 use crate::domain::sla::wita;
 
 /// The byte-order mark that tells Excel the file is UTF-8.
@@ -74,7 +75,7 @@ fn line(out: &mut String, cells: &[Cell]) {
 fn field(out: &mut String, cell: &Cell) {
     match cell {
         Cell::Empty => {}
-        Cell::Text(s) => text(out, s),
+        Cell::Text(s) => push_csv_text(out, s),
         Cell::Integer(n) => {
             let _ = write!(out, "{n}");
         }
@@ -88,25 +89,6 @@ fn field(out: &mut String, cell: &Cell) {
             let _ = write!(out, "{}", t.with_timezone(&wita()).format("%Y-%m-%d %H:%M"));
         }
         Cell::Bool(b) => out.push_str(if *b { "Ya" } else { "Tidak" }),
-    }
-}
-
-/// Whether a spreadsheet would take a text starting so for a formula.
-fn looks_like_formula(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// Appends a text field: guarded against formulas, quoted when needed.
-fn text(out: &mut String, s: &str) {
-    let guard = if looks_like_formula(s) { "'" } else { "" };
-    if s.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        out.push_str(guard);
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(guard);
-        out.push_str(s);
     }
 }
 
