@@ -261,3 +261,53 @@ async fn administrator_sees_no_case_figures() {
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// The route × role table: every menu area of `access::AREAS`, opened by a user of every role,
+/// answers the page to the roles the table lists and "Akses ditolak" (403) to all others. A new
+/// area is covered as soon as it is in the table.
+#[tokio::test]
+async fn every_area_opens_for_its_roles_and_refuses_the_others() {
+    use merajut_sehat::access::AREAS;
+    use merajut_sehat::domain::Role;
+
+    // Arrange
+    let app = spawn_app().await;
+    let mut failures = Vec::new();
+    for role in Role::ALL {
+        let code = role.as_str();
+        let scope = match code {
+            "rsud" => Some("RSUD-WZJ"),
+            c if c.ends_with("_kab") => Some("53.71"),
+            _ => None,
+        };
+        let (client, _) = app.signed_in(code, scope).await;
+        for area in AREAS {
+            // Act
+            let response = app.get(&client, area.path).await;
+            let status = response.status();
+
+            // Assert (collected, so one run names every wrong cell of the table). A refused
+            // role may instead be sent on to an area of its own (tim's queue is the
+            // monitoring list).
+            let allowed = area.roles.contains(role);
+            let sent_to_own_area = status == StatusCode::SEE_OTHER
+                && response
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .is_some_and(|to| AREAS.iter().any(|a| a.path == to && a.roles.contains(role)));
+            let expected = if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            if status != expected && (allowed || !sent_to_own_area) {
+                failures.push(format!(
+                    "{code} {}: {status}, expected {expected}",
+                    area.path
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
