@@ -19,6 +19,7 @@ pub const EVERYONE: &[Role] = &[
     Bpjs,
     Tim,
     Admin,
+    Auditor,
 ];
 /// Roles that work on cases (everyone but the administrator, who sees no patient data).
 pub const CASE_ROLES: &[Role] = &[

@@ -39,14 +39,14 @@ pub enum Scope {
     Hospital(Uuid),
     /// `*_kab`: cases whose patient lives in one kab/kota.
     KabKota(String),
-    /// The administrator: no case at all.
+    /// The administrator and the auditor: no case at all.
     Nothing,
 }
 
 impl Scope {
     /// The scope of a user.
     pub fn of(user: &CurrentUser) -> Scope {
-        if user.role == Role::Admin {
+        if matches!(user.role, Role::Admin | Role::Auditor) {
             return Scope::Nothing;
         }
         match user.role.scope_kind() {
@@ -116,7 +116,7 @@ impl Visibility {
                 clinical: false,
                 documents: false,
             },
-            Tim | Admin => Visibility {
+            Tim | Admin | Auditor => Visibility {
                 identity: false,
                 clinical: false,
                 documents: false,

@@ -48,7 +48,7 @@ impl NotificationKind {
     /// `dinkes_kab`) and the parallel desk of `dinsos_kab` have no desk of a state, so they get
     /// the digest only; the administrator sees no cases and gets nothing.
     pub fn for_role(role: Role) -> Vec<NotificationKind> {
-        if role == Role::Admin {
+        if matches!(role, Role::Admin | Role::Auditor) {
             return vec![];
         }
         let owns_a_desk = CaseState::ALL.iter().any(|s| s.desk() == Some(role));

@@ -216,6 +216,9 @@ code_enum! {
         Tim => ("tim", "Tim Merajut Sehat"),
         /// Administrator (no patient data).
         Admin => ("admin", "Administrator"),
+        /// The data protection officer (UU 27/2022): reads the access log and the per-patient
+        /// access history, never a case's content.
+        Auditor => ("auditor", "Auditor pelindungan data"),
     }
 }
 
@@ -242,7 +245,8 @@ impl Role {
             | Role::DinkesProv
             | Role::Bpjs
             | Role::Tim
-            | Role::Admin => ScopeKind::None,
+            | Role::Admin
+            | Role::Auditor => ScopeKind::None,
         }
     }
 
@@ -256,6 +260,7 @@ impl Role {
             Role::Bpjs => "BPJS Kesehatan",
             Role::Tim => "Tim Merajut Sehat",
             Role::Admin => "Administrator",
+            Role::Auditor => "Pelindungan data",
         }
     }
 }
