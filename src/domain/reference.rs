@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(WardClass::Kelas3.as_str(), "kelas_3");
         assert_eq!(JknStatus::None.as_str(), "tidak_ada");
         assert_eq!(Role::DukcapilProv.as_str(), "dukcapil_prov");
-        assert_eq!(Role::ALL.len(), 10);
+        assert_eq!(Role::ALL.len(), 11);
         assert_eq!(Role::Rsud.scope_kind(), ScopeKind::Hospital);
         assert_eq!(Role::DinkesKab.scope_kind(), ScopeKind::KabKota);
         assert_eq!(Role::Admin.scope_kind(), ScopeKind::None);

@@ -535,14 +535,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!((S::ALL.len(), A::ALL.len(), R::ALL.len()), (15, 19, 10));
-        assert_eq!(checked, 15 * 19 * 10);
+        assert_eq!((S::ALL.len(), A::ALL.len(), R::ALL.len()), (15, 19, 11));
+        assert_eq!(checked, 15 * 19 * 11);
     }
 
     #[test]
     fn roles_without_actions() {
         for &state in S::ALL {
-            for role in [R::Tim, R::Admin, R::DinkesKab] {
+            for role in [R::Tim, R::Admin, R::Auditor, R::DinkesKab] {
                 for &action in A::ALL {
                     let f = good_facts(state, action);
                     assert!(available_actions(&f, role, true).is_empty());
