@@ -135,6 +135,17 @@ pub struct Settings {
         global = true
     )]
     pub worker_poll_ms: u64,
+    /// Addresses of the reverse proxies in front of the service, comma-separated
+    /// (`10.0.0.5,10.0.0.6`). Only a request arriving from one of them has its client address
+    /// taken from `X-Forwarded-For`; every other request's is the socket's peer address.
+    #[arg(
+        long,
+        env = "MERAJUT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        num_args = 0..,
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged

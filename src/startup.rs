@@ -87,11 +87,13 @@ impl Application {
             clock,
             cases,
         };
+        let trusted_proxies = state.settings.trusted_proxies.clone();
         let router = web::outer_layers(
             web::routes(&state, sessions)
                 .merge(api::router(state.clone()))
                 .fallback(web::not_found)
                 .with_state(state),
+            trusted_proxies,
         );
         Ok(Application {
             listener,
@@ -126,7 +128,11 @@ impl Application {
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped)));
-        let result = axum::serve(self.listener, self.router)
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop.send(true);

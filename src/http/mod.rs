@@ -4,6 +4,7 @@
 //! multipart reading and the signed-in-user extractor. Nothing here renders an error page or a
 //! JSON error; each adapter does that itself.
 
+pub mod client;
 pub mod export;
 pub mod multipart;
 pub mod xlsx;

@@ -198,10 +198,13 @@ pub async fn not_found() -> AppError {
 
 /// The layers around every request, pages and API alike: request id, one log line, panic and
 /// timeout guards, security headers.
-pub fn outer_layers(router: Router) -> Router {
+pub fn outer_layers(router: Router, trusted_proxies: Vec<std::net::IpAddr>) -> Router {
     router.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(mw::from_fn(move |req, next| {
+                crate::http::client::client_address(trusted_proxies.clone(), req, next)
+            }))
             .layer(PropagateRequestIdLayer::x_request_id())
             // One log line per request: method, matched route (never the raw URI), status,
             // latency and request id.

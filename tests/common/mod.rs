@@ -476,6 +476,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         // on with a short poll interval.
         worker: false,
         worker_poll_ms: 50,
+        trusted_proxies: vec![],
     };
     configure(&mut settings);
     let pool = database.pool().await;
