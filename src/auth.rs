@@ -11,11 +11,6 @@ use uuid::Uuid;
 use crate::db::users::UserRow;
 use crate::domain::Role;
 
-/// Shortest accepted password.
-pub const MIN_PASSWORD_LEN: usize = 10;
-/// Longest accepted password (bounds the hashing work an attacker can ask for).
-pub const MAX_PASSWORD_LEN: usize = 128;
-
 fn argon2() -> Argon2<'static> {
     // OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
     #[expect(clippy::unwrap_used, reason = "constant, valid parameters")]
@@ -41,6 +36,23 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// True when a stored hash was made with other Argon2 parameters, another algorithm or version
+/// than [`hash_password`] uses now (or cannot be read): after the password has been verified,
+/// it is hashed again and stored.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let current = argon2();
+    let current = current.params();
+    parsed.algorithm != Algorithm::Argon2id.ident()
+        || parsed.version != Some(Version::V0x13.into())
+        || Params::try_from(&parsed).map_or(true, |p| {
+            (p.m_cost(), p.t_cost(), p.p_cost())
+                != (current.m_cost(), current.t_cost(), current.p_cost())
+        })
 }
 
 /// A hash of a random password, verified against when the username is unknown so that an
@@ -70,19 +82,9 @@ pub async fn one_time_password() -> anyhow::Result<(String, String)> {
     Ok((password, hash))
 }
 
-/// Why a new password is not acceptable, in Bahasa Indonesia; `None` when it is.
-pub fn password_problem(password: &str) -> Option<String> {
-    let len = password.chars().count();
-    if len < MIN_PASSWORD_LEN {
-        Some(format!(
-            "Kata sandi minimal {MIN_PASSWORD_LEN} karakter; yang diisi {len} karakter."
-        ))
-    } else if len > MAX_PASSWORD_LEN {
-        Some(format!("Kata sandi maksimal {MAX_PASSWORD_LEN} karakter."))
-    } else {
-        crate::domain::text::control_char_problem("Kata sandi", password)
-    }
-}
+mod password_policy;
+pub mod throttle;
+pub use password_policy::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PROGRAM_WORDS, password_problem};
 
 /// Longest username; the database holds the same rule (`users_username_check`).
 pub const MAX_USERNAME_LEN: usize = 64;

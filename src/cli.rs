@@ -138,13 +138,13 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-fn read_password_stdin() -> anyhow::Result<String> {
+fn read_password_stdin(username: &str) -> anyhow::Result<String> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)
         .context("reading the password from standard input")?;
     let password = s.trim_end_matches(['\n', '\r']).to_string();
-    if let Some(problem) = auth::password_problem(&password) {
+    if let Some(problem) = auth::password_problem(&password, username) {
         bail!("{problem}");
     }
     Ok(password)
@@ -163,7 +163,7 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             let user = db::users::by_username(pool, &username)
                 .await?
                 .with_context(|| format!("no user {username:?}"))?;
-            let password = read_password_stdin()?;
+            let password = read_password_stdin(&username)?;
             let hash = auth::hash_password_async(password).await?;
             db::users::set_password(pool, user.id, &hash, false).await?;
             db::audit::record(
@@ -229,7 +229,7 @@ async fn create_user(
         bail!("--display-name: {problem}");
     }
     let (hospital_id, kab_kota_code) = resolve_scope(pool, role, scope).await?;
-    let password = read_password_stdin()?;
+    let password = read_password_stdin(&username)?;
     let hash = auth::hash_password_async(password).await?;
     let new_user = db::users::NewUser {
         username: &username,

@@ -146,6 +146,25 @@ pub struct Settings {
         global = true
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sign-in attempts one client address may make in a burst (per instance); after it, one
+    /// more every `--sign-in-refill-seconds`. A hospital behind one NAT address shares it.
+    #[arg(
+        long,
+        env = "MERAJUT_SIGN_IN_BURST",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        global = true
+    )]
+    pub sign_in_burst: u32,
+    /// Seconds after which a client address may make one more sign-in attempt.
+    #[arg(
+        long,
+        env = "MERAJUT_SIGN_IN_REFILL_SECONDS",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub sign_in_refill_seconds: u64,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged

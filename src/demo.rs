@@ -30,8 +30,11 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (auth::generate_password(), true),
     };
-    if let Some(problem) = auth::password_problem(&password) {
-        anyhow::bail!("MERAJUT_DEMO_PASSWORD: {problem}");
+    for role in Role::ALL {
+        let username = format!("demo_{}", role.as_str());
+        if let Some(problem) = auth::password_problem(&password, &username) {
+            anyhow::bail!("MERAJUT_DEMO_PASSWORD: {problem}");
+        }
     }
     let hash = auth::hash_password_async(password.clone()).await?;
     let wzj = db::reference::hospital_by_code(pool, "RSUD-WZJ")

@@ -187,6 +187,25 @@ pub async fn set_password(
     Ok(r.rows_affected() == 1)
 }
 
+/// Replaces a password hash by one of the same password made with the current parameters
+/// (at sign-in), unless the hash changed meanwhile (a password change wins); true when replaced.
+pub async fn replace_password_hash(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    old_hash: &str,
+    new_hash: &str,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+        id,
+        old_hash,
+        new_hash,
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Sets or clears a user's e-mail address (checked by [`crate::domain::Email`] first; the
 /// database's `users_email_check` holds the same basic rule).
 pub async fn set_email(

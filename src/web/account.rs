@@ -6,25 +6,28 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::middleware::{SESSION_USER, csrf_token};
 use super::{AppState, Ctx, access, flash, render, render_status};
+use crate::auth::throttle::Attempt;
 use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::db::preferences::{self, Preference};
 use crate::db::users::UserRow;
 use crate::domain::text::control_char_problem;
 use crate::domain::{Email, NotificationKind};
+use crate::http::client::ClientIp;
 use crate::web::error::AppError;
 
 /// Routes of this area.
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let sign_in = super::throttle::per_address(post(login), state).get(login_page);
     let open = Router::new()
-        .route("/masuk", get(login_page).post(login))
+        .route("/masuk", sign_in)
         .route("/keluar", axum::routing::post(logout));
     let signed_in = access::require(
         Router::new()
@@ -71,25 +74,59 @@ struct LoginForm {
 
 const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
 
-/// The active user whose password this is, or `None`. The same work and the same answer whether
-/// the user is unknown, inactive or the password is wrong.
-async fn authenticate(state: &AppState, form: LoginForm) -> Result<Option<UserRow>, AppError> {
+/// The active user whose password this is, or `None`; [`AppError::TooManyRequests`] while the
+/// name typed is throttled ([`auth::throttle`]). The same work and the same answer whether the
+/// user is unknown, inactive or the password is wrong. Failed and throttled attempts are
+/// audited (with the client address, never the password; the target is the account when the
+/// name exists); a hash made with older Argon2 parameters is replaced after a right password.
+async fn authenticate(
+    state: &AppState,
+    client: ClientIp,
+    form: LoginForm,
+) -> Result<Option<UserRow>, AppError> {
     let username = form.username.trim();
     // Nothing that cannot be a username reaches the database (a NUL byte would make it fail).
     let plausible = !username.is_empty()
         && username.chars().count() <= auth::MAX_USERNAME_LEN
         && control_char_problem("", username).is_none();
-    let user = if !plausible || form.password.is_empty() {
-        None
-    } else {
+    let user = if plausible {
         db::users::by_username(&state.pool, username).await?
+    } else {
+        None
     };
+    let target = user.as_ref().map(|u| u.id.to_string());
+    let now = state.clock.now();
+    if let Attempt::Throttled { retry_after_secs } =
+        auth::throttle::attempt(&state.pool, username, now).await?
+    {
+        let details = serde_json::json!({"client": client.to_string(), "per": "account"});
+        let event = "session.sign_in_throttled";
+        db::audit::record(&state.pool, None, event, target.as_deref(), details).await?;
+        tracing::info!("sign-in throttled (account name)");
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
     let hash = user
         .as_ref()
+        .filter(|_| !form.password.is_empty())
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
-    let password_ok = auth::verify_password_async(form.password, hash).await;
-    Ok(user.filter(|u| password_ok && u.active))
+    let password_ok = auth::verify_password_async(form.password.clone(), hash).await;
+    let Some(user) = user.filter(|u| password_ok && u.active && !form.password.is_empty()) else {
+        let details = serde_json::json!({"client": client.to_string()});
+        let event = "session.sign_in_failed";
+        db::audit::record(&state.pool, None, event, target.as_deref(), details).await?;
+        return Ok(None);
+    };
+    auth::throttle::succeeded(&state.pool, username).await?;
+    if auth::needs_rehash(&user.password_hash) {
+        let new_hash = auth::hash_password_async(form.password).await?;
+        if db::users::replace_password_hash(&state.pool, user.id, &user.password_hash, &new_hash)
+            .await?
+        {
+            tracing::info!(user_id = %user.id, "password hash upgraded");
+        }
+    }
+    Ok(Some(user))
 }
 
 /// Starts the signed-in session: a fresh session id and a fresh CSRF token with it.
@@ -97,6 +134,7 @@ async fn start_session(
     state: &AppState,
     session: &Session,
     user: &UserRow,
+    client: ClientIp,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(anyhow::Error::from)?;
     session
@@ -109,7 +147,7 @@ async fn start_session(
         .map_err(anyhow::Error::from)?;
     csrf_token(session).await?;
     db::users::touch_login(&state.pool, user.id).await?;
-    let details = serde_json::json!({});
+    let details = serde_json::json!({"client": client.to_string()});
     db::audit::record(&state.pool, Some(user.id), "session.sign_in", None, details).await?;
     tracing::info!(user_id = %user.id, "signed in");
     Ok(())
@@ -119,10 +157,11 @@ async fn login(
     State(state): State<AppState>,
     session: Session,
     ctx: Ctx,
+    client: ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_string();
-    let Some(user) = authenticate(&state, form).await? else {
+    let Some(user) = authenticate(&state, client, form).await? else {
         tracing::info!("sign-in failed");
         let page = LoginPage {
             ctx,
@@ -131,7 +170,7 @@ async fn login(
         };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    start_session(&state, &session, &user).await?;
+    start_session(&state, &session, &user, client).await?;
     let to = if user.must_change_password {
         "/akun/kata-sandi"
     } else {
@@ -183,13 +222,13 @@ struct PasswordForm {
 impl PasswordForm {
     /// A message for every field at fault: the current password must be right, the new one
     /// acceptable, confirmed and different.
-    async fn problems(&self, current_hash: &str) -> Vec<(&'static str, String)> {
+    async fn problems(&self, username: &str, current_hash: &str) -> Vec<(&'static str, String)> {
         let mut errors = vec![];
         let current = self.current_password.clone();
         if !auth::verify_password_async(current, current_hash.to_string()).await {
             errors.push(("current_password", "Kata sandi saat ini salah.".to_string()));
         }
-        if let Some(problem) = auth::password_problem(&self.new_password) {
+        if let Some(problem) = auth::password_problem(&self.new_password, username) {
             errors.push(("new_password", format!("Kata sandi baru: {problem}")));
         }
         if self.new_password != self.confirm_password {
@@ -219,7 +258,17 @@ async fn change_password(
     let row = db::users::by_id(&state.pool, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let errors = form.problems(&row.password_hash).await;
+    // The current password is a password check like sign-in: throttled on the same counter.
+    let now = state.clock.now();
+    if let Attempt::Throttled { retry_after_secs } =
+        auth::throttle::attempt(&state.pool, &row.username, now).await?
+    {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let errors = form.problems(&row.username, &row.password_hash).await;
+    if !errors.iter().any(|(field, _)| *field == "current_password") {
+        auth::throttle::succeeded(&state.pool, &row.username).await?;
+    }
     if !errors.is_empty() {
         let forced = user.must_change_password;
         let page = PasswordPage {

@@ -36,6 +36,10 @@ pub enum AppError {
     /// user.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many password attempts (per account name or per client address): 429 with
+    /// `Retry-After`.
+    #[error("too many attempts, retry after {retry_after_secs}s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -78,6 +82,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +101,10 @@ impl AppError {
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join(" "),
+            AppError::TooManyRequests { retry_after_secs } => format!(
+                "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
+                retry_after_secs.div_ceil(60).max(1)
+            ),
             AppError::Internal(_) => {
                 "Terjadi kesalahan pada sistem. Silakan coba lagi; bila berulang, laporkan kode \
                  permintaan di bawah ini kepada admin."
@@ -111,6 +120,7 @@ impl AppError {
             AppError::NotFound => "Tidak ditemukan",
             AppError::Conflict(_) => "Tidak dapat diproses",
             AppError::Validation(_) | AppError::BadRequest(_) => "Isian belum benar",
+            AppError::TooManyRequests { .. } => "Terlalu banyak percobaan",
             AppError::Internal(_) => "Kesalahan sistem",
         }
     }
@@ -146,9 +156,15 @@ impl IntoResponse for AppError {
             message: &self.user_message(),
             request_id: &id,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.user_message()).into_response(),
+        };
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
         }
+        response
     }
 }

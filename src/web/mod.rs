@@ -20,6 +20,7 @@ pub mod nominatif;
 pub mod notifications;
 pub mod quota;
 pub mod reports;
+pub mod throttle;
 pub mod tokens;
 pub mod verification;
 
@@ -154,7 +155,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(home::router())
         .merge(dashboard::router())
         .merge(bottleneck::router())
-        .merge(account::router())
+        .merge(account::router(state))
         .merge(admin::router())
         .merge(tokens::router())
         .merge(cases::router(state))

@@ -67,7 +67,7 @@ async fn first_administrator_creates_a_user_who_signs_in_and_sees_role_and_scope
         "no menu before the change"
     );
     assert_redirect(
-        &choose_password(&app, &admin, &one_time, "sandi-admin-baru-1").await,
+        &choose_password(&app, &admin, &one_time, "sandi-pengelola-baru-1").await,
         "/",
     );
     assert_eq!(

@@ -477,6 +477,8 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         worker: false,
         worker_poll_ms: 50,
         trusted_proxies: vec![],
+        sign_in_burst: 20,
+        sign_in_refill_seconds: 3,
     };
     configure(&mut settings);
     let pool = database.pool().await;
