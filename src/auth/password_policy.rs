@@ -256,7 +256,11 @@ mod tests {
 
     #[test]
     fn the_list_holds_ten_thousand_passwords() {
-        assert!(common_passwords().len() >= 10_000, "{}", common_passwords().len());
+        assert!(
+            common_passwords().len() >= 10_000,
+            "{}",
+            common_passwords().len()
+        );
         assert!(is_common("PassWord1"));
         assert!(!is_common("lontar-sasando-pagi-hari"));
     }

@@ -53,7 +53,9 @@ pub fn next(counter: Counter, now: DateTime<Utc>) -> Result<Counter, Duration> {
         counter.failures + 1
     };
     let blocked_until = (failures >= FREE_ATTEMPTS).then(|| {
-        let doublings = u32::try_from(failures - FREE_ATTEMPTS).unwrap_or(u32::MAX).min(16);
+        let doublings = u32::try_from(failures - FREE_ATTEMPTS)
+            .unwrap_or(u32::MAX)
+            .min(16);
         now + (FIRST_DELAY * 2_i32.pow(doublings)).min(MAX_DELAY)
     });
     Ok(Counter {
@@ -120,7 +122,10 @@ mod tests {
         let mut now = at(1);
         for minutes in [2, 4, 8, 15, 15] {
             counter = next(counter, now).expect("after the block");
-            assert_eq!(counter.blocked_until, Some(now + Duration::minutes(minutes)));
+            assert_eq!(
+                counter.blocked_until,
+                Some(now + Duration::minutes(minutes))
+            );
             now += Duration::minutes(minutes);
         }
     }

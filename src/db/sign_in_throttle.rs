@@ -25,11 +25,7 @@ pub async fn prune(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Resu
 
 /// The counter of `key`, locked until the end of the transaction (created empty when there is
 /// none, so that two first attempts at once do not both start from nothing).
-pub async fn lock(
-    tx: &mut PgConnection,
-    key: &[u8],
-    now: DateTime<Utc>,
-) -> sqlx::Result<Counter> {
+pub async fn lock(tx: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> sqlx::Result<Counter> {
     sqlx::query!(
         "INSERT INTO sign_in_throttle (username_key, failures, last_failure_at) \
          VALUES ($1, 0, $2) ON CONFLICT (username_key) DO NOTHING",

@@ -95,7 +95,7 @@ async fn command_line_refuses_a_short_password() {
     // Assert
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("minimal 10 karakter"), "{stderr}");
+    assert!(stderr.contains("minimal 8 karakter"), "{stderr}");
     let client = app.client();
     assert_eq!(
         app.login(&client, "tim.satu", "pendek").await.status(),

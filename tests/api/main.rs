@@ -37,6 +37,7 @@ mod quota;
 mod refusals;
 mod reports;
 mod sign_in;
+mod sign_in_security;
 mod snapshot;
 mod workflow_pages;
 mod workflow_paths;
