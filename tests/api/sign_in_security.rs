@@ -11,6 +11,9 @@ use crate::helpers::*;
 const WRONG: &str = "bukan-sandi-yang-benar";
 const THROTTLED: &str = "Terlalu banyak percobaan masuk. Coba lagi dalam 1 menit.";
 
+/// Event, actor, target and client address of an audit row.
+type AuditRow = (String, Option<Uuid>, Option<String>, Option<String>);
+
 fn monday_morning() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 7, 1, 0, 0).unwrap()
 }
@@ -271,7 +274,7 @@ async fn sign_ins_are_audited_with_the_client_address_and_never_the_password() {
     assert_redirect(&app.login(&client, "pic.wzj", PASSWORD).await, "/");
 
     // Assert
-    let rows: Vec<(String, Option<Uuid>, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT event, actor_id, target, detail->>'client' FROM audit_log \
          WHERE event LIKE 'session.%' ORDER BY id",
     )
