@@ -92,7 +92,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             db::migrate(&database.pool)
                 .await
                 .context("applying migrations")?;
-            operator(command, &database.pool).await
+            operator(command, &database.pool, &settings).await
         }
     };
     database.close().await;
@@ -150,7 +150,7 @@ fn read_password_stdin() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
+async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
     match command {
         Command::User(UserCommand::Create {
             username,
@@ -176,6 +176,9 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             .await?;
             println!("password of {} set", user.username);
         }
+        Command::User(UserCommand::ActivationCode { username }) => {
+            activation_code(pool, settings, &username).await?;
+        }
         Command::Token(TokenCommand::Create { username, name }) => {
             let user = db::users::by_username(pool, &username)
                 .await?
@@ -194,6 +197,41 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             println!("{token}");
         }
     }
+    Ok(())
+}
+
+/// `user activation-code`: a new one-time activation code for the user, printed for the
+/// operator to hand over (the operator has the server, hence the database, already). Stored
+/// hashed; replaces any earlier code.
+async fn activation_code(pool: &PgPool, settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let user = db::users::by_username(pool, username)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?;
+    if !user.active {
+        bail!("user {username:?} is deactivated; activate it first");
+    }
+    let code = auth::totp::new_one_time_code();
+    let now = crate::clock::Clock::system().now();
+    let expires = now + chrono::Duration::hours(i64::from(settings.activation_hours));
+    let hash = auth::totp::one_time_code_hash(&code);
+    db::two_factor::issue_activation(pool, user.id, &hash, now, expires).await?;
+    db::audit::record(
+        pool,
+        None,
+        "user.activation_code.cli",
+        Some(&user.id.to_string()),
+        serde_json::json!({"hours": settings.activation_hours}),
+    )
+    .await?;
+    let page = settings
+        .public_url
+        .as_deref()
+        .map_or_else(|| "/aktivasi".to_string(), |u| format!("{u}/aktivasi"));
+    println!("activation code for {}: {code}", user.username);
+    println!(
+        "valid once, for {} hours; the user types it with the username on {page}",
+        settings.activation_hours
+    );
     Ok(())
 }
 

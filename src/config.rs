@@ -146,6 +146,15 @@ pub struct Settings {
         global = true
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Hours an activation code (a new account, a password reset) stays usable.
+    #[arg(
+        long,
+        env = "MERAJUT_ACTIVATION_HOURS",
+        default_value_t = 24,
+        value_parser = clap::value_parser!(u32).range(1..=720),
+        global = true
+    )]
+    pub activation_hours: u32,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged
@@ -245,6 +254,13 @@ pub enum UserCommand {
         username: String,
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Issue a one-time activation code for the user (a new account or a forgotten password)
+    /// and print it, for the operator to hand to the user; the user chooses a password with it
+    /// on `/aktivasi`. Replaces any earlier code; expires after MERAJUT_ACTIVATION_HOURS.
+    ActivationCode {
+        /// The user's username.
+        username: String,
     },
 }
 

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod stays;
 pub mod steps;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use sqlx::PgPool;

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod quota;
 pub mod reports;
 pub mod tokens;
+pub mod two_factor;
 pub mod verification;
 
 use std::time::Duration;
@@ -78,7 +79,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map_err(anyhow::Error::from)?;
         let menu = user
             .as_ref()
-            .filter(|u| !u.must_change_password)
+            .filter(|u| !u.must_change_password && !u.must_enrol_totp())
             .map(|u| access::menu_for(u.role))
             .unwrap_or_default();
         let unread = notifications::unread_for(state, user.as_ref()).await?;
@@ -155,6 +156,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(dashboard::router())
         .merge(bottleneck::router())
         .merge(account::router())
+        .merge(two_factor::router())
         .merge(admin::router())
         .merge(tokens::router())
         .merge(cases::router(state))

@@ -50,6 +50,11 @@ use uuid::Uuid;
 /// [`auth::password_problem`]).
 pub const PASSWORD: &str = "kata-sandi-uji-2026";
 
+/// The TOTP secret of every test user of a role that must use a second factor (admin,
+/// dinkes_prov, tim, auditor): the harness enrols them with it and answers the code step of the
+/// sign-in from it ([`TestApp::totp_code`]).
+pub const TOTP_SECRET: &[u8; 20] = b"merajut-sehat-uji-2f";
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "merajut_sid";
 
@@ -477,6 +482,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         worker: false,
         worker_poll_ms: 50,
         trusted_proxies: vec![],
+        activation_hours: 24,
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -605,7 +611,7 @@ impl TestApp {
         let hash = auth::hash_password_async(password.to_string())
             .await
             .expect("hashing the password");
-        db::users::create(
+        let id = db::users::create(
             &self.pool,
             &NewUser {
                 username,
@@ -618,7 +624,29 @@ impl TestApp {
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("inserting user {username}: {e}"))
+        .unwrap_or_else(|e| panic!("inserting user {username}: {e}"));
+        if auth::totp::is_mandatory(role) {
+            db::two_factor::set_confirmed(&self.pool, id, TOTP_SECRET, self.clock.now())
+                .await
+                .expect("enrolling the second factor");
+        }
+        id
+    }
+
+    /// The current TOTP code of `username` (from its stored secret, at the application's
+    /// time). Tests sign the same user in many times within one 30-second step, so the step
+    /// last used is forgotten first (a real user waits for the next code).
+    pub async fn totp_code(&self, username: &str) -> String {
+        let secret: Vec<u8> = sqlx::query_scalar(
+            "UPDATE user_totp SET last_step = NULL \
+             WHERE user_id = (SELECT id FROM users WHERE lower(username) = lower($1)) \
+             RETURNING secret",
+        )
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{username} has no second factor: {e}"));
+        auth::totp::code_at(&secret, self.clock.now())
     }
 
     /// Creates a user with a generated username (`<role>_<random>`) and [`PASSWORD`].
@@ -676,9 +704,27 @@ impl TestApp {
             .unwrap_or_else(|| panic!("GET {path} ({status}) has no csrf_token field:\n{html}"))
     }
 
-    /// Signs in through the form on `/masuk`; returns the answer to the POST (303 to `/` or to
-    /// `/akun/kata-sandi` on success, 422 on failure).
+    /// Signs in through the form on `/masuk`, and gives the code of `/masuk/kode` when the user
+    /// has a second factor; returns the last answer (303 to `/` or to `/akun/kata-sandi` on
+    /// success, 422 on failure).
     pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let response = self.login_password(client, username, password).await;
+        if location(&response).as_deref() != Some("/masuk/kode") {
+            return response;
+        }
+        let code = self.totp_code(username).await;
+        self.post_form(client, "/masuk/kode", &[("code", &code)])
+            .await
+    }
+
+    /// The first step of signing in only: the form on `/masuk` (303 to `/masuk/kode` for a
+    /// user with a second factor).
+    pub async fn login_password(
         &self,
         client: &reqwest::Client,
         username: &str,
