@@ -144,9 +144,18 @@ mod tests {
         let t = at("2026-12-07T10:00:00Z");
         let code = code_at(secret, t);
         assert_eq!(check(secret, &code, t), Some(step_of(t)));
-        assert_eq!(check(secret, &code, t + chrono::Duration::seconds(30)), Some(step_of(t)));
-        assert_eq!(check(secret, &code, t - chrono::Duration::seconds(30)), Some(step_of(t)));
-        assert_eq!(check(secret, &code, t + chrono::Duration::seconds(60)), None);
+        assert_eq!(
+            check(secret, &code, t + chrono::Duration::seconds(30)),
+            Some(step_of(t))
+        );
+        assert_eq!(
+            check(secret, &code, t - chrono::Duration::seconds(30)),
+            Some(step_of(t))
+        );
+        assert_eq!(
+            check(secret, &code, t + chrono::Duration::seconds(60)),
+            None
+        );
         assert_eq!(check(secret, "12345", t), None);
         assert_eq!(check(secret, "abcdef", t), None);
     }

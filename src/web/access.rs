@@ -35,7 +35,10 @@ async fn check_page(roles: &'static [Role], req: Request, next: Next) -> Respons
     if user.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&req.uri().path()) {
         return Redirect::to("/akun/kata-sandi").into_response();
     }
-    if user.must_enrol_totp() && !TWO_FACTOR_PATHS.contains(&req.uri().path()) {
+    if !user.must_change_password
+        && user.must_enrol_totp()
+        && !TWO_FACTOR_PATHS.contains(&req.uri().path())
+    {
         return Redirect::to("/akun/dua-langkah").into_response();
     }
     if !roles.contains(&user.role) {

@@ -252,8 +252,7 @@ impl Worker {
                 let hash = crate::auth::totp::one_time_code_hash(&code);
                 let now = self.cases.clock.now();
                 let expires = now + chrono::Duration::hours(i64::from(*hours));
-                crate::db::two_factor::issue_activation(pool, user.id, &hash, now, expires)
-                    .await?;
+                crate::db::two_factor::issue_activation(pool, user.id, &hash, now, expires).await?;
                 mailer.activation_letter(&user.username, &code, *hours)
             }
         };

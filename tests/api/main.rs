@@ -38,5 +38,6 @@ mod refusals;
 mod reports;
 mod sign_in;
 mod snapshot;
+mod two_factor;
 mod workflow_pages;
 mod workflow_paths;

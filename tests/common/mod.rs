@@ -55,6 +55,15 @@ pub const PASSWORD: &str = "kata-sandi-uji-2026";
 /// sign-in from it ([`TestApp::totp_code`]).
 pub const TOTP_SECRET: &[u8; 20] = b"merajut-sehat-uji-2f";
 
+/// The bytes of a Base32 secret as the enrolment page shows it (groups of four).
+pub fn base32_decode(shown: &str) -> Vec<u8> {
+    let compact: String = shown.split_whitespace().collect();
+    totp_rs::Secret::try_from_base32(&compact)
+        .expect("a Base32 secret")
+        .as_bytes()
+        .to_vec()
+}
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "merajut_sid";
 
@@ -720,6 +729,62 @@ impl TestApp {
         let code = self.totp_code(username).await;
         self.post_form(client, "/masuk/kode", &[("code", &code)])
             .await
+    }
+
+    /// Issues an activation code for `username` with the command line, as the operator does
+    /// (`merajut-sehat user activation-code <username>`), and returns the printed code.
+    pub async fn activation_code_cli(&self, username: &str) -> String {
+        let out = self
+            .run_cli(&["user", "activation-code", username], "")
+            .await;
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "activation-code failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("activation code for {username}: ")))
+            .unwrap_or_else(|| panic!("no code printed: {stdout}"))
+            .trim()
+            .to_string()
+    }
+
+    /// Chooses `password` with an activation code on `/aktivasi`; returns the answer (303 to
+    /// `/masuk` when the code worked, 422 otherwise).
+    pub async fn activate(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        code: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_form(
+            client,
+            "/aktivasi",
+            &[
+                ("username", username),
+                ("code", code),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Enrols the signed-in user of `client` in two-factor sign-in through
+    /// `/akun/dua-langkah`, with the secret the page shows; returns the page of recovery codes.
+    pub async fn enrol_second_factor(&self, client: &reqwest::Client) -> String {
+        let page = self.get_html(client, "/akun/dua-langkah").await;
+        let shown = text(&page, "#totp-secret").expect("the secret in text");
+        let secret = base32_decode(&shown);
+        let code = auth::totp::code_at(&secret, self.clock.now());
+        let response = self
+            .post_form(client, "/akun/dua-langkah", &[("code", &code)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "enrolment refused");
+        response.text().await.expect("the recovery codes page")
     }
 
     /// The first step of signing in only: the form on `/masuk` (303 to `/masuk/kode` for a

@@ -533,8 +533,8 @@ pub(super) async fn activate(
     set_active(&state, &session, &me, id, true).await
 }
 
-/// Resets an account: the password stops working, the user gets an activation code (never
-/// shown here) and is told at the next sign-in.
+/// Resets an account: the password and the second factor stop working, the user gets an
+/// activation code (never shown here) and is told at the next sign-in.
 pub(super) async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -548,6 +548,9 @@ pub(super) async fn reset_password(
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     db::users::set_password(&mut *tx, id, &hash, false).await?;
+    // A lost phone is a reason for a reset too: the second factor goes with the password, and
+    // the roles that need one enrol again at the first sign-in.
+    db::two_factor::disable(&mut tx, id).await?;
     db::two_factor::add_notice(&mut *tx, id, "reset", me.role.as_str(), now).await?;
     let delivery = arrange_activation(&state, &mut tx, id, user.email.as_deref()).await?;
     let target = id.to_string();
