@@ -165,7 +165,14 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
                 .with_context(|| format!("no user {username:?}"))?;
             let password = read_password_stdin()?;
             let hash = auth::hash_password_async(password).await?;
-            db::users::set_password(pool, user.id, &hash, false).await?;
+            let mut tx = pool.begin().await?;
+            db::users::set_password(&mut *tx, user.id, &hash, false).await?;
+            // A full reset, for a lost phone too: the second factor goes (re-enrolled at the
+            // next sign-in where the role needs one), and the user is told.
+            db::two_factor::disable(&mut tx, user.id).await?;
+            let now = crate::clock::Clock::system().now();
+            db::two_factor::add_notice(&mut *tx, user.id, "reset", "operator", now).await?;
+            tx.commit().await?;
             db::audit::record(
                 pool,
                 None,
@@ -174,7 +181,10 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
                 serde_json::json!({}),
             )
             .await?;
-            println!("password of {} set", user.username);
+            println!(
+                "password of {} set; its second factor, if any, removed",
+                user.username
+            );
         }
         Command::User(UserCommand::ActivationCode { username }) => {
             activation_code(pool, settings, &username).await?;

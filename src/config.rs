@@ -248,7 +248,8 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Set a new password read from standard input.
+    /// Set a new password read from standard input; also removes the second factor (a lost
+    /// phone), which roles that need one enrol again at the next sign-in.
     ResetPassword {
         #[arg(long)]
         username: String,

@@ -1373,7 +1373,7 @@ async fn a_reset_mails_the_code_to_the_user_it_works_once_and_expires_after_24_h
     assert!(mail.body.contains("selama 24 jam"), "{}", mail.body);
     let code = code_in(&mail.body);
     assert!(
-        !mail.body.contains(&format!("/aktivasi?")) && !mail.body.contains("#"),
+        !mail.body.contains("/aktivasi?") && !mail.body.contains("#"),
         "the code is not in the link"
     );
     // Nowhere for the administrator, not in the job, not in the audit log.

@@ -174,7 +174,7 @@ async fn a_tim_member_enrols_the_second_factor_on_a_phone_and_signs_in_with_a_co
         )
         .await;
     let side = size[0].as_f64().expect("a width");
-    assert!(side >= 150.0 && side <= 360.0, "QR code {side} px wide");
+    assert!((150.0..=360.0).contains(&side), "QR code {side} px wide");
     assert_eq!(size[0], size[1], "square");
     let shown = browser.text("#totp-secret").await;
     let secret = crate::common::base32_decode(&shown);
