@@ -1,6 +1,7 @@
 //! The page side of [`crate::access`]: its role lists (re-exported) and the guard that applies
 //! them to page routers. Anonymous users go to sign-in, users who must change their password go
-//! to the change page, users who must enrol a second factor to its page, other roles get the 403 page.
+//! to the change page, users who must enrol a second factor to its page, other roles get the
+//! 403 page.
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
