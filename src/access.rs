@@ -70,8 +70,8 @@ pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
 pub const ADMIN: &[Role] = &[Admin];
 
-/// The pages anyone may open without signing in (besides sign-in itself and the health
-/// checks): the public verification page of a guarantee letter, whose link is the QR code on
+/// The pages anyone may open without signing in and without a session (besides sign-in itself
+/// — `/masuk`, `/masuk/kode`, `/aktivasi`, whose forms need one — and the health checks): the public verification page of a guarantee letter, whose link is the QR code on
 /// the letter. It shows no personal data (see `web::verification`).
 pub const PUBLIC_PAGES: &[&str] = &["/verifikasi/surat/{token}"];
 

@@ -8,6 +8,8 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub mod totp;
+
 use crate::db::users::UserRow;
 use crate::domain::Role;
 
@@ -163,6 +165,8 @@ pub struct CurrentUser {
     /// The address e-mail notifications go to, if the user gave one.
     pub email: Option<String>,
     pub must_change_password: bool,
+    /// A confirmed second factor (TOTP).
+    pub totp_enabled: bool,
 }
 
 impl From<UserRow> for CurrentUser {
@@ -178,11 +182,18 @@ impl From<UserRow> for CurrentUser {
             kab_kota_name: u.kab_kota_name,
             email: u.email,
             must_change_password: u.must_change_password,
+            totp_enabled: u.totp_enabled,
         }
     }
 }
 
 impl CurrentUser {
+    /// The role requires a second factor and the user has none yet: every page but the
+    /// enrolment leads there ([`totp::is_mandatory`]).
+    pub fn must_enrol_totp(&self) -> bool {
+        totp::is_mandatory(self.role) && !self.totp_enabled
+    }
+
     /// The scope in words ("RSUD …", "Kab/Kota Kupang (53.03)", "Provinsi NTT").
     pub fn scope_label(&self) -> String {
         match (

@@ -92,7 +92,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             db::migrate(&database.pool)
                 .await
                 .context("applying migrations")?;
-            operator(command, &database.pool).await
+            operator(command, &database.pool, &settings).await
         }
     };
     database.close().await;
@@ -150,7 +150,7 @@ fn read_password_stdin(username: &str) -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
+async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
     match command {
         Command::User(UserCommand::Create {
             username,
@@ -165,7 +165,14 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
                 .with_context(|| format!("no user {username:?}"))?;
             let password = read_password_stdin(&username)?;
             let hash = auth::hash_password_async(password).await?;
-            db::users::set_password(pool, user.id, &hash, false).await?;
+            let mut tx = pool.begin().await?;
+            db::users::set_password(&mut *tx, user.id, &hash, false).await?;
+            // A full reset, for a lost phone too: the second factor goes (re-enrolled at the
+            // next sign-in where the role needs one), and the user is told.
+            db::two_factor::disable(&mut tx, user.id).await?;
+            let now = crate::clock::Clock::system().now();
+            db::two_factor::add_notice(&mut *tx, user.id, "reset", "operator", now).await?;
+            tx.commit().await?;
             db::audit::record(
                 pool,
                 None,
@@ -174,7 +181,13 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
                 serde_json::json!({}),
             )
             .await?;
-            println!("password of {} set", user.username);
+            println!(
+                "password of {} set; its second factor, if any, removed",
+                user.username
+            );
+        }
+        Command::User(UserCommand::ActivationCode { username }) => {
+            activation_code(pool, settings, &username).await?;
         }
         Command::Token(TokenCommand::Create { username, name }) => {
             let user = db::users::by_username(pool, &username)
@@ -194,6 +207,41 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             println!("{token}");
         }
     }
+    Ok(())
+}
+
+/// `user activation-code`: a new one-time activation code for the user, printed for the
+/// operator to hand over (the operator has the server, hence the database, already). Stored
+/// hashed; replaces any earlier code.
+async fn activation_code(pool: &PgPool, settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let user = db::users::by_username(pool, username)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?;
+    if !user.active {
+        bail!("user {username:?} is deactivated; activate it first");
+    }
+    let code = auth::totp::new_one_time_code();
+    let now = crate::clock::Clock::system().now();
+    let expires = now + chrono::Duration::hours(i64::from(settings.activation_hours));
+    let hash = auth::totp::one_time_code_hash(&code);
+    db::two_factor::issue_activation(pool, user.id, &hash, now, expires).await?;
+    db::audit::record(
+        pool,
+        None,
+        "user.activation_code.cli",
+        Some(&user.id.to_string()),
+        serde_json::json!({"hours": settings.activation_hours}),
+    )
+    .await?;
+    let page = settings
+        .public_url
+        .as_deref()
+        .map_or_else(|| "/aktivasi".to_string(), |u| format!("{u}/aktivasi"));
+    println!("activation code for {}: {code}", user.username);
+    println!(
+        "valid once, for {} hours; the user types it with the username on {page}",
+        settings.activation_hours
+    );
     Ok(())
 }
 

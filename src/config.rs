@@ -165,6 +165,15 @@ pub struct Settings {
         global = true
     )]
     pub sign_in_refill_seconds: u64,
+    /// Hours an activation code (a new account, a password reset) stays usable.
+    #[arg(
+        long,
+        env = "MERAJUT_ACTIVATION_HOURS",
+        default_value_t = 24,
+        value_parser = clap::value_parser!(u32).range(1..=720),
+        global = true
+    )]
+    pub activation_hours: u32,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged
@@ -258,12 +267,20 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Set a new password read from standard input.
+    /// Set a new password read from standard input; also removes the second factor (a lost
+    /// phone), which roles that need one enrol again at the next sign-in.
     ResetPassword {
         #[arg(long)]
         username: String,
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Issue a one-time activation code for the user (a new account or a forgotten password)
+    /// and print it, for the operator to hand to the user; the user chooses a password with it
+    /// on `/aktivasi`. Replaces any earlier code; expires after MERAJUT_ACTIVATION_HOURS.
+    ActivationCode {
+        /// The user's username.
+        username: String,
     },
 }
 

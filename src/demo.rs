@@ -40,6 +40,9 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
     let wzj = db::reference::hospital_by_code(pool, "RSUD-WZJ")
         .await?
         .context("hospital RSUD-WZJ missing")?;
+    // The second factor of the roles that must have one: kept across restarts (an
+    // authenticator app set up once keeps working), printed at every start.
+    let mut secrets = vec![];
     for role in Role::ALL {
         let username = format!("demo_{}", role.as_str());
         let (hospital_id, kab) = match role.scope_kind() {
@@ -66,6 +69,21 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
                 db::users::create(pool, &user).await?;
             }
         }
+        if auth::totp::is_mandatory(*role) {
+            let user = db::users::by_username(pool, &username)
+                .await?
+                .context("demo user just stored")?;
+            let secret = match db::two_factor::totp_of(pool, user.id).await? {
+                Some(t) if t.confirmed => t.secret,
+                _ => {
+                    let secret = auth::totp::new_secret();
+                    let now = Clock::system().now();
+                    db::two_factor::set_confirmed(pool, user.id, &secret, now).await?;
+                    secret
+                }
+            };
+            secrets.push((username, auth::totp::base32(&secret)));
+        }
     }
     seed_cases(pool, files_dir).await?;
     seed_reports(pool, files_dir).await?;
@@ -76,6 +94,10 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
         println!("  Demo password (set MERAJUT_DEMO_PASSWORD to choose one): {password}");
     } else {
         println!("  Demo password: from MERAJUT_DEMO_PASSWORD");
+    }
+    println!("  Two-factor secrets (add to an authenticator app, or: oathtool --totp -b SECRET):");
+    for (username, secret) in &secrets {
+        println!("    {username}: {secret}");
     }
     println!();
     Ok(())

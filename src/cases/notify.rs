@@ -45,21 +45,28 @@ pub enum EmailJob {
     },
     /// The user's daily digest of `date` (WITA).
     Digest { user_id: Uuid, date: NaiveDate },
+    /// A new one-time activation code, made by the worker when it sends the letter (so it is
+    /// never stored in clear text), valid for `hours`.
+    Activation { user_id: Uuid, hours: u32 },
 }
 
 impl EmailJob {
     /// The user it goes to.
     pub fn user_id(&self) -> Uuid {
         match self {
-            EmailJob::Case { user_id, .. } | EmailJob::Digest { user_id, .. } => *user_id,
+            EmailJob::Case { user_id, .. }
+            | EmailJob::Digest { user_id, .. }
+            | EmailJob::Activation { user_id, .. } => *user_id,
         }
     }
 
-    /// The kind of notification, whose e-mail choice decides whether it is still sent.
-    pub fn kind(&self) -> NotificationKind {
+    /// The kind of notification, whose e-mail choice decides whether it is still sent; `None`
+    /// for an account's activation code, which is always sent.
+    pub fn kind(&self) -> Option<NotificationKind> {
         match self {
-            EmailJob::Case { kind, .. } => *kind,
-            EmailJob::Digest { .. } => NotificationKind::Digest,
+            EmailJob::Case { kind, .. } => Some(*kind),
+            EmailJob::Digest { .. } => Some(NotificationKind::Digest),
+            EmailJob::Activation { .. } => None,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod sign_in_throttle;
 pub mod stays;
 pub mod steps;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use sqlx::PgPool;

@@ -25,6 +25,8 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// A confirmed second factor (TOTP): sign-in asks for a code.
+    pub totp_enabled: bool,
 }
 
 /// A role column read from the database: `user_role` cast to text in the query
@@ -60,7 +62,10 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Use
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
                   k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
-                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+                  u.last_login_at AS "last_login_at: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM user_totp t
+                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                      AS "totp_enabled!"
            FROM users u
            LEFT JOIN hospitals h ON h.id = u.hospital_id
            LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
@@ -79,7 +84,10 @@ pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> sqlx::Resul
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
                   k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
-                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+                  u.last_login_at AS "last_login_at: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM user_totp t
+                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                      AS "totp_enabled!"
            FROM users u
            LEFT JOIN hospitals h ON h.id = u.hospital_id
            LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
@@ -98,7 +106,10 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserRow>> {
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
                   k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
-                  u.last_login_at AS "last_login_at: DateTime<Utc>"
+                  u.last_login_at AS "last_login_at: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM user_totp t
+                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                      AS "totp_enabled!"
            FROM users u
            LEFT JOIN hospitals h ON h.id = u.hospital_id
            LEFT JOIN kab_kota k ON k.code = u.kab_kota_code

@@ -130,7 +130,7 @@ async fn authenticate(
 }
 
 /// Starts the signed-in session: a fresh session id and a fresh CSRF token with it.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     session: &Session,
     user: &UserRow,
@@ -170,13 +170,25 @@ async fn login(
         };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
+    // A second factor first, when the user has one (`/masuk/kode`).
+    if let Some(next) = super::two_factor::second_step(&state, &session, &user).await? {
+        return Ok(next);
+    }
     start_session(&state, &session, &user, client).await?;
-    let to = if user.must_change_password {
+    super::two_factor::after_sign_in(&state, &session, user.id).await?;
+    Ok(Redirect::to(landing(&user)).into_response())
+}
+
+/// Where a user goes once signed in: the forced password change, the forced enrolment of a
+/// second factor, or home.
+pub(super) fn landing(user: &UserRow) -> &'static str {
+    if user.must_change_password {
         "/akun/kata-sandi"
+    } else if crate::auth::totp::is_mandatory(user.role.0) && !user.totp_enabled {
+        "/akun/dua-langkah"
     } else {
         "/"
-    };
-    Ok(Redirect::to(to).into_response())
+    }
 }
 
 async fn logout(session: Session) -> Result<Response, AppError> {

@@ -22,6 +22,7 @@ pub mod quota;
 pub mod reports;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod verification;
 
 use std::time::Duration;
@@ -79,7 +80,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map_err(anyhow::Error::from)?;
         let menu = user
             .as_ref()
-            .filter(|u| !u.must_change_password)
+            .filter(|u| !u.must_change_password && !u.must_enrol_totp())
             .map(|u| access::menu_for(u.role))
             .unwrap_or_default();
         let unread = notifications::unread_for(state, user.as_ref()).await?;
@@ -156,6 +157,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(dashboard::router())
         .merge(bottleneck::router())
         .merge(account::router(state))
+        .merge(two_factor::router())
         .merge(admin::router())
         .merge(tokens::router())
         .merge(cases::router(state))

@@ -31,6 +31,12 @@ pub const ROUTE: &str = "/verifikasi/surat/{token}";
 /// The markup is generated here from the QR matrix — numbers and fixed attributes only, no
 /// text from the URL — which is why the templates may insert it unescaped.
 pub fn qr_svg(url: &str) -> Option<String> {
+    qr_svg_labelled(url, "letter-qr", "Kode QR verifikasi surat")
+}
+
+/// [`qr_svg`] with another CSS class and screen-reader label (both fixed strings of the
+/// caller, inserted as they are).
+pub fn qr_svg_labelled(url: &str, class: &str, label: &str) -> Option<String> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
     let image = code
         .render::<svg::Color<'_>>()
@@ -41,7 +47,7 @@ pub fn qr_svg(url: &str) -> Option<String> {
     let element = image.split_once("?>").map_or(image.as_str(), |(_, e)| e);
     Some(element.replacen(
         "<svg ",
-        "<svg class=\"letter-qr\" role=\"img\" aria-label=\"Kode QR verifikasi surat\" ",
+        &format!("<svg class=\"{class}\" role=\"img\" aria-label=\"{label}\" "),
         1,
     ))
 }

@@ -123,6 +123,25 @@ impl Mailer {
         }
     }
 
+    /// The activation code of a new or reset account: the page to use it on and the code to
+    /// type there (not in the link, so that it never reaches a server log or a browser history).
+    pub fn activation_letter(&self, username: &str, code: &str, hours: u32) -> Letter {
+        let body = format!(
+            "Akun Merajut Sehat Anda ({username}) dibuat atau direset oleh administrator.\n\n\
+             Buka {base}/aktivasi, lalu masukkan nama pengguna Anda dan kode aktivasi ini:\n\n\
+             {code}\n\n\
+             Kode hanya berlaku sekali, selama {hours} jam. Setelah itu pilih kata sandi Anda \
+             sendiri. Jika Anda tidak mengharapkan email ini, hubungi Dinkes Provinsi NTT.\n\n\
+             {footer}",
+            base = self.public_url,
+            footer = self.footer()
+        );
+        Letter {
+            subject: "[Merajut Sehat] Kode aktivasi akun Anda".to_string(),
+            body,
+        }
+    }
+
     /// The daily digest: counts only, and the link to the page with the cases.
     pub fn digest_letter(&self, digest: &Digest) -> Letter {
         let since = locale::date(digest.since);

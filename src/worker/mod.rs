@@ -225,7 +225,9 @@ impl Worker {
         let Some(address) = user.email.clone() else {
             return Ok(Outcome::Skipped("user has no e-mail address"));
         };
-        if !preferences::wants_email(pool, user.id, email.kind()).await? {
+        if let Some(kind) = email.kind()
+            && !preferences::wants_email(pool, user.id, kind).await?
+        {
             return Ok(Outcome::Skipped("user switched e-mail off"));
         }
         let letter = match email {
@@ -242,6 +244,16 @@ impl Worker {
                 }
                 let digest = self.cases.digest(&CurrentUser::from(user)).await?;
                 mailer.digest_letter(&digest)
+            }
+            EmailJob::Activation { hours, .. } => {
+                // Made now, stored hashed, sent once: a retry makes a new code that replaces
+                // this one.
+                let code = crate::auth::totp::new_one_time_code();
+                let hash = crate::auth::totp::one_time_code_hash(&code);
+                let now = self.cases.clock.now();
+                let expires = now + chrono::Duration::hours(i64::from(*hours));
+                crate::db::two_factor::issue_activation(pool, user.id, &hash, now, expires).await?;
+                mailer.activation_letter(&user.username, &code, *hours)
             }
         };
         mailer

@@ -70,6 +70,14 @@ async fn first_administrator_creates_a_user_who_signs_in_and_sees_role_and_scope
         &choose_password(&app, &admin, &one_time, "sandi-pengelola-baru-1").await,
         "/",
     );
+    // An administrator must enrol a second factor next, before anything else.
+    assert_redirect(&app.get(&admin, "/").await, "/akun/dua-langkah");
+    assert_redirect(
+        &app.get(&admin, "/admin/pengguna").await,
+        "/akun/dua-langkah",
+    );
+    let codes = app.enrol_second_factor(&admin).await;
+    assert_eq!(texts(&codes, "#recovery-codes li").len(), 10);
     assert_eq!(
         app.get(&admin, "/admin/pengguna").await.status(),
         StatusCode::OK
@@ -92,26 +100,33 @@ async fn first_administrator_creates_a_user_who_signs_in_and_sees_role_and_scope
         )
         .await;
 
-    // Assert: the one-time password is shown once.
+    // Assert: no password and no code for the administrator, but the way the user gets one
+    // (no e-mail here: the operator's command line).
     assert_eq!(created.status(), StatusCode::OK);
     let issued = created.text().await.expect("page");
     assert_eq!(
         text(&issued, "#issued-username").as_deref(),
         Some("maria.pic")
     );
-    let password = text(&issued, "#issued-password").expect("one-time password");
+    assert!(text(&issued, "#issued-password").is_none());
+    let delivery = text(&issued, "#activation-delivery").expect("delivery");
+    assert!(
+        delivery.contains("merajut-sehat user activation-code maria.pic"),
+        "{delivery}"
+    );
     let list = app.get_html(&admin, "/admin/pengguna").await;
     assert!(texts(&list, "tbody td").contains(&"maria.pic".to_string()));
 
-    // Act: the new user signs in and is made to choose a password.
+    // Act: the operator issues the code; the new user chooses a password with it and signs in.
+    let code = app.activation_code_cli("maria.pic").await;
     let maria = app.client();
     assert_redirect(
-        &app.login(&maria, "maria.pic", &password).await,
-        "/akun/kata-sandi",
+        &app.activate(&maria, "maria.pic", &code, "sandi-maria-baru-1")
+            .await,
+        "/masuk",
     );
-    assert_redirect(&app.get(&maria, "/").await, "/akun/kata-sandi");
     assert_redirect(
-        &choose_password(&app, &maria, &password, "sandi-maria-baru-1").await,
+        &app.login(&maria, "maria.pic", "sandi-maria-baru-1").await,
         "/",
     );
     let home = app.get_html(&maria, "/").await;
@@ -127,10 +142,12 @@ async fn first_administrator_creates_a_user_who_signs_in_and_sees_role_and_scope
         text(&home, "#who-scope").as_deref(),
         Some("RSUD Prof. Dr. W.Z. Johannes Kupang")
     );
-    // The one-time password no longer works.
+    // The activation code works once.
     let again = app.client();
     assert_eq!(
-        app.login(&again, "maria.pic", &password).await.status(),
+        app.activate(&again, "maria.pic", &code, "sandi-lain-sekali-2")
+            .await
+            .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
@@ -242,7 +259,7 @@ async fn administrator_cannot_deactivate_themself() {
 }
 
 #[tokio::test]
-async fn password_reset_issues_a_one_time_password_that_must_be_changed() {
+async fn a_reset_ends_password_and_second_factor_and_the_user_is_told_who_reset_it() {
     // Arrange
     let app = spawn_app().await;
     let (admin, _) = app.signed_in("admin", None).await;
@@ -258,21 +275,67 @@ async fn password_reset_issues_a_one_time_password_that_must_be_changed() {
         )
         .await;
 
-    // Assert
+    // Assert: the administrator sees no secret, only how the user gets the code.
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.expect("page");
-    assert_eq!(text(&page, "h1").as_deref(), Some("Kata sandi direset"));
-    let one_time = text(&page, "#issued-password").expect("one-time password");
+    assert_eq!(text(&page, "h1").as_deref(), Some("Akun direset"));
+    assert!(text(&page, "#issued-password").is_none());
     let client = app.client();
     assert_eq!(
         app.login(&client, &user.username, PASSWORD).await.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "the old password stopped working"
     );
+
+    // Act: the user activates the account with the operator's code and signs in.
+    let code = app.activation_code_cli(&user.username).await;
+    assert!(!page.contains(&code));
+    let new_password = "sandi-dinkes-baru-7";
     assert_redirect(
-        &app.login(&client, &user.username, &one_time).await,
-        "/akun/kata-sandi",
+        &app.activate(&client, &user.username, &code, new_password)
+            .await,
+        "/masuk",
     );
+    let signed_in = app
+        .login_password(&client, &user.username, new_password)
+        .await;
+
+    // Assert: no code step (the second factor went with the reset); enrolment is forced, and
+    // the notice says an administrator reset the account.
+    assert_redirect(&signed_in, "/akun/dua-langkah");
+    let enrol = app.get_html(&client, "/akun/dua-langkah").await;
+    let notice = text(&enrol, ".flash").expect("the reset notice");
+    assert!(
+        notice.contains("direset oleh seorang administrator"),
+        "{notice}"
+    );
+    assert!(text(&enrol, "#two-factor-required").is_some());
+    assert_redirect(&app.get(&client, "/").await, "/akun/dua-langkah");
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM audit_log WHERE target = $1 ORDER BY id")
+            .bind(user.id.to_string())
+            .fetch_all(&app.pool)
+            .await
+            .expect("audit");
+    assert!(
+        audit.contains(&"user.reset_password".to_string()),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&"user.activation_code.cli".to_string()),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&"user.activation_code_used".to_string()),
+        "{audit:?}"
+    );
+    let details: Vec<String> =
+        sqlx::query_scalar("SELECT detail::text FROM audit_log WHERE target = $1")
+            .bind(user.id.to_string())
+            .fetch_all(&app.pool)
+            .await
+            .expect("audit details");
+    assert!(details.iter().all(|d| !d.contains(&code)), "{details:?}");
 }
 
 /// A name of 100 KB, far past any field's limit.

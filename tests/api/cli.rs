@@ -134,9 +134,16 @@ async fn password_reset_on_the_command_line_replaces_the_password() {
         app.login(&client, "tim.dua", PASSWORD).await.status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // A full reset: the second factor went too, so a tim user enrols again first, and is
+    // told that the operator reset the account.
     assert_redirect(
         &app.login(&client, "tim.dua", "sandi-baru-dari-cli").await,
-        "/",
+        "/akun/dua-langkah",
+    );
+    let page = app.get_html(&client, "/akun/dua-langkah").await;
+    assert!(
+        text(&page, ".flash").is_some_and(|f| f.contains("direset oleh operator server")),
+        "{page}"
     );
 }
 

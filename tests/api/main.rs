@@ -39,5 +39,6 @@ mod reports;
 mod sign_in;
 mod sign_in_security;
 mod snapshot;
+mod two_factor;
 mod workflow_pages;
 mod workflow_paths;

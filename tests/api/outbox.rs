@@ -1312,3 +1312,208 @@ async fn wrong_notification_settings_stop_the_start_with_a_message_that_keeps_se
         assert!(!help.contains(secret), "{secret} shown in --help");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Activation codes: to the user by e-mail, never to the administrator
+// ---------------------------------------------------------------------------------------------
+
+/// The activation code in a letter: the line that is one 16-character code.
+fn code_in(body: &str) -> String {
+    body.lines()
+        .map(str::trim)
+        .find(|l| merajut_sehat::auth::totp::looks_like_one_time_code(l) && l.contains('-'))
+        .unwrap_or_else(|| panic!("no activation code in:\n{body}"))
+        .to_string()
+}
+
+/// Every page an administrator sees about users, as text.
+async fn admin_pages(app: &TestApp, admin: &TestClient, user: Uuid) -> String {
+    let mut all = String::new();
+    for path in [
+        "/admin/pengguna".to_string(),
+        format!("/admin/pengguna/{user}"),
+        "/admin/tugas-latar".to_string(),
+    ] {
+        all.push_str(&app.get_html(admin, &path).await);
+    }
+    all
+}
+
+#[tokio::test]
+async fn a_reset_mails_the_code_to_the_user_it_works_once_and_expires_after_24_hours() {
+    // Arrange
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_at(tuesday_early(), with_email(smtp.url())).await;
+    let (admin, _) = app.signed_in("admin", None).await;
+    let user = app.create_test_user("dinkes_prov", None).await;
+    set_email(&app, user.id, "maria@dinkes.nttprov.go.id").await;
+    let reset = format!("/admin/pengguna/{}/reset-sandi", user.id);
+
+    // Act: the administrator resets the account; the worker sends the letter.
+    let response = app
+        .post_form_from(&admin, "/admin/pengguna", &reset, &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let issued = response.text().await.expect("page");
+    assert_eq!(pass(&app).await, ran(1, 0, 0));
+
+    // Assert: the administrator saw where it went (masked), the user got the code and the page.
+    let delivery = text(&issued, "#activation-delivery").expect("delivery");
+    assert!(delivery.contains("m***@dinkes…"), "{delivery}");
+    assert!(!issued.contains("maria@dinkes.nttprov.go.id"));
+    let mails = smtp.wait_for(1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.to, "maria@dinkes.nttprov.go.id");
+    assert_eq!(mail.subject, "[Merajut Sehat] Kode aktivasi akun Anda");
+    assert!(
+        mail.body.contains(&format!("{PUBLIC_URL}/aktivasi")),
+        "{}",
+        mail.body
+    );
+    assert!(mail.body.contains("selama 24 jam"), "{}", mail.body);
+    let code = code_in(&mail.body);
+    assert!(
+        !mail.body.contains("/aktivasi?") && !mail.body.contains("#"),
+        "the code is not in the link"
+    );
+    // Nowhere for the administrator, not in the job, not in the audit log.
+    assert!(!issued.contains(&code));
+    assert!(!admin_pages(&app, &admin, user.id).await.contains(&code));
+    assert!(!payloads(&app).await.contains(&code));
+    let audit: Vec<String> = sqlx::query_scalar("SELECT detail::text FROM audit_log")
+        .fetch_all(&app.pool)
+        .await
+        .expect("audit");
+    assert!(audit.iter().all(|d| !d.contains(&code)));
+
+    // Act + Assert: a second past 24 hours the code no longer works.
+    app.clock
+        .advance(Duration::hours(24) + Duration::seconds(1));
+    let client = app.client();
+    let late = app
+        .activate(&client, &user.username, &code, "sandi-baru-dinkes-24")
+        .await;
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = late.text().await.expect("page");
+    assert!(text(&page, "#code + .field-error").is_some_and(|e| e.contains("kedaluwarsa")));
+    assert_eq!(
+        attr(&page, "input#username", "value").as_deref(),
+        Some(user.username.as_str()),
+        "what was typed is kept"
+    );
+
+    // Act: a new reset; the new code, used 23 hours later, works once.
+    app.post_form_from(&admin, "/admin/pengguna", &reset, &[])
+        .await;
+    // (A day later, the day's own jobs are due too: only the letters with a code matter.)
+    assert!(pass(&app).await.done >= 1);
+    let mails = smtp.wait_for(2).await;
+    let fresh = mails
+        .iter()
+        .filter(|m| m.subject.contains("Kode aktivasi"))
+        .map(|m| code_in(&m.body))
+        .find(|c| *c != code)
+        .expect("a second code");
+    app.clock.advance(Duration::hours(23));
+    assert_redirect(
+        &app.activate(&client, &user.username, &fresh, "sandi-baru-dinkes-24")
+            .await,
+        "/masuk",
+    );
+    let twice = app
+        .activate(&client, &user.username, &fresh, "sandi-lain-dinkes-25")
+        .await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Assert: the first sign-in forces the enrolment and says who reset the account, when.
+    let signed_in = app
+        .login_password(&client, &user.username, "sandi-baru-dinkes-24")
+        .await;
+    assert_redirect(&signed_in, "/akun/dua-langkah");
+    let page = app.get_html(&client, "/akun/dua-langkah").await;
+    let notice = text(&page, ".flash").expect("notice");
+    assert!(
+        notice.contains("direset oleh seorang administrator pada 01-12-2026 06:00 WITA")
+            && notice.contains("pada 02-12-2026 06:00 WITA"),
+        "{notice}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_user_gets_the_code_by_email_but_an_address_the_admin_changed_gets_none() {
+    // Arrange
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with_at(tuesday_early(), with_email(smtp.url())).await;
+    let (admin, _) = app.signed_in("admin", None).await;
+
+    // Act: a new tim user with an address.
+    let created = app
+        .post_form(
+            &admin,
+            "/admin/pengguna/baru",
+            &[
+                ("username", "yohana.tim"),
+                ("display_name", "Yohana Tim"),
+                ("role", "tim"),
+                ("hospital_id", ""),
+                ("kab_kota_code", ""),
+                ("email", "yohana@tim.nttprov.go.id"),
+            ],
+        )
+        .await;
+
+    // Assert: the code goes to that address; the administrator sees it masked only.
+    let page = created.text().await.expect("page");
+    let delivery = text(&page, "#activation-delivery").expect("delivery");
+    assert!(delivery.contains("y***@tim…"), "{delivery}");
+    assert_eq!(pass(&app).await, ran(1, 0, 0));
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails[0].to, "yohana@tim.nttprov.go.id");
+    let code = code_in(&mails[0].body);
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE username = 'yohana.tim'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("the new user");
+    assert!(!admin_pages(&app, &admin, id).await.contains(&code));
+
+    // Act: the administrator changes the address, then resets the account.
+    let edit = format!("/admin/pengguna/{id}");
+    app.post_form(&admin, &edit, &[("email", "admin.sendiri@contoh.go.id")])
+        .await;
+    let reset = app
+        .post_form_from(
+            &admin,
+            "/admin/pengguna",
+            &format!("/admin/pengguna/{id}/reset-sandi"),
+            &[],
+        )
+        .await;
+
+    // Assert: no letter to the new address; the operator's command line instead.
+    let page = reset.text().await.expect("page");
+    let delivery = text(&page, "#activation-delivery").expect("delivery");
+    assert!(
+        delivery.contains("baru diubah oleh administrator")
+            && delivery.contains("merajut-sehat user activation-code yohana.tim"),
+        "{delivery}"
+    );
+    assert_eq!(pass(&app).await, Pass::default(), "no job was written");
+    assert_eq!(smtp.messages().len(), 1);
+
+    // Act: the user activates with the operator's code and signs in.
+    let operator_code = app.activation_code_cli("yohana.tim").await;
+    let client = app.client();
+    assert_redirect(
+        &app.activate(&client, "yohana.tim", &operator_code, "sandi-yohana-baru-9")
+            .await,
+        "/masuk",
+    );
+    app.login_password(&client, "yohana.tim", "sandi-yohana-baru-9")
+        .await;
+
+    // Assert: both notices, the address change and the reset.
+    let page = app.get_html(&client, "/akun/dua-langkah").await;
+    let notice = text(&page, ".flash").expect("notice");
+    assert!(notice.contains("alamat email akun Anda diubah"), "{notice}");
+    assert!(notice.contains("akun Anda direset"), "{notice}");
+}

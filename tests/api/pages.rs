@@ -551,6 +551,18 @@ async fn demo_seed_creates_a_user_per_role_and_fourteen_cases_in_distinct_states
     expected.sort();
     assert_eq!(users, expected);
     assert_eq!(users.len(), merajut_sehat::domain::Role::ALL.len());
+    // The roles that must sign in with a second factor have one.
+    let enrolled: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM users u JOIN user_totp t ON t.user_id = u.id \
+         WHERE t.confirmed_at IS NOT NULL ORDER BY 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("reading second factors");
+    assert_eq!(
+        enrolled,
+        ["demo_admin", "demo_auditor", "demo_dinkes_prov", "demo_tim"]
+    );
     let states: Vec<String> = sqlx::query_scalar("SELECT state::text FROM cases ORDER BY 1")
         .fetch_all(&app.pool)
         .await

@@ -140,3 +140,64 @@ async fn the_daily_digest_fits_a_phone_and_leads_to_the_cases() {
     assert_eq!(browser.value("#desk").await, "dukcapil_prov");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_tim_member_enrols_the_second_factor_on_a_phone_and_signs_in_with_a_code() {
+    // Arrange: a tim user without a second factor yet.
+    let app = crate::common::spawn_app().await;
+    let user = app.create_test_user("tim", None).await;
+    sqlx::query("DELETE FROM user_totp WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&app.pool)
+        .await
+        .expect("removing the second factor");
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(360, 740).await;
+
+    // Act: the password leads straight to the enrolment.
+    browser.goto(&app.url("/masuk")).await;
+    browser.type_into("#username", &user.username).await;
+    browser
+        .type_into("#password", crate::common::PASSWORD)
+        .await;
+    browser
+        .click_and_wait("form[action='/masuk'] button[type=submit]")
+        .await;
+
+    // Assert: the QR code is drawn at a scannable size and the secret is readable.
+    assert_eq!(browser.path().await, "/akun/dua-langkah");
+    assert_fits(&browser, "the enrolment page").await;
+    let size = browser
+        .js(
+            "const r = document.querySelector('svg.enrol-qr').getBoundingClientRect(); \
+             return [r.width, r.height]",
+        )
+        .await;
+    let side = size[0].as_f64().expect("a width");
+    assert!((150.0..=360.0).contains(&side), "QR code {side} px wide");
+    assert_eq!(size[0], size[1], "square");
+    let shown = browser.text("#totp-secret").await;
+    let secret = crate::common::base32_decode(&shown);
+
+    // Act: the code of the app, typed.
+    let code = merajut_sehat::auth::totp::code_at(&secret, app.clock.now());
+    browser.type_into("#enrol-form #code", &code).await;
+    browser
+        .click_and_wait("#enrol-form button[type=submit]")
+        .await;
+
+    // Assert: ten recovery codes, then home.
+    assert_eq!(browser.text("h1").await, "Kode pemulihan");
+    assert_fits(&browser, "the recovery codes").await;
+    let codes = browser
+        .js("return document.querySelectorAll('#recovery-codes li').length")
+        .await;
+    assert_eq!(codes.as_u64(), Some(10));
+    browser.click_and_wait("a.button.primary").await;
+    assert_eq!(browser.path().await, "/");
+
+    // Act + Assert: signing in again asks for the code (the driver answers it) and lands home.
+    browser.sign_out().await;
+    browser.sign_in(&app, &user).await;
+    assert_eq!(browser.path().await, "/");
+}

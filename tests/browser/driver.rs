@@ -360,6 +360,12 @@ impl Browser {
         self.type_into("#password", PASSWORD).await;
         self.click_and_wait("form[action='/masuk'] button[type=submit]")
             .await;
+        if self.path().await == "/masuk/kode" {
+            let code = app.totp_code(&user.username).await;
+            self.type_into("#code", &code).await;
+            self.click_and_wait("form[action='/masuk/kode'] button[type=submit]")
+                .await;
+        }
         assert_eq!(
             self.path().await,
             "/",

@@ -50,6 +50,20 @@ use uuid::Uuid;
 /// [`auth::password_problem`]).
 pub const PASSWORD: &str = "kata-sandi-uji-2026";
 
+/// The TOTP secret of every test user of a role that must use a second factor (admin,
+/// dinkes_prov, tim, auditor): the harness enrols them with it and answers the code step of the
+/// sign-in from it ([`TestApp::totp_code`]).
+pub const TOTP_SECRET: &[u8; 20] = b"merajut-sehat-uji-2f";
+
+/// The bytes of a Base32 secret as the enrolment page shows it (groups of four).
+pub fn base32_decode(shown: &str) -> Vec<u8> {
+    let compact: String = shown.split_whitespace().collect();
+    totp_rs::Secret::try_from_base32(&compact)
+        .expect("a Base32 secret")
+        .as_bytes()
+        .to_vec()
+}
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "merajut_sid";
 
@@ -479,6 +493,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         trusted_proxies: vec![],
         sign_in_burst: 20,
         sign_in_refill_seconds: 3,
+        activation_hours: 24,
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -607,7 +622,7 @@ impl TestApp {
         let hash = auth::hash_password_async(password.to_string())
             .await
             .expect("hashing the password");
-        db::users::create(
+        let id = db::users::create(
             &self.pool,
             &NewUser {
                 username,
@@ -620,7 +635,29 @@ impl TestApp {
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("inserting user {username}: {e}"))
+        .unwrap_or_else(|e| panic!("inserting user {username}: {e}"));
+        if auth::totp::is_mandatory(role) {
+            db::two_factor::set_confirmed(&self.pool, id, TOTP_SECRET, self.clock.now())
+                .await
+                .expect("enrolling the second factor");
+        }
+        id
+    }
+
+    /// The current TOTP code of `username` (from its stored secret, at the application's
+    /// time). Tests sign the same user in many times within one 30-second step, so the step
+    /// last used is forgotten first (a real user waits for the next code).
+    pub async fn totp_code(&self, username: &str) -> String {
+        let secret: Vec<u8> = sqlx::query_scalar(
+            "UPDATE user_totp SET last_step = NULL \
+             WHERE user_id = (SELECT id FROM users WHERE lower(username) = lower($1)) \
+             RETURNING secret",
+        )
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{username} has no second factor: {e}"));
+        auth::totp::code_at(&secret, self.clock.now())
     }
 
     /// Creates a user with a generated username (`<role>_<random>`) and [`PASSWORD`].
@@ -678,9 +715,83 @@ impl TestApp {
             .unwrap_or_else(|| panic!("GET {path} ({status}) has no csrf_token field:\n{html}"))
     }
 
-    /// Signs in through the form on `/masuk`; returns the answer to the POST (303 to `/` or to
-    /// `/akun/kata-sandi` on success, 422 on failure).
+    /// Signs in through the form on `/masuk`, and gives the code of `/masuk/kode` when the user
+    /// has a second factor; returns the last answer (303 to `/` or to `/akun/kata-sandi` on
+    /// success, 422 on failure).
     pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let response = self.login_password(client, username, password).await;
+        if location(&response).as_deref() != Some("/masuk/kode") {
+            return response;
+        }
+        let code = self.totp_code(username).await;
+        self.post_form(client, "/masuk/kode", &[("code", &code)])
+            .await
+    }
+
+    /// Issues an activation code for `username` with the command line, as the operator does
+    /// (`merajut-sehat user activation-code <username>`), and returns the printed code.
+    pub async fn activation_code_cli(&self, username: &str) -> String {
+        let out = self
+            .run_cli(&["user", "activation-code", username], "")
+            .await;
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "activation-code failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("activation code for {username}: ")))
+            .unwrap_or_else(|| panic!("no code printed: {stdout}"))
+            .trim()
+            .to_string()
+    }
+
+    /// Chooses `password` with an activation code on `/aktivasi`; returns the answer (303 to
+    /// `/masuk` when the code worked, 422 otherwise).
+    pub async fn activate(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        code: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_form(
+            client,
+            "/aktivasi",
+            &[
+                ("username", username),
+                ("code", code),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Enrols the signed-in user of `client` in two-factor sign-in through
+    /// `/akun/dua-langkah`, with the secret the page shows; returns the page of recovery codes.
+    pub async fn enrol_second_factor(&self, client: &reqwest::Client) -> String {
+        let page = self.get_html(client, "/akun/dua-langkah").await;
+        let shown = text(&page, "#totp-secret").expect("the secret in text");
+        let secret = base32_decode(&shown);
+        let code = auth::totp::code_at(&secret, self.clock.now());
+        let response = self
+            .post_form(client, "/akun/dua-langkah", &[("code", &code)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "enrolment refused");
+        response.text().await.expect("the recovery codes page")
+    }
+
+    /// The first step of signing in only: the form on `/masuk` (303 to `/masuk/kode` for a
+    /// user with a second factor).
+    pub async fn login_password(
         &self,
         client: &reqwest::Client,
         username: &str,

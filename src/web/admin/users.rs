@@ -1,5 +1,7 @@
-//! Users: the list, creating a user (with a one-time password shown once), changing a user's
-//! e-mail address, deactivating, activating and resetting a password.
+//! Users: the list, creating a user, changing a user's e-mail address, deactivating, activating
+//! and resetting an account. Creating and resetting make a one-time activation code that goes
+//! to the user (by e-mail, or from the operator's command line), never to the administrator:
+//! an administrator never learns a secret that lets them act as another user.
 
 use askama::Template;
 use axum::Form;
@@ -15,6 +17,7 @@ use super::{FieldErrors, kab_kota_code_shape};
 use crate::auth::{self, CurrentUser};
 use crate::db::reference::{Hospital, KabKota};
 use crate::db::users::{CreateUserError, NewUser, UserRow};
+
 use crate::db::{self, audit};
 use crate::domain::text::required_text_problem;
 use crate::domain::{Email, Role, ScopeKind};
@@ -208,13 +211,79 @@ pub(super) async fn new_page(
     user_form(ctx, UserForm::default(), FieldErrors::default(), choices)
 }
 
+/// How an activation code reaches its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// An e-mail job is written; the address as the administrator may see it (`m***@dinkes…`).
+    Email(String),
+    /// No e-mail can be sent (the reason): the operator issues the code with the command line.
+    Operator(&'static str),
+}
+
+impl Delivery {
+    fn code(&self) -> &'static str {
+        match self {
+            Delivery::Email(_) => "email",
+            Delivery::Operator(_) => "operator",
+        }
+    }
+}
+
 #[derive(Template)]
-#[template(path = "admin/password_issued.html")]
-struct PasswordIssuedPage {
+#[template(path = "admin/activation_issued.html")]
+struct ActivationIssuedPage {
     ctx: Ctx,
     username: String,
-    password: String,
+    delivery: Delivery,
+    hours: u32,
     created: bool,
+}
+
+/// An address as the administrator sees it once a code went there: the first character of the
+/// mailbox and the first part of the domain (`maria@dinkes.nttprov.go.id` → `m***@dinkes…`).
+pub(super) fn masked_email(address: &str) -> String {
+    let (local, domain) = address.split_once('@').unwrap_or((address, ""));
+    let first: String = local.chars().take(1).collect();
+    let host = domain.split('.').next().unwrap_or("");
+    format!("{first}***@{host}…")
+}
+
+/// Arranges the activation code of a new or reset account (in the caller's transaction): an
+/// e-mail job when e-mail is configured and the user has an address that the user has seen
+/// (an address an administrator changed is not used until its owner signed in since);
+/// otherwise the instruction for the operator. The code itself is made by whoever delivers
+/// it (the worker when it sends the e-mail, or the command line), so it is never stored in
+/// clear text and never shown on an administrator's page.
+async fn arrange_activation(
+    state: &AppState,
+    tx: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    email: Option<&str>,
+) -> Result<Delivery, AppError> {
+    if !state.settings.email_enabled() {
+        return Ok(Delivery::Operator("email belum dikonfigurasi di server"));
+    }
+    let Some(address) = email else {
+        return Ok(Delivery::Operator("pengguna belum punya alamat email"));
+    };
+    if db::two_factor::email_changed_unseen(&mut *tx, user_id).await? {
+        return Ok(Delivery::Operator(
+            "alamat email pengguna baru diubah oleh administrator dan belum dilihat pemiliknya",
+        ));
+    }
+    let job = crate::cases::notify::EmailJob::Activation {
+        user_id,
+        hours: state.settings.activation_hours,
+    };
+    let now = state.clock.now();
+    let new_job = db::jobs::NewJob {
+        kind: db::jobs::JobKind::Email,
+        dedupe_key: format!("activation:{user_id}:{}", Uuid::new_v4()),
+        payload: serde_json::to_value(&job).map_err(anyhow::Error::from)?,
+        run_after: now,
+    };
+    db::jobs::enqueue(&mut *tx, &new_job, now).await?;
+    Ok(Delivery::Email(masked_email(address)))
 }
 
 pub(super) async fn create(
@@ -228,36 +297,62 @@ pub(super) async fn create(
         Ok(input) => input,
         Err(errors) => return user_form(ctx, form, errors, choices),
     };
-    let (password, hash) = auth::one_time_password().await?;
-    match store_user(&state.pool, me.id, &input, &hash).await {
-        Ok(()) => render(&PasswordIssuedPage {
+    match store_user(&state, me.id, &input).await {
+        Ok(delivery) => render(&ActivationIssuedPage {
             ctx,
             username: input.username,
-            password,
+            delivery,
+            hours: state.settings.activation_hours,
             created: true,
         }),
-        Err(CreateUserError::UsernameTaken(name)) => {
+        Err(StoreError::UsernameTaken(name)) => {
             let taken = format!("Nama pengguna \"{name}\" sudah dipakai.");
             user_form(ctx, form, FieldErrors::one("username", taken), choices)
         }
-        Err(CreateUserError::Database(e)) => Err(e.into()),
+        Err(StoreError::Other(e)) => Err(e),
     }
 }
 
-/// Stores the user with a one-time password hash, and the audit event, in one transaction.
+/// Why [`store_user`] stored nothing.
+enum StoreError {
+    UsernameTaken(String),
+    Other(AppError),
+}
+
+impl From<AppError> for StoreError {
+    fn from(e: AppError) -> Self {
+        StoreError::Other(e)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Other(e.into())
+    }
+}
+
+/// A password hash nobody knows: the account cannot be signed in to until its user sets a
+/// password with the activation code.
+async fn unusable_password_hash() -> Result<String, AppError> {
+    let (_discarded, hash) = auth::one_time_password().await?;
+    Ok(hash)
+}
+
+/// Stores the user without a usable password, its activation code's delivery and the audit
+/// events, in one transaction.
 async fn store_user(
-    pool: &PgPool,
+    state: &AppState,
     actor: Uuid,
     input: &NewUserInput,
-    password_hash: &str,
-) -> Result<(), CreateUserError> {
+) -> Result<Delivery, StoreError> {
     let (hospital_id, kab_kota_code) = match &input.scope {
         Scope::Province => (None, None),
         Scope::Hospital(id) => (Some(*id), None),
         Scope::KabKota(code) => (None, Some(code.as_str())),
     };
-    let mut tx = pool.begin().await?;
-    let id = db::users::create(
+    let password_hash = unusable_password_hash().await?;
+    let mut tx = state.pool.begin().await?;
+    let created = db::users::create(
         &mut *tx,
         &NewUser {
             username: &input.username,
@@ -265,24 +360,31 @@ async fn store_user(
             role: input.role,
             hospital_id,
             kab_kota_code,
-            password_hash,
-            must_change_password: true,
+            password_hash: &password_hash,
+            must_change_password: false,
         },
     )
-    .await?;
+    .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(CreateUserError::UsernameTaken(name)) => return Err(StoreError::UsernameTaken(name)),
+        Err(CreateUserError::Database(e)) => return Err(e.into()),
+    };
     if input.email.is_some() {
         db::users::set_email(&mut *tx, id, input.email.as_ref()).await?;
     }
+    let email = input.email.as_ref().map(|e| e.as_str());
+    let delivery = arrange_activation(state, &mut tx, id, email).await?;
     audit::record(
         &mut *tx,
         Some(actor),
         "user.create",
         Some(&id.to_string()),
-        serde_json::json!({"role": input.role.as_str()}),
+        serde_json::json!({"role": input.role.as_str(), "activation": delivery.code()}),
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(delivery)
 }
 
 #[derive(Template)]
@@ -354,6 +456,7 @@ pub(super) async fn update(
         Ok(email) => email,
         Err(message) => return edit_form(ctx, user, form.email, Some(message)),
     };
+    let changed = user.email.as_deref() != email.as_ref().map(|e| e.as_str());
     let mut tx = state.pool.begin().await?;
     db::users::set_email(&mut *tx, id, email.as_ref()).await?;
     // Whether an address is set, never the address itself (personal data).
@@ -362,9 +465,15 @@ pub(super) async fn update(
         Some(me.id),
         "user.set_email",
         Some(&id.to_string()),
-        serde_json::json!({"email_set": email.is_some()}),
+        serde_json::json!({"email_set": email.is_some(), "by_admin": id != me.id}),
     )
     .await?;
+    // The user is told at the next sign-in; until then the new address receives no
+    // activation code ([`arrange_activation`]).
+    if changed && id != me.id {
+        let now = state.clock.now();
+        db::two_factor::add_notice(&mut *tx, id, "email_changed", me.role.as_str(), now).await?;
+    }
     tx.commit().await?;
     flash(&session, format!("Pengguna {} disimpan.", user.username)).await?;
     Ok(Redirect::to("/admin/pengguna").into_response())
@@ -424,6 +533,8 @@ pub(super) async fn activate(
     set_active(&state, &session, &me, id, true).await
 }
 
+/// Resets an account: the password and the second factor stop working, the user gets an
+/// activation code (never shown here) and is told at the next sign-in.
 pub(super) async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -433,9 +544,15 @@ pub(super) async fn reset_password(
     let user = db::users::by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (password, hash) = auth::one_time_password().await?;
+    let hash = unusable_password_hash().await?;
+    let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    db::users::set_password(&mut *tx, id, &hash, true).await?;
+    db::users::set_password(&mut *tx, id, &hash, false).await?;
+    // A lost phone is a reason for a reset too: the second factor goes with the password, and
+    // the roles that need one enrol again at the first sign-in.
+    db::two_factor::disable(&mut tx, id).await?;
+    db::two_factor::add_notice(&mut *tx, id, "reset", me.role.as_str(), now).await?;
+    let delivery = arrange_activation(&state, &mut tx, id, user.email.as_deref()).await?;
     let target = id.to_string();
     let event = "user.reset_password";
     audit::record(
@@ -443,14 +560,15 @@ pub(super) async fn reset_password(
         Some(me.id),
         event,
         Some(&target),
-        serde_json::json!({}),
+        serde_json::json!({"activation": delivery.code()}),
     )
     .await?;
     tx.commit().await?;
-    render(&PasswordIssuedPage {
+    render(&ActivationIssuedPage {
         ctx,
         username: user.username,
-        password,
+        delivery,
+        hours: state.settings.activation_hours,
         created: false,
     })
 }
@@ -505,6 +623,12 @@ mod tests {
         assert_eq!(input.scope, Scope::KabKota("53.71".into()));
         let input = form("tim").parse(&choices()).expect("valid");
         assert_eq!(input.scope, Scope::Province);
+    }
+
+    #[test]
+    fn an_address_is_masked_for_the_administrator() {
+        assert_eq!(masked_email("maria@dinkes.nttprov.go.id"), "m***@dinkes…");
+        assert_eq!(masked_email("x"), "x***@…");
     }
 
     #[test]
