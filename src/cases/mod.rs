@@ -22,7 +22,7 @@ pub mod service;
 pub mod view;
 
 pub use error::CaseError;
-pub use service::{CaseDetail, CaseService, Upload};
+pub use service::{CaseDetail, CaseService, CheckedUpload, Upload};
 
 use uuid::Uuid;
 
