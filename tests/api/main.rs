@@ -20,6 +20,7 @@ mod desk_stays;
 mod digest;
 mod exports;
 mod figures;
+mod files;
 mod health;
 mod identity_checks;
 mod input;
