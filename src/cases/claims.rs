@@ -784,6 +784,10 @@ impl CaseService {
         if !Visibility::of(user.role).documents {
             return Err(CaseError::NotYourAction);
         }
+        // Removed with the case's personal data at the end of the retention period.
+        if crate::db::retention::document_purged(&self.pool, claim.document_id).await? {
+            return Err(CaseError::NotFound);
+        }
         let bytes = self.files.get(claim.document_id).await?;
         db_cases::log_access(
             &self.pool,

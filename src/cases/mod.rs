@@ -18,6 +18,7 @@ pub mod nominatif;
 pub mod notify;
 pub mod quota;
 pub mod reports;
+pub mod retention;
 pub mod service;
 pub mod view;
 

@@ -63,6 +63,8 @@ pub struct CaseDetail {
     pub documents: Vec<DocumentView>,
     /// What the case's approvals took from their payers' quotas.
     pub quota: Vec<super::quota::QuotaCharge>,
+    /// When the retention sweep removed the patient's personal data, if it did.
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// Why an upload is refused, in Bahasa Indonesia.
@@ -849,6 +851,7 @@ impl CaseService {
             view,
             documents,
             quota: self.quota_charges(id).await?,
+            purged_at: db::retention::purged_at(&self.pool, id).await?,
         })
     }
 

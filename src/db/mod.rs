@@ -20,6 +20,7 @@ pub mod preferences;
 pub mod quota;
 pub mod reference;
 pub mod reports;
+pub mod retention;
 pub mod stays;
 pub mod steps;
 pub mod tokens;

@@ -21,7 +21,7 @@ fn november_20() -> DateTime<Utc> {
 
 /// A guaranteed case from `intake` at `team`'s hospital: guarantee from 2026-10-01 (open
 /// ended), `payer`, ceiling `ceiling`.
-async fn guaranteed(team: &Team, intake: &Value, payer: &str, ceiling: i64) -> Uuid {
+pub(crate) async fn guaranteed(team: &Team, intake: &Value, payer: &str, ceiling: i64) -> Uuid {
     let id = team.case_in(intake, "guarantee_review").await;
     team.dinkes_prov
         .step_with(
@@ -62,7 +62,7 @@ async fn submit(
 }
 
 /// Submits a valid claim for `[start, end]` of `amount`; returns its id.
-async fn claim(
+pub(crate) async fn claim(
     app: &TestApp,
     rsud: &Actor,
     case_id: Uuid,
@@ -110,7 +110,7 @@ async fn step(actor: &Actor, id: Uuid, action: &str, fields: Value) -> Reply {
 }
 
 /// Accepts and pays a claim.
-async fn accept_and_pay(dinkes: &Actor, id: Uuid, paid_on: &str, amount: &str) {
+pub(crate) async fn accept_and_pay(dinkes: &Actor, id: Uuid, paid_on: &str, amount: &str) {
     step(dinkes, id, "accept", json!({}))
         .await
         .expect(StatusCode::OK);

@@ -37,6 +37,7 @@ mod queue;
 mod quota;
 mod refusals;
 mod reports;
+mod retention;
 mod sign_in;
 mod snapshot;
 mod workflow_pages;
