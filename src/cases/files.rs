@@ -111,12 +111,18 @@ impl CheckedFile {
 /// Checks an upload's content on a blocking thread (at most [`CHECKS`] at once, each cut off
 /// after [`CHECK_TIMEOUT`]); the refusal is a sentence in Bahasa Indonesia.
 pub async fn check(bytes: &[u8], max_bytes: usize) -> Result<CheckedFile, String> {
-    let _permit = CHECKS
+    let permit = CHECKS
         .acquire()
         .await
         .map_err(|_| "Berkas tidak dapat diperiksa saat ini; coba lagi.".to_string())?;
     let owned = bytes.to_vec();
-    let task = tokio::task::spawn_blocking(move || check_blocking(&owned, max_bytes));
+    // The permit goes with the work: a check cut off by the timeout still holds it until its
+    // thread ends.
+    let task = tokio::task::spawn_blocking(move || {
+        let checked = check_blocking(&owned, max_bytes);
+        drop(permit);
+        checked
+    });
     match tokio::time::timeout(CHECK_TIMEOUT, task).await {
         Ok(Ok(checked)) => checked,
         Ok(Err(_)) | Err(_) => {
