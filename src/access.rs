@@ -176,6 +176,11 @@ pub const AREAS: &[Area] = &[
         roles: ADMIN,
     },
     Area {
+        path: "/admin/retensi",
+        label: "Masa retensi",
+        roles: ADMIN,
+    },
+    Area {
         path: "/admin/tugas-latar",
         label: "Tugas latar",
         roles: ADMIN,

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::cases::CaseService;
-use crate::cases::files::FileStore;
+use crate::cases::files::{self, FileStore};
 use crate::cases::notify::Outbox;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -53,6 +53,15 @@ impl Application {
         tokio::fs::create_dir_all(settings.files_dir())
             .await
             .with_context(|| format!("creating {}", settings.files_dir().display()))?;
+        // Documents stored before files were written 0600 / 0700 get those modes now.
+        let files_dir = settings.files_dir();
+        let restricted =
+            tokio::task::spawn_blocking(move || files::restrict_permissions(&files_dir))
+                .await?
+                .context("restricting the documents' file modes")?;
+        if restricted > 0 {
+            tracing::info!(restricted, "document files and directories made private");
+        }
         let listener = TcpListener::bind(settings.bind).await.with_context(|| {
             format!(
                 "cannot listen on {}: is another program using it? Choose another address with \

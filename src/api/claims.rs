@@ -257,8 +257,9 @@ async fn document(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let (content_type, bytes) = state.cases.read_claim_document(&user, id, "api").await?;
-    Ok(file_response(&content_type, bytes))
+    let (document_id, content_type, bytes) =
+        state.cases.read_claim_document(&user, id, "api").await?;
+    Ok(file_response(&content_type, document_id, bytes))
 }
 
 /// `GET /api/v1/klaim/realisasi?from=&to=`: the claims paid in the period (default: this

@@ -518,7 +518,7 @@ async fn download(
         .cases
         .read_document(&user, id, document_id, "api")
         .await?;
-    Ok(file_response(&doc.content_type, bytes))
+    Ok(file_response(&doc.content_type, doc.id, bytes))
 }
 
 async fn dashboard(

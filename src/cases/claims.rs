@@ -23,7 +23,7 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::service::{Result, Upload, file_problem};
+use super::service::{CheckedUpload, Result, clean_file_name, file_problem};
 use super::{CaseError, CaseService, Scope, Visibility, mask};
 use crate::auth::CurrentUser;
 use crate::db::cases::{self as db_cases, CaseRow, ScopeFilter};
@@ -415,16 +415,34 @@ impl CaseService {
             .ok_or(CaseError::NotFound)
     }
 
+    /// The claim document checked ([`CaseService::check_file`]) before any transaction: the
+    /// check decodes photos and parses PDFs.
+    async fn check_claim_file(
+        &self,
+        file: Option<&ClaimFile<'_>>,
+    ) -> Option<std::result::Result<CheckedUpload, FieldError>> {
+        let f = file?;
+        if let Some(problem) = file_problem(f.bytes, f.original_name, self.max_upload_bytes) {
+            return Some(Err(problem));
+        }
+        Some(self.check_file(f.bytes).await.map(|checked| CheckedUpload {
+            kind: CLAIM_DOCUMENT_KIND.to_string(),
+            file: checked,
+            original_name: f.original_name.map(clean_file_name),
+        }))
+    }
+
     /// The claim fields and file, checked together so every problem is reported at once.
-    fn read_claim(
+    fn read_claim<'f>(
         &self,
         input: &HashMap<String, String>,
-        file: Option<&ClaimFile<'_>>,
+        file: Option<&'f std::result::Result<CheckedUpload, FieldError>>,
         file_required: bool,
-    ) -> Result<ClaimInput> {
+    ) -> Result<(ClaimInput, Option<&'f CheckedUpload>)> {
         let parsed = claim::parse_claim(input, self.today());
         let file_error = match file {
-            Some(f) => file_problem(f.bytes, f.original_name, self.max_upload_bytes),
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(e.clone()),
             None if file_required => Some(FieldError {
                 field: "file",
                 message: "Berkas klaim wajib diunggah (PDF, JPEG atau PNG).".into(),
@@ -432,7 +450,7 @@ impl CaseService {
             None => None,
         };
         match (parsed, file_error) {
-            (Ok(input), None) => Ok(input),
+            (Ok(input), None) => Ok((input, file.and_then(|f| f.as_ref().ok()))),
             (Ok(_), Some(e)) => Err(CaseError::Invalid(vec![e])),
             (Err(mut errors), e) => {
                 errors.extend(e);
@@ -483,14 +501,9 @@ impl CaseService {
         conn: &mut PgConnection,
         user: &CurrentUser,
         case_id: Uuid,
-        file: &ClaimFile<'_>,
+        file: &CheckedUpload,
     ) -> Result<Uuid> {
-        let upload = Upload {
-            kind: CLAIM_DOCUMENT_KIND,
-            bytes: file.bytes,
-            original_name: file.original_name,
-        };
-        self.put_document(conn, user, case_id, &upload).await
+        self.put_document(conn, user, case_id, file).await
     }
 
     async fn forget_claim_file(&self, doc: Option<Uuid>, e: CaseError) -> CaseError {
@@ -511,10 +524,11 @@ impl CaseService {
         file: Option<&ClaimFile<'_>>,
     ) -> Result<Uuid> {
         decide_claim(None, ClaimAction::Submit, user.role).map_err(refusal)?;
+        let checked = self.check_claim_file(file).await;
         let mut tx = self.pool.begin().await?;
         let case = Self::lock_case(&mut tx, user, case_id).await?;
         guarantee_terms(&case)?;
-        let input = self.read_claim(input, file, true)?;
+        let (input, file) = self.read_claim(input, checked.as_ref(), true)?;
         let origin = Self::check_against_case(&mut tx, &case, &input, None).await?;
         let Some(file) = file else {
             return Err(CaseError::field("file", "Berkas klaim wajib diunggah."));
@@ -614,11 +628,12 @@ impl CaseService {
         let case_id = db_claims::case_of(&self.pool, id)
             .await?
             .ok_or(CaseError::NotFound)?;
+        let checked = self.check_claim_file(file).await;
         let mut tx = self.pool.begin().await?;
         // The case first, as a submission locks it: the overlap check sees every claim.
         let case = Self::lock_case(&mut tx, user, case_id).await?;
         let claim = Self::lock_claim(&mut tx, user, id, version, ClaimAction::Resubmit).await?;
-        let input = self.read_claim(input, file, false)?;
+        let (input, file) = self.read_claim(input, checked.as_ref(), false)?;
         let origin = Self::check_against_case(&mut tx, &case, &input, Some(id)).await?;
         let new_doc = match file {
             Some(f) => Some(self.put_claim_file(&mut tx, user, case_id, f).await?),
@@ -754,20 +769,24 @@ impl CaseService {
             .ok_or(CaseError::NotFound)
     }
 
-    /// The claim document's content type and bytes, for a caller who sees the claim and
+    /// The claim document's id, content type and bytes, for a caller who sees the claim and
     /// documents; the download is logged on the case.
     pub async fn read_claim_document(
         &self,
         user: &CurrentUser,
         id: Uuid,
         via: &str,
-    ) -> Result<(String, Vec<u8>)> {
+    ) -> Result<(Uuid, String, Vec<u8>)> {
         let scope = Self::claim_scope(user)?;
         let claim = db_claims::by_id(&self.pool, &scope, id)
             .await?
             .ok_or(CaseError::NotFound)?;
         if !Visibility::of(user.role).documents {
             return Err(CaseError::NotYourAction);
+        }
+        // Removed with the case's personal data at the end of the retention period.
+        if crate::db::retention::document_purged(&self.pool, claim.document_id).await? {
+            return Err(CaseError::NotFound);
         }
         let bytes = self.files.get(claim.document_id).await?;
         db_cases::log_access(
@@ -779,7 +798,7 @@ impl CaseService {
             self.clock.now(),
         )
         .await?;
-        Ok((claim.document_content_type, bytes))
+        Ok((claim.document_id, claim.document_content_type, bytes))
     }
 
     /// Realised financing: the claims paid from `from` to `to` (both included) in the

@@ -18,11 +18,12 @@ pub mod nominatif;
 pub mod notify;
 pub mod quota;
 pub mod reports;
+pub mod retention;
 pub mod service;
 pub mod view;
 
 pub use error::CaseError;
-pub use service::{CaseDetail, CaseService, Upload};
+pub use service::{CaseDetail, CaseService, CheckedUpload, Upload};
 
 use uuid::Uuid;
 

@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::error::CaseError;
-use super::files::{FileStore, sniff_content_type};
+use super::files::{self, CheckedFile, FileStore, sniff_content_type};
 use super::view::{CaseView, DeskClock, DocumentView, StepView, timeline};
 use super::{Scope, Visibility, facts, intake, mask};
 use crate::auth::CurrentUser;
@@ -46,6 +46,15 @@ pub struct Upload<'a> {
     pub original_name: Option<&'a str>,
 }
 
+/// An upload that passed every check ([`CaseService::check_upload`]): its kind, its file as
+/// it will be stored (a photo re-encoded) and its cleaned name.
+#[derive(Debug, Clone)]
+pub struct CheckedUpload {
+    pub(super) kind: String,
+    pub(super) file: CheckedFile,
+    pub(super) original_name: Option<String>,
+}
+
 /// Everything the case page and the API show of a case; the read of personal data is logged.
 pub struct CaseDetail {
     pub case: CaseRow,
@@ -54,6 +63,8 @@ pub struct CaseDetail {
     pub documents: Vec<DocumentView>,
     /// What the case's approvals took from their payers' quotas.
     pub quota: Vec<super::quota::QuotaCharge>,
+    /// When the retention sweep removed the patient's personal data, if it did.
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// Why an upload is refused, in Bahasa Indonesia.
@@ -103,7 +114,7 @@ pub fn file_problem(
 }
 
 /// A file name as kept and shown: no control characters or path separators, 120 characters.
-fn clean_file_name(name: &str) -> String {
+pub(super) fn clean_file_name(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
         .take(120)
@@ -280,7 +291,7 @@ impl CaseService {
         user: &CurrentUser,
         fields: &db_cases::PatientFields,
         intake_key: Option<Uuid>,
-        uploads: &[Upload<'_>],
+        uploads: &[CheckedUpload],
     ) -> Result<OpenedDraft> {
         let Some(hospital_id) = user.hospital_id.filter(|_| user.role == Role::Rsud) else {
             return Err(CaseError::NotYourAction);
@@ -290,13 +301,6 @@ impl CaseService {
             && let Some(id) = self.repeated_intake(key, hospital_id).await?
         {
             return Ok(repeat(id));
-        }
-        let problems: Vec<FieldError> = uploads
-            .iter()
-            .filter_map(|u| upload_problem(u, self.max_upload_bytes))
-            .collect();
-        if !problems.is_empty() {
-            return Err(CaseError::Invalid(problems));
         }
         // A refusal below may only mean that the same submission, sent again, won the race
         // (its case holds this NIK, its key is taken): then answer with that case.
@@ -380,7 +384,7 @@ impl CaseService {
         conn: &mut PgConnection,
         user: &CurrentUser,
         case_id: Uuid,
-        uploads: &[Upload<'_>],
+        uploads: &[CheckedUpload],
     ) -> std::result::Result<Vec<Uuid>, (CaseError, Vec<Uuid>)> {
         let mut written = vec![];
         for upload in uploads {
@@ -685,16 +689,48 @@ impl CaseService {
                 "Kasus sudah selesai; dokumen tidak dapat ditambahkan.",
             ));
         }
-        if let Some(problem) = upload_problem(upload, self.max_upload_bytes) {
-            return Err(CaseError::Invalid(vec![problem]));
-        }
+        let upload = self
+            .check_upload(upload)
+            .await
+            .map_err(|problem| CaseError::Invalid(vec![problem]))?;
         let mut tx = self.pool.begin().await?;
-        let id = self.put_document(&mut tx, user, case_id, upload).await?;
+        let id = self.put_document(&mut tx, user, case_id, &upload).await?;
         if let Err(e) = tx.commit().await {
             self.files.delete(id).await;
             return Err(e.into());
         }
         Ok(id)
+    }
+
+    /// Checks an upload: its kind, its size, and its content ([`files::check`]: judged by its
+    /// bytes, a photo decoded and re-encoded without its metadata, a PDF parsed). The field
+    /// error to show, or the upload as it will be stored.
+    pub async fn check_upload(
+        &self,
+        upload: &Upload<'_>,
+    ) -> std::result::Result<CheckedUpload, FieldError> {
+        if let Some(problem) = upload_problem(upload, self.max_upload_bytes) {
+            return Err(problem);
+        }
+        Ok(CheckedUpload {
+            kind: upload.kind.to_string(),
+            file: self.check_file(upload.bytes).await?,
+            original_name: upload.original_name.map(clean_file_name),
+        })
+    }
+
+    /// The content check of [`Self::check_upload`] alone, for a file whose kind is fixed (a
+    /// claim's document) and that passed [`file_problem`].
+    pub(super) async fn check_file(
+        &self,
+        bytes: &[u8],
+    ) -> std::result::Result<CheckedFile, FieldError> {
+        files::check(bytes, self.max_upload_bytes)
+            .await
+            .map_err(|message| FieldError {
+                field: "file",
+                message,
+            })
     }
 
     /// Writes a checked upload's file, then its document row and audit row in `conn` (a
@@ -705,19 +741,19 @@ impl CaseService {
         conn: &mut PgConnection,
         user: &CurrentUser,
         case_id: Uuid,
-        upload: &Upload<'_>,
+        upload: &CheckedUpload,
     ) -> Result<Uuid> {
         let id = Uuid::new_v4();
-        self.files.put(id, upload.bytes).await?;
-        let original_name = upload.original_name.map(clean_file_name);
+        let bytes = upload.file.bytes();
+        self.files.put(id, bytes).await?;
         let doc = db_cases::NewDocument {
             id,
             case_id,
-            kind: upload.kind,
-            content_type: sniff_content_type(upload.bytes).unwrap_or("application/octet-stream"),
-            size_bytes: i32::try_from(upload.bytes.len()).unwrap_or(i32::MAX),
-            sha256: &Sha256::digest(upload.bytes),
-            original_name: original_name.as_deref(),
+            kind: &upload.kind,
+            content_type: upload.file.content_type(),
+            size_bytes: i32::try_from(bytes.len()).unwrap_or(i32::MAX),
+            sha256: &Sha256::digest(bytes),
+            original_name: upload.original_name.as_deref(),
             uploaded_by: user.id,
             uploaded_at: self.clock.now(),
         };
@@ -815,6 +851,7 @@ impl CaseService {
             view,
             documents,
             quota: self.quota_charges(id).await?,
+            purged_at: db::retention::purged_at(&self.pool, id).await?,
         })
     }
 

@@ -667,27 +667,30 @@ pub struct DocumentRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
-/// The documents of a case, oldest first. A claim's document (kind `klaim`) belongs to the
-/// claim and is read through it (`db::claims`), by the roles that see claims.
+/// The documents of a case, oldest first, but those removed by the retention purge. A claim's
+/// document (kind `klaim`) belongs to the claim and is read through it (`db::claims`), by the
+/// roles that see claims.
 pub async fn documents(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
              uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE case_id = $1 AND kind <> 'klaim' ORDER BY uploaded_at, id"#,
+           FROM documents WHERE case_id = $1 AND kind <> 'klaim' AND purged_at IS NULL
+           ORDER BY uploaded_at, id"#,
         case_id
     )
     .fetch_all(db)
     .await
 }
 
-/// One document of a case (not a claim's document; see [`documents`]).
+/// One document of a case (not a claim's document, not one removed by the purge; see
+/// [`documents`]).
 pub async fn document(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
              uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE id = $1 AND kind <> 'klaim'"#,
+           FROM documents WHERE id = $1 AND kind <> 'klaim' AND purged_at IS NULL"#,
         id
     )
     .fetch_optional(db)

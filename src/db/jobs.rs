@@ -20,6 +20,8 @@ pub enum JobKind {
     OverdueSweep,
     /// The day's digest: one e-mail job per user who asked for it.
     Digest,
+    /// The day's purge of personal data past the retention period.
+    RetentionSweep,
 }
 
 impl JobKind {
@@ -30,6 +32,7 @@ impl JobKind {
             JobKind::Webhook => "webhook",
             JobKind::OverdueSweep => "overdue_sweep",
             JobKind::Digest => "digest",
+            JobKind::RetentionSweep => "retention_sweep",
         }
     }
 
@@ -40,6 +43,7 @@ impl JobKind {
             JobKind::Webhook,
             JobKind::OverdueSweep,
             JobKind::Digest,
+            JobKind::RetentionSweep,
         ]
         .into_iter()
         .find(|k| k.as_str() == code)
@@ -52,6 +56,7 @@ impl JobKind {
             JobKind::Webhook => "Webhook",
             JobKind::OverdueSweep => "Pemeriksaan kasus terlambat",
             JobKind::Digest => "Ringkasan harian",
+            JobKind::RetentionSweep => "Penghapusan data pribadi (masa retensi)",
         }
     }
 }
@@ -321,6 +326,7 @@ mod tests {
             JobKind::Webhook,
             JobKind::OverdueSweep,
             JobKind::Digest,
+            JobKind::RetentionSweep,
         ] {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }

@@ -21,6 +21,7 @@ pub mod quota;
 pub mod reference;
 pub mod reports;
 pub mod sign_in_throttle;
+pub mod retention;
 pub mod stays;
 pub mod steps;
 pub mod tokens;

@@ -76,12 +76,28 @@ pub fn decode_cursor(s: &str) -> Option<(NaiveDate, Uuid)> {
     Some((d.parse().ok()?, id.parse().ok()?))
 }
 
-/// A document download: inline, never cached, never sniffed.
-pub fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
+/// A document download: always an attachment (never shown in the page, a PDF included) under
+/// a generated name, the type fixed from the stored type, never sniffed, never cached.
+pub fn file_response(content_type: &str, document_id: Uuid, bytes: Vec<u8>) -> Response {
+    let extension = match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    };
+    let disposition = format!(
+        "attachment; filename=\"dokumen-{}.{extension}\"",
+        document_id.simple()
+    );
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)
-        .header(header::CONTENT_DISPOSITION, "inline")
-        .header(header::CACHE_CONTROL, "private, no-store")
+        .header(header::CONTENT_DISPOSITION, disposition)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        )
         .body(Body::from(bytes))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -751,6 +751,7 @@ async fn download(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (content_type, bytes) = state.cases.read_claim_document(&user, id, "web").await?;
-    Ok(file_response(&content_type, bytes))
+    let (document_id, content_type, bytes) =
+        state.cases.read_claim_document(&user, id, "web").await?;
+    Ok(file_response(&content_type, document_id, bytes))
 }

@@ -194,6 +194,15 @@ impl Worker {
                 webhook.deliver(&event).await?;
                 Ok(Outcome::Done)
             }
+            JobKind::RetentionSweep => {
+                let swept = self.cases.sweep_retention().await?;
+                tracing::info!(
+                    cases = swept.cases,
+                    documents = swept.documents,
+                    "personal data past the retention period removed"
+                );
+                Ok(Outcome::Done)
+            }
             JobKind::OverdueSweep => {
                 let n = self.cases.sweep_overdue().await?;
                 tracing::info!(stays = n, "overdue stays announced");

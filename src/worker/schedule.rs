@@ -1,5 +1,6 @@
-//! The periodic jobs: on every working day (the holiday table's calendar), the overdue sweep
-//! and — when e-mail is configured — the digest, both due at 07:00 WITA. Every pass of every
+//! The periodic jobs: every day the retention sweep, and on every working day (the holiday
+//! table's calendar) the overdue sweep and — when e-mail is configured — the digest, all due at
+//! 07:00 WITA. Every pass of every
 //! worker enqueues them; the dedupe key (kind and date) makes each exist once. The first pass
 //! that creates the day's sweep also deletes finished jobs older than [`KEEP_DONE`].
 
@@ -24,14 +25,22 @@ fn due_at(day: NaiveDate) -> DateTime<Utc> {
     sla::wita_instant(day, DAILY_AT)
 }
 
-/// Enqueues today's periodic jobs if today is a working day.
+/// Enqueues today's periodic jobs: the retention sweep every day, the others if today is a
+/// working day.
 pub async fn daily(cases: &CaseService) -> anyhow::Result<()> {
     let today = cases.today();
+    let now = cases.clock.now();
+    let payload = serde_json::to_value(DailyJob { date: today })?;
+    let retention = NewJob {
+        kind: JobKind::RetentionSweep,
+        dedupe_key: format!("retention_sweep:{today}"),
+        payload: payload.clone(),
+        run_after: due_at(today),
+    };
+    jobs::enqueue(&cases.pool, &retention, now).await?;
     if !sla::is_working_day(today, &holidays(&cases.pool).await?) {
         return Ok(());
     }
-    let now = cases.clock.now();
-    let payload = serde_json::to_value(DailyJob { date: today })?;
     let sweep = NewJob {
         kind: JobKind::OverdueSweep,
         dedupe_key: format!("overdue_sweep:{today}"),

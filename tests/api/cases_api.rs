@@ -438,11 +438,16 @@ async fn document_download_is_limited_and_logged() {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let cache = by_dukcapil
-        .headers()
-        .get("cache-control")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let header = |name: &str| {
+        by_dukcapil
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let cache = header("cache-control");
+    let disposition = header("content-disposition");
+    let nosniff = header("x-content-type-options");
     let bytes = by_dukcapil.bytes().await.expect("file");
     let by_bpjs = team.bpjs.get_raw(&path).await.status();
     let by_tim = tim.get_raw(&path).await.status();
@@ -457,8 +462,18 @@ async fn document_download_is_limited_and_logged() {
     // Assert
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type.as_deref(), Some("image/png"));
-    assert_eq!(cache.as_deref(), Some("private, no-store"));
-    assert_eq!(&bytes[..], PNG);
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    // Always a download under a generated name, never shown inline.
+    let generated = format!(
+        "attachment; filename=\"dokumen-{}.png\"",
+        doc.replace('-', "")
+    );
+    assert_eq!(disposition.as_deref(), Some(generated.as_str()));
+    assert_eq!(nosniff.as_deref(), Some("nosniff"));
+    // The photo as stored: re-encoded, the same picture.
+    let stored =
+        image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).expect("a PNG");
+    assert_eq!((stored.width(), stored.height()), (1, 1));
     assert_eq!(by_bpjs, StatusCode::FORBIDDEN);
     assert_eq!(by_tim, StatusCode::FORBIDDEN);
     assert_eq!(by_other_hospital, StatusCode::NOT_FOUND);
@@ -693,18 +708,15 @@ async fn upload_type_is_judged_by_content_not_by_name() {
     let id = team.create(&intake_woman()).await;
 
     // Act
-    let jpeg = team
-        .rsud
-        .upload(id, "kk", b"\xFF\xD8\xFF\xE0 jpeg", "kk.pdf")
-        .await;
-    let pdf = team
-        .rsud
-        .upload(id, "rujukan", b"%PDF-1.7 rujukan", "rujukan")
-        .await;
+    let jpeg = team.rsud.upload(id, "kk", &test_jpeg(), "kk.pdf").await;
+    let pdf = team.rsud.upload(id, "rujukan", TEST_PDF, "rujukan").await;
+    // A PNG named as a JPEG is stored as what it is.
+    let png = team.rsud.upload(id, "lainnya", PNG, "foto.jpg").await;
 
     // Assert
     jpeg.expect(StatusCode::CREATED);
     pdf.expect(StatusCode::CREATED);
+    png.expect(StatusCode::CREATED);
     let case = team.rsud.case(id).await;
     let docs: Vec<(String, String)> = case.body["documents"]
         .as_array()
@@ -721,7 +733,8 @@ async fn upload_type_is_judged_by_content_not_by_name() {
         docs,
         [
             ("kk".to_string(), "image/jpeg".to_string()),
-            ("rujukan".to_string(), "application/pdf".to_string())
+            ("rujukan".to_string(), "application/pdf".to_string()),
+            ("lainnya".to_string(), "image/png".to_string())
         ]
     );
 }

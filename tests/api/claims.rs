@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-/// A PDF as the upload check judges it.
-const PDF: &[u8] = b"%PDF-1.4\n% klaim uji\n";
+/// A PDF that parses.
+const PDF: &[u8] = TEST_PDF;
 
 /// 2026-11-20 10:00 WITA: after the guarantees of the fixture start (2026-10-01).
 fn november_20() -> DateTime<Utc> {
@@ -21,7 +21,7 @@ fn november_20() -> DateTime<Utc> {
 
 /// A guaranteed case from `intake` at `team`'s hospital: guarantee from 2026-10-01 (open
 /// ended), `payer`, ceiling `ceiling`.
-async fn guaranteed(team: &Team, intake: &Value, payer: &str, ceiling: i64) -> Uuid {
+pub(crate) async fn guaranteed(team: &Team, intake: &Value, payer: &str, ceiling: i64) -> Uuid {
     let id = team.case_in(intake, "guarantee_review").await;
     team.dinkes_prov
         .step_with(
@@ -62,7 +62,7 @@ async fn submit(
 }
 
 /// Submits a valid claim for `[start, end]` of `amount`; returns its id.
-async fn claim(
+pub(crate) async fn claim(
     app: &TestApp,
     rsud: &Actor,
     case_id: Uuid,
@@ -110,7 +110,7 @@ async fn step(actor: &Actor, id: Uuid, action: &str, fields: Value) -> Reply {
 }
 
 /// Accepts and pays a claim.
-async fn accept_and_pay(dinkes: &Actor, id: Uuid, paid_on: &str, amount: &str) {
+pub(crate) async fn accept_and_pay(dinkes: &Actor, id: Uuid, paid_on: &str, amount: &str) {
     step(dinkes, id, "accept", json!({}))
         .await
         .expect(StatusCode::OK);
@@ -1226,7 +1226,15 @@ async fn the_claim_pages_take_a_claim_from_the_case_to_payment() {
     // The document download is logged; a role without claims gets the 403 page.
     let doc = app.get(&dinkes, &format!("{claim_path}/berkas")).await;
     assert_eq!(doc.status(), StatusCode::OK);
-    assert_eq!(doc.bytes().await.expect("bytes").as_ref(), PNG);
+    assert_eq!(
+        doc.headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.starts_with("attachment; filename=\"dokumen-") && v.ends_with(".png\"")),
+        Some(true)
+    );
+    let stored = image::load_from_memory(&doc.bytes().await.expect("bytes")).expect("a photo");
+    assert_eq!((stored.width(), stored.height()), (1, 1));
     assert_eq!(
         app.get(&dinsos, "/klaim").await.status(),
         StatusCode::FORBIDDEN

@@ -19,8 +19,8 @@ pub const NIK_MAN: &str = "5371020211750002";
 pub const STALE_PART: &str = "diubah oleh orang lain";
 /// Name of the hospital with code `RSUD-WZJ`.
 pub const WZJ_NAME: &str = "RSUD Prof. Dr. W.Z. Johannes Kupang";
-/// A PNG as the upload check judges it: the 8-byte signature, then anything.
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\nbukan gambar sungguhan, cukup untuk uji";
+/// A PNG that decodes (the upload check decodes and re-encodes photos).
+pub const PNG: &[u8] = TEST_PNG;
 /// A date in the past that is safe for every date field.
 pub const PAST: &str = "2026-10-01";
 /// A date in the future for every "not in the future" check.

@@ -733,19 +733,19 @@ async fn an_empty_upload_is_refused_on_the_page_and_in_the_api() {
 
 #[tokio::test]
 async fn document_sizes_are_shown_in_human_units() {
-    // Arrange: the 69-byte KTP of the draft, and a 1.2 MB KK photo.
+    // Arrange: the KTP photo of the draft, and a 1.2 MB KK scan (a PDF is stored as sent).
     let app = spawn_app().await;
     let (client, pic) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let id = app.arrange_draft(&pic, &markus()).await;
-    let mut kk = TEST_PNG.to_vec();
-    kk.resize(1_258_291, 0);
+    let kk = test_pdf_of(1_258_291);
+    assert_eq!(kk.len(), 1_258_291);
     let response = app
         .post_multipart(
             &client,
             &case_path(id),
             &format!("/kasus/{id}/dokumen"),
             &[("kind".into(), "kk".into())],
-            &[("file", "kk.png", kk)],
+            &[("file", "kk.pdf", kk)],
         )
         .await;
     assert_redirect(&response, &case_path(id));
@@ -756,8 +756,12 @@ async fn document_sizes_are_shown_in_human_units() {
     // Assert
     let lines = texts(&html, "ul.documents li");
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].contains("image/png, 69 B,"), "{}", lines[0]);
-    assert!(lines[1].contains("image/png, 1,2 MB,"), "{}", lines[1]);
+    assert!(lines[0].contains("image/png, 70 B,"), "{}", lines[0]);
+    assert!(
+        lines[1].contains("application/pdf, 1,2 MB,"),
+        "{}",
+        lines[1]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -233,7 +233,7 @@ async fn desil_8_goes_through_sktm_and_desil_correction_to_handed_over() {
     assert_eq!(r.body["case"]["desk"]["role"], "rsud");
 
     team.rsud
-        .upload(id, "sktm", b"%PDF-1.4 SKTM", "sktm.pdf")
+        .upload(id, "sktm", TEST_PDF, "sktm.pdf")
         .await
         .expect(StatusCode::CREATED);
     let r = team.rsud.step(id, "submit_sktm").await;

@@ -989,14 +989,60 @@ pub fn option_value(html: &str, select_css: &str, label: &str) -> Option<String>
 // Cases: arranged through the same service calls the pages use, so they carry real history
 // ---------------------------------------------------------------------------------------------
 
-/// A 1×1 PNG: a stand-in for a photographed document (the server checks the magic bytes).
-pub const TEST_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
-    0x00, 0x05, 0xFE, 0x02, 0xFE, 0xDC, 0xCC, 0x59, 0xE7, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
-    0x44, 0xAE, 0x42, 0x60, 0x82,
-];
+/// A 1×1 PNG: a stand-in for a photographed document (the server decodes and re-encodes it).
+pub const TEST_PNG: &[u8] = merajut_sehat::demo::DEMO_PNG;
+
+/// A one-page PDF that parses (the server refuses PDFs that do not).
+pub const TEST_PDF: &[u8] = merajut_sehat::demo::DEMO_PDF;
+
+/// A one-page PDF of exactly `size` bytes (at least 400): a comment line pads it.
+pub fn test_pdf_of(size: usize) -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
+    ];
+    let build = |pad: usize| {
+        let mut out = format!("%PDF-1.4\n%{}\n", "x".repeat(pad)).into_bytes();
+        let mut offsets = vec![];
+        for (i, object) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
+        }
+        let xref = out.len();
+        out.extend(b"xref\n0 4\n0000000000 65535 f \n");
+        for offset in offsets {
+            out.extend(format!("{offset:010} 00000 n \n").bytes());
+        }
+        out.extend(
+            format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").bytes(),
+        );
+        out
+    };
+    let mut pad = size.saturating_sub(build(0).len());
+    loop {
+        let pdf = build(pad);
+        if pdf.len() <= size {
+            return pdf;
+        }
+        pad -= pdf.len() - size;
+    }
+}
+
+/// A 16×8 JPEG (the server decodes and re-encodes photos, so it must be a real one).
+pub fn test_jpeg() -> Vec<u8> {
+    let photo = image::RgbImage::from_fn(16, 8, |x, y| {
+        image::Rgb([(x * 15) as u8, (y * 30) as u8, 90])
+    });
+    let mut out = vec![];
+    image::DynamicImage::ImageRgb8(photo)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encoding a JPEG");
+    out
+}
 
 /// The intake form of a patient with an identity document: every field, as the form sends it.
 /// `nik` must agree with `sex` and `birth_date` (`YYYY-MM-DD`); `kab` is the domicile kab/kota

@@ -1,5 +1,5 @@
-//! Administration (role `admin`): users, hospitals, kab/kota, holidays, SLA and background
-//! work. No patient data here.
+//! Administration (role `admin`): users, hospitals, kab/kota, holidays, SLA, the retention
+//! period and background work. No patient data here.
 //!
 //! Each page family has its module. A handler parses its form once into a typed value (or
 //! field errors), makes one call, then renders or redirects; a refused form is shown again
@@ -9,6 +9,7 @@ mod calendar;
 mod hospitals;
 mod jobs;
 mod kab_kota;
+mod retention;
 mod users;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
                 "/admin/sla",
                 get(calendar::sla_page).post(calendar::save_sla),
             )
+            .route("/admin/retensi", get(retention::page).post(retention::save))
             .route("/admin/tugas-latar", get(jobs::page))
             .route("/admin/tugas-latar/{id}/coba-lagi", post(jobs::retry)),
         access::ADMIN,

@@ -87,5 +87,5 @@ pub(super) async fn download(
         .cases
         .read_document(&user, id, document_id, "web")
         .await?;
-    Ok(file_response(&doc.content_type, bytes))
+    Ok(file_response(&doc.content_type, doc.id, bytes))
 }

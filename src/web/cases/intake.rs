@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{check_csrf, version_field};
 use crate::auth::CurrentUser;
 use crate::cases::service::OpenedDraft;
-use crate::cases::{CaseError, Upload, intake, service};
+use crate::cases::{CaseError, CheckedUpload, Upload, intake};
 use crate::db;
 use crate::domain::action::FieldError;
 use crate::domain::{Action, DocumentKind};
@@ -145,20 +145,28 @@ fn uploads(form: &MultipartForm) -> Vec<(&'static str, Upload<'_>)> {
         .collect()
 }
 
-/// Problems with the chosen photos, per input.
-fn file_problems(state: &AppState, form: &MultipartForm) -> HashMap<&'static str, String> {
+/// The chosen photos checked ([`CaseService::check_upload`]): the problems per input, and
+/// the uploads as they will be stored.
+async fn check_files(
+    state: &AppState,
+    form: &MultipartForm,
+) -> (HashMap<&'static str, String>, Vec<CheckedUpload>) {
     let mut problems = HashMap::new();
     if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
         let message = format!("Berkas terlalu besar; maksimal {max} MB per berkas.");
         problems.insert("ktp_file", message);
     }
+    let mut checked = vec![];
     for (input, upload) in uploads(form) {
-        if let Some(p) = service::upload_problem(&upload, state.cases.max_upload_bytes) {
-            problems.insert(input, p.message);
+        match state.cases.check_upload(&upload).await {
+            Ok(upload) => checked.push(upload),
+            Err(p) => {
+                problems.insert(input, p.message);
+            }
         }
     }
-    problems
+    (problems, checked)
 }
 
 pub(super) async fn new_page(
@@ -203,17 +211,16 @@ async fn open_draft(
     user: &CurrentUser,
     form: &MultipartForm,
     intake_key: Uuid,
-    file_errors: &HashMap<&'static str, String>,
+    (file_errors, uploads): &(HashMap<&'static str, String>, Vec<CheckedUpload>),
 ) -> Result<Result<OpenedDraft, Vec<FieldError>>, AppError> {
     let fields = match state.cases.parse_patient(&form.values).await {
         Ok(_) if !file_errors.is_empty() => return Ok(Err(vec![])),
         Ok(fields) => fields,
         Err(e) => return Ok(Err(form_errors(e)?)),
     };
-    let uploads: Vec<Upload<'_>> = uploads(form).into_iter().map(|(_, u)| u).collect();
     let opened = state
         .cases
-        .create_draft_with_documents(user, &fields, Some(intake_key), &uploads)
+        .create_draft_with_documents(user, &fields, Some(intake_key), uploads)
         .await;
     match opened {
         Ok(opened) => Ok(Ok(opened)),
@@ -235,10 +242,11 @@ pub(super) async fn create(
         .get("intake_key")
         .and_then(|k| k.parse().ok())
         .unwrap_or_else(Uuid::new_v4);
-    let mut file_errors = file_problems(&state, &form);
-    let opened = match open_draft(&state, &user, &form, intake_key, &file_errors).await? {
+    let files = check_files(&state, &form).await;
+    let opened = match open_draft(&state, &user, &form, intake_key, &files).await? {
         Ok(opened) => opened,
         Err(errors) => {
+            let mut file_errors = files.0;
             if !form.files.is_empty() {
                 file_errors.entry("ktp_file").or_insert_with(|| {
                     "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into()
