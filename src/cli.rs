@@ -176,7 +176,11 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
             .await?;
             println!("password of {} set", user.username);
         }
-        Command::Token(TokenCommand::Create { username, name }) => {
+        Command::Token(TokenCommand::Create {
+            username,
+            name,
+            days,
+        }) => {
             let user = db::users::by_username(pool, &username)
                 .await?
                 .with_context(|| format!("no user {username:?}"))?;
@@ -190,7 +194,17 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
                 bail!("--name: {problem}");
             }
             let (token, hash) = auth::generate_token();
-            db::tokens::insert(pool, user.id, name, &hash).await?;
+            let now = crate::clock::Clock::system().now();
+            let today = crate::domain::sla::local_date(now);
+            let last_day = today
+                .checked_add_days(chrono::Days::new(days.into()))
+                .unwrap_or(today)
+                .min(crate::web::tokens::latest_expiry(today));
+            let expires_at = crate::web::tokens::expiry_instant(last_day);
+            let id = db::tokens::insert(pool, user.id, name, &hash, now, expires_at).await?;
+            let details = serde_json::json!({"expires_on": last_day.to_string(), "cli": true});
+            let target = id.to_string();
+            db::audit::record(pool, None, "api_token.create", Some(&target), details).await?;
             println!("{token}");
         }
     }

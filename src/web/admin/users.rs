@@ -392,15 +392,15 @@ async fn set_active(
     };
     let mut tx = state.pool.begin().await?;
     db::users::set_active(&mut *tx, id, active).await?;
+    // A deactivated user's sessions end and its API tokens are revoked at once.
+    let mut details = serde_json::json!({});
+    if !active {
+        let now = state.clock.now();
+        let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, id, now).await?;
+        details = serde_json::json!({"tokens_revoked": revoked});
+    }
     let target = id.to_string();
-    audit::record(
-        &mut *tx,
-        Some(me.id),
-        event,
-        Some(&target),
-        serde_json::json!({}),
-    )
-    .await?;
+    audit::record(&mut *tx, Some(me.id), event, Some(&target), details).await?;
     tx.commit().await?;
     flash(session, format!("Pengguna {} {verb}.", user.username)).await?;
     Ok(Redirect::to("/admin/pengguna").into_response())
@@ -424,6 +424,30 @@ pub(super) async fn activate(
     set_active(&state, &session, &me, id, true).await
 }
 
+/// "Keluar dari semua perangkat" for a user: every session of the user ends (API tokens stay).
+pub(super) async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    session: Session,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    db::users::end_sessions(&mut *tx, id).await?;
+    let target = id.to_string();
+    let event = "user.sign_out_everywhere";
+    audit::record(&mut *tx, Some(me.id), event, Some(&target), serde_json::json!({})).await?;
+    tx.commit().await?;
+    let message = format!("Semua sesi {} diakhiri.", user.username);
+    flash(&session, message).await?;
+    if id == me.id {
+        return Ok(Redirect::to("/masuk").into_response());
+    }
+    Ok(Redirect::to(&format!("/admin/pengguna/{id}")).into_response())
+}
+
 pub(super) async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -436,16 +460,12 @@ pub(super) async fn reset_password(
     let (password, hash) = auth::one_time_password().await?;
     let mut tx = state.pool.begin().await?;
     db::users::set_password(&mut *tx, id, &hash, true).await?;
+    let now = state.clock.now();
+    let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, id, now).await?;
     let target = id.to_string();
     let event = "user.reset_password";
-    audit::record(
-        &mut *tx,
-        Some(me.id),
-        event,
-        Some(&target),
-        serde_json::json!({}),
-    )
-    .await?;
+    let details = serde_json::json!({"tokens_revoked": revoked});
+    audit::record(&mut *tx, Some(me.id), event, Some(&target), details).await?;
     tx.commit().await?;
     render(&PasswordIssuedPage {
         ctx,
