@@ -95,8 +95,8 @@ async fn the_sign_in_page_stores_no_session_for_a_visitor() {
 
 #[tokio::test]
 async fn an_idle_session_ends_after_the_idle_limit_by_the_app_clock() {
-    // Arrange: the default limit is 120 minutes.
-    let app = spawn_app_at(start()).await;
+    // Arrange: the default limit, 120 minutes.
+    let app = spawn_app_with_at(start(), |s| s.session_idle_minutes = 120).await;
     let (client, user) = app.signed_in("tim", None).await;
     let cookie = client.cookie(SESSION_COOKIE).expect("session cookie");
 
@@ -116,7 +116,11 @@ async fn an_idle_session_ends_after_the_idle_limit_by_the_app_clock() {
 #[tokio::test]
 async fn a_busy_session_ends_at_the_absolute_limit() {
     // Arrange: a 12-hour limit (the default), used every 100 minutes.
-    let app = spawn_app_with_at(start(), |s| s.session_max_hours = 12).await;
+    let app = spawn_app_with_at(start(), |s| {
+        s.session_max_hours = 12;
+        s.session_idle_minutes = 120;
+    })
+    .await;
     let (client, _) = app.signed_in("tim", None).await;
 
     // Act / Assert: 7 × 100 minutes = 11 h 40 min after sign-in the session still opens pages;

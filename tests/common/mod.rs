@@ -467,8 +467,10 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         pg_bin: None,
         pg_port: EMBEDDED_PORT,
         log_format: LogFormat::Pretty,
-        session_idle_minutes: 120,
-        session_max_hours: 12,
+        // Tests move the app clock by days with one browser session; the session tests set
+        // the limits they test (`spawn_app_with_at`).
+        session_idle_minutes: 60 * 24 * 3650,
+        session_max_hours: 24 * 3650,
         secure_cookie: false,
         max_upload_mb: 10,
         public_url: None,
