@@ -127,11 +127,7 @@ async fn start_session(
 
 /// Keeps the current session after its user's sessions were ended (own password change): a new
 /// id, and the new generation `epoch` so that this session alone lives on.
-async fn keep_session(
-    state: &AppState,
-    session: &Session,
-    epoch: i64,
-) -> Result<(), AppError> {
+async fn keep_session(state: &AppState, session: &Session, epoch: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(anyhow::Error::from)?;
     session
         .insert(SESSION_SIGNED_IN, SignedIn::new(epoch, state.clock.now()))
@@ -174,7 +170,14 @@ async fn logout(
     session.flush().await.map_err(anyhow::Error::from)?;
     if let Some(Extension(user)) = user {
         let details = serde_json::json!({});
-        db::audit::record(&state.pool, Some(user.id), "session.sign_out", None, details).await?;
+        db::audit::record(
+            &state.pool,
+            Some(user.id),
+            "session.sign_out",
+            None,
+            details,
+        )
+        .await?;
         tracing::info!(user_id = %user.id, "signed out");
     }
     Ok(Redirect::to("/masuk").into_response())

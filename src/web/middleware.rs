@@ -250,7 +250,8 @@ pub struct CsrfToken(pub String);
 /// on unchanged.
 pub async fn csrf_guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let settings = &state.settings;
-    let cookie = cookie_value(req.headers(), csrf_cookie_name(settings)).filter(|v| looks_like_token(v));
+    let cookie =
+        cookie_value(req.headers(), csrf_cookie_name(settings)).filter(|v| looks_like_token(v));
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let (token, fresh) = match cookie {
             Some(token) => (token, false),
@@ -321,7 +322,11 @@ pub fn max_form_bytes(settings: &Settings) -> usize {
 /// (`Lax`: an e-mail link opened from another site keeps the cookie rather than replacing it
 /// under the user's other tabs), never readable by scripts.
 fn csrf_set_cookie(settings: &Settings, token: &str) -> String {
-    let secure = if settings.secure_cookie { "; Secure" } else { "" };
+    let secure = if settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}",
         csrf_cookie_name(settings)
@@ -439,4 +444,63 @@ pub async fn friendly_rejections(req: Request, next: Next) -> Response {
         *out.status_mut() = status;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .expect("valid time")
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_or_too_old_whichever_comes_first() {
+        let idle = Duration::minutes(120);
+        let max = Duration::hours(12);
+        let mut s = SignedIn::new(1, at("2026-03-02T01:00:00Z"));
+        assert_eq!(s.timed_out(at("2026-03-02T02:59:59Z"), idle, max), None);
+        assert_eq!(
+            s.timed_out(at("2026-03-02T03:00:00Z"), idle, max),
+            Some(Timeout::Idle)
+        );
+        s.seen = at("2026-03-02T12:30:00Z");
+        assert_eq!(s.timed_out(at("2026-03-02T12:59:59Z"), idle, max), None);
+        assert_eq!(
+            s.timed_out(at("2026-03-02T13:00:00Z"), idle, max),
+            Some(Timeout::Absolute)
+        );
+    }
+
+    #[test]
+    fn the_csrf_cookie_is_read_among_others_and_only_in_its_shape() {
+        let mut headers = HeaderMap::new();
+        let token = "a".repeat(43);
+        let cookie = format!("x=1; merajut_csrf={token}; merajut_sid=abc");
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&cookie).expect("ascii"),
+        );
+        assert_eq!(cookie_value(&headers, "merajut_csrf"), Some(token.clone()));
+        assert!(looks_like_token(&token));
+        assert!(!looks_like_token("kurang"));
+        assert!(!looks_like_token(&"a;".repeat(22)[..43]));
+        assert_eq!(cookie_value(&headers, "__Host-merajut_csrf"), None);
+    }
+
+    #[tokio::test]
+    async fn the_csrf_field_is_found_in_a_multipart_body() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nktp\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\n\x01\x02\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok\r\n\
+                    --XyZ--\r\n";
+        let ct = "multipart/form-data; boundary=XyZ";
+        let found = multipart_field(ct, Bytes::from(body), CSRF_FIELD).await;
+        assert_eq!(found.as_deref(), Some("tok"));
+        let none = multipart_field(ct, Bytes::from("rusak"), CSRF_FIELD).await;
+        assert_eq!(none, None);
+    }
 }

@@ -173,7 +173,10 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(reports::router())
         .merge(quota::router())
         .merge(nominatif::router())
-        .layer(mw::from_fn_with_state(state.clone(), middleware::csrf_guard))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_guard,
+        ))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::load_session_user,

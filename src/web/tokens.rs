@@ -208,7 +208,14 @@ async fn create(
     let id = db::tokens::insert(&mut *tx, user.id, &name, &hash, now, expires_at).await?;
     let target = id.to_string();
     let details = serde_json::json!({"expires_on": last_day.to_string()});
-    db::audit::record(&mut *tx, Some(user.id), "api_token.create", Some(&target), details).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(user.id),
+        "api_token.create",
+        Some(&target),
+        details,
+    )
+    .await?;
     tx.commit().await?;
     render(&page(&state, ctx, &user, None, Some(token)).await?)
 }
@@ -225,7 +232,14 @@ async fn revoke(
     }
     let target = id.to_string();
     let details = serde_json::json!({});
-    db::audit::record(&mut *tx, Some(user.id), "api_token.revoke", Some(&target), details).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(user.id),
+        "api_token.revoke",
+        Some(&target),
+        details,
+    )
+    .await?;
     tx.commit().await?;
     flash(
         &session,
@@ -266,7 +280,10 @@ mod tests {
             ("kemarin", "Berlaku sampai harus berupa tanggal"),
             ("-9999-01-01", "Berlaku sampai tidak boleh sebelum hari ini"),
             ("99999-01-01", "Berlaku sampai"),
-            ("2026-12-04", "Berlaku sampai tidak boleh sebelum hari ini (04-12-2026"),
+            (
+                "2026-12-04",
+                "Berlaku sampai tidak boleh sebelum hari ini (05-12-2026)",
+            ),
             ("2027-12-05", "Berlaku sampai paling lambat 04-12-2027"),
             ("2026-12-05\0", "Berlaku sampai"),
         ] {

@@ -36,7 +36,11 @@ async fn token_ids(app: &TestApp, user: Uuid) -> Vec<Uuid> {
 /// Creates a token on the page; the token shown once.
 async fn create(app: &TestApp, client: &reqwest::Client, name: &str, until: &str) -> String {
     let response = app
-        .post_form(client, "/token-api", &[("name", name), ("expires_on", until)])
+        .post_form(
+            client,
+            "/token-api",
+            &[("name", name), ("expires_on", until)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("page");
@@ -108,8 +112,14 @@ async fn an_expiry_that_is_missing_past_or_beyond_a_year_is_refused_with_the_for
 
     for (until, message) in [
         ("", "Berlaku sampai wajib diisi"),
-        ("bukan tanggal", "Berlaku sampai harus berupa tanggal yang valid"),
-        ("2026-03-01", "Berlaku sampai tidak boleh sebelum hari ini (02-03-2026)"),
+        (
+            "bukan tanggal",
+            "Berlaku sampai harus berupa tanggal yang valid",
+        ),
+        (
+            "2026-03-01",
+            "Berlaku sampai tidak boleh sebelum hari ini (02-03-2026)",
+        ),
         (
             "2027-03-02",
             "Berlaku sampai paling lambat 01-03-2027: token berlaku paling lama satu tahun.",
@@ -127,7 +137,11 @@ async fn an_expiry_that_is_missing_past_or_beyond_a_year_is_refused_with_the_for
             .await;
 
         // Assert
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{until:?}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{until:?}"
+        );
         let html = response.text().await.expect("page");
         let error = text(&html, "#expires_on-error").unwrap_or_default();
         assert!(error.starts_with(message), "{until:?}: {error}");
@@ -147,7 +161,8 @@ async fn an_expired_token_is_refused_with_its_own_error_and_the_refusal_audited(
     let (client, user) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let token = create(&app, &client, "SIMRS", "2026-03-02").await;
     let id = token_ids(&app, user.id).await[0];
-    app.clock.advance(Duration::hours(14) + Duration::minutes(59));
+    app.clock
+        .advance(Duration::hours(14) + Duration::minutes(59));
     assert_eq!(me(&app, &token).await.0, StatusCode::OK);
 
     // Act
@@ -194,7 +209,12 @@ async fn revoking_a_token_is_audited_and_ends_it() {
 
     // Act
     let response = app
-        .post_form_from(&client, "/token-api", &format!("/token-api/{id}/cabut"), &[])
+        .post_form_from(
+            &client,
+            "/token-api",
+            &format!("/token-api/{id}/cabut"),
+            &[],
+        )
         .await;
 
     // Assert

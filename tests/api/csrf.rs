@@ -14,7 +14,10 @@ use crate::helpers::*;
 fn page_post_routes() -> Vec<(String, String)> {
     let mut routes = vec![];
     let mut files = vec![];
-    collect_rs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"), &mut files);
+    collect_rs(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"),
+        &mut files,
+    );
     files.sort();
     for file in files {
         let source = std::fs::read_to_string(&file).expect("reading a source file");

@@ -22,7 +22,11 @@ fn assert_protected(response: &reqwest::Response, what: &str) {
         ("cross-origin-opener-policy", "same-origin"),
         ("referrer-policy", "same-origin"),
     ] {
-        assert_eq!(header(response, name).as_deref(), Some(value), "{what}: {name}");
+        assert_eq!(
+            header(response, name).as_deref(),
+            Some(value),
+            "{what}: {name}"
+        );
     }
     let csp = header(response, "content-security-policy").unwrap_or_default();
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
@@ -75,7 +79,12 @@ async fn every_kind_of_response_carries_the_headers_and_no_store() {
         assert_eq!(response.status(), status, "{path}");
         assert_protected(&response, path);
     }
-    let anonymous = app.client().get(app.url("/api/v1/me")).send().await.expect("GET");
+    let anonymous = app
+        .client()
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_protected(&anonymous, "API 401");
 
@@ -85,7 +94,10 @@ async fn every_kind_of_response_carries_the_headers_and_no_store() {
         header(&css, "cache-control").as_deref(),
         Some("public, max-age=3600")
     );
-    assert_eq!(header(&css, "x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        header(&css, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
 }
 
 #[tokio::test]

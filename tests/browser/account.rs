@@ -156,10 +156,10 @@ async fn a_pic_makes_an_api_token_with_an_expiry_and_signs_out_everywhere_on_a_p
 
     // Act
     browser.type_into("#name", "SIMRS").await;
+    browser.set_date("#expires_on", &until.to_string()).await;
     browser
-        .set_date("#expires_on", &until.to_string())
+        .click_and_wait("#token-form button[type=submit]")
         .await;
-    browser.click_and_wait("#token-form button[type=submit]").await;
 
     // Assert: the token shown once, its expiry (the day after, 00:00 WITA) in the list
     assert!(browser.text("#new-token").await.len() >= 40);

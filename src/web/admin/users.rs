@@ -438,7 +438,14 @@ pub(super) async fn sign_out_everywhere(
     db::users::end_sessions(&mut *tx, id).await?;
     let target = id.to_string();
     let event = "user.sign_out_everywhere";
-    audit::record(&mut *tx, Some(me.id), event, Some(&target), serde_json::json!({})).await?;
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        event,
+        Some(&target),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
     let message = format!("Semua sesi {} diakhiri.", user.username);
     flash(&session, message).await?;
