@@ -165,15 +165,20 @@ async fn operator(command: Command, pool: &PgPool) -> anyhow::Result<()> {
                 .with_context(|| format!("no user {username:?}"))?;
             let password = read_password_stdin()?;
             let hash = auth::hash_password_async(password).await?;
-            db::users::set_password(pool, user.id, &hash, false).await?;
+            // Every session of the user ends and every API token is revoked with it.
+            let now = crate::clock::Clock::system().now();
+            let mut tx = pool.begin().await?;
+            db::users::set_password(&mut *tx, user.id, &hash, false).await?;
+            let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, user.id, now).await?;
             db::audit::record(
-                pool,
+                &mut *tx,
                 None,
                 "user.reset_password.cli",
                 Some(&user.id.to_string()),
-                serde_json::json!({}),
+                serde_json::json!({"tokens_revoked": revoked}),
             )
             .await?;
+            tx.commit().await?;
             println!("password of {} set", user.username);
         }
         Command::Token(TokenCommand::Create {
