@@ -165,22 +165,24 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
                 .with_context(|| format!("no user {username:?}"))?;
             let password = read_password_stdin(&username)?;
             let hash = auth::hash_password_async(password).await?;
+            // Every session of the user ends and every API token is revoked with it. A full
+            // reset, for a lost phone too: the second factor goes (re-enrolled at the next
+            // sign-in where the role needs one), and the user is told.
+            let now = crate::clock::Clock::system().now();
             let mut tx = pool.begin().await?;
             db::users::set_password(&mut *tx, user.id, &hash, false).await?;
-            // A full reset, for a lost phone too: the second factor goes (re-enrolled at the
-            // next sign-in where the role needs one), and the user is told.
+            let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, user.id, now).await?;
             db::two_factor::disable(&mut tx, user.id).await?;
-            let now = crate::clock::Clock::system().now();
             db::two_factor::add_notice(&mut *tx, user.id, "reset", "operator", now).await?;
-            tx.commit().await?;
             db::audit::record(
-                pool,
+                &mut *tx,
                 None,
                 "user.reset_password.cli",
                 Some(&user.id.to_string()),
-                serde_json::json!({}),
+                serde_json::json!({"tokens_revoked": revoked}),
             )
             .await?;
+            tx.commit().await?;
             println!(
                 "password of {} set; its second factor, if any, removed",
                 user.username
@@ -189,7 +191,11 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
         Command::User(UserCommand::ActivationCode { username }) => {
             activation_code(pool, settings, &username).await?;
         }
-        Command::Token(TokenCommand::Create { username, name }) => {
+        Command::Token(TokenCommand::Create {
+            username,
+            name,
+            days,
+        }) => {
             let user = db::users::by_username(pool, &username)
                 .await?
                 .with_context(|| format!("no user {username:?}"))?;
@@ -203,7 +209,17 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
                 bail!("--name: {problem}");
             }
             let (token, hash) = auth::generate_token();
-            db::tokens::insert(pool, user.id, name, &hash).await?;
+            let now = crate::clock::Clock::system().now();
+            let today = crate::domain::sla::local_date(now);
+            let last_day = today
+                .checked_add_days(chrono::Days::new(days.into()))
+                .unwrap_or(today)
+                .min(crate::web::tokens::latest_expiry(today));
+            let expires_at = crate::web::tokens::expiry_instant(last_day);
+            let id = db::tokens::insert(pool, user.id, name, &hash, now, expires_at).await?;
+            let details = serde_json::json!({"expires_on": last_day.to_string(), "cli": true});
+            let target = id.to_string();
+            db::audit::record(pool, None, "api_token.create", Some(&target), details).await?;
             println!("{token}");
         }
     }

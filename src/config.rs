@@ -66,8 +66,17 @@ pub struct Settings {
         global = true
     )]
     pub session_idle_minutes: i64,
-    /// Mark the session cookie `Secure`; set this when the service is reached over HTTPS
-    /// (behind a TLS-terminating proxy).
+    /// Hours after sign-in at which a session ends however active it is (absolute lifetime).
+    #[arg(
+        long,
+        env = "MERAJUT_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        value_parser = clap::value_parser!(i64).range(1..=720),
+        global = true
+    )]
+    pub session_max_hours: i64,
+    /// The service is reached over HTTPS (behind a TLS-terminating proxy): the cookies are
+    /// `Secure` and named with the `__Host-` prefix, and responses carry HSTS.
     #[arg(
         long,
         env = "MERAJUT_SECURE_COOKIE",
@@ -293,6 +302,9 @@ pub enum TokenCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days the token is valid (through the last day, WITA); at most a year.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=365))]
+        days: u16,
     },
 }
 
@@ -308,6 +320,16 @@ impl Settings {
             )
         })?;
         Ok(self)
+    }
+
+    /// Whether browsers reach the service over TLS (`--secure-cookie`, or an `https://`
+    /// public address): then responses carry `Strict-Transport-Security`.
+    pub fn served_over_tls(&self) -> bool {
+        self.secure_cookie
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// Directory where uploaded documents are stored.

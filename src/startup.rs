@@ -96,13 +96,13 @@ impl Application {
             clock,
             cases,
         };
-        let trusted_proxies = state.settings.trusted_proxies.clone();
+        let settings = state.settings.clone();
         let router = web::outer_layers(
             web::routes(&state, sessions)
                 .merge(api::router(state.clone()))
                 .fallback(web::not_found)
                 .with_state(state),
-            trusted_proxies,
+            &settings,
         );
         Ok(Application {
             listener,

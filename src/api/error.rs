@@ -43,6 +43,18 @@ impl ApiError {
         )
     }
 
+    /// The token is past its expiry date (a new one is made on `/token-api`).
+    pub fn token_expired(expired: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            format!(
+                "Token API ini sudah kedaluwarsa sejak {expired}. Buat token baru di halaman \
+                 Token API (/token-api) lalu ganti token di sistem Anda."
+            ),
+        )
+    }
+
     /// The role may not use this endpoint.
     pub fn forbidden() -> ApiError {
         ApiError::new(

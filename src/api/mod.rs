@@ -148,7 +148,10 @@ async fn check_api(roles: &'static [Role], req: Request, next: Next) -> Response
     }
 }
 
-/// Loads the user of a valid, unrevoked token of an active account.
+/// Loads the user of a valid token (unrevoked, not expired by the app clock) of an active
+/// account. An expired token is refused here with its own JSON error (401 `token_expired`) and
+/// the refusal audited (at most once an hour per token); an unknown or revoked one leaves the
+/// request anonymous, for the route's guard to answer 401.
 async fn bearer_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = req
         .headers()
@@ -158,19 +161,45 @@ async fn bearer_user(State(state): State<AppState>, mut req: Request, next: Next
         .map(str::trim)
         .map(str::to_string);
     if let Some(token) = token {
-        match db::tokens::user_for_hash(&state.pool, &token_hash(&token)).await {
-            Ok(Some(id)) => match db::users::by_id(&state.pool, id).await {
-                Ok(Some(u)) if u.active => {
-                    req.extensions_mut().insert(CurrentUser::from(u));
-                }
-                Ok(_) => {}
-                Err(e) => return ApiError::from(e).into_response(),
-            },
+        match token_user(&state, &token).await {
+            Ok(Some(user)) => {
+                req.extensions_mut().insert(user);
+            }
             Ok(None) => {}
-            Err(e) => return ApiError::from(e).into_response(),
+            Err(e) => return e.into_response(),
         }
     }
     next.run(req).await
+}
+
+/// The active user behind `token`, `None` for an unknown or revoked token or an inactive user,
+/// an error for an expired token.
+async fn token_user(state: &AppState, token: &str) -> Result<Option<CurrentUser>, ApiError> {
+    let now = state.clock.now();
+    let user_id = match db::tokens::lookup(&state.pool, &token_hash(token), now).await? {
+        None => return Ok(None),
+        Some(db::tokens::TokenUse::Live { user_id }) => user_id,
+        Some(db::tokens::TokenUse::Expired {
+            id,
+            user_id,
+            expires_at,
+        }) => {
+            if db::tokens::note_expiry_refusal(&state.pool, id, now).await? {
+                let target = id.to_string();
+                let event = "api_token.expired_refused";
+                let details = json!({});
+                db::audit::record(&state.pool, Some(user_id), event, Some(&target), details)
+                    .await?;
+            }
+            tracing::info!(token_id = %id, "expired API token refused");
+            let expired = crate::domain::locale::time(expires_at);
+            return Err(ApiError::token_expired(&expired));
+        }
+    };
+    Ok(db::users::by_id(&state.pool, user_id)
+        .await?
+        .filter(|u| u.active)
+        .map(CurrentUser::from))
 }
 
 async fn me(user: CurrentUser) -> Json<Value> {

@@ -247,6 +247,39 @@ pub async fn set_active(db: impl PgExecutor<'_>, id: Uuid, active: bool) -> sqlx
     Ok(r.rows_affected() == 1)
 }
 
+/// The generation of a user's sessions (see [`end_sessions`]); `None` for no such user.
+pub async fn session_epoch(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("SELECT session_epoch FROM users WHERE id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Ends every session of a user, on every instance: a session carries the generation it was
+/// started with and is refused once that is no longer the user's. Returns the new generation
+/// (a session that should live on, such as the one changing its own password, takes it).
+pub async fn end_sessions(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 \
+         RETURNING session_epoch",
+        id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Ends every session and revokes every API token of a user, in the caller's transaction (a
+/// password changed or reset, an account deactivated). Returns the user's new session
+/// generation and the number of tokens revoked.
+pub async fn end_sessions_and_tokens(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(i64, u64)> {
+    let epoch = end_sessions(&mut *conn, id).await?;
+    let revoked = super::tokens::revoke_all(&mut *conn, id, now).await?;
+    Ok((epoch, revoked))
+}
+
 /// Notes a successful sign-in.
 pub async fn touch_login(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query!("UPDATE users SET last_login_at = now() WHERE id = $1", id)

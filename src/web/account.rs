@@ -7,11 +7,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::middleware::{SESSION_USER, csrf_token};
+use super::middleware::{SESSION_SIGNED_IN, SESSION_USER, SignedIn};
 use super::{AppState, Ctx, access, flash, render, render_status};
 use crate::auth::throttle::Attempt;
 use crate::auth::{self, CurrentUser};
@@ -32,6 +32,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let signed_in = access::require(
         Router::new()
             .route("/akun", get(profile_page).post(save_email))
+            .route(
+                "/akun/keluar-semua",
+                axum::routing::post(sign_out_everywhere),
+            )
             .route("/akun/kata-sandi", get(password_page).post(change_password)),
         access::EVERYONE,
     );
@@ -129,27 +133,44 @@ async fn authenticate(
     Ok(Some(user))
 }
 
-/// Starts the signed-in session: a fresh session id and a fresh CSRF token with it.
+/// Starts the signed-in session: a fresh session id (nothing of an earlier session kept), the
+/// user, and the user's current session generation with the start time (app clock), from which
+/// `load_session_user` keeps the idle and absolute limits.
 pub(super) async fn start_session(
     state: &AppState,
     session: &Session,
     user: &UserRow,
     client: ClientIp,
 ) -> Result<(), AppError> {
+    session.clear().await;
     session.cycle_id().await.map_err(anyhow::Error::from)?;
-    session
-        .remove::<String>(super::middleware::SESSION_CSRF)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let epoch = db::users::session_epoch(&state.pool, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     session
         .insert(SESSION_USER, user.id)
         .await
         .map_err(anyhow::Error::from)?;
-    csrf_token(session).await?;
+    let signed_in = SignedIn::new(epoch, state.clock.now());
+    session
+        .insert(SESSION_SIGNED_IN, signed_in)
+        .await
+        .map_err(anyhow::Error::from)?;
     db::users::touch_login(&state.pool, user.id).await?;
     let details = serde_json::json!({"client": client.to_string()});
     db::audit::record(&state.pool, Some(user.id), "session.sign_in", None, details).await?;
     tracing::info!(user_id = %user.id, "signed in");
+    Ok(())
+}
+
+/// Keeps the current session after its user's sessions were ended (own password change): a new
+/// id, and the new generation `epoch` so that this session alone lives on.
+async fn keep_session(state: &AppState, session: &Session, epoch: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(anyhow::Error::from)?;
+    session
+        .insert(SESSION_SIGNED_IN, SignedIn::new(epoch, state.clock.now()))
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(())
 }
 
@@ -191,8 +212,43 @@ pub(super) fn landing(user: &UserRow) -> &'static str {
     }
 }
 
-async fn logout(session: Session) -> Result<Response, AppError> {
+/// Signs out: the session is deleted from the store, so its cookie opens nothing any more.
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    user: Option<Extension<CurrentUser>>,
+) -> Result<Response, AppError> {
     session.flush().await.map_err(anyhow::Error::from)?;
+    if let Some(Extension(user)) = user {
+        let details = serde_json::json!({});
+        db::audit::record(
+            &state.pool,
+            Some(user.id),
+            "session.sign_out",
+            None,
+            details,
+        )
+        .await?;
+        tracing::info!(user_id = %user.id, "signed out");
+    }
+    Ok(Redirect::to("/masuk").into_response())
+}
+
+/// "Keluar dari semua perangkat": ends every session of the user, this one included.
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let mut tx = state.pool.begin().await?;
+    db::users::end_sessions(&mut *tx, user.id).await?;
+    let target = user.id.to_string();
+    let details = serde_json::json!({});
+    let event = "session.sign_out_everywhere";
+    db::audit::record(&mut *tx, Some(user.id), event, Some(&target), details).await?;
+    tx.commit().await?;
+    session.flush().await.map_err(anyhow::Error::from)?;
+    tracing::info!(user_id = %user.id, "signed out everywhere");
     Ok(Redirect::to("/masuk").into_response())
 }
 
@@ -291,19 +347,17 @@ async fn change_password(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let hash = auth::hash_password_async(form.new_password).await?;
-    db::users::set_password(&state.pool, user.id, &hash, false).await?;
+    let mut tx = state.pool.begin().await?;
+    db::users::set_password(&mut *tx, user.id, &hash, false).await?;
+    // Every other session ends and every API token is revoked; this session lives on.
+    let now = state.clock.now();
+    let (epoch, revoked) = db::users::end_sessions_and_tokens(&mut tx, user.id, now).await?;
     let target = user.id.to_string();
     let event = "user.change_password";
-    db::audit::record(
-        &state.pool,
-        Some(user.id),
-        event,
-        Some(&target),
-        serde_json::json!({}),
-    )
-    .await?;
-    // Keep this session but give it a new id.
-    session.cycle_id().await.map_err(anyhow::Error::from)?;
+    let details = serde_json::json!({"tokens_revoked": revoked});
+    db::audit::record(&mut *tx, Some(user.id), event, Some(&target), details).await?;
+    tx.commit().await?;
+    keep_session(&state, &session, epoch).await?;
     flash(&session, "Kata sandi berhasil diganti.").await?;
     Ok(Redirect::to("/").into_response())
 }

@@ -1,7 +1,8 @@
 //! The browser application: routers per area, layers, page context.
 //!
-//! A request flows: request id → trace → security headers → session → signed-in user →
-//! CSRF guard → area guard ([`access::require`]) → handler → domain/db → template.
+//! A request flows: request id → trace → security headers → session → signed-in user (and
+//! the session's limits) → CSRF guard → area guard ([`access::require`]) → handler →
+//! domain/db → template.
 
 pub mod access;
 pub mod account;
@@ -73,7 +74,11 @@ impl FromRequestParts<AppState> for Ctx {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let csrf = middleware::csrf_token(&session).await?;
+        let csrf = parts
+            .extensions
+            .get::<middleware::CsrfToken>()
+            .map(|t| t.0.clone())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("CSRF layer missing")))?;
         let flash = session
             .remove::<String>(SESSION_FLASH)
             .await
@@ -143,8 +148,13 @@ fn static_asset(body: &'static str, content_type: &'static str) -> Response {
 /// The browser side of the application: pages (with session, CSRF and role guards), health
 /// checks and static assets. `startup` merges it with the API and adds [`outer_layers`].
 pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
+    // Lax, not Strict: the e-mail deep links are navigations from another site, and a Strict
+    // cookie would not come with them (the user would be asked to sign in again). The idle and
+    // absolute limits are kept by `load_session_user` with the app clock; the store's own
+    // expiry (system time) only clears abandoned rows.
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("merajut_sid")
+        .with_name(middleware::session_cookie_name(&state.settings))
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookie)
@@ -166,7 +176,10 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(reports::router())
         .merge(quota::router())
         .merge(nominatif::router())
-        .layer(mw::from_fn(middleware::csrf_guard))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_guard,
+        ))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::load_session_user,
@@ -201,7 +214,9 @@ pub async fn not_found() -> AppError {
 
 /// The layers around every request, pages and API alike: request id, one log line, panic and
 /// timeout guards, security headers.
-pub fn outer_layers(router: Router, trusted_proxies: Vec<std::net::IpAddr>) -> Router {
+pub fn outer_layers(router: Router, settings: &crate::config::Settings) -> Router {
+    let trusted_proxies = settings.trusted_proxies.clone();
+    let tls = settings.served_over_tls();
     router.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -234,7 +249,9 @@ pub fn outer_layers(router: Router, trusted_proxies: Vec<std::net::IpAddr>) -> R
                 StatusCode::SERVICE_UNAVAILABLE,
                 Duration::from_secs(60),
             ))
-            .layer(mw::from_fn(middleware::security_headers)),
+            .layer(mw::from_fn(move |req, next| {
+                middleware::security_headers(tls, req, next)
+            })),
     )
 }
 

@@ -166,6 +166,7 @@ async fn api_token_names_are_bounded_and_free_of_control_characters() {
     let app = spawn_app().await;
     let (client, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
     let long = "SIMRS ".repeat(20 * 1024);
+    let until = (app.clock.today() + chrono::Days::new(30)).to_string();
 
     for (name, expected) in [
         ("SIMRS\0", "Nama token berisi karakter kendali"),
@@ -173,7 +174,11 @@ async fn api_token_names_are_bounded_and_free_of_control_characters() {
     ] {
         // Act
         let response = app
-            .post_form(&client, "/token-api", &[("name", name)])
+            .post_form(
+                &client,
+                "/token-api",
+                &[("name", name), ("expires_on", &until)],
+            )
             .await;
 
         // Assert
@@ -184,7 +189,11 @@ async fn api_token_names_are_bounded_and_free_of_control_characters() {
         assert_eq!(text(&page, "#new-token"), None);
     }
     let created = app
-        .post_form(&client, "/token-api", &[("name", "SIMRS 🏥")])
+        .post_form(
+            &client,
+            "/token-api",
+            &[("name", "SIMRS 🏥"), ("expires_on", &until)],
+        )
         .await;
     assert_eq!(created.status(), StatusCode::OK);
     let page = created.text().await.expect("page");

@@ -71,12 +71,13 @@ async fn pages_carry_the_security_headers() {
 
 #[tokio::test]
 async fn session_cookie_is_http_only_and_same_site() {
-    // Arrange
+    // Arrange: no session before sign-in (see `sessions`), so the cookie comes with it.
     let app = spawn_app().await;
+    let user = app.create_test_user("tim", None).await;
     let client = app.client();
 
     // Act
-    let response = app.get(&client, "/masuk").await;
+    let response = app.login(&client, &user.username, &user.password).await;
 
     // Assert
     let cookie = response
@@ -85,7 +86,7 @@ async fn session_cookie_is_http_only_and_same_site() {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
-        .expect("a session cookie on the sign-in page")
+        .expect("a session cookie on signing in")
         .to_string();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");

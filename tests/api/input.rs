@@ -1023,8 +1023,9 @@ async fn the_tokens_page_shows_times_in_wita_and_says_so() {
 
     // Assert
     let cells = texts(&html, "table tbody td");
+    // Name, made, valid until, last used.
     assert_eq!(cells[1], SHOWN_WITA, "{cells:?}");
-    assert_eq!(cells[2], SHOWN_WITA, "{cells:?}");
+    assert_eq!(cells[3], SHOWN_WITA, "{cells:?}");
 }
 
 #[tokio::test]

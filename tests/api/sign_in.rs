@@ -182,18 +182,22 @@ async fn sign_in_without_a_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn sign_in_gives_a_new_session_id() {
-    // Arrange
+    // Arrange: a browser already signed in as one user signs in as another.
     let app = spawn_app().await;
     app.create_user("pic.wzj", "rsud", Some("RSUD-WZJ"), PASSWORD)
         .await;
-    let client = app.client();
-    let _ = app.csrf(&client, "/masuk").await;
-    let before = client
-        .cookie(SESSION_COOKIE)
-        .expect("anonymous session cookie");
+    let (client, _) = app.signed_in("tim", None).await;
+    let before = client.cookie(SESSION_COOKIE).expect("session cookie");
 
-    // Act
-    let response = app.login(&client, "pic.wzj", PASSWORD).await;
+    // Act: the sign-in page sends a signed-in user home, so the form is posted directly.
+    let response = app
+        .post_form_from(
+            &client,
+            "/",
+            "/masuk",
+            &[("username", "pic.wzj"), ("password", PASSWORD)],
+        )
+        .await;
 
     // Assert
     assert_redirect(&response, "/");
@@ -204,6 +208,8 @@ async fn sign_in_gives_a_new_session_id() {
     );
     let replayed = app.client_with_cookie(&format!("{SESSION_COOKIE}={before}"));
     assert_redirect(&app.get(&replayed, "/").await, "/masuk");
+    let home = app.get_html(&client, "/").await;
+    assert_eq!(text(&home, "#who-username").as_deref(), Some("pic.wzj"));
 }
 
 #[tokio::test]

@@ -200,4 +200,48 @@ async fn a_tim_member_enrols_the_second_factor_on_a_phone_and_signs_in_with_a_co
     browser.sign_out().await;
     browser.sign_in(&app, &user).await;
     assert_eq!(browser.path().await, "/");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_pic_makes_an_api_token_with_an_expiry_and_signs_out_everywhere_on_a_phone() {
+    // Arrange
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(360, 740).await;
+    switch_to(&browser, &app, &pic).await;
+    browser.goto(&app.url("/token-api")).await;
+    assert_fits(&browser, "the token page").await;
+    let today = app.clock.today();
+    let until = today + chrono::Days::new(30);
+
+    // Act
+    browser.type_into("#name", "SIMRS").await;
+    browser.set_date("#expires_on", &until.to_string()).await;
+    browser
+        .click_and_wait("#token-form button[type=submit]")
+        .await;
+
+    // Assert: the token shown once, its expiry (the day after, 00:00 WITA) in the list
+    assert!(browser.text("#new-token").await.len() >= 40);
+    let expires = until + chrono::Days::new(1);
+    assert_eq!(
+        browser.text("td.token-expires").await,
+        format!("{} 00:00 WITA", expires.format("%d-%m-%Y"))
+    );
+    assert_eq!(browser.text("td.token-last-used").await, "belum pernah");
+    assert_fits(&browser, "the token list").await;
+
+    // Act: sign out of every device from the account page
+    browser.goto(&app.url("/akun")).await;
+    browser
+        .click_and_wait("#sign-out-everywhere button[type=submit]")
+        .await;
+
+    // Assert: at the sign-in page, and the account page asks to sign in again
+    assert_eq!(browser.path().await, "/masuk");
+    browser.goto(&app.url("/akun")).await;
+    assert_eq!(browser.path().await, "/masuk");
+    browser.close().await;
 }

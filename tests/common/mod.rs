@@ -64,8 +64,11 @@ pub fn base32_decode(shown: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// Name of the session cookie.
+/// Name of the session cookie (the tests serve plain HTTP; behind HTTPS it is
+/// `__Host-merajut_sid`).
 pub const SESSION_COOKIE: &str = "merajut_sid";
+/// Name of the CSRF cookie (plain HTTP; `__Host-merajut_csrf` behind HTTPS).
+pub const CSRF_COOKIE: &str = "merajut_csrf";
 
 /// The message of a failed sign-in, whatever the reason.
 pub const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
@@ -478,7 +481,10 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         pg_bin: None,
         pg_port: EMBEDDED_PORT,
         log_format: LogFormat::Pretty,
-        session_idle_minutes: 120,
+        // Tests move the app clock by days with one browser session; the session tests set
+        // the limits they test (`spawn_app_with_at`).
+        session_idle_minutes: 60 * 24 * 3650,
+        session_max_hours: 24 * 3650,
         secure_cookie: false,
         max_upload_mb: 10,
         public_url: None,
@@ -851,10 +857,13 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("POST {path}: {e}"))
     }
 
-    /// Creates a personal API token for the user directly in the database and returns it.
+    /// Creates a personal API token for the user directly in the database and returns it; it
+    /// was made now (app clock) and expires in 90 days.
     pub async fn api_token(&self, user_id: Uuid) -> String {
         let (token, hash) = auth::generate_token();
-        db::tokens::insert(&self.pool, user_id, "uji", &hash)
+        let now = self.clock.now();
+        let expires_at = now + chrono::Duration::days(90);
+        db::tokens::insert(&self.pool, user_id, "uji", &hash, now, expires_at)
             .await
             .expect("inserting an API token");
         token

@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
             .route("/admin/pengguna/{id}/nonaktifkan", post(users::deactivate))
             .route("/admin/pengguna/{id}/aktifkan", post(users::activate))
             .route(
+                "/admin/pengguna/{id}/keluar-semua",
+                post(users::sign_out_everywhere),
+            )
+            .route(
                 "/admin/pengguna/{id}/reset-sandi",
                 post(users::reset_password),
             )

@@ -501,15 +501,15 @@ async fn set_active(
     };
     let mut tx = state.pool.begin().await?;
     db::users::set_active(&mut *tx, id, active).await?;
+    // A deactivated user's sessions end and its API tokens are revoked at once.
+    let mut details = serde_json::json!({});
+    if !active {
+        let now = state.clock.now();
+        let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, id, now).await?;
+        details = serde_json::json!({"tokens_revoked": revoked});
+    }
     let target = id.to_string();
-    audit::record(
-        &mut *tx,
-        Some(me.id),
-        event,
-        Some(&target),
-        serde_json::json!({}),
-    )
-    .await?;
+    audit::record(&mut *tx, Some(me.id), event, Some(&target), details).await?;
     tx.commit().await?;
     flash(session, format!("Pengguna {} {verb}.", user.username)).await?;
     Ok(Redirect::to("/admin/pengguna").into_response())
@@ -533,6 +533,37 @@ pub(super) async fn activate(
     set_active(&state, &session, &me, id, true).await
 }
 
+/// "Keluar dari semua perangkat" for a user: every session of the user ends (API tokens stay).
+pub(super) async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    session: Session,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let user = db::users::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    db::users::end_sessions(&mut *tx, id).await?;
+    let target = id.to_string();
+    let event = "user.sign_out_everywhere";
+    audit::record(
+        &mut *tx,
+        Some(me.id),
+        event,
+        Some(&target),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("Semua sesi {} diakhiri.", user.username);
+    flash(&session, message).await?;
+    if id == me.id {
+        return Ok(Redirect::to("/masuk").into_response());
+    }
+    Ok(Redirect::to(&format!("/admin/pengguna/{id}")).into_response())
+}
+
 /// Resets an account: the password and the second factor stop working, the user gets an
 /// activation code (never shown here) and is told at the next sign-in.
 pub(super) async fn reset_password(
@@ -548,6 +579,8 @@ pub(super) async fn reset_password(
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     db::users::set_password(&mut *tx, id, &hash, false).await?;
+    // Every session of the user ends and every API token is revoked with the password.
+    let (_, revoked) = db::users::end_sessions_and_tokens(&mut tx, id, now).await?;
     // A lost phone is a reason for a reset too: the second factor goes with the password, and
     // the roles that need one enrol again at the first sign-in.
     db::two_factor::disable(&mut tx, id).await?;
@@ -560,7 +593,7 @@ pub(super) async fn reset_password(
         Some(me.id),
         event,
         Some(&target),
-        serde_json::json!({"activation": delivery.code()}),
+        serde_json::json!({"activation": delivery.code(), "tokens_revoked": revoked}),
     )
     .await?;
     tx.commit().await?;

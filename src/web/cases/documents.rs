@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::check_csrf;
 use super::page::{Outcome, respond};
 use crate::auth::CurrentUser;
 use crate::cases::{CaseError, Upload};
@@ -54,7 +53,6 @@ pub(super) async fn upload(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let form = read_multipart_form(mp).await?;
-    check_csrf(&session, &form).await?;
     match store(&state, &user, id, &form).await? {
         None => {
             flash(&session, "Dokumen tersimpan.").await?;

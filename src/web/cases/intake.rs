@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{check_csrf, version_field};
+use super::version_field;
 use crate::auth::CurrentUser;
 use crate::cases::service::OpenedDraft;
 use crate::cases::{CaseError, CheckedUpload, Upload, intake};
@@ -236,7 +236,6 @@ pub(super) async fn create(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let form = forms::read_multipart_form(mp).await?;
-    check_csrf(&session, &form).await?;
     let intake_key = form
         .values
         .get("intake_key")

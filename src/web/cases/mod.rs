@@ -12,12 +12,8 @@ mod page;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use tower_sessions::Session;
 
-use super::error::AppError;
-use super::middleware::{CSRF_FIELD, csrf_matches};
 use super::{AppState, access};
-use crate::http::multipart::MultipartForm;
 
 /// The case routes: hospital-only ones, and those of every case role.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -28,7 +24,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 "/kasus/baru",
                 get(intake::new_page)
                     .post(intake::create)
-                    .layer(DefaultBodyLimit::max(4 * max + 256 * 1024)),
+                    .layer(DefaultBodyLimit::max(super::middleware::max_form_bytes(
+                        &state.settings,
+                    ))),
             )
             .route(
                 "/kasus/{id}/ubah",
@@ -71,19 +69,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         access::CASE_ROLES,
     );
     rsud.merge(monitors).merge(queues).merge(all)
-}
-
-/// The CSRF check of a multipart form (URL-encoded forms are checked by the CSRF layer, which
-/// cannot read a multipart body without buffering it).
-pub(crate) async fn check_csrf(session: &Session, form: &MultipartForm) -> Result<(), AppError> {
-    let given = form.values.get(CSRF_FIELD).map_or("", String::as_str);
-    if csrf_matches(session, given).await {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(
-            "Formulir ini sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi.".into(),
-        ))
-    }
 }
 
 /// The `version` field of a form (the version of the case the user saw); 0 when missing, which
