@@ -16,6 +16,7 @@ mod cli;
 mod concurrent_figures;
 mod dashboard;
 mod database;
+mod db_security;
 mod desk_stays;
 mod digest;
 mod exports;
