@@ -45,7 +45,17 @@ impl Database {
                     db::prepare(&owner, Some(&app_role)).await?;
                     owner.close().await;
                 }
-                None => db::prepare(&pool, None).await?,
+                // One role for both. A restricted one cannot migrate: fine while there is
+                // nothing to migrate (an operator command with the service's URL).
+                None => {
+                    let migrated = db::readiness(&pool).await.is_ok();
+                    if !migrated || !db::roles::unprotected_tables(&pool).await?.is_empty() {
+                        db::prepare(&pool, None).await.context(
+                            "migrating as the DATABASE_URL role (a role that may not create \
+                             tables cannot: set MERAJUT_MIGRATION_DATABASE_URL to the owner's URL)",
+                        )?;
+                    }
+                }
             }
             let unprotected = db::roles::unprotected_tables(&pool).await?;
             if !unprotected.is_empty() {

@@ -69,7 +69,8 @@ pub async fn current_role(pool: &PgPool) -> sqlx::Result<String> {
 }
 
 /// The append-only tables the pool's role could still UPDATE, DELETE or TRUNCATE (a superuser
-/// or the tables' owner can do all three): empty when the role is restricted as it should be.
+/// or the tables' owner can do all three): empty when the role is restricted as it should be
+/// (and for tables that do not exist yet).
 pub async fn unprotected_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
     let tables: Vec<String> = super::APPEND_ONLY_TABLES
         .iter()
@@ -77,9 +78,9 @@ pub async fn unprotected_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
         .collect();
     sqlx::query_scalar!(
         r#"SELECT t AS "table!" FROM unnest($1::text[]) AS t
-           WHERE has_table_privilege(current_user, t, 'UPDATE')
-              OR has_table_privilege(current_user, t, 'DELETE')
-              OR has_table_privilege(current_user, t, 'TRUNCATE')
+           WHERE has_table_privilege(current_user, to_regclass(t), 'UPDATE')
+              OR has_table_privilege(current_user, to_regclass(t), 'DELETE')
+              OR has_table_privilege(current_user, to_regclass(t), 'TRUNCATE')
            ORDER BY t"#,
         &tables
     )
