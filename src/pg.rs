@@ -472,9 +472,19 @@ pub async fn create_roles(layout: &ClusterLayout) -> anyhow::Result<()> {
         .await?;
     }
     // The service's role is no member of the owner (it would inherit the owner's rights).
-    sqlx::query(&format!("REVOKE \"{OWNER_ROLE}\" FROM \"{APP_ROLE}\""))
-        .execute(&mut conn)
-        .await?;
+    let member = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_auth_members m
+                           WHERE m.roleid = to_regrole($1) AND m.member = to_regrole($2)) AS "member!""#,
+        OWNER_ROLE,
+        APP_ROLE
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    if member {
+        sqlx::query(&format!("REVOKE \"{OWNER_ROLE}\" FROM \"{APP_ROLE}\""))
+            .execute(&mut conn)
+            .await?;
+    }
     conn.close().await?;
     Ok(())
 }
