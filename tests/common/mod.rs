@@ -875,8 +875,9 @@ impl TestApp {
         token
     }
 
-    /// Runs the `merajut-sehat` binary with `args` against this app's database
-    /// (`DATABASE_URL`), writing `stdin` to its standard input.
+    /// Runs the `merajut-sehat` binary with `args` against this app's database, as in
+    /// production (`DATABASE_URL` the service's role, `MERAJUT_MIGRATION_DATABASE_URL` the
+    /// owner), writing `stdin` to its standard input.
     pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
             .args(args)
