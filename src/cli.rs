@@ -6,7 +6,7 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use sqlx::PgPool;
 
-use crate::config::{Cli, Command, Settings, TokenCommand, UserCommand};
+use crate::config::{AuditCommand, Cli, Command, Settings, TokenCommand, UserCommand};
 use crate::domain::text::required_text_problem;
 use crate::domain::{Role, ScopeKind};
 use crate::pg::{ClusterLayout, EmbeddedPostgres};
@@ -15,23 +15,58 @@ use crate::{auth, db};
 
 /// The database the command works on, and the embedded server if this process started it.
 pub struct Database {
+    /// Connected as the service's role (see [`db::roles`]).
     pub pool: PgPool,
     embedded: Option<EmbeddedPostgres>,
 }
 
 impl Database {
     /// Connects to `DATABASE_URL`, or to the embedded cluster (already running, or started
-    /// now). Must be called from the main thread (see [`EmbeddedPostgres::start`]). Only the
-    /// server (`create`) initialises a cluster where there is none; an operator command
-    /// refuses, since it would otherwise work on a brand-new, empty database.
+    /// now), and has the owner of the tables migrate the database and grant the service's role
+    /// its rights ([`db::prepare`]); the returned pool is the service's role. Must be called from
+    /// the main thread (see [`EmbeddedPostgres::start`]). Only the server (`create`)
+    /// initialises a cluster where there is none; an operator command refuses, since it would
+    /// otherwise work on a brand-new, empty database.
     pub async fn open(settings: &Settings, create: bool) -> anyhow::Result<Database> {
         if let Some(url) = &settings.database_url {
-            let options = url
-                .parse()
-                .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-            let pool = db::connect(options).await.context(
-                "cannot connect to DATABASE_URL: check the server is running and the URL is right",
-            )?;
+            let pool = connect_url(url, "DATABASE_URL").await?;
+            match &settings.migration_database_url {
+                Some(owner_url) => {
+                    let owner = connect_url(owner_url, "MERAJUT_MIGRATION_DATABASE_URL").await?;
+                    let app_role = db::roles::current_role(&pool).await?;
+                    let owner_role = db::roles::current_role(&owner).await?;
+                    if app_role == owner_role {
+                        bail!(
+                            "DATABASE_URL and MERAJUT_MIGRATION_DATABASE_URL sign in as the same \
+                             role ({app_role}): the service needs a role of its own (see \
+                             docs/operations.md, \"Database roles\")"
+                        );
+                    }
+                    db::prepare(&owner, Some(&app_role)).await?;
+                    owner.close().await;
+                }
+                // One role for both. A restricted one cannot migrate: fine while there is
+                // nothing to migrate (an operator command with the service's URL).
+                None => {
+                    let migrated = db::readiness(&pool).await.is_ok();
+                    if !migrated || !db::roles::unprotected_tables(&pool).await?.is_empty() {
+                        db::prepare(&pool, None).await.context(
+                            "migrating as the DATABASE_URL role (a role that may not create \
+                             tables cannot: set MERAJUT_MIGRATION_DATABASE_URL to the owner's URL)",
+                        )?;
+                    }
+                }
+            }
+            let unprotected = db::roles::unprotected_tables(&pool).await?;
+            if !unprotected.is_empty() {
+                tracing::warn!(
+                    tables = %unprotected.join(", "),
+                    "the service's database role may UPDATE, DELETE or TRUNCATE the audit, \
+                     history and access tables: they are NOT protected. Give the service a \
+                     role of its own and set MERAJUT_MIGRATION_DATABASE_URL to the owner \
+                     (docs/operations.md, \"Database roles\")"
+                );
+            }
             return Ok(Database {
                 pool,
                 embedded: None,
@@ -58,12 +93,18 @@ impl Database {
         }
         let embedded = if layout.is_running().await {
             tracing::info!("using the embedded PostgreSQL that is already running");
-            crate::pg::create_database(&layout, crate::pg::DATABASE).await?;
+            crate::pg::prepare_database(&layout, crate::pg::DATABASE).await?;
             None
         } else {
             Some(EmbeddedPostgres::start(&layout, settings.pg_bin.as_deref()).await?)
         };
-        let pool = db::connect(layout.connect_options(crate::pg::DATABASE)).await?;
+        let owner =
+            db::connect(layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE))
+                .await?;
+        db::prepare(&owner, Some(crate::pg::APP_ROLE)).await?;
+        owner.close().await;
+        let pool = db::connect(layout.connect_options_as(crate::pg::APP_ROLE, crate::pg::DATABASE))
+            .await?;
         Ok(Database { pool, embedded })
     }
 
@@ -88,15 +129,20 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
     let database = Database::open(&settings, args.command.is_none()).await?;
     let result = match args.command {
         None => serve(settings, &database, args.demo).await,
-        Some(command) => {
-            db::migrate(&database.pool)
-                .await
-                .context("applying migrations")?;
-            operator(command, &database.pool, &settings).await
-        }
+        Some(command) => operator(command, &database.pool, &settings).await,
     };
     database.close().await;
     result
+}
+
+/// A pool on `url` (named `name` in the error).
+async fn connect_url(url: &str, name: &str) -> anyhow::Result<PgPool> {
+    let options = url
+        .parse()
+        .with_context(|| format!("{name} is not a valid PostgreSQL URL"))?;
+    db::connect(options).await.with_context(|| {
+        format!("cannot connect to {name}: check the server is running and the URL is right")
+    })
 }
 
 async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::Result<()> {
@@ -222,6 +268,25 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
             db::audit::record(pool, None, "api_token.create", Some(&target), details).await?;
             println!("{token}");
         }
+        Command::Audit(AuditCommand::Verify) => audit_verify(pool).await?,
+    }
+    Ok(())
+}
+
+/// `audit verify`: walks every audit chain; OK with the counts, or the first broken link and
+/// an error (non-zero exit status).
+async fn audit_verify(pool: &PgPool) -> anyhow::Result<()> {
+    let report = db::audit::verify(pool).await?;
+    if let Some(broken) = &report.broken {
+        bail!("audit chain BROKEN: {broken}");
+    }
+    println!(
+        "audit_log: OK, {} rows in {} chains",
+        report.rows,
+        report.chains.len()
+    );
+    for (chain, seq, hash) in &report.chains {
+        println!("  chain {chain:>2}: {seq} rows, head {hash}");
     }
     Ok(())
 }

@@ -29,6 +29,18 @@ pub struct Settings {
     /// Use this PostgreSQL server instead of starting an embedded cluster.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// With `DATABASE_URL`: the same server and database as the owner of the tables, who runs
+    /// the migrations and grants the `DATABASE_URL` role its rights at start. Without it,
+    /// `DATABASE_URL` does both, and the audit tables are protected only if an operator
+    /// restricted that role by hand (docs/operations.md).
+    #[arg(
+        long,
+        env = "MERAJUT_MIGRATION_DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        requires = "database_url"
+    )]
+    pub migration_database_url: Option<String>,
     /// Address the web server listens on.
     #[arg(
         long,
@@ -253,6 +265,17 @@ pub enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The audit log's hash chains.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every audit chain: prints OK with the counts, or names the first broken link
+    /// and exits with a non-zero status.
+    Verify,
 }
 
 /// `user …` subcommands.

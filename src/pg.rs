@@ -22,8 +22,27 @@ use sqlx::{ConnectOptions, Connection};
 
 /// Name of the database the application uses inside the embedded cluster.
 pub const DATABASE: &str = "merajut";
-/// Superuser created by `initdb`.
+/// Superuser created by `initdb`: creates the roles and the database, nothing else.
 pub const SUPERUSER: &str = "merajut";
+/// Owns the application database and everything in it; runs the migrations.
+pub const OWNER_ROLE: &str = "merajut_owner";
+/// The service's role: reads and writes data, never UPDATE/DELETE/TRUNCATE the append-only
+/// tables (`db::APPEND_ONLY_TABLES`), creates nothing.
+pub const APP_ROLE: &str = "merajut_app";
+
+/// Server settings that keep personal data out of the server's log: no DETAIL (a unique
+/// violation's detail names the key value, e.g. an NIK), no statement text, no parameters,
+/// no statement or duration logging.
+pub const LOG_SETTINGS: &[(&str, &str)] = &[
+    ("log_error_verbosity", "terse"),
+    ("log_min_error_statement", "panic"),
+    ("log_statement", "none"),
+    ("log_min_duration_statement", "-1"),
+    ("log_min_duration_sample", "-1"),
+    ("log_duration", "off"),
+    ("log_parameter_max_length", "0"),
+    ("log_parameter_max_length_on_error", "0"),
+];
 
 /// A running embedded cluster; stop it with [`EmbeddedPostgres::stop`].
 #[derive(Debug)]
@@ -83,12 +102,18 @@ impl ClusterLayout {
         })
     }
 
-    /// Connection options for `database` on this cluster.
+    /// Connection options for `database` on this cluster, as the superuser.
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        self.connect_options_as(SUPERUSER, database)
+    }
+
+    /// Connection options for `database` on this cluster, as `role` ([`OWNER_ROLE`],
+    /// [`APP_ROLE`]).
+    pub fn connect_options_as(&self, role: &str, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()
             .socket(&self.socket_dir)
             .port(self.port)
-            .username(SUPERUSER)
+            .username(role)
             .database(database)
             .log_statements(tracing::log::LevelFilter::Debug)
     }
@@ -300,12 +325,11 @@ impl EmbeddedPostgres {
                 layout.socket_dir.display()
             ))
             .arg("-c")
-            .arg("unix_socket_permissions=0700")
-            // Error reports without DETAIL: a unique violation's detail names the key value
-            // (an NIK, a username), and personal data must not reach any log.
-            .arg("-c")
-            .arg("log_error_verbosity=terse")
-            .stdin(Stdio::null())
+            .arg("unix_socket_permissions=0700");
+        for (name, value) in LOG_SETTINGS {
+            cmd.arg("-c").arg(format!("{name}={value}"));
+        }
+        cmd.stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
         // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec here.
@@ -358,7 +382,7 @@ impl EmbeddedPostgres {
             socket_dir: layout.socket_dir.clone(),
             port: layout.port,
         };
-        create_database(layout, DATABASE).await?;
+        prepare_database(layout, DATABASE).await?;
         tracing::info!(socket = %pg.socket_dir.display(), port = pg.port, "embedded PostgreSQL ready");
         Ok(pg)
     }
@@ -408,6 +432,133 @@ pub async fn create_database(layout: &ClusterLayout, name: &str) -> anyhow::Resu
         sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+/// Makes `name` ready for the two roles: creates the roles (or sets their attributes again),
+/// creates the database unless it exists, and hands the database and everything in it to
+/// [`OWNER_ROLE`]. An installation from before the two roles has the database and its tables
+/// owned by the superuser: they are handed over here, at its first start with this version.
+pub async fn prepare_database(layout: &ClusterLayout, name: &str) -> anyhow::Result<()> {
+    create_roles(layout).await?;
+    create_database(layout, name).await?;
+    hand_over(layout, name).await
+}
+
+/// Creates [`OWNER_ROLE`] and [`APP_ROLE`] unless they exist, and sets their attributes (both
+/// sign in through the cluster's private socket with `trust`; neither is a superuser, may
+/// create databases or roles, or bypasses row security).
+pub async fn create_roles(layout: &ClusterLayout) -> anyhow::Result<()> {
+    let mut conn = layout.connect_options("postgres").connect().await?;
+    for role in [OWNER_ROLE, APP_ROLE] {
+        let exists = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS "exists!""#,
+            role
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        if !exists {
+            sqlx::query(&format!("CREATE ROLE \"{role}\""))
+                .execute(&mut conn)
+                .await?;
+        }
+        sqlx::query(&format!(
+            "ALTER ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION \
+             NOBYPASSRLS"
+        ))
+        .execute(&mut conn)
+        .await?;
+    }
+    // The service's role is no member of the owner (it would inherit the owner's rights).
+    let member = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_auth_members m
+                           WHERE m.roleid = to_regrole($1) AND m.member = to_regrole($2)) AS "member!""#,
+        OWNER_ROLE,
+        APP_ROLE
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    if member {
+        sqlx::query(&format!("REVOKE \"{OWNER_ROLE}\" FROM \"{APP_ROLE}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+/// Makes [`OWNER_ROLE`] the owner of database `name` and of every table, sequence, view, type,
+/// function and schema in it that the application made (schemas `public` and
+/// `tower_sessions`; objects of extensions and the system's stay as they are). Idempotent.
+pub async fn hand_over(layout: &ClusterLayout, name: &str) -> anyhow::Result<()> {
+    if !plain_identifier(name) {
+        bail!("database name {name:?} is not a plain identifier (a-z, 0-9, _)");
+    }
+    let mut conn = layout.connect_options("postgres").connect().await?;
+    sqlx::query(&format!(
+        "ALTER DATABASE \"{name}\" OWNER TO \"{OWNER_ROLE}\""
+    ))
+    .execute(&mut conn)
+    .await?;
+    conn.close().await?;
+    let mut conn = layout.connect_options(name).connect().await?;
+    // Statements built from the catalog (names quoted by PostgreSQL's regclass/regtype/
+    // regprocedure output and %I) for whatever the owner role does not own yet.
+    let statements: Vec<String> = sqlx::query_scalar(
+        r#"WITH app AS (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'tower_sessions')),
+                ext AS (SELECT objid, classid FROM pg_depend WHERE deptype = 'e')
+           SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, $1::text)
+             FROM pg_class c
+            WHERE c.relnamespace IN (SELECT oid FROM app)
+              AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              AND pg_get_userbyid(c.relowner) <> $1
+              -- sequences of serial and identity columns follow their table
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                               WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                 AND d.deptype IN ('a', 'i', 'e'))
+           UNION ALL
+           SELECT format('ALTER %s %s OWNER TO %I',
+                         CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+                         t.oid::regtype, $1::text)
+             FROM pg_type t
+            WHERE t.typnamespace IN (SELECT oid FROM app)
+              AND t.typtype IN ('e', 'd', 'r', 'c')
+              AND (t.typtype <> 'c'
+                   OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+              AND pg_get_userbyid(t.typowner) <> $1
+              AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_type'::regclass
+                                                   AND objid = t.oid)
+           UNION ALL
+           SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, $1::text)
+             FROM pg_proc p
+            WHERE p.pronamespace IN (SELECT oid FROM app)
+              AND p.prokind IN ('f', 'p')
+              AND pg_get_userbyid(p.proowner) <> $1
+              AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_proc'::regclass
+                                                   AND objid = p.oid)
+           UNION ALL
+           SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, $1::text)
+             FROM pg_namespace n
+            WHERE n.oid IN (SELECT oid FROM app)
+              AND pg_get_userbyid(n.nspowner) NOT IN ($1, 'pg_database_owner')"#,
+    )
+    .bind(OWNER_ROLE)
+    .fetch_all(&mut conn)
+    .await?;
+    if !statements.is_empty() {
+        tracing::info!(
+            objects = statements.len(),
+            owner = OWNER_ROLE,
+            "handing the database objects over to the owner role"
+        );
+    }
+    for sql in statements {
+        sqlx::query(&sql)
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("`{sql}`"))?;
     }
     conn.close().await?;
     Ok(())

@@ -29,7 +29,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database, prepares the session store and binds the listener (port 0 picks
+    /// Checks the database is migrated (see `db::prepare`) and binds the listener (port 0 picks
     /// a free port, as the tests do). Time comes from the system clock.
     pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
         Application::build_with_clock(settings, pool, Clock::system()).await
@@ -44,12 +44,12 @@ impl Application {
         settings
             .check_notifications()
             .map_err(|e| anyhow::anyhow!("notification settings: {e}"))?;
-        db::migrate(&pool).await.context("applying migrations")?;
-        let sessions = PostgresStore::new(pool.clone());
-        sessions
-            .migrate()
+        // The owner migrated the database before (`db::prepare`); `pool` may be the service's
+        // restricted role, which cannot.
+        db::readiness(&pool)
             .await
-            .context("preparing the session store")?;
+            .context("the database is not migrated")?;
+        let sessions = PostgresStore::new(pool.clone());
         tokio::fs::create_dir_all(settings.files_dir())
             .await
             .with_context(|| format!("creating {}", settings.files_dir().display()))?;

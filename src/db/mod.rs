@@ -22,12 +22,14 @@ pub mod reference;
 pub mod reports;
 pub mod sign_in_throttle;
 pub mod retention;
+pub mod roles;
 pub mod stays;
 pub mod steps;
 pub mod tokens;
 pub mod two_factor;
 pub mod users;
 
+use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -40,9 +42,36 @@ pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
         .await?)
 }
 
+/// The audit, history and access tables: the service's database role may INSERT and SELECT
+/// but never UPDATE, DELETE or TRUNCATE them ([`roles`]). A new such table is one more line.
+pub const APPEND_ONLY_TABLES: &[&str] = &[
+    "audit_log",
+    "case_history",
+    "claim_history",
+    "case_access_log",
+    "export_log",
+];
+
 /// Applies pending migrations (the reference data of docs/domain.md §2 is seeded by them).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     crate::MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// The owner's work at every start, on a pool connected as the owner of the tables: the
+/// migrations, the session store's table, and the service role's rights (`app_role`; `None`
+/// when the service runs as the owner itself). Idempotent.
+pub async fn prepare(owner: &PgPool, app_role: Option<&str>) -> anyhow::Result<()> {
+    migrate(owner).await.context("applying migrations")?;
+    tower_sessions_sqlx_store::PostgresStore::new(owner.clone())
+        .migrate()
+        .await
+        .context("preparing the session store")?;
+    if let Some(role) = app_role {
+        roles::grant_app_role(owner, role)
+            .await
+            .with_context(|| format!("granting the service role {role} its rights"))?;
+    }
     Ok(())
 }
 

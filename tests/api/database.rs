@@ -201,18 +201,21 @@ async fn cases_verified_before_the_identity_migration_keep_what_was_verified() {
 
 #[tokio::test]
 async fn the_database_server_logs_no_key_values() {
-    // Arrange: a unique violation's DETAIL line would name the key (an NIK, a username).
+    // Arrange: a unique violation's DETAIL line would name the key (an NIK, a username), a
+    // failing or slow statement's text or parameters the values it carries.
     let app = spawn_app().await;
 
-    // Act
-    let verbosity: String = sqlx::query_scalar("SHOW log_error_verbosity")
-        .fetch_one(&app.pool)
-        .await
-        .expect("a setting");
+    for (name, expected) in merajut_sehat::pg::LOG_SETTINGS {
+        // Act
+        let value: String = sqlx::query_scalar(&format!("SHOW {name}"))
+            .fetch_one(&app.pool)
+            .await
+            .expect("a setting");
 
-    // Assert
-    assert_eq!(
-        verbosity, "terse",
-        "set log_error_verbosity = terse on this PostgreSQL server (docs/operations.md)"
-    );
+        // Assert
+        assert_eq!(
+            &value, expected,
+            "set {name} = {expected} on this PostgreSQL server (docs/operations.md, \"Logs\")"
+        );
+    }
 }

@@ -18,6 +18,7 @@ mod concurrent_figures;
 mod csrf;
 mod dashboard;
 mod database;
+mod db_security;
 mod desk_stays;
 mod digest;
 mod exports;

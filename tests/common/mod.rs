@@ -7,13 +7,21 @@
 //!
 //! Where the database comes from:
 //! - `DATABASE_URL` set: that server is used and nothing is started. Each test gets a database
-//!   `test_<uuid>` created on it, so the role in the URL needs `CREATEDB`.
+//!   `test_<uuid>` created on it, owned by the role in the URL, which migrates it: that role
+//!   needs `CREATEDB`, and `CREATEROLE` once, to create the service's role `merajut_test_app`
+//!   (password `merajut_test_app`; the server's `pg_hba.conf` must let it sign in the way the
+//!   URL does), unless that role exists already.
 //! - otherwise: an embedded cluster (the application's own [`merajut_sehat::pg`]) is initialised
 //!   under `$TMPDIR/merajut-test-<pid>` and started once for the whole test process. Leftovers of
 //!   earlier runs whose process is gone are removed first.
 //!
 //! Each test database is cloned from a template that already holds every migration, so a test
 //! pays for `CREATE DATABASE`, not for the migrations.
+//!
+//! Two roles, as in production (docs/security.md, "Database roles and the audit chain"): the
+//! owner migrates (`merajut_owner` on the embedded cluster, the URL's role otherwise) and
+//! [`TestApp::pool`] connects as the owner, for arranging and inspecting data; the application
+//! runs as the service's restricted role ([`TestApp::app_pool`]).
 //!
 //! Each test's database is dropped when its [`TestApp`] goes, unless the test failed or
 //! `TEST_KEEP_DB` is set. Set `TEST_LOG=1` to see the application's logs (they bypass the test output capture).
@@ -75,12 +83,18 @@ pub const LOGIN_FAILED: &str = "Nama pengguna atau kata sandi salah.";
 
 /// Port number naming the embedded cluster's socket (Unix socket only; no TCP port is opened).
 const EMBEDDED_PORT: u16 = 5432;
-/// Applications alive at once in one test process. With [`POOL_SIZE`] this keeps the
-/// connections well under PostgreSQL's default `max_connections` (100) however many threads
-/// the test harness runs.
-const MAX_LIVE_APPS: usize = 12;
-/// Connections per test database pool (shared by the test and its application).
-const POOL_SIZE: u32 = 6;
+/// Applications alive at once in one test process. With [`POOL_SIZE`] and [`APP_POOL_SIZE`]
+/// this keeps the connections under PostgreSQL's default `max_connections` (100, of which 3
+/// are kept for superusers) however many threads the test harness runs.
+const MAX_LIVE_APPS: usize = 10;
+/// Connections of the owner's pool on a test database (the test's [`TestApp::pool`]).
+const POOL_SIZE: u32 = 4;
+/// Connections of the application's pool (the service's role).
+const APP_POOL_SIZE: u32 = 5;
+/// The service's role on an external test server (`DATABASE_URL`).
+const EXTERNAL_APP_ROLE: &str = "merajut_test_app";
+/// Its password (a throw-away role on a test server).
+const EXTERNAL_APP_PASSWORD: &str = "merajut_test_app";
 /// Prefix of the per-process scratch directory under the system temporary directory.
 const ROOT_PREFIX: &str = "merajut-test-";
 
@@ -97,13 +111,45 @@ enum Server {
 }
 
 impl Server {
-    /// Connection options for `database`.
+    /// Connection options for `database`, as the owner of its tables.
     fn connect_options(&self, database: &str) -> PgConnectOptions {
         match self {
-            Server::Embedded(layout) => layout.connect_options(database),
+            Server::Embedded(layout) => {
+                layout.connect_options_as(merajut_sehat::pg::OWNER_ROLE, database)
+            }
             Server::External(url) => PgConnectOptions::from_str(url.as_str())
                 .expect("DATABASE_URL is not a valid PostgreSQL URL")
                 .database(database),
+        }
+    }
+
+    /// Connection options for `database`, as the service's role.
+    fn app_options(&self, database: &str) -> PgConnectOptions {
+        match self {
+            Server::Embedded(layout) => {
+                layout.connect_options_as(merajut_sehat::pg::APP_ROLE, database)
+            }
+            Server::External(_) => self
+                .connect_options(database)
+                .username(EXTERNAL_APP_ROLE)
+                .password(EXTERNAL_APP_PASSWORD),
+        }
+    }
+
+    /// The service's role.
+    fn app_role(&self) -> &'static str {
+        match self {
+            Server::Embedded(_) => merajut_sehat::pg::APP_ROLE,
+            Server::External(_) => EXTERNAL_APP_ROLE,
+        }
+    }
+
+    /// `OWNER <role>` for `CREATE DATABASE` (the external server's URL role owns what it
+    /// creates).
+    fn owner_clause(&self) -> String {
+        match self {
+            Server::Embedded(_) => format!(" OWNER \"{}\"", merajut_sehat::pg::OWNER_ROLE),
+            Server::External(_) => String::new(),
         }
     }
 
@@ -118,13 +164,14 @@ impl Server {
         }
     }
 
-    /// A `postgres://` URL for `database`, as the command-line tool takes it in `DATABASE_URL`.
+    /// A `postgres://` URL for `database` as the owner, as the command-line tool takes it in
+    /// `MERAJUT_MIGRATION_DATABASE_URL` (or alone in `DATABASE_URL`).
     fn url(&self, database: &str) -> String {
         let mut url = match self {
             Server::Embedded(layout) => {
                 let mut url = Url::parse(&format!(
                     "postgres://{}@localhost:{}/",
-                    merajut_sehat::pg::SUPERUSER,
+                    merajut_sehat::pg::OWNER_ROLE,
                     layout.port
                 ))
                 .expect("a valid URL");
@@ -136,6 +183,57 @@ impl Server {
         };
         url.set_path(&format!("/{database}"));
         url.to_string()
+    }
+
+    /// A `postgres://` URL for `database` as the service's role (`DATABASE_URL`).
+    fn app_url(&self, database: &str) -> String {
+        let mut url = Url::parse(&self.url(database)).expect("a valid URL");
+        url.set_username(self.app_role())
+            .expect("a URL with a host");
+        if let Server::External(_) = self {
+            url.set_password(Some(EXTERNAL_APP_PASSWORD))
+                .expect("a URL with a host");
+        }
+        url.to_string()
+    }
+}
+
+/// Creates the service's role on an external test server unless it exists (several test
+/// processes may race: a duplicate is fine).
+async fn create_external_app_role(url: &Url) {
+    let mut conn = PgConnectOptions::from_str(url.as_str())
+        .expect("DATABASE_URL is not valid")
+        .connect()
+        .await
+        .expect("cannot connect to DATABASE_URL");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(EXTERNAL_APP_ROLE)
+            .fetch_one(&mut conn)
+            .await
+            .expect("looking up the test service role");
+    if !exists {
+        let sql = format!(
+            "CREATE ROLE {EXTERNAL_APP_ROLE} LOGIN PASSWORD '{EXTERNAL_APP_PASSWORD}' \
+             NOSUPERUSER NOCREATEDB NOCREATEROLE"
+        );
+        if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
+            let duplicate = matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("42710") || d.code().as_deref() == Some("23505"));
+            assert!(
+                duplicate,
+                "cannot create the role {EXTERNAL_APP_ROLE} on DATABASE_URL (the URL's role needs \
+                 CREATEROLE once): {e}"
+            );
+        }
+    }
+    let _ = conn.close().await;
+}
+
+/// The embedded cluster of this test process, or `None` with `DATABASE_URL`.
+pub fn embedded_cluster() -> Option<&'static ClusterLayout> {
+    match server() {
+        Server::Embedded(layout) => Some(layout),
+        Server::External(_) => None,
     }
 }
 
@@ -266,10 +364,15 @@ fn start_embedded() -> ClusterLayout {
 pub struct TestDatabase {
     /// `test_<uuid>`.
     pub name: String,
-    /// Connection options for it.
+    /// Connection options for it, as the owner of its tables.
     pub options: PgConnectOptions,
-    /// A URL for it, for `DATABASE_URL` of the command-line tool.
+    /// A URL for it as the owner, for `MERAJUT_MIGRATION_DATABASE_URL` (or `DATABASE_URL`
+    /// alone) of the command-line tool.
     pub url: String,
+    /// Connection options for it as the service's restricted role.
+    pub app_options: PgConnectOptions,
+    /// A URL for it as the service's role, for `DATABASE_URL` of the command-line tool.
+    pub app_url: String,
 }
 
 impl TestDatabase {
@@ -286,20 +389,33 @@ impl TestDatabase {
 
     async fn create_from(template: Option<&str>) -> TestDatabase {
         let name = format!("test_{}", Uuid::new_v4().simple());
+        let server = server();
+        let owner = server.owner_clause();
         let sql = match template {
-            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
-            None => format!("CREATE DATABASE \"{name}\""),
+            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\"{owner}"),
+            None => format!("CREATE DATABASE \"{name}\"{owner}"),
         };
         execute_admin(&sql).await;
-        let server = server();
         TestDatabase {
             options: server.connect_options(&name),
             url: server.url(&name),
+            app_options: server.app_options(&name),
+            app_url: server.app_url(&name),
             name,
         }
     }
 
-    /// A pool on this database, sized for a test (see [`MAX_LIVE_APPS`]).
+    /// A pool on this database as the service's restricted role.
+    pub async fn app_pool(&self) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(APP_POOL_SIZE)
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .connect_with(self.app_options.clone())
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {} as the service: {e}", self.name))
+    }
+
+    /// A pool on this database as the owner, sized for a test (see [`MAX_LIVE_APPS`]).
     pub async fn pool(&self) -> PgPool {
         PgPoolOptions::new()
             .max_connections(POOL_SIZE)
@@ -330,21 +446,22 @@ async fn execute_admin(sql: &str) {
     let _ = conn.close().await;
 }
 
-/// The template database of this process: migrations and the session store's schema applied,
-/// every connection to it closed (PostgreSQL refuses to copy a database that is in use).
+/// The template database of this process: migrations and the session store's schema applied
+/// and the service's role granted its rights by the owner, as the service does at start
+/// ([`db::prepare`]), every connection to it closed (PostgreSQL refuses to copy a database
+/// that is in use).
 async fn template() -> &'static str {
     static TEMPLATE: OnceCell<String> = OnceCell::const_new();
     TEMPLATE
         .get_or_init(|| async {
+            if let Server::External(url) = server() {
+                create_external_app_role(url).await;
+            }
             let db = TestDatabase::create_empty().await;
             let pool = db.pool().await;
-            db::migrate(&pool)
+            db::prepare(&pool, Some(server().app_role()))
                 .await
-                .expect("migrating the template database");
-            tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
-                .migrate()
-                .await
-                .expect("preparing the session store in the template database");
+                .expect("migrating the template database as its owner");
             pool.close().await;
             db.name
         })
@@ -361,11 +478,18 @@ pub struct TestApp {
     pub address: String,
     /// The port it listens on.
     pub port: u16,
-    /// A pool on the application's database, for arranging data and checking what was stored.
+    /// A pool on the application's database as the owner of its tables, for arranging data and
+    /// checking what was stored (it may do what the application may not, e.g. backdate history).
     pub pool: PgPool,
+    /// The pool the application itself runs on: the service's restricted role.
+    pub app_pool: PgPool,
+    /// `DATABASE_URL` as the service's role (with [`TestApp::database_url`] as the owner's
+    /// `MERAJUT_MIGRATION_DATABASE_URL`, as [`TestApp::run_cli`] passes them).
+    pub app_database_url: String,
     /// The database's name (`test_<uuid>`).
     pub db_name: String,
-    /// `DATABASE_URL` for the command-line tool, pointing at this database.
+    /// A URL of this database as the owner of its tables (the command-line tool's
+    /// `MERAJUT_MIGRATION_DATABASE_URL`, or `DATABASE_URL` alone).
     pub database_url: String,
     /// The application's data directory (uploaded files live under `files/`).
     pub data_dir: PathBuf,
@@ -476,6 +600,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
     let data_dir = test_root().join("apps").join(&database.name);
     let mut settings = Settings {
         database_url: None,
+        migration_database_url: None,
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data_dir.clone(),
         pg_bin: None,
@@ -503,7 +628,8 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
     };
     configure(&mut settings);
     let pool = database.pool().await;
-    let app = Application::build_with_clock(settings.clone(), pool.clone(), clock.clone())
+    let app_pool = database.app_pool().await;
+    let app = Application::build_with_clock(settings.clone(), app_pool.clone(), clock.clone())
         .await
         .expect("building the application");
     let cases = CaseService {
@@ -526,6 +652,8 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         address: format!("http://127.0.0.1:{port}"),
         port,
         pool,
+        app_pool,
+        app_database_url: database.app_url,
         db_name: database.name,
         database_url: database.url,
         data_dir,
@@ -869,12 +997,14 @@ impl TestApp {
         token
     }
 
-    /// Runs the `merajut-sehat` binary with `args` against this app's database
-    /// (`DATABASE_URL`), writing `stdin` to its standard input.
+    /// Runs the `merajut-sehat` binary with `args` against this app's database, as in
+    /// production (`DATABASE_URL` the service's role, `MERAJUT_MIGRATION_DATABASE_URL` the
+    /// owner), writing `stdin` to its standard input.
     pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
             .args(args)
-            .env("DATABASE_URL", &self.database_url)
+            .env("DATABASE_URL", &self.app_database_url)
+            .env("MERAJUT_MIGRATION_DATABASE_URL", &self.database_url)
             .env("MERAJUT_DATA_DIR", &self.data_dir)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
