@@ -161,6 +161,18 @@ pub struct CurrentUser {
     /// The address e-mail notifications go to, if the user gave one.
     pub email: Option<String>,
     pub must_change_password: bool,
+    /// The request this user acts through, for the access log: set by the request extractor
+    /// (`http`), `None` outside a request.
+    pub request: Option<RequestInfo>,
+}
+
+/// Where a request came from, as the access log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The client's address (see `http::client::ClientIp`).
+    pub client_ip: std::net::IpAddr,
+    /// `web` or `api`.
+    pub via: &'static str,
 }
 
 impl From<UserRow> for CurrentUser {
@@ -176,6 +188,7 @@ impl From<UserRow> for CurrentUser {
             kab_kota_name: u.kab_kota_name,
             email: u.email,
             must_change_password: u.must_change_password,
+            request: None,
         }
     }
 }

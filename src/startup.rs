@@ -133,11 +133,11 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop.send(true);
-            })
-            .await;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
         cleanup.abort();
         if let Some(worker) = worker
             && let Err(e) = worker.await

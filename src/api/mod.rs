@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
             .route("/api/v1/cases/{id}/letter", get(letter))
+            .route("/api/v1/cases/{id}/reveal", post(reveal))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
@@ -436,6 +437,25 @@ async fn act(
     Ok(Json(case_json(&detail)))
 }
 
+/// `POST /api/v1/cases/{id}/reveal` with `{"reason": "…"}`: break the glass — the full NIK and
+/// KK of a case for the roles whose desk needs them, logged with the reason (422 without a
+/// valid reason, 403 for other roles). Every other answer shows them masked.
+async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let body = object(body)?;
+    let reason = match body.get("reason") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(field_error("reason", "Alasan harus berupa teks.")),
+    };
+    let revealed = state.cases.reveal(&user, id, reason, "api").await?;
+    Ok(Json(json!(revealed)))
+}
+
 /// `GET /api/v1/cases/{id}/letter`: the guarantee letter as a hospital system prints it.
 async fn letter(
     State(state): State<AppState>,
@@ -615,6 +635,11 @@ async fn queue(
     let next_cursor = has_more
         .then(|| rows.last().map(|c| encode_cursor(c.sla_due_date, c.id)))
         .flatten();
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    state
+        .cases
+        .log_list(&user, "api", "queue", "", false, &ids)
+        .await?;
     let items = state.cases.views(&user, rows).await?;
     // The roles that hold no desk get an empty queue, and are told why and where to look
     // instead (as their "Antrean saya" page leads to the monitoring list).

@@ -23,9 +23,11 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::access::Access;
 use super::service::{Result, Upload, file_problem};
 use super::{CaseError, CaseService, Scope, Visibility, mask};
 use crate::auth::CurrentUser;
+use crate::db::access_log::AccessKind;
 use crate::db::cases::{self as db_cases, CaseRow, ScopeFilter};
 use crate::db::claims::{
     self as db_claims, ClaimHistoryRow, ClaimQuery, ClaimRow, NewClaim, NewClaimHistory, Origin,
@@ -377,13 +379,10 @@ impl CaseService {
             .iter()
             .map(step_view)
             .collect();
-        db_cases::log_access(
-            &self.pool,
-            claim.case_id,
-            user.id,
-            "claim",
+        self.log_access(
+            user,
             via,
-            self.clock.now(),
+            Access::case(AccessKind::Read, "claim", claim.case_id),
         )
         .await?;
         Ok(ClaimDetail {
@@ -770,15 +769,8 @@ impl CaseService {
             return Err(CaseError::NotYourAction);
         }
         let bytes = self.files.get(claim.document_id).await?;
-        db_cases::log_access(
-            &self.pool,
-            claim.case_id,
-            user.id,
-            "claim_document",
-            via,
-            self.clock.now(),
-        )
-        .await?;
+        let access = Access::case(AccessKind::Download, "claim_document", claim.case_id);
+        self.log_access(user, via, access).await?;
         Ok((claim.document_content_type, bytes))
     }
 

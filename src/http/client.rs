@@ -81,7 +81,11 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        let got = client_ip(ip("203.0.113.9"), &headers("198.51.100.1"), &[ip("10.0.0.5")]);
+        let got = client_ip(
+            ip("203.0.113.9"),
+            &headers("198.51.100.1"),
+            &[ip("10.0.0.5")],
+        );
         assert_eq!(got, ip("203.0.113.9"));
     }
 

@@ -230,6 +230,10 @@ where
     R: Send + 'static,
     S: Stream<Item = Result<R, CaseError>> + Send + 'static,
 {
+    state
+        .cases
+        .log_export(user, export.what, format.code(), &detail)
+        .await?;
     let log = LogEntry {
         pool: state.pool.clone(),
         user_id: user.id,

@@ -229,6 +229,8 @@ async fn fetch(
     after: Option<(NaiveDate, Uuid)>,
     which: Which,
 ) -> Result<(Vec<CaseRow>, Option<String>), AppError> {
+    let summary = criteria.summary();
+    let searched = criteria.search.is_some();
     let mut filter = criteria.filter(which, state.clock.today());
     filter.limit = PAGE + 1;
     filter.after = after;
@@ -238,6 +240,11 @@ async fn fetch(
     };
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    state
+        .cases
+        .log_list(user, "web", which.code(), &summary, searched, &ids)
+        .await?;
     let due = |c: &CaseRow| which.by_due_date().then_some(c.sla_due_date).flatten();
     let next = more
         .then(|| rows.last().map(|c| encode_cursor(due(c), c.id)))
