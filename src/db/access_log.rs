@@ -150,6 +150,8 @@ pub struct AccessRow {
     pub what: String,
     pub via: String,
     pub client_ip: Option<String>,
+    /// The case read; for a list or refused id among a patient's cases (filter `cases`), those
+    /// of the patient's cases it named.
     pub case_number: Option<String>,
     /// How many cases a list, search or export showed.
     pub case_count: i32,
@@ -163,7 +165,11 @@ pub async fn search(db: &PgPool, f: &AccessFilter) -> sqlx::Result<Vec<AccessRow
         AccessRow,
         r#"SELECT l.id, l.at AS "at: DateTime<Utc>", l.user_id, u.username, u.display_name,
                   l.role::text AS "role!", l.kind, l.what, l.via,
-                  host(l.client_ip) AS client_ip, c.number AS "case_number?",
+                  host(l.client_ip) AS client_ip,
+                  coalesce(c.number, (SELECT string_agg(x.number, ', ' ORDER BY x.number)
+                                      FROM cases x
+                                      WHERE x.id = ANY(l.case_ids) AND x.id = ANY($6)))
+                      AS "case_number?",
                   coalesce(cardinality(l.case_ids), 0)::int AS "case_count!",
                   l.reason, l.summary
            FROM case_access_log l

@@ -15,6 +15,7 @@
 //! filters and the rows handed to the connection, `completed = false` when it stopped early
 //! (client gone, database error).
 
+pub mod access_log;
 pub mod bottleneck;
 pub mod case_list;
 pub mod claims;
