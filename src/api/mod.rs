@@ -27,7 +27,7 @@ use crate::auth::{CurrentUser, token_hash};
 use crate::cases::bottleneck::Grouping;
 use crate::cases::intake;
 use crate::cases::lists::{ListForm, ListKind};
-use crate::cases::{CaseDetail, Upload};
+use crate::cases::{CaseDetail, CaseError, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
 use crate::db::preferences::Preference;
@@ -452,7 +452,14 @@ async fn reveal(
         Some(Value::String(s)) => s.as_str(),
         Some(_) => return Err(field_error("reason", "Alasan harus berupa teks.")),
     };
-    let revealed = state.cases.reveal(&user, id, reason, "api").await?;
+    let revealed = match state.cases.reveal(&user, id, reason, "api").await {
+        // The page's field is `alasan`; the API's is `reason`.
+        Err(CaseError::Invalid(errors)) => {
+            let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
+            return Err(field_error("reason", &message.join(" ")));
+        }
+        other => other?,
+    };
     Ok(Json(json!(revealed)))
 }
 

@@ -409,6 +409,8 @@ async fn log_page(
             page.rows = Some(db::access_log::search(&state.pool, &parsed.filter).await?);
             page.patient = parsed.patient;
             page.cari = q.cari.clone();
+            // The patient is shown masked above the rows, not echoed in full in the form.
+            page.form.pasien.clear();
         }
         // A kept filter was valid when kept; a user renamed since is reported again.
         Err(errors) => page.errors = errors,
@@ -527,6 +529,7 @@ async fn patient_page(
             page.patient = parsed.patient;
             page.cari = q.cari.clone();
             page.printed_at = state.clock.now();
+            page.form.pasien.clear();
         }
         Err(errors) => page.errors = errors,
     }

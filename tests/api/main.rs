@@ -31,6 +31,7 @@ mod notifications;
 mod outbox;
 mod pages;
 mod pbpu_route;
+mod personal_data;
 mod preferences;
 mod queue;
 mod quota;

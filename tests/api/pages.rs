@@ -550,7 +550,7 @@ async fn demo_seed_creates_a_user_per_role_and_fourteen_cases_in_distinct_states
         .collect();
     expected.sort();
     assert_eq!(users, expected);
-    assert_eq!(users.len(), 10);
+    assert_eq!(users.len(), merajut_sehat::domain::Role::ALL.len());
     let states: Vec<String> = sqlx::query_scalar("SELECT state::text FROM cases ORDER BY 1")
         .fetch_all(&app.pool)
         .await

@@ -9,6 +9,7 @@
 mod common;
 
 mod account;
+mod audit;
 mod background_work;
 mod claims;
 mod driver;
