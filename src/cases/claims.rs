@@ -269,7 +269,7 @@ impl CaseService {
         Ok(Scope::of(user).filter())
     }
 
-    /// A page of the claims in the caller's scope.
+    /// A page of the claims in the caller's scope (logged as a list view).
     pub async fn claims(&self, user: &CurrentUser, f: &ClaimFilter) -> Result<Vec<ClaimRow>> {
         let scope = Self::claim_scope(user)?;
         let q = ClaimQuery {
@@ -277,7 +277,12 @@ impl CaseService {
             limit: f.limit.clamp(1, 201),
             ..f.query()
         };
-        Ok(db_claims::find(&self.pool, &scope, &q).await?)
+        let rows = db_claims::find(&self.pool, &scope, &q).await?;
+        // One access-log row per list view: the cases of the claims shown.
+        let cases: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+        self.log_list(user, "web", "claims", "", false, &cases)
+            .await?;
+        Ok(rows)
     }
 
     /// Every claim in the caller's scope matching `f` (its cursor and limit ignored), as the
