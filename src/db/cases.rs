@@ -634,28 +634,6 @@ pub async fn insert_history(db: impl PgExecutor<'_>, h: &NewHistory<'_>) -> sqlx
     Ok(())
 }
 
-/// Notes a read of personal data or a file download.
-pub async fn log_access(
-    db: impl PgExecutor<'_>,
-    case_id: Uuid,
-    user_id: Uuid,
-    what: &str,
-    via: &str,
-    at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO case_access_log (case_id, user_id, what, via, at) VALUES ($1, $2, $3, $4, $5)",
-        case_id,
-        user_id,
-        what,
-        via,
-        at as _
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// A document's metadata.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentRow {
