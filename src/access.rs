@@ -69,6 +69,9 @@ pub const NOMINATIF_EXPORTERS: &[Role] = &[DinkesProv, DinkesKab];
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
 pub const ADMIN: &[Role] = &[Admin];
+/// The data protection officer: the access log, the per-patient access history and the audit
+/// events (`web::audit`); no case content.
+pub const AUDITORS: &[Role] = &[Auditor];
 
 /// The pages anyone may open without signing in and without a session (besides sign-in itself
 /// — `/masuk`, `/masuk/kode`, `/aktivasi`, whose forms need one — and the health checks): the public verification page of a guarantee letter, whose link is the QR code on
@@ -184,6 +187,21 @@ pub const AREAS: &[Area] = &[
         path: "/admin/tugas-latar",
         label: "Tugas latar",
         roles: ADMIN,
+    },
+    Area {
+        path: "/audit/akses",
+        label: "Log akses",
+        roles: AUDITORS,
+    },
+    Area {
+        path: "/audit/pasien",
+        label: "Riwayat akses pasien",
+        roles: AUDITORS,
+    },
+    Area {
+        path: "/audit/peristiwa",
+        label: "Peristiwa audit",
+        roles: AUDITORS,
     },
     Area {
         path: "/akun",

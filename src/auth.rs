@@ -167,6 +167,18 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// A confirmed second factor (TOTP).
     pub totp_enabled: bool,
+    /// The request this user acts through, for the access log: set by the request extractor
+    /// (`http`), `None` outside a request.
+    pub request: Option<RequestInfo>,
+}
+
+/// Where a request came from, as the access log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The client's address (see `http::client::ClientIp`).
+    pub client_ip: std::net::IpAddr,
+    /// `web` or `api`.
+    pub via: &'static str,
 }
 
 impl From<UserRow> for CurrentUser {
@@ -183,6 +195,7 @@ impl From<UserRow> for CurrentUser {
             email: u.email,
             must_change_password: u.must_change_password,
             totp_enabled: u.totp_enabled,
+            request: None,
         }
     }
 }

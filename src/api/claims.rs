@@ -294,6 +294,10 @@ async fn realised(
         completed: true,
         detail: json!({"from": from, "to": to, "hospital_id": hospital_id, "kab_kota_code": kab}),
     };
+    state
+        .cases
+        .log_export(&user, export.what, export.format, &export.detail)
+        .await?;
     exports::record(&state.pool, &export).await?;
     Ok(Json(json!(realised)))
 }

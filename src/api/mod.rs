@@ -27,7 +27,7 @@ use crate::auth::{CurrentUser, token_hash};
 use crate::cases::bottleneck::Grouping;
 use crate::cases::intake;
 use crate::cases::lists::{ListForm, ListKind};
-use crate::cases::{CaseDetail, Upload};
+use crate::cases::{CaseDetail, CaseError, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
 use crate::db::preferences::Preference;
@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route("/api/v1/cases/{id}", get(read_case).put(update_case))
             .route("/api/v1/cases/{id}/actions/{action}", post(act))
             .route("/api/v1/cases/{id}/letter", get(letter))
+            .route("/api/v1/cases/{id}/reveal", post(reveal))
             .route("/api/v1/cases/{id}/documents/{document_id}", get(download)),
         access::CASE_ROLES,
     )
@@ -465,6 +466,32 @@ async fn act(
     Ok(Json(case_json(&detail)))
 }
 
+/// `POST /api/v1/cases/{id}/reveal` with `{"reason": "…"}`: break the glass — the full NIK and
+/// KK of a case for the roles whose desk needs them, logged with the reason (422 without a
+/// valid reason, 403 for other roles). Every other answer shows them masked.
+async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let body = object(body)?;
+    let reason = match body.get("reason") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(field_error("reason", "Alasan harus berupa teks.")),
+    };
+    let revealed = match state.cases.reveal(&user, id, reason, "api").await {
+        // The page's field is `alasan`; the API's is `reason`.
+        Err(CaseError::Invalid(errors)) => {
+            let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
+            return Err(field_error("reason", &message.join(" ")));
+        }
+        other => other?,
+    };
+    Ok(Json(json!(revealed)))
+}
+
 /// `GET /api/v1/cases/{id}/letter`: the guarantee letter as a hospital system prints it.
 async fn letter(
     State(state): State<AppState>,
@@ -644,6 +671,11 @@ async fn queue(
     let next_cursor = has_more
         .then(|| rows.last().map(|c| encode_cursor(c.sla_due_date, c.id)))
         .flatten();
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    state
+        .cases
+        .log_list(&user, "api", "queue", "", false, &ids)
+        .await?;
     let items = state.cases.views(&user, rows).await?;
     // The roles that hold no desk get an empty queue, and are told why and where to look
     // instead (as their "Antrean saya" page leads to the monitoring list).

@@ -759,6 +759,21 @@ fn case_paths(paths: &mut Map<String, Value>) {
                           "409": {"description": "Jaminan belum disetujui", "content": {"application/json": {"schema": reference("Error")}}}}}}),
     );
     paths.insert(
+        "/api/v1/cases/{id}/reveal".into(),
+        json!({"post": {"summary": "Buka NIK dan KK lengkap (break the glass) dengan alasan; dicatat di log akses",
+            "description": "Semua jawaban lain menampilkan NIK/KK tersamar. Hanya peran yang mejanya memerlukan nomor lengkap (rsud, dukcapil_prov, dukcapil_kab, dinsos_prov, dinsos_kab, dinkes_prov, bpjs).",
+            "security": bearer(), "parameters": [id_param("id")],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "minLength": 10, "maxLength": 500, "description": "Untuk apa nomor lengkap diperlukan"}
+            }}}}},
+            "responses": {"200": {"description": "NIK dan KK lengkap", "content": {"application/json": {"schema": object("NIK dan KK lengkap (null bila tidak ada)", json!({
+                                "nik": nullable(string("NIK 16 digit")), "kk_number": nullable(string("Nomor KK 16 digit"))}))}}},
+                          "401": {"description": "Token tidak valid", "content": {"application/json": {"schema": reference("Error")}}},
+                          "403": {"description": "Peran tidak boleh membuka NIK lengkap", "content": {"application/json": {"schema": reference("Error")}}},
+                          "404": {"description": "Tidak ada, atau di luar cakupan Anda", "content": {"application/json": {"schema": reference("Error")}}},
+                          "422": {"description": "Alasan kosong, terlalu pendek/panjang, atau berisi karakter kontrol", "content": {"application/json": {"schema": reference("Error")}}}}}}),
+    );
+    paths.insert(
         "/api/v1/cases/{id}/documents".into(),
         json!({"post": {"summary": "Unggah dokumen (JPEG, PNG, PDF); peran rsud", "security": bearer(), "parameters": [id_param("id")],
             "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["kind", "file"], "properties": {

@@ -23,9 +23,11 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::access::Access;
 use super::service::{CheckedUpload, Result, clean_file_name, file_problem};
 use super::{CaseError, CaseService, Scope, Visibility, mask};
 use crate::auth::CurrentUser;
+use crate::db::access_log::AccessKind;
 use crate::db::cases::{self as db_cases, CaseRow, ScopeFilter};
 use crate::db::claims::{
     self as db_claims, ClaimHistoryRow, ClaimQuery, ClaimRow, NewClaim, NewClaimHistory, Origin,
@@ -267,7 +269,7 @@ impl CaseService {
         Ok(Scope::of(user).filter())
     }
 
-    /// A page of the claims in the caller's scope.
+    /// A page of the claims in the caller's scope (logged as a list view).
     pub async fn claims(&self, user: &CurrentUser, f: &ClaimFilter) -> Result<Vec<ClaimRow>> {
         let scope = Self::claim_scope(user)?;
         let q = ClaimQuery {
@@ -275,7 +277,12 @@ impl CaseService {
             limit: f.limit.clamp(1, 201),
             ..f.query()
         };
-        Ok(db_claims::find(&self.pool, &scope, &q).await?)
+        let rows = db_claims::find(&self.pool, &scope, &q).await?;
+        // One access-log row per list view: the cases of the claims shown.
+        let cases: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+        self.log_list(user, "web", "claims", "", false, &cases)
+            .await?;
+        Ok(rows)
     }
 
     /// Every claim in the caller's scope matching `f` (its cursor and limit ignored), as the
@@ -377,13 +384,10 @@ impl CaseService {
             .iter()
             .map(step_view)
             .collect();
-        db_cases::log_access(
-            &self.pool,
-            claim.case_id,
-            user.id,
-            "claim",
+        self.log_access(
+            user,
             via,
-            self.clock.now(),
+            Access::case(AccessKind::Read, "claim", claim.case_id),
         )
         .await?;
         Ok(ClaimDetail {
@@ -789,15 +793,8 @@ impl CaseService {
             return Err(CaseError::NotFound);
         }
         let bytes = self.files.get(claim.document_id).await?;
-        db_cases::log_access(
-            &self.pool,
-            claim.case_id,
-            user.id,
-            "claim_document",
-            via,
-            self.clock.now(),
-        )
-        .await?;
+        let access = Access::case(AccessKind::Download, "claim_document", claim.case_id);
+        self.log_access(user, via, access).await?;
         Ok((claim.document_id, claim.document_content_type, bytes))
     }
 

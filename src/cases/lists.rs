@@ -246,6 +246,42 @@ fn wita_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 impl Criteria {
+    /// The criteria as the access log keeps them: codes and dates, a search only by its kind
+    /// and length (a NIK or a name is never kept).
+    pub fn summary(&self) -> String {
+        let mut parts = vec![];
+        if let Some(term) = &self.search {
+            parts.push(match term {
+                SearchTerm::CaseNumber(_) => "cari: nomor kasus".to_string(),
+                SearchTerm::Nik(_) => "cari: NIK (16 digit)".to_string(),
+                SearchTerm::Digits(d) => format!("cari: angka ({} digit)", d.len()),
+                SearchTerm::Name(n) => format!("cari: nama ({} karakter)", n.chars().count()),
+            });
+        }
+        if let Some(s) = self.state {
+            parts.push(format!("status: {}", s.as_str()));
+        }
+        if let Some(d) = self.desk {
+            parts.push(format!("meja: {}", d.as_str()));
+        }
+        if let Some(k) = &self.kab {
+            parts.push(format!("kab/kota: {k}"));
+        }
+        if let Some(h) = self.hospital {
+            parts.push(format!("rumah sakit: {h}"));
+        }
+        if self.overdue {
+            parts.push("terlambat".into());
+        }
+        if let Some(f) = self.from {
+            parts.push(format!("dari: {f}"));
+        }
+        if let Some(t) = self.to {
+            parts.push(format!("sampai: {t}"));
+        }
+        parts.join("; ")
+    }
+
     /// The list query of these criteria on `kind`, `today` being the day "overdue" is judged
     /// on; no limit and no cursor (the caller sets those for a page).
     pub fn filter(&self, kind: ListKind, today: NaiveDate) -> ListFilter {

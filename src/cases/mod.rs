@@ -2,8 +2,9 @@
 //! ([`crate::domain::decide`]) whether an action is allowed, and writes the transition, its
 //! history row and its audit row in one transaction.
 //!
-//! Scope and field visibility per role are decided here, once.
+//! Scope is decided here, once; field visibility per role in [`policy`].
 
+pub mod access;
 pub mod bottleneck;
 pub mod claims;
 pub mod dashboard;
@@ -16,6 +17,7 @@ pub mod letter;
 pub mod lists;
 pub mod nominatif;
 pub mod notify;
+pub mod policy;
 pub mod quota;
 pub mod reports;
 pub mod retention;
@@ -23,6 +25,7 @@ pub mod service;
 pub mod view;
 
 pub use error::CaseError;
+pub use policy::{Visibility, mask};
 pub use service::{CaseDetail, CaseService, CheckedUpload, Upload};
 
 use uuid::Uuid;
@@ -86,46 +89,6 @@ impl Scope {
     }
 }
 
-/// Which personal data a role sees on a case (minimum necessary, UU 27/2022).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Visibility {
-    /// Full NIK/KK, address, phone (otherwise NIK masked, the rest hidden).
-    pub identity: bool,
-    /// The clinical reason (health data).
-    pub clinical: bool,
-    /// Document images.
-    pub documents: bool,
-}
-
-impl Visibility {
-    /// What a role sees.
-    pub fn of(role: Role) -> Visibility {
-        use Role::*;
-        match role {
-            Rsud | DinkesProv | DinkesKab => Visibility {
-                identity: true,
-                clinical: true,
-                documents: true,
-            },
-            DukcapilProv | DukcapilKab | DinsosProv | DinsosKab => Visibility {
-                identity: true,
-                clinical: false,
-                documents: true,
-            },
-            Bpjs => Visibility {
-                identity: true,
-                clinical: false,
-                documents: false,
-            },
-            Tim | Admin | Auditor => Visibility {
-                identity: false,
-                clinical: false,
-                documents: false,
-            },
-        }
-    }
-}
-
 /// The facts the domain rules look at.
 pub fn facts(case: &CaseRow) -> CaseFacts {
     CaseFacts {
@@ -178,13 +141,4 @@ pub fn history_evidence(
         map.insert("identity_change".into(), change);
     }
     Ok(evidence)
-}
-
-/// Masks an NIK or KK number for lists: `5371********0001`.
-pub fn mask(number: &str) -> String {
-    if number.len() == 16 {
-        format!("{}********{}", &number[..4], &number[12..])
-    } else {
-        "****".into()
-    }
 }

@@ -21,11 +21,13 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::access::Access;
 use super::error::CaseError;
 use super::service::{CaseService, Result};
 use super::{Scope, Visibility, mask};
 use crate::access;
 use crate::auth::CurrentUser;
+use crate::db::access_log::AccessKind;
 use crate::db::exports::{self, ExportRecord};
 use crate::db::nominatif::{self as db_nominatif, AnnexRow, BatchRow, Candidate, CaseBatch};
 use crate::db::{self, audit};
@@ -139,7 +141,7 @@ pub struct AnnexLine {
 
 impl AnnexLine {
     fn new(no: usize, mut row: AnnexRow, vis: Visibility) -> AnnexLine {
-        if !vis.identity {
+        if !vis.annex {
             row.nik = row.nik.as_deref().map(mask);
             row.kk_number = None;
             row.address = None;
@@ -300,13 +302,21 @@ impl CaseService {
             "web"
         };
         let mut tx = self.pool.begin().await?;
-        db_nominatif::log_reads(&mut *tx, id, kab.as_deref(), user.id, via, now).await?;
+        let access = Access {
+            kind: Some(AccessKind::Read),
+            what: "nominatif",
+            ..Access::default()
+        };
+        let reader = super::access::entry(user, via, now, &access);
+        db_nominatif::log_reads(&mut *tx, id, kab.as_deref(), &reader).await?;
         let format = match reading {
             Reading::Page => None,
             Reading::Print => Some("print"),
             Reading::Api => Some("json"),
         };
         if let Some(format) = format {
+            self.log_export(user, "nominatif", format, &json!({"batch_id": id}))
+                .await?;
             exports::record(
                 &mut *tx,
                 &ExportRecord {
@@ -594,6 +604,8 @@ impl CaseService {
             .await
             .map_err(|e| CaseError::Internal(e.into()))?
             .map_err(CaseError::Internal)?;
+        self.log_export(user, "nominatif", "xlsx", &json!({"batch_id": id}))
+            .await?;
         exports::record(
             &self.pool,
             &ExportRecord {

@@ -10,12 +10,14 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::access::Access;
 use super::error::CaseError;
 use super::files::{self, CheckedFile, FileStore, sniff_content_type};
 use super::view::{CaseView, DeskClock, DocumentView, StepView, timeline};
-use super::{Scope, Visibility, facts, intake, mask};
+use super::{Scope, Visibility, facts, intake};
 use crate::auth::CurrentUser;
 use crate::clock::Clock;
+use crate::db::access_log::AccessKind;
 use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transition};
 use crate::db::{self, audit, stays};
 use crate::domain::action::{CaseDates, FieldError};
@@ -206,13 +208,23 @@ impl CaseService {
 
     /// A case the caller may see, or [`CaseError::NotFound`].
     pub async fn visible_case(&self, user: &CurrentUser, id: Uuid) -> Result<CaseRow> {
-        let case = db_cases::by_id(&self.pool, id)
-            .await?
-            .ok_or(CaseError::NotFound)?;
-        if !Scope::of(user).contains(&case) {
-            return Err(CaseError::NotFound);
+        let case = db_cases::by_id(&self.pool, id).await?;
+        match case {
+            Some(case) if Scope::of(user).contains(&case) => Ok(case),
+            // Logged as refused: the case of another hospital or kab/kota (or no case).
+            other => {
+                let refused = [id];
+                let access = Access {
+                    kind: Some(AccessKind::Refused),
+                    what: "case",
+                    case_id: other.map(|c| c.id),
+                    case_ids: &refused,
+                    ..Access::default()
+                };
+                self.log_access(user, "web", access).await?;
+                Err(CaseError::NotFound)
+            }
         }
-        Ok(case)
     }
 
     async fn kab_codes(&self) -> Result<Vec<String>> {
@@ -795,15 +807,8 @@ impl CaseService {
             .filter(|d| d.case_id == case_id)
             .ok_or(CaseError::NotFound)?;
         let bytes = self.files.get(doc.id).await?;
-        db_cases::log_access(
-            &self.pool,
-            case_id,
-            user.id,
-            "document",
-            via,
-            self.clock.now(),
-        )
-        .await?;
+        let access = Access::case(AccessKind::Download, "document", case_id);
+        self.log_access(user, via, access).await?;
         Ok((doc, bytes))
     }
 
@@ -844,9 +849,10 @@ impl CaseService {
         };
         let clock = DeskClock::of(&case, today, &holidays, &sla_days);
         let view = CaseView::new(&case, user, &available_actions(user, &case), clock);
-        db_cases::log_access(&self.pool, id, user.id, "case", via, self.clock.now()).await?;
+        self.log_access(user, via, Access::case(AccessKind::Read, "case", id))
+            .await?;
         Ok(CaseDetail {
-            timeline: timeline(&history, &stays, today, &holidays),
+            timeline: timeline(&history, &stays, today, &holidays, user.role),
             case,
             view,
             documents,
@@ -864,10 +870,7 @@ impl CaseService {
             .iter()
             .map(|c| {
                 let clock = DeskClock::of(c, today, &holidays, &sla_days);
-                let mut v = CaseView::new(c, user, &available_actions(user, c), clock);
-                v.patient.nik = c.patient.nik.as_deref().map(mask);
-                v.patient.kk_number = c.patient.kk_number.as_deref().map(mask);
-                v
+                CaseView::new(c, user, &available_actions(user, c), clock)
             })
             .collect())
     }

@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Visibility, mask};
+use super::mask;
+use super::policy::{Visibility, evidence_for};
 use crate::auth::CurrentUser;
 use crate::db::cases::{CaseRow, DocumentRow, HistoryRow};
 use crate::db::stays::DeskStay;
@@ -195,6 +196,12 @@ impl CaseView {
         clock: DeskClock,
     ) -> CaseView {
         let vis = Visibility::of(user.role);
+        let mut coverage = CoverageView::of(case);
+        if !vis.bpjs_card
+            && let Some(c) = coverage.as_mut()
+        {
+            c.bpjs_card_number = None;
+        }
         CaseView {
             id: case.id,
             number: case.number.clone(),
@@ -210,7 +217,7 @@ impl CaseView {
             desil_corrected: desil_code(case.desil_corrected),
             desil_correction_pending: case.desil_correction_pending,
             guarantee: GuaranteeView::of(case),
-            coverage: CoverageView::of(case),
+            coverage,
             scheme: SchemeView::of(case),
             pbpu: PbpuView::of(case),
             desk: clock,
@@ -223,26 +230,26 @@ impl CaseView {
 }
 
 impl PatientView {
-    /// The patient of `case`: NIK and KK masked, address and phone hidden, unless `vis` shows
-    /// identity data.
+    /// The patient of `case` as `vis` shows it (`cases::policy`): NIK and KK always masked
+    /// (the full numbers only through a reveal), the other fields only for the roles that see
+    /// them.
     fn of(case: &CaseRow, vis: Visibility) -> PatientView {
         let p = &case.patient;
-        let number = |n: &String| if vis.identity { n.clone() } else { mask(n) };
-        let personal = |v: &Option<String>| if vis.identity { v.clone() } else { None };
+        let shown = |see: bool, v: &Option<String>| if see { v.clone() } else { None };
         PatientView {
             full_name: p.full_name.clone(),
             sex: p.sex.clone(),
             birth_date: p.birth_date,
             has_identity_document: p.has_identity_document,
-            nik: p.nik.as_ref().map(number),
-            kk_number: p.kk_number.as_ref().map(number),
-            birth_place: personal(&p.birth_place),
-            address: personal(&p.address),
-            desa: personal(&p.desa),
-            kecamatan: personal(&p.kecamatan),
+            nik: p.nik.as_deref().map(mask),
+            kk_number: shown(vis.kk, &p.kk_number).as_deref().map(mask),
+            birth_place: shown(vis.address, &p.birth_place),
+            address: shown(vis.address, &p.address),
+            desa: shown(vis.address, &p.desa),
+            kecamatan: shown(vis.address, &p.kecamatan),
             domicile_kab_kota_code: p.domicile_kab_kota_code.clone(),
             domicile_kab_kota_name: case.domicile_kab_kota_name.clone(),
-            family_phone: personal(&p.family_phone),
+            family_phone: shown(vis.phone, &p.family_phone),
         }
     }
 }
@@ -338,12 +345,15 @@ fn identity_change_text(evidence: &serde_json::Value) -> Option<String> {
 
 /// The timeline of a case with time spent at each desk, read from its desk stays: each step
 /// shows the working days from the step until the case left the desk it led to (until today
-/// for the desk the case is at now, none for a step that closed the case).
+/// for the desk the case is at now, none for a step that closed the case). The evidence is as
+/// `role` may see it (`policy::evidence_for`: numbers masked, registry data only for the
+/// roles that see it).
 pub fn timeline(
     history: &[HistoryRow],
     stays: &[DeskStay],
     today: NaiveDate,
     holidays: &BTreeSet<NaiveDate>,
+    role: crate::domain::Role,
 ) -> Vec<StepView> {
     history
         .iter()
@@ -374,8 +384,8 @@ pub fn timeline(
                 agency: h.actor_role.0.agency(),
                 at: h.at,
                 working_days_in_state,
-                evidence: h.evidence.clone(),
-                reason: h.reason.clone(),
+                evidence: evidence_for(role, &h.evidence),
+                reason: h.reason.as_deref().map(crate::domain::nik::mask_numbers),
                 identity_change: identity_change_text(&h.evidence),
             }
         })

@@ -11,6 +11,7 @@ use futures_util::stream::BoxStream;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::domain::nik::{mask_json, mask_numbers};
 use crate::domain::search::SearchTerm;
 use crate::domain::{CaseState, Desil, Role};
 
@@ -609,7 +610,8 @@ pub struct NewHistory<'a> {
     pub reason: Option<String>,
 }
 
-/// Appends a history row.
+/// Appends a history row; any NIK or KK number in its evidence or reason is stored masked
+/// (the history holds no full number at rest).
 pub async fn insert_history(db: impl PgExecutor<'_>, h: &NewHistory<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO case_history (case_id, action, from_state, to_state, from_version, actor_id, \
@@ -624,30 +626,8 @@ pub async fn insert_history(db: impl PgExecutor<'_>, h: &NewHistory<'_>) -> sqlx
         h.actor_id,
         h.actor_role.as_str(),
         h.at as _,
-        h.evidence,
-        h.reason,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Notes a read of personal data or a file download.
-pub async fn log_access(
-    db: impl PgExecutor<'_>,
-    case_id: Uuid,
-    user_id: Uuid,
-    what: &str,
-    via: &str,
-    at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO case_access_log (case_id, user_id, what, via, at) VALUES ($1, $2, $3, $4, $5)",
-        case_id,
-        user_id,
-        what,
-        via,
-        at as _
+        mask_json(&h.evidence),
+        h.reason.as_deref().map(mask_numbers),
     )
     .execute(db)
     .await?;

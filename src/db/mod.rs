@@ -5,6 +5,7 @@
 //! sqlx's `time` feature, which the macros then prefer over `chrono`: date and timestamp
 //! columns say `AS "col: DateTime<Utc>"` / `"col: NaiveDate"`, and such parameters are cast.
 
+pub mod access_log;
 pub mod audit;
 pub mod cases;
 pub mod claims;

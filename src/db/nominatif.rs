@@ -398,24 +398,27 @@ pub async fn cancel(
 }
 
 /// Logs a read of the personal data of a batch's cases in the kab/kota `kab` (all when
-/// `None`): one access-log row per case.
+/// `None`): one access-log row per case, as `reader` describes the reader (its `case_id`
+/// and `case_ids` are not used).
 pub async fn log_reads(
     db: impl PgExecutor<'_>,
     batch_id: Uuid,
     kab: Option<&str>,
-    user_id: Uuid,
-    via: &str,
-    at: DateTime<Utc>,
+    reader: &crate::db::access_log::AccessEntry<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO case_access_log (case_id, user_id, what, via, at)
-         SELECT r.case_id, $3, 'nominatif', $4, $5 FROM nominatif_rows r
+        "INSERT INTO case_access_log (case_id, user_id, what, via, at, role, client_ip, kind)
+         SELECT r.case_id, $3, 'nominatif', $4, $5, $6::text::user_role, $7::text::inet, $8
+         FROM nominatif_rows r
          WHERE r.batch_id = $1 AND ($2::text IS NULL OR r.kab_kota_code = $2)",
         batch_id,
         kab,
-        user_id,
-        via,
-        at as _,
+        reader.user_id,
+        reader.via,
+        reader.at as _,
+        reader.role.as_str(),
+        reader.client_ip.map(|ip| ip.to_string()),
+        reader.kind.as_str(),
     )
     .execute(db)
     .await?;

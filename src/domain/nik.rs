@@ -320,9 +320,73 @@ impl<'de> Deserialize<'de> for Nik {
     }
 }
 
+/// Masks an NIK or KK number: `5371********0001` (anything not 16 characters long: `****`).
+pub fn mask(number: &str) -> String {
+    if number.len() == 16 && number.is_ascii() {
+        format!("{}********{}", &number[..4], &number[12..])
+    } else {
+        "****".into()
+    }
+}
+
+/// `text` with every run of exactly 16 digits (an NIK or KK number typed into a note, a
+/// reason or registry data) masked as [`mask`] does; other text unchanged.
+pub fn mask_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &text[start..i];
+            if run.len() == 16 {
+                out.push_str(&mask(run));
+            } else {
+                out.push_str(run);
+            }
+        } else {
+            let ch = text[i..].chars().next().unwrap_or_default();
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+    }
+    out
+}
+
+/// `value` with [`mask_numbers`] applied to every string in it (history evidence at rest).
+pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::String(s) => serde_json::Value::String(mask_numbers(s)),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(mask_json).collect())
+        }
+        serde_json::Value::Object(map) => {
+            serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_only_sixteen_digit_runs() {
+        assert_eq!(mask("5371012345670001"), "5371********0001");
+        assert_eq!(mask("123"), "****");
+        assert_eq!(
+            mask_numbers("NIK 5371012345670001, KK:5371019876540002; kartu 0001234567890"),
+            "NIK 5371********0001, KK:5371********0002; kartu 0001234567890"
+        );
+        assert_eq!(
+            mask_numbers("53710123456700019 é 😀 5371012345670001"),
+            "53710123456700019 é 😀 5371********0001"
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")

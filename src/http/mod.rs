@@ -104,15 +104,25 @@ pub fn file_response(content_type: &str, document_id: Uuid, bytes: Vec<u8>) -> R
 
 /// The signed-in user, put in the request by the adapter's authentication layer (session for
 /// pages, bearer token for the API). The adapters' role guards run first, so the rejection is
-/// only reached by a route that forgot its guard.
+/// only reached by a route that forgot its guard. The user carries the request's client address
+/// and channel for the access log.
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = StatusCode;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut user = parts
             .extensions
             .get::<CurrentUser>()
             .cloned()
-            .ok_or(StatusCode::UNAUTHORIZED)
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        let Ok(client::ClientIp(client_ip)) =
+            client::ClientIp::from_request_parts(parts, state).await;
+        let via = if parts.uri.path().starts_with("/api/") {
+            "api"
+        } else {
+            "web"
+        };
+        user.request = Some(crate::auth::RequestInfo { client_ip, via });
+        Ok(user)
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod bottleneck;
 pub mod cases;
 pub mod charts;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod filters;
 pub mod forms;
 pub mod home;
+pub mod kept;
 pub mod middleware;
 pub mod nominatif;
 pub mod notifications;
@@ -169,6 +171,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(account::router(state))
         .merge(two_factor::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(tokens::router())
         .merge(cases::router(state))
         .merge(claims::router(state))

@@ -92,7 +92,8 @@ async fn a_patient_without_a_nik_cannot_be_marked_verified() {
     team.dukcapil_kab.step(id, "require_recording").await;
     let recorded = team.dukcapil_kab.step(id, "record_identity").await;
     assert_eq!(recorded.state(), "desil_check");
-    assert_eq!(recorded.body["case"]["patient"]["nik"], NIK_WOMAN);
+    assert_eq!(recorded.body["case"]["patient"]["nik"], "5371********0001");
+    assert_eq!(snapshot(&app, id).await.nik.as_deref(), Some(NIK_WOMAN));
 }
 
 #[tokio::test]

@@ -36,6 +36,7 @@ mod notifications;
 mod outbox;
 mod pages;
 mod pbpu_route;
+mod personal_data;
 mod preferences;
 mod queue;
 mod quota;

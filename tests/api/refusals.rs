@@ -449,7 +449,11 @@ async fn duplicate_open_nik_names_the_hospital_and_is_free_after_withdrawal() {
     team.rsud.step(open, "withdraw").await;
     let again = tch.create_case(&intake_woman()).await;
     again.expect(StatusCode::CREATED);
-    assert_eq!(again.body["case"]["patient"]["nik"], NIK_WOMAN);
+    assert_eq!(again.body["case"]["patient"]["nik"], "5371********0001");
+    assert_eq!(
+        snapshot(&app, again.case_id()).await.nik.as_deref(),
+        Some(NIK_WOMAN)
+    );
 }
 
 #[tokio::test]

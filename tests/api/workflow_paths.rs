@@ -375,7 +375,8 @@ async fn patient_without_identity_is_recorded_and_gets_the_new_nik() {
     assert_eq!(referred.body["case"]["desk"]["role"], "dukcapil_kab");
     assert_eq!(recording.state(), "identity_recording");
     assert_eq!(recorded.state(), "desil_check");
-    assert_eq!(recorded.body["case"]["patient"]["nik"], NIK_WOMAN);
+    // Answered masked (the full number only through a reveal); stored in full.
+    assert_eq!(recorded.body["case"]["patient"]["nik"], "5371********0001");
     assert_eq!(
         recorded.body["case"]["patient"]["has_identity_document"],
         true
@@ -383,7 +384,7 @@ async fn patient_without_identity_is_recorded_and_gets_the_new_nik() {
     assert_eq!(onward.state(), "guarantee_review");
 
     let case = team.rsud.case(id).await;
-    assert_eq!(case.body["case"]["patient"]["nik"], NIK_WOMAN);
+    assert_eq!(case.body["case"]["patient"]["nik"], "5371********0001");
     assert_eq!(snapshot(&app, id).await.nik.as_deref(), Some(NIK_WOMAN));
     let s = steps(&case);
     assert_eq!(
@@ -413,7 +414,11 @@ async fn patient_without_identity_is_recorded_and_gets_the_new_nik() {
             "desil_check"
         )
     );
-    assert_eq!(case.body["history"][4]["evidence"]["new_nik"], NIK_WOMAN);
+    // The recorded NIK is kept masked in the history, at rest too.
+    assert_eq!(
+        case.body["history"][4]["evidence"]["new_nik"],
+        "5371********0001"
+    );
     assert_eq!(
         case.body["history"][2]["reason"],
         "Tidak ditemukan di SIAK provinsi"

@@ -486,6 +486,8 @@ impl CaseService {
             "period": view.period.code(),
             "table": download.table,
         });
+        self.log_export(user, "report", download.format, &detail)
+            .await?;
         db::exports::record(
             &self.pool,
             &ExportRecord {

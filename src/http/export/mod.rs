@@ -15,6 +15,7 @@
 //! filters and the rows handed to the connection, `completed = false` when it stopped early
 //! (client gone, database error).
 
+pub mod access_log;
 pub mod bottleneck;
 pub mod case_list;
 pub mod claims;
@@ -230,6 +231,10 @@ where
     R: Send + 'static,
     S: Stream<Item = Result<R, CaseError>> + Send + 'static,
 {
+    state
+        .cases
+        .log_export(user, export.what, format.code(), &detail)
+        .await?;
     let log = LogEntry {
         pool: state.pool.clone(),
         user_id: user.id,

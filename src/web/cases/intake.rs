@@ -1,6 +1,8 @@
 //! Registering a patient (`/kasus/baru`, with KTP/KK photos) and editing a case's patient data
 //! (`/kasus/{id}/ubah`). Both forms use the intake field specs of [`crate::cases::intake`].
 
+use crate::cases::access::Access;
+use crate::db::access_log::AccessKind;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -317,6 +319,9 @@ pub(super) async fn edit_page(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let case = state.cases.visible_case(&user, id).await?;
+    // The form holds the full data (the hospital corrects what it typed): logged as an edit.
+    let access = Access::case(AccessKind::Edit, "edit", id);
+    state.cases.log_access(&user, "web", access).await?;
     let values = intake::to_input(&case.patient);
     let shown = Shown {
         editing: Some((id, case.number.clone(), case.version)),

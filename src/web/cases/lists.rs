@@ -4,8 +4,8 @@
 //!
 //! Search and filters never travel in a URL (a NIK or a name would land in browser history,
 //! proxies and logs), and going back or reloading never asks to resend a form: the filter form
-//! is POSTed, kept in the session under an opaque random id ([`StoredSearch`], per user, with an
-//! expiry), and answered with a 303 to `GET <list>?cari=<id>`. Only that id (and a paging
+//! is POSTed, kept in the session under an opaque random id ([`crate::web::kept`], per user,
+//! with an expiry), and answered with a 303 to `GET <list>?cari=<id>`. Only that id (and a paging
 //! cursor, which holds a due date and a case id) is ever in the address.
 
 use askama::Template;
@@ -13,8 +13,8 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -31,35 +31,11 @@ use crate::domain::text;
 use crate::http::export::case_list;
 use crate::http::{decode_cursor, encode_cursor};
 use crate::web::error::AppError;
+use crate::web::kept;
 use crate::web::{AppState, Ctx, render_status};
 
-/// Session key of the searches kept for the lists.
+/// Session key of the searches kept for the lists (see [`crate::web::kept`]).
 const SESSION_SEARCHES: &str = "list_searches";
-/// How long a kept search answers: a working day.
-const SEARCH_TTL_HOURS: i64 = 12;
-/// How many searches a session keeps (oldest dropped first).
-const SEARCHES_KEPT: usize = 20;
-
-/// A search kept on the server: its id is all the address holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct StoredSearch {
-    /// Opaque random id (128 bits, hex).
-    id: String,
-    /// Who searched: another user's id finds nothing even in the same browser.
-    user_id: Uuid,
-    /// The list it belongs to (`/antrean`, `/kasus-saya`, `/pemantauan`).
-    list: String,
-    form: ListForm,
-    expires_at: DateTime<Utc>,
-}
-
-async fn stored_searches(session: &Session) -> Result<Vec<StoredSearch>, AppError> {
-    Ok(session
-        .get::<Vec<StoredSearch>>(SESSION_SEARCHES)
-        .await
-        .map_err(anyhow::Error::from)?
-        .unwrap_or_default())
-}
 
 /// Keeps `form` for `user` and returns its id.
 async fn keep_search(
@@ -70,23 +46,15 @@ async fn keep_search(
     form: ListForm,
 ) -> Result<String, AppError> {
     let now = state.clock.now();
-    let mut searches = stored_searches(session).await?;
-    searches.retain(|s| s.expires_at > now && s.user_id == user.id);
-    let id = Uuid::new_v4().simple().to_string();
-    searches.push(StoredSearch {
-        id: id.clone(),
-        user_id: user.id,
-        list: which.action().to_string(),
+    kept::keep(
+        session,
+        SESSION_SEARCHES,
+        now,
+        user.id,
+        which.action(),
         form,
-        expires_at: now + Duration::hours(SEARCH_TTL_HOURS),
-    });
-    let excess = searches.len().saturating_sub(SEARCHES_KEPT);
-    searches.drain(..excess);
-    session
-        .insert(SESSION_SEARCHES, searches)
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(id)
+    )
+    .await
 }
 
 /// The kept search `id` of this user and list, if it has not expired.
@@ -98,13 +66,7 @@ async fn find_search(
     id: &str,
 ) -> Result<Option<ListForm>, AppError> {
     let now = state.clock.now();
-    Ok(stored_searches(session)
-        .await?
-        .into_iter()
-        .find(|s| {
-            s.id == id && s.user_id == user.id && s.list == which.action() && s.expires_at > now
-        })
-        .map(|s| s.form))
+    kept::find(session, SESSION_SEARCHES, now, user.id, which.action(), id).await
 }
 
 #[derive(Template)]
@@ -229,6 +191,8 @@ async fn fetch(
     after: Option<(NaiveDate, Uuid)>,
     which: Which,
 ) -> Result<(Vec<CaseRow>, Option<String>), AppError> {
+    let summary = criteria.summary();
+    let searched = criteria.search.is_some();
     let mut filter = criteria.filter(which, state.clock.today());
     filter.limit = PAGE + 1;
     filter.after = after;
@@ -238,6 +202,11 @@ async fn fetch(
     };
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    state
+        .cases
+        .log_list(user, "web", which.code(), &summary, searched, &ids)
+        .await?;
     let due = |c: &CaseRow| which.by_due_date().then_some(c.sla_due_date).flatten();
     let next = more
         .then(|| rows.last().map(|c| encode_cursor(due(c), c.id)))

@@ -60,6 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Router::new()
             .route("/antrean", get(lists::queue).post(lists::queue_search))
             .route("/kasus/{id}", get(page::show))
+            .route("/kasus/{id}/ungkap", post(page::reveal))
             .route("/kasus/{id}/tindakan/{action}", post(page::act))
             .route(
                 "/kasus/{id}/dokumen/{document_id}",

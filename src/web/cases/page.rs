@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::version_field;
 use crate::auth::CurrentUser;
+use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
 use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
@@ -94,9 +95,32 @@ struct CasePage {
     /// it.
     nominatif: Option<crate::db::nominatif::CaseBatch>,
     nominatif_link: bool,
+    /// The full NIK and KK after a reveal (this response only).
+    revealed: Option<Revealed>,
+    /// The reveal form refused: what was typed and why.
+    reveal_refused: Option<(String, String)>,
+    reveal_max: usize,
 }
 
 impl CasePage {
+    /// The NIK as shown: full after a reveal, masked otherwise.
+    fn nik(&self) -> Option<&str> {
+        match &self.revealed {
+            Some(r) => r.nik.as_deref(),
+            None => self.d.view.patient.nik.as_deref(),
+        }
+    }
+    /// The KK number as shown: full after a reveal, masked otherwise.
+    fn kk(&self) -> Option<&str> {
+        match &self.revealed {
+            Some(r) => r.kk_number.as_deref(),
+            None => self.d.view.patient.kk_number.as_deref(),
+        }
+    }
+    /// What was typed in a refused reveal form.
+    fn reveal_typed(&self) -> &str {
+        self.reveal_refused.as_ref().map_or("", |(t, _)| t.as_str())
+    }
     fn v(&self) -> &CaseView {
         &self.d.view
     }
@@ -166,7 +190,7 @@ impl CasePage {
                         crate::domain::action::FieldKind::Desil => crate::domain::Desil::parse(t)
                             .map(|d| d.label())
                             .unwrap_or_else(|_| t.clone()),
-                        crate::domain::action::FieldKind::Nik if !self.vis.identity => mask(t),
+                        crate::domain::action::FieldKind::Nik => mask(t),
                         // Dates as everywhere else on the page (dd-mm-yyyy).
                         crate::domain::action::FieldKind::Date => t
                             .parse::<chrono::NaiveDate>()
@@ -260,6 +284,10 @@ pub(super) struct Outcome<'a> {
     /// Whether that refusal is a stale version.
     pub stale: bool,
     pub upload_error: Option<String>,
+    /// The full NIK and KK after a reveal (this response only).
+    pub revealed: Option<Revealed>,
+    /// The reveal form refused: what was typed and why.
+    pub reveal_refused: Option<(String, String)>,
 }
 
 /// Renders the case page after `outcome`.
@@ -298,6 +326,9 @@ pub(super) async fn respond(
         max_upload_mb: state.settings.max_upload_mb,
         nominatif,
         nominatif_link: crate::access::NOMINATIF_READERS.contains(&user.role),
+        revealed: outcome.revealed,
+        reveal_refused: outcome.reveal_refused,
+        reveal_max: crate::cases::access::REASON_MAX,
     };
     render_status(status, &page)
 }
@@ -309,6 +340,54 @@ pub(super) async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     respond(&state, ctx, user, id, StatusCode::OK, Outcome::default()).await
+}
+
+/// The reveal form ("Tampilkan NIK/KK lengkap").
+#[derive(serde::Deserialize)]
+pub(super) struct RevealForm {
+    #[serde(default)]
+    alasan: String,
+}
+
+/// Break the glass: the case page with the full NIK and KK, for this response only, after a
+/// reason (logged with it); the form again with the reason's problem otherwise.
+pub(super) async fn reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, AppError> {
+    match state.cases.reveal(&user, id, &form.alasan, "web").await {
+        Ok(revealed) => {
+            let outcome = Outcome {
+                revealed: Some(revealed),
+                ..Outcome::default()
+            };
+            respond(&state, ctx, user, id, StatusCode::OK, outcome).await
+        }
+        Err(CaseError::Invalid(errors)) => {
+            let message = errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let outcome = Outcome {
+                reveal_refused: Some((form.alasan, message)),
+                ..Outcome::default()
+            };
+            respond(
+                &state,
+                ctx,
+                user,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                outcome,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Where to go after a successful action: stay on the case while there is more to do here,
@@ -385,7 +464,7 @@ async fn refused(
         failed: Some((action, values, &errors)),
         problem,
         stale,
-        upload_error: None,
+        ..Outcome::default()
     };
     respond(page.state, page.ctx, page.user, page.id, status, outcome).await
 }
