@@ -36,6 +36,7 @@ mod queue;
 mod quota;
 mod refusals;
 mod reports;
+mod route_matrix;
 mod sign_in;
 mod snapshot;
 mod workflow_pages;
