@@ -25,6 +25,7 @@ mod identity_checks;
 mod input;
 mod layers;
 mod letters;
+mod log_scan;
 mod monitoring;
 mod nominatif;
 mod notifications;
