@@ -21,6 +21,7 @@ mod digest;
 mod exports;
 mod figures;
 mod health;
+mod hostile;
 mod identity_checks;
 mod input;
 mod layers;

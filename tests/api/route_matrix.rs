@@ -472,12 +472,13 @@ async fn scalar_text(app: &TestApp, sql: &str) -> Option<String> {
 async fn arrange_ids(app: &TestApp, team: &Team) -> Ids {
     let (case, document, claim) = guaranteed_case_with_claim(app, team, &intake_woman()).await;
     let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
+    let (tim, _) = app.signed_in("tim", None).await;
     let report = app
-        .post_form(&dinkes, "/laporan", &[("year", "2026"), ("part", "11")])
+        .post_form(&tim, "/laporan", &[("year", "2026"), ("part", "3")])
         .await;
     let report = location(&report)
         .and_then(|l| l.strip_prefix("/laporan/").map(str::to_string))
-        .unwrap_or_else(|| Uuid::new_v4().to_string());
+        .unwrap_or_else(|| panic!("the report was not opened: {}", report.status()));
     let batch = app
         .post_form_from(
             &dinkes,
