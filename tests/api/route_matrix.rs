@@ -409,9 +409,11 @@ impl Ids {
             .replace("{pembayar}", "pemprov")
             .replace("{token}", &self.letter_token)
             .replace("{*rest}", "v1/tidak-ada");
-        // The query a download and the claim form need.
+        // The query a download, a report's CSV and the claim form need.
         if filled.ends_with("/unduh") || filled.ends_with("/export") {
             format!("{filled}?format=csv")
+        } else if filled.starts_with("/laporan/") && filled.ends_with("/csv") {
+            format!("{filled}?tabel=ringkasan")
         } else if filled == "/klaim/baru" {
             format!("{filled}?kasus={}", self.case)
         } else {
