@@ -496,10 +496,11 @@ impl Run<'_> {
                         }
                     }
                     // A form that went through moved a case: take a fresh one for the next value.
-                    if form.post && (status.is_success() || status.is_redirection()) {
-                        if let Target::Case(_) | Target::CaseEdit(_) = target {
-                            page = self.page_of(target, ids).await;
-                        }
+                    if form.post
+                        && (status.is_success() || status.is_redirection())
+                        && let Target::Case(_) | Target::CaseEdit(_) = target
+                    {
+                        page = self.page_of(target, ids).await;
                     }
                 }
             }
