@@ -60,15 +60,17 @@ impl HospitalForm {
     fn parse(&self, kab_kota: &[KabKota]) -> Result<HospitalFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let code = self.code.trim().to_uppercase();
+        // The table's rule: a letter or digit first (a leading hyphen was a 500 before).
         let code_ok = (2..=32).contains(&code.len())
+            && !code.starts_with('-')
             && code
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if !code_ok {
             errors.push(
                 "code",
-                "Kode rumah sakit wajib diisi: 2–32 huruf besar, angka atau tanda hubung (mis. \
-                 RSUD-WZJ).",
+                "Kode rumah sakit wajib diisi: 2–32 huruf besar, angka atau tanda hubung, diawali \
+                 huruf atau angka (mis. RSUD-WZJ).",
             );
         }
         let name = self.name.trim().to_string();
@@ -261,6 +263,21 @@ mod tests {
             );
             assert!(errors.get("kab_kota_code").is_some());
             assert!(errors.get("code").is_none());
+        }
+    }
+
+    #[test]
+    fn a_code_the_table_would_refuse_is_a_field_error() {
+        for code in ["-1", "-9999-01-01", "X", "RSUD_X", "RSUD X"] {
+            let errors = HospitalForm {
+                code: code.into(),
+                name: "RSUD Uji".into(),
+                kab_kota_code: "53.71".into(),
+                active: None,
+            }
+            .parse(&kab_kota())
+            .expect_err(code);
+            assert!(errors.get("code").is_some(), "{code}");
         }
     }
 }
