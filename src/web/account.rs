@@ -220,7 +220,10 @@ async fn logout(
 ) -> Result<Response, AppError> {
     session.flush().await.map_err(anyhow::Error::from)?;
     if let Some(Extension(user)) = user {
-        let details = serde_json::json!({});
+        // Signing out ends every session of the user, not only this browser's: a PIC who
+        // signs out at the ward desk is signed out on the phone left in a drawer too.
+        let generation = db::users::end_sessions(&state.pool, user.id).await?;
+        let details = serde_json::json!({"session_generation": generation});
         db::audit::record(
             &state.pool,
             Some(user.id),

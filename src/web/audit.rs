@@ -565,7 +565,8 @@ async fn patient_download(
 ) -> Result<Response, AppError> {
     let format = crate::web::download_format(q.format.as_deref())?;
     let Asked::Kept(form) = asked(&state, &session, &user, &q).await? else {
-        return Err(AppError::NotFound);
+        // No patient chosen (or the kept search has expired): choose one first.
+        return Ok(Redirect::to("/audit/pasien").into_response());
     };
     let mut parsed = parse(&state, &patient_only(&form), true)
         .await

@@ -196,7 +196,7 @@ fn forms_of(html: &str) -> Vec<Form> {
 }
 
 /// A PDF as the upload check judges it.
-const PDF: &[u8] = b"%PDF-1.4\n% uji\n";
+const PDF: &[u8] = crate::helpers::TEST_PDF;
 
 /// Sends `form` with `fields` (text) and the file fields' bytes.
 async fn submit(

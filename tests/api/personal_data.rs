@@ -644,13 +644,18 @@ async fn the_auditors_filters_refuse_bad_input_by_field() {
         .post_form(&auditor, "/audit/pasien", &[("pasien", "")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // An unknown kept filter is an empty page with a notice, a download of it a 404.
+    // An unknown kept filter is an empty page with a notice; a download of it leads back to
+    // choosing a patient.
     let stale = app.get_html(&auditor, "/audit/akses?cari=bukan").await;
     assert!(stale.contains("kedaluwarsa"));
     let r = app
         .get(&auditor, "/audit/pasien/unduh?format=csv&cari=bukan")
         .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/audit/pasien")
+    );
     let r = app.get(&auditor, "/audit/peristiwa?dari=-9999-01-01").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

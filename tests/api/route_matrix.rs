@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use merajut_sehat::access::{
-    CASE_ROLES, CLAIM_ROLES, EVERYONE, MONITORS, NOMINATIF_BUILDERS, NOMINATIF_EXPORTERS,
+    AUDITORS, CASE_ROLES, CLAIM_ROLES, EVERYONE, MONITORS, NOMINATIF_BUILDERS, NOMINATIF_EXPORTERS,
     NOMINATIF_READERS, QUEUE_ROLES, QUOTA_EDITORS, QUOTA_READERS,
 };
 use merajut_sehat::cases::Visibility;
@@ -54,12 +54,28 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/masuk", Open),
     ("POST", "/masuk", Open),
     ("POST", "/keluar", Open),
+    ("GET", "/masuk/kode", Open),
+    ("POST", "/masuk/kode", Open),
+    ("GET", "/aktivasi", Open),
+    ("POST", "/aktivasi", Open),
     // Every signed-in user
     ("GET", "/", ALL),
     ("GET", "/akun", ALL),
     ("POST", "/akun", ALL),
     ("GET", "/akun/kata-sandi", ALL),
     ("POST", "/akun/kata-sandi", ALL),
+    ("POST", "/akun/keluar-semua", ALL),
+    ("GET", "/akun/dua-langkah", ALL),
+    ("POST", "/akun/dua-langkah", ALL),
+    ("POST", "/akun/dua-langkah/kode-pemulihan", ALL),
+    ("POST", "/akun/dua-langkah/nonaktifkan", ALL),
+    // The data protection officer
+    ("GET", "/audit/akses", Roles(AUDITORS)),
+    ("POST", "/audit/akses", Roles(AUDITORS)),
+    ("GET", "/audit/pasien", Roles(AUDITORS)),
+    ("POST", "/audit/pasien", Roles(AUDITORS)),
+    ("GET", "/audit/pasien/unduh", Roles(AUDITORS)),
+    ("GET", "/audit/peristiwa", Roles(AUDITORS)),
     // Case roles
     ("GET", "/akun/notifikasi", CASES),
     ("POST", "/akun/notifikasi", CASES),
@@ -76,6 +92,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/pemantauan", Roles(MONITORS)),
     ("GET", "/pemantauan/unduh", Roles(MONITORS)),
     ("GET", "/kasus/{id}", CASES),
+    ("POST", "/kasus/{id}/ungkap", CASES),
     ("POST", "/kasus/{id}/tindakan/{action}", CASES),
     ("GET", "/kasus/{id}/dokumen/{document_id}", CASES),
     ("GET", "/kasus/{id}/surat-jaminan", CASES),
@@ -138,6 +155,9 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/nominatif/{id}/cetak", Roles(NOMINATIF_EXPORTERS)),
     // Administration
     ("GET", "/admin/pengguna", ADMIN),
+    ("POST", "/admin/pengguna/{id}/keluar-semua", ADMIN),
+    ("GET", "/admin/retensi", ADMIN),
+    ("POST", "/admin/retensi", ADMIN),
     ("GET", "/admin/pengguna/baru", ADMIN),
     ("POST", "/admin/pengguna/baru", ADMIN),
     ("GET", "/admin/pengguna/{id}", ADMIN),
@@ -173,6 +193,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/laporan/{id}", CASES),
     ("GET", "/api/v1/cases/{id}", CASES),
     ("PUT", "/api/v1/cases/{id}", CASES),
+    ("POST", "/api/v1/cases/{id}/reveal", CASES),
     ("POST", "/api/v1/cases/{id}/actions/{action}", CASES),
     ("GET", "/api/v1/cases/{id}/letter", CASES),
     ("GET", "/api/v1/cases/{id}/documents/{document_id}", CASES),
@@ -225,7 +246,7 @@ const DOCUMENT_ROUTES: &[&str] = &[
 
 /// Paths whose requests end the session or sign in: asked last, so they do not disturb the
 /// other requests of the same client.
-const LAST: &[&str] = &["/masuk", "/keluar"];
+const LAST: &[&str] = &["/masuk", "/keluar", "/akun/keluar-semua"];
 
 // ---------------------------------------------------------------------------------------------
 // Every route of the source is in the list
@@ -432,7 +453,7 @@ impl Ids {
 }
 
 /// A PDF as the upload check judges it.
-const PDF: &[u8] = b"%PDF-1.4\n% klaim uji\n";
+const PDF: &[u8] = crate::helpers::TEST_PDF;
 
 /// A guaranteed case of `team`'s hospital from `intake`, with a KTP photo and a submitted
 /// claim: (case, its first document, the claim).
@@ -593,7 +614,11 @@ fn judge(
             (!ok).then(|| format!("{status}, expected 403 (refused role)"))
         }
         (Roles(_), Some(_)) => {
-            if status == StatusCode::UNAUTHORIZED || answer.location.as_deref() == Some("/masuk") {
+            // Signing out of every device leads, rightly, to the sign-in page.
+            let signs_out = path == "/akun/keluar-semua";
+            if status == StatusCode::UNAUTHORIZED
+                || (answer.location.as_deref() == Some("/masuk") && !signs_out)
+            {
                 return Some(format!(
                     "{status} to {:?} for a permitted role",
                     answer.location

@@ -137,7 +137,7 @@ async fn a_busy_session_ends_at_the_absolute_limit() {
 }
 
 #[tokio::test]
-async fn signing_out_ends_this_session_only() {
+async fn signing_out_ends_every_session_of_the_user() {
     // Arrange: the same user in two browsers.
     let app = spawn_app().await;
     let (laptop, user) = app.signed_in("dinkes_prov", None).await;
@@ -152,7 +152,7 @@ async fn signing_out_ends_this_session_only() {
     assert!(!signed_in(&app, &laptop).await);
     let replayed = app.client_with_cookie(&format!("{SESSION_COOKIE}={old}"));
     assert!(!signed_in(&app, &replayed).await);
-    assert!(signed_in(&app, &phone).await);
+    assert!(!signed_in(&app, &phone).await);
     assert_eq!(audit_count(&app, "session.sign_out", user.id).await, 1);
 }
 
