@@ -466,6 +466,26 @@ pub fn period_instants(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>,
     Ok((from_at.to_utc(), to_at.to_utc()))
 }
 
+/// What a drill-down asked, for the access log: codes and dates only
+/// ("meja=nik_check; hanya=terlambat; kab=53.71; 2026-11-01..2026-11-30").
+fn drill_summary(from: NaiveDate, to: NaiveDate, drill: &Drill) -> String {
+    let mut parts = match drill.subject {
+        Subject::Desk(state, only) => {
+            let mut p = vec![format!("meja={}", state.as_str())];
+            if only != Only::All {
+                p.push(format!("hanya={}", only.code()));
+            }
+            p
+        }
+        Subject::Milestone(m) => vec![format!("tahap={}", m.code())],
+    };
+    if let Some(code) = &drill.code {
+        parts.push(format!("{}={code}", drill.grouping.code()));
+    }
+    parts.push(format!("{from}..{to}"));
+    parts.join("; ")
+}
+
 impl CaseService {
     /// Time at each desk over `from..=to` in the caller's scope.
     pub async fn time_per_desk(
@@ -526,7 +546,8 @@ impl CaseService {
     }
 
     /// The cases behind one figure of [`CaseService::bottlenecks`], within the caller's scope,
-    /// the longest wait first.
+    /// the longest wait first. The list is written to the access log like the queue's: one
+    /// `list` row with the ids shown and the drill-down's codes and dates.
     pub async fn bottleneck_cases(
         &self,
         user: &CurrentUser,
@@ -537,6 +558,10 @@ impl CaseService {
         let mut lines = self.drill_lines(user, from, to, drill).await?;
         // The longest waits first: those are the ones to chase.
         lines.sort_by(|a, b| (b.working_days, &a.number).cmp(&(a.working_days, &b.number)));
+        let ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+        let summary = drill_summary(from, to, drill);
+        self.log_list(user, "web", "bottleneck", &summary, false, &ids)
+            .await?;
         Ok(lines)
     }
 

@@ -6,10 +6,13 @@
 //!
 //! Personal data: the decree annex names each beneficiary with the full NIK and KK number —
 //! that is its purpose (the decree sets *these* people as beneficiaries), so the roles that
-//! export it (`dinkes_prov`, and `dinkes_kab` for the cases of its kab/kota) see them in full.
-//! `tim` reads the batches with the NIK masked, without KK and address, and cannot export or
-//! print. Every read of a batch's cases goes to the case access log; every export or print to
-//! the export log (`what = "nominatif"`, the batch id as detail, never personal data).
+//! export it (`dinkes_prov`, and `dinkes_kab` for the cases of its kab/kota) get them in full in
+//! the annex itself: the print page and the XLSX file. On the screens (the batch page and
+//! `GET /api/v1/nominatif/{id}`) NIK and KK are masked for every role, as everywhere else
+//! (`cases::policy`); `tim` sees no KK and no address and cannot export or print. Every read
+//! of a batch's cases goes to the case access log (a print or XLSX file as an `export` of each
+//! case); every export or print also to the export log (`what = "nominatif"`, the batch id as
+//! detail, never personal data).
 
 use std::io::Write;
 
@@ -123,8 +126,9 @@ impl BatchView {
     }
 }
 
-/// One beneficiary as the reader may see it (one annex row): the row, with the NIK masked and
-/// the KK number and address left out for `tim`, and what the annex prints of its codes.
+/// One beneficiary as the reader may see it (one annex row): the row, with NIK and KK masked
+/// but in the annex itself, the KK number and address left out for `tim`, and what the annex
+/// prints of its codes.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnnexLine {
     /// "No." of the annex, from 1.
@@ -140,10 +144,19 @@ pub struct AnnexLine {
 }
 
 impl AnnexLine {
-    fn new(no: usize, mut row: AnnexRow, vis: Visibility) -> AnnexLine {
-        if !vis.annex {
+    /// The line of `row` as `vis` may see it on `sheet`: NIK and KK masked on the screen (the
+    /// page and the API), in full only in the decree annex of those who export it
+    /// ([`Visibility::annex`]); KK and address only for the roles that see them.
+    fn new(no: usize, mut row: AnnexRow, vis: Visibility, sheet: Sheet) -> AnnexLine {
+        let full = sheet == Sheet::Annex && vis.annex;
+        if !full {
             row.nik = row.nik.as_deref().map(mask);
+            row.kk_number = row.kk_number.as_deref().map(mask);
+        }
+        if !vis.kk {
             row.kk_number = None;
+        }
+        if !vis.address {
             row.address = None;
         }
         let payer = row.payer.as_deref().and_then(|p| p.parse::<Payer>().ok());
@@ -164,6 +177,15 @@ impl AnnexLine {
             _ => "—".into(),
         }
     }
+}
+
+/// Where annex lines are shown: what decides whether NIK and KK are masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sheet {
+    /// The batch page and the API: masked like every other screen.
+    Screen,
+    /// The decree annex itself (print page, XLSX): the full numbers the decree needs.
+    Annex,
 }
 
 /// A batch with its beneficiaries in the reader's scope.
@@ -288,12 +310,16 @@ impl CaseService {
             refuse_cancelled_export(&batch)?;
         }
         let vis = Visibility::of(user.role);
+        let sheet = match reading {
+            Reading::Print => Sheet::Annex,
+            Reading::Page | Reading::Api => Sheet::Screen,
+        };
         let lines: Vec<AnnexLine> = db_nominatif::rows(&self.pool, id, kab.as_deref())
             .try_collect::<Vec<_>>()
             .await?
             .into_iter()
             .enumerate()
-            .map(|(i, r)| AnnexLine::new(i + 1, r, vis))
+            .map(|(i, r)| AnnexLine::new(i + 1, r, vis, sheet))
             .collect();
         let now = self.clock.now();
         let via = if reading == Reading::Api {
@@ -302,8 +328,13 @@ impl CaseService {
             "web"
         };
         let mut tx = self.pool.begin().await?;
+        // The annex with full numbers is an export of each case; the masked screens a read.
+        let kind = match sheet {
+            Sheet::Annex => AccessKind::Export,
+            Sheet::Screen => AccessKind::Read,
+        };
         let access = Access {
-            kind: Some(AccessKind::Read),
+            kind: Some(kind),
             what: "nominatif",
             ..Access::default()
         };
@@ -595,7 +626,7 @@ impl CaseService {
             count += 1;
             book.write(
                 count,
-                &AnnexLine::new(count, row, Visibility::of(user.role)),
+                &AnnexLine::new(count, row, Visibility::of(user.role), Sheet::Annex),
             )
             .map_err(xlsx_error)?;
         }
@@ -604,13 +635,23 @@ impl CaseService {
             .await
             .map_err(|e| CaseError::Internal(e.into()))?
             .map_err(CaseError::Internal)?;
+        let now = self.clock.now();
+        let mut tx = self.pool.begin().await?;
+        // Every case of the file, full numbers and all, in the access log.
+        let access = Access {
+            kind: Some(AccessKind::Export),
+            what: "nominatif",
+            ..Access::default()
+        };
+        let reader = super::access::entry(user, "web", now, &access);
+        db_nominatif::log_reads(&mut *tx, id, kab.as_deref(), &reader).await?;
         self.log_export(user, "nominatif", "xlsx", &json!({"batch_id": id}))
             .await?;
         exports::record(
-            &self.pool,
+            &mut *tx,
             &ExportRecord {
                 user_id: user.id,
-                at: self.clock.now(),
+                at: now,
                 what: "nominatif",
                 format: "xlsx",
                 row_count: count as i64,
@@ -619,6 +660,7 @@ impl CaseService {
             },
         )
         .await?;
+        tx.commit().await?;
         Ok(XlsxFile {
             file,
             filename: format!("daftar-nominatif-{}.xlsx", batch.number),

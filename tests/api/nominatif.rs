@@ -866,7 +866,8 @@ async fn each_role_reads_exports_and_prints_what_it_may() {
     assert_redirect(&app.get(&anonymous, &batch).await, "/masuk");
     assert_eq!(app.get(&rsud, &batch).await.status(), StatusCode::FORBIDDEN);
 
-    // The kab/kota Dinkes: only its own kab/kota's beneficiary, in full, export allowed.
+    // The kab/kota Dinkes: only its own kab/kota's beneficiary, masked on the page, export
+    // allowed.
     let page = app.get_html(&kupang, &batch).await;
     assert_eq!(
         texts(&page, "#annex tbody td[data-label=Nama] a"),
@@ -874,7 +875,7 @@ async fn each_role_reads_exports_and_prints_what_it_may() {
     );
     assert_eq!(
         texts(&page, "#annex tbody td[data-label=NIK]"),
-        ["5371025205900001"]
+        ["5371********0001"]
     );
     assert!(text(&page, "#batch-scope").is_some_and(|s| s.contains("Kota Kupang")));
     assert!(
@@ -972,7 +973,10 @@ async fn the_api_lists_batches_gives_one_with_its_beneficiaries_and_its_xlsx() {
     let lines = one.body["lines"].as_array().expect("lines");
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["no"], 1);
-    assert_eq!(lines[0]["nik"], "5310025205900002");
+    assert_eq!(
+        lines[0]["nik"], "5310********0002",
+        "masked like every other screen; the XLSX annex has it in full"
+    );
     assert_eq!(lines[0]["payer_name"], "Pemerintah Kabupaten Sikka");
     assert_eq!(lines[0]["guarantee_start"], "2026-11-20");
     masked.expect(StatusCode::OK);
@@ -1133,4 +1137,64 @@ async fn the_list_of_batches_exports_with_each_readers_counts() {
             ("nominatif_batches".into(), "csv".into(), 2)
         ]
     );
+}
+
+#[tokio::test]
+async fn the_batch_page_masks_nik_and_kk_and_only_the_logged_annex_has_them_in_full() {
+    // Arrange: A (53.71, with a KK number) and B (53.10) in a draft of Dinkes prov.
+    let app = app().await;
+    let team = Team::new(&app).await;
+    let cases = fixture(&team).await;
+    sqlx::query("UPDATE cases SET kk_number = '5371010101260009' WHERE id = $1")
+        .bind(cases.a)
+        .execute(&app.pool)
+        .await
+        .expect("a KK number for A");
+    let (dinkes, _) = app.signed_in("dinkes_prov", None).await;
+    let id = built(&build(&app, &dinkes, "jaminan_sementara", "", NOV_START, NOV_END).await);
+    let batch = format!("/nominatif/{id}");
+    let exports_of = |case: Uuid| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM case_access_log \
+                 WHERE what = 'nominatif' AND kind = 'export' AND case_id = $1",
+            )
+            .bind(case)
+            .fetch_one(&pool)
+            .await
+            .expect("the access log")
+        }
+    };
+
+    // Act
+    let page = app.get_html(&dinkes, &batch).await;
+    let print = app.get_html(&dinkes, &format!("{batch}/cetak")).await;
+    let xlsx = app.get(&dinkes, &format!("{batch}/xlsx")).await;
+
+    // Assert: the page shows NIK and KK masked, and no full number anywhere in its HTML.
+    assert_eq!(
+        texts(&page, "#annex tbody td[data-label=NIK]"),
+        ["5310********0002", "5371********0001"]
+    );
+    assert_eq!(
+        texts(&page, "#annex tbody td[data-label='No. KK']"),
+        ["—", "5371********0009"]
+    );
+    for full in ["5310025205900002", "5371025205900001", "5371010101260009"] {
+        assert!(!page.contains(full), "{full} on the batch page");
+    }
+    assert!(text(&page, "#masked-notice").is_some_and(|t| t.contains("tersamar")));
+    // The annex itself: in full, as the decree needs them.
+    assert!(print.contains("5371025205900001") && print.contains("5371010101260009"));
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.expect("the file");
+    let mut book = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an XLSX workbook");
+    let sheet = book.worksheet_range("Daftar nominatif").expect("the sheet");
+    assert_eq!(cell(&sheet, 6, 2), Data::String("5371025205900001".into()));
+    assert_eq!(cell(&sheet, 6, 3), Data::String("5371010101260009".into()));
+    // Each full read is an export of each case in the access log: the print and the XLSX.
+    assert_eq!(exports_of(cases.a).await, 2);
+    assert_eq!(exports_of(cases.b).await, 2);
+    assert_eq!(exports_of(cases.c).await, 0, "not in the batch");
 }
