@@ -186,6 +186,25 @@ pub struct Settings {
         global = true
     )]
     pub sign_in_refill_seconds: u64,
+    /// Invalid API tokens one client address may present in a burst (per instance); after it,
+    /// one more every `--api-token-refill-seconds`. Valid tokens are never counted.
+    #[arg(
+        long,
+        env = "MERAJUT_API_TOKEN_BURST",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        global = true
+    )]
+    pub api_token_burst: u32,
+    /// Seconds after which a client address may present one more invalid API token.
+    #[arg(
+        long,
+        env = "MERAJUT_API_TOKEN_REFILL_SECONDS",
+        default_value_t = 6,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub api_token_refill_seconds: u64,
     /// Hours an activation code (a new account, a password reset) stays usable.
     #[arg(
         long,

@@ -18,6 +18,8 @@ pub struct ApiError {
     message: String,
     fields: Vec<FieldError>,
     current_version: Option<i32>,
+    /// Seconds to wait, sent as `Retry-After` (a throttled client).
+    retry_after: Option<u64>,
     /// The cause of an internal error, logged and never shown.
     cause: Option<anyhow::Error>,
 }
@@ -30,7 +32,24 @@ impl ApiError {
             message: message.into(),
             fields: vec![],
             current_version: None,
+            retry_after: None,
             cause: None,
+        }
+    }
+
+    /// Too many invalid tokens from this client address lately: 429 with `Retry-After`.
+    pub fn too_many_token_failures(retry_after_secs: u64) -> ApiError {
+        let seconds = retry_after_secs.max(1);
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!(
+                    "Terlalu banyak token API yang tidak berlaku dari alamat ini. Coba lagi \
+                     dalam {seconds} detik, dengan token yang benar."
+                ),
+            )
         }
     }
 
@@ -154,6 +173,12 @@ impl IntoResponse for ApiError {
         if let Some(v) = self.current_version {
             body["current_version"] = v.into();
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -7,8 +7,10 @@ pub mod error;
 pub mod openapi;
 mod quota;
 pub mod reports;
+pub mod throttle;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
@@ -35,11 +37,13 @@ use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
 use crate::http::export::{Format, case_list};
+use crate::http::client::ClientIp;
 use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
 use crate::http::{
     AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,
 };
 use error::ApiError;
+use throttle::TokenFailures;
 
 /// The API routes, each guarded with the roles of [`access`].
 pub fn router(state: AppState) -> Router<AppState> {
@@ -94,7 +98,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         access::RSUD,
     ))
     .merge(claims::router(&state))
-    .layer(middleware::from_fn_with_state(state, bearer_user));
+    .layer(middleware::from_fn_with_state(
+        (state.clone(), Arc::new(TokenFailures::new(&state.settings))),
+        bearer_user,
+    ));
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         // Any other path under /api answers in JSON too, not with the pages' 404.
@@ -153,7 +160,12 @@ async fn check_api(roles: &'static [Role], req: Request, next: Next) -> Response
 /// account. An expired token is refused here with its own JSON error (401 `token_expired`) and
 /// the refusal audited (at most once an hour per token); an unknown or revoked one leaves the
 /// request anonymous, for the route's guard to answer 401.
-async fn bearer_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+async fn bearer_user(
+    State((state, failures)): State<(AppState, Arc<TokenFailures>)>,
+    client: ClientIp,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -162,11 +174,26 @@ async fn bearer_user(State(state): State<AppState>, mut req: Request, next: Next
         .map(str::trim)
         .map(str::to_string);
     if let Some(token) = token {
+        let now = state.clock.now();
+        // Refused before the lookup: checking tokens while refusing would let guessing go on.
+        if let Some(seconds) = failures.blocked(client.0, now) {
+            tracing::info!("API token check throttled (client address)");
+            return ApiError::too_many_token_failures(seconds).into_response();
+        }
         match token_user(&state, &token).await {
             Ok(Some(user)) => {
                 req.extensions_mut().insert(user);
             }
-            Ok(None) => {}
+            Ok(None) => {
+                if failures.failed(client.0, now) {
+                    let details = json!({"client": client.to_string(), "per": "address"});
+                    let event = "api_token.throttled";
+                    if let Err(e) = db::audit::record(&state.pool, None, event, None, details).await
+                    {
+                        return ApiError::from(e).into_response();
+                    }
+                }
+            }
             Err(e) => return e.into_response(),
         }
     }

@@ -480,6 +480,13 @@ fn drill_summary(from: NaiveDate, to: NaiveDate, drill: &Drill) -> String {
         Subject::Milestone(m) => vec![format!("tahap={}", m.code())],
     };
     if let Some(code) = &drill.code {
+        // A code no group can have (100 KB, a NUL byte typed into the address) lists nothing;
+        // the log says so rather than keeping what was typed.
+        let plausible = (1..=20).contains(&code.len())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        let code = if plausible { code.as_str() } else { "?" };
         parts.push(format!("{}={code}", drill.grouping.code()));
     }
     parts.push(format!("{from}..{to}"));

@@ -138,6 +138,7 @@ impl CaseService {
                         "number": purged.number,
                         "documents": purged.documents.len(),
                         "nominatif_entries": purged.nominatif_entries,
+                        "free_text": purged.free_text,
                     }),
                 )
                 .await?;

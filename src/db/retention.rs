@@ -1,7 +1,9 @@
 //! The retention period (`retention_settings`) and the purge of a closed case's personal data:
-//! what identifies the patient goes, what the figures count stays. The append-only tables
-//! (`audit_log`, `case_history`, `claim_history`, `case_access_log`, `export_log`) hold no
-//! personal data and are never touched.
+//! what identifies the patient goes, what the figures count stays. Of the append-only tables,
+//! `case_history` and `claim_history` lose only the free text of a purged case, through the
+//! owner's function `purge_case_free_text` (the service's role may not UPDATE them); the
+//! others (`audit_log`, `case_access_log`, `export_log`) hold no personal data and are never
+//! touched.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -9,6 +11,8 @@ use uuid::Uuid;
 
 /// The name a purged case and its decree-annex rows keep (the column may not be empty).
 pub const PURGED_NAME: &str = "Data pribadi dihapus";
+/// What replaces the free text written about a purged case (reasons, notes, registry data).
+pub const PURGED_TEXT: &str = "[dihapus: masa retensi berakhir]";
 
 /// The retention period in months after a case closes.
 pub async fn months(db: impl PgExecutor<'_>) -> sqlx::Result<i32> {
@@ -79,14 +83,17 @@ pub struct Purged {
     /// The documents whose files are to be deleted once the transaction commits.
     pub documents: Vec<Uuid>,
     pub nominatif_entries: u64,
+    /// History steps, claim steps and quota charges whose free text was replaced.
+    pub free_text: i64,
 }
 
 /// Removes the personal data of case `id` if it is still due (closed before `cutoff`, not
 /// purged): in the case the name (a fixed text: the column may not be empty), NIK, KK, birth
 /// place, address, village, district, family phone, clinical reason, BPJS card number and the
 /// verified identity; the birth date keeps its year only. The decree-annex rows of the case
-/// lose the same; its documents lose their names and digests and are marked (the caller
-/// deletes their files after commit). Sex, kab/kota, hospital, states, dates, payer, amounts
+/// lose the same; the free text of its history steps, claim steps and over-quota approval is
+/// replaced by [`PURGED_TEXT`]; its documents lose their names and digests and are marked (the
+/// caller deletes their files after commit). Sex, kab/kota, hospital, states, dates, payer, amounts
 /// and claims stay. `None` when the case is not due (any more). Run it in a transaction.
 pub async fn purge_case(
     conn: &mut PgConnection,
@@ -128,6 +135,30 @@ pub async fn purge_case(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    // Free text about the case: its history's reasons and typed evidence, its claims' step
+    // reasons (append-only tables: through the owner's narrow function), the reason of an
+    // approval beyond the quota.
+    let keys: Vec<String> = crate::domain::action::free_text_keys()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut free_text = sqlx::query_scalar!(
+        r#"SELECT purge_case_free_text($1, $2, $3) AS "n!""#,
+        id,
+        PURGED_TEXT,
+        &keys,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    free_text += sqlx::query!(
+        "UPDATE quota_charges SET over_quota_reason = $2
+         WHERE case_id = $1 AND over_quota_reason IS NOT NULL",
+        id,
+        PURGED_TEXT,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i64;
     let documents = sqlx::query_scalar!(
         r#"UPDATE documents SET original_name = NULL, sha256 = '\x'::bytea, purged_at = $2
            WHERE case_id = $1 AND purged_at IS NULL
@@ -141,6 +172,7 @@ pub async fn purge_case(
         number,
         documents,
         nominatif_entries,
+        free_text,
     }))
 }
 

@@ -31,6 +31,9 @@ pub fn grant_statements(app_role: &str) -> Vec<String> {
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON {append_only} FROM {role}"),
         format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {owner_written} FROM {role}"),
         format!("REVOKE CREATE ON SCHEMA public, tower_sessions FROM {role}"),
+        // The retention sweep's one way to blank the free text of a purged case's history
+        // (migration `20261208010000_retention_free_text.sql`).
+        format!("GRANT EXECUTE ON FUNCTION purge_case_free_text(uuid, text, text[]) TO {role}"),
     ]
 }
 

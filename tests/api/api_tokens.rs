@@ -224,3 +224,64 @@ async fn revoking_a_token_is_audited_and_ends_it() {
     assert_eq!(body["error"], "unauthorized");
     assert_eq!(audit_count(&app, "api_token.revoke", id).await, 1);
 }
+
+#[tokio::test]
+async fn repeated_invalid_tokens_from_one_address_are_throttled_and_valid_ones_are_not_counted() {
+    // Arrange: three invalid tokens per address, then one a minute.
+    let app = spawn_app_with_at(start(), |settings| {
+        settings.api_token_burst = 3;
+        settings.api_token_refill_seconds = 60;
+    })
+    .await;
+    let user = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let valid = app.api_token(user.id).await;
+    // Valid tokens never count, however many.
+    for _ in 0..20 {
+        assert_eq!(me(&app, &valid).await.0, StatusCode::OK);
+    }
+    for n in 0..3 {
+        let (status, body) = me(&app, &format!("tebakan-{n}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+
+    // Act
+    let throttled = app
+        .bearer_client("tebakan-lain")
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("GET /api/v1/me");
+
+    // Assert: 429 in JSON with Retry-After, audited once with the address.
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = throttled.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "too_many_requests");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Coba lagi dalam")),
+        "{body}"
+    );
+    // While the address is over its limit no token is checked, not even a valid one.
+    assert_eq!(me(&app, &valid).await.0, StatusCode::TOO_MANY_REQUESTS);
+    let audited: Vec<Value> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE event = 'api_token.throttled' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("the audit log");
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0]["per"], "address");
+    // A minute later one failure is forgiven: the valid token works, then one more guess is
+    // answered 401, and the next is throttled again.
+    app.clock.advance(Duration::seconds(60));
+    assert_eq!(me(&app, &valid).await.0, StatusCode::OK);
+    assert_eq!(me(&app, "tebakan-lagi").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&app, "tebakan-akhir").await.0, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -605,3 +605,74 @@ async fn bottlenecks_per_hospital_as_json() {
     bad.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["fields"][0]["field"], "kelompok");
 }
+
+#[tokio::test]
+async fn drill_downs_and_the_dashboard_are_in_the_access_log_with_codes_only() {
+    // Arrange: A waits at nik_check since Monday, B was verified on Wednesday.
+    let app = spawn_app_at(monday()).await;
+    let team = Team::new(&app).await;
+    let a = team.create(&intake_woman()).await;
+    team.rsud
+        .upload(a, "ktp", PNG, "ktp.png")
+        .await
+        .expect(StatusCode::CREATED);
+    team.rsud.step(a, "submit").await;
+    let b = team.create(&intake_man()).await;
+    team.rsud
+        .upload(b, "ktp", PNG, "ktp.png")
+        .await
+        .expect(StatusCode::CREATED);
+    team.rsud.step(b, "submit").await;
+    app.clock.advance(Duration::days(2));
+    team.dukcapil_prov.step(b, "verify_nik").await;
+    let (tim, tim_user) = app.signed_in("tim", None).await;
+    let logged = |what: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, Vec<Uuid>, Option<String>)>(
+                "SELECT kind, via, coalesce(case_ids, '{}'), summary FROM case_access_log \
+                 WHERE what = $1 AND user_id = $2 ORDER BY id",
+            )
+            .bind(what)
+            .bind(tim_user.id)
+            .fetch_all(&pool)
+            .await
+            .expect("the access log")
+        }
+    };
+
+    // Act
+    let drill = app
+        .get_html(
+            &tim,
+            "/hambatan?dari=2026-11-01&sampai=2026-11-18&meja=nik_check&kab=53.71&hanya=meja",
+        )
+        .await;
+    let figures_only = app
+        .get_html(&tim, "/hambatan?dari=2026-11-01&sampai=2026-11-18")
+        .await;
+    let dashboard = app.get(&tim, "/dasbor").await;
+
+    // Assert: the drill-down listed A and is one `list` row with A's id and the codes asked.
+    assert_eq!(texts(&drill, "#kasus li a").len(), 1);
+    assert!(text(&figures_only, "#kasus").is_none());
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let rows = logged("bottleneck").await;
+    assert_eq!(rows.len(), 1, "the figures alone list no case: {rows:?}");
+    let (kind, via, ids, summary) = &rows[0];
+    assert_eq!((kind.as_str(), via.as_str()), ("list", "web"));
+    assert_eq!(ids, &[a]);
+    assert_eq!(
+        summary.as_deref(),
+        Some("meja=nik_check; hanya=meja; kab=53.71; 2026-11-01..2026-11-18")
+    );
+    for personal in ["Maria", NIK_WOMAN] {
+        assert!(!summary.as_deref().unwrap_or_default().contains(personal));
+    }
+    // The dashboard lists no case, but its view is logged (small counts can single one out).
+    let rows = logged("dashboard").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "list");
+    assert!(rows[0].2.is_empty());
+    let _ = b;
+}

@@ -99,7 +99,7 @@ fn version(r: &Reply) -> i64 {
 }
 
 /// A step of Dinkes prov on the claim's current version.
-async fn step(actor: &Actor, id: Uuid, action: &str, fields: Value) -> Reply {
+pub(crate) async fn step(actor: &Actor, id: Uuid, action: &str, fields: Value) -> Reply {
     let current = actor.get(&format!("/api/v1/klaim/{id}")).await;
     current.expect(StatusCode::OK);
     let mut body = fields;

@@ -257,3 +257,126 @@ async fn the_administrator_sets_the_period_with_checks() {
             .expect("audit");
     assert_eq!(audited, 1);
 }
+
+/// Every text of the free-text places of case `id`: its history's reasons and evidence, its
+/// claims' step reasons, its over-quota reason.
+async fn free_text(app: &TestApp, id: Uuid) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT coalesce(reason, '') || ' ' || evidence::text FROM case_history WHERE case_id = $1 \
+         UNION ALL SELECT h.reason FROM claim_history h JOIN claims c ON c.id = h.claim_id \
+           WHERE c.case_id = $1 AND h.reason IS NOT NULL \
+         UNION ALL SELECT over_quota_reason FROM quota_charges \
+           WHERE case_id = $1 AND over_quota_reason IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .expect("the free text")
+}
+
+#[tokio::test]
+async fn the_purge_replaces_the_free_text_about_the_case_and_keeps_its_codes() {
+    // Arrange: B sent back by Dukcapil ("Foto KTP buram"), resubmitted with a note, guaranteed
+    // beyond the quota with a reason, a claim returned once and paid, handed over; C withdrawn
+    // ("Meninggal di IGD"). Both closed today.
+    let app = spawn_app_at(start()).await;
+    let team = Team::new(&app).await;
+    let tim = actor(&app, "tim", None).await;
+    let b = team.case_in(&intake_woman(), "nik_check").await;
+    team.dukcapil_prov.step(b, "return_to_rsud").await;
+    team.rsud.step(b, "resubmit").await;
+    team.dukcapil_prov.step(b, "verify_nik").await;
+    team.dinsos_prov.step(b, "record_desil").await;
+    let mut approval = valid_fields("approve_guarantee");
+    approval["payer"] = serde_json::json!("pemprov");
+    team.dinkes_prov
+        .step_with(b, "approve_guarantee", approval)
+        .await;
+    let b_claim = claim(&app, &team.rsud, b, "2026-10-05", "2026-10-09", "9500000").await;
+    accept_and_pay(&team.dinkes_prov, b_claim, "2026-11-20", "9000000").await;
+    team.dinsos_prov.step(b, "propose_pbi").await;
+    team.bpjs.step(b, "record_pbi_active").await;
+    // A return of the claim and an approval beyond the quota, as earlier rounds left them.
+    sqlx::query(
+        "INSERT INTO claim_history (claim_id, action, from_status, to_status, from_version, \
+           actor_id, actor_role, at, reason) \
+         SELECT id, 'return', 'submitted'::claim_status, 'returned'::claim_status, 1, \
+           submitted_by, 'dinkes_prov'::user_role, \
+           submitted_at, 'Kuitansi atas nama Maria tidak terbaca' FROM claims WHERE id = $1",
+    )
+    .bind(b_claim)
+    .execute(&app.pool)
+    .await
+    .expect("a claim return");
+    sqlx::query(
+        "UPDATE quota_charges SET over_quota = true, \
+           over_quota_reason = 'Maria kritis, kuota habis' WHERE case_id = $1",
+    )
+    .bind(b)
+    .execute(&app.pool)
+    .await
+    .expect("an over-quota reason");
+    let c = team.create(&intake_man()).await;
+    team.rsud.step(c, "withdraw").await;
+    let written = [free_text(&app, b).await, free_text(&app, c).await].concat();
+    for typed in ["Foto KTP buram", "Sudah diperbaiki", "Meninggal di IGD", "Maria"] {
+        assert!(
+            written.iter().any(|t| t.contains(typed)),
+            "{typed} in {written:?}"
+        );
+    }
+    app.clock.advance(Duration::days(1830));
+    let before = figures(&tim, &team.dinkes_prov).await;
+
+    // Act: the sweep as the service runs it, with the restricted database role.
+    let service = merajut_sehat::cases::CaseService {
+        pool: app.app_pool.clone(),
+        ..app.cases.clone()
+    };
+    merajut_sehat::worker::Worker::new(service, &app.settings)
+        .expect("a worker")
+        .run_once()
+        .await
+        .expect("a worker pass");
+
+    // Assert: no typed text is left, only the marker; the codes the figures read stay.
+    for id in [b, c] {
+        assert_eq!(personal(&app, id).await["purged"], true);
+        let left = free_text(&app, id).await;
+        for typed in ["buram", "diperbaiki", "IGD", "Maria", "kritis"] {
+            assert!(!left.iter().any(|t| t.contains(typed)), "{typed} in {left:?}");
+        }
+    }
+    let reasons: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT reason FROM case_history WHERE case_id = $1 AND action = 'return_to_rsud'",
+    )
+    .bind(b)
+    .fetch_all(&app.pool)
+    .await
+    .expect("the history");
+    assert_eq!(reasons, [Some("[dihapus: masa retensi berakhir]".to_string())]);
+    let codes: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT evidence->>'reason_code' FROM case_history \
+         WHERE case_id = ANY($1) AND action IN ('return_to_rsud', 'withdraw') ORDER BY id",
+    )
+    .bind(vec![b, c])
+    .fetch_all(&app.pool)
+    .await
+    .expect("the history");
+    assert_eq!(
+        codes,
+        [
+            Some("foto_tidak_terbaca".to_string()),
+            Some("meninggal".to_string())
+        ]
+    );
+    assert_eq!(figures(&tim, &team.dinkes_prov).await, before);
+    let audit: Vec<Value> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE event = 'case.retention_purge' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("audit");
+    assert_eq!(audit.len(), 2);
+    assert!(audit.iter().all(|d| d["free_text"].as_i64() > Some(0)), "{audit:?}");
+}

@@ -626,6 +626,10 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         // the throttling tests set their own burst.
         sign_in_burst: 10_000,
         sign_in_refill_seconds: 3,
+        // Likewise for invalid API tokens (the route matrix and the token tests send some);
+        // `tests/api/api_tokens.rs` sets its own.
+        api_token_burst: 10_000,
+        api_token_refill_seconds: 6,
         activation_hours: 24,
     };
     configure(&mut settings);

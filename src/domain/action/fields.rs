@@ -406,6 +406,20 @@ const F_WITHDRAW: &[FieldSpec] = &[
     field("reason_text", "Keterangan", FieldKind::LongText, false, ""),
 ];
 
+/// The keys of every free-text field of every action (one-line and multi-line text): what a
+/// person typed into a step's evidence, which the retention purge replaces.
+pub fn free_text_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Action::ALL
+        .iter()
+        .flat_map(|a| a.fields())
+        .filter(|f| matches!(f.kind, FieldKind::Text | FieldKind::LongText))
+        .map(|f| f.name)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 impl Action {
     /// The input fields this action requires, in display order.
     pub fn fields(&self) -> &'static [FieldSpec] {
