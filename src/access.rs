@@ -22,6 +22,7 @@ pub const EVERYONE: &[Role] = &[
     Auditor,
 ];
 /// Roles that work on cases (everyone but the administrator, who sees no patient data).
+/// `cases::policy` cuts its field groups from this list: keep `Bpjs` and then `Tim` last.
 pub const CASE_ROLES: &[Role] = &[
     Rsud,
     DukcapilProv,

@@ -115,6 +115,22 @@ pub const DEMO_PNG: &[u8] = &[
 /// A one-page PDF, standing in for a claim's document (the tests use it too).
 pub const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>\nendobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n184\n%%EOF\n";
 
+/// `jpeg` (a JPEG file) with an APP1 Exif segment carrying a GPS position right after its SOI
+/// marker, as a phone camera writes it: what the upload check must strip (its unit tests and
+/// the API tests use this one builder).
+pub fn with_exif_gps(jpeg: &[u8]) -> Vec<u8> {
+    let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"GPSLatitude S 10 10 38 GPSLongitude E 123 36 25");
+    // The segment's length counts its two length bytes; this one is far below 64 KiB.
+    let length = u16::try_from(exif.len() + 2).unwrap_or(u16::MAX);
+    let mut out = jpeg[..2.min(jpeg.len())].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(jpeg.get(2..).unwrap_or_default());
+    out
+}
+
 /// A demo patient, and how far the case goes.
 struct DemoPatient {
     name: &'static str,

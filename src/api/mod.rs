@@ -36,8 +36,8 @@ use crate::db::preferences::Preference;
 use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::domain::{NotificationKind, Role};
-use crate::http::export::{Format, case_list};
 use crate::http::client::ClientIp;
+use crate::http::export::{Format, case_list};
 use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
 use crate::http::{
     AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,

@@ -354,18 +354,8 @@ mod tests {
         encode_jpeg(&photo(), 90).expect("a JPEG")
     }
 
-    /// A JPEG with an APP1 Exif segment carrying a GPS position, right after its SOI marker.
     fn jpeg_with_gps() -> Vec<u8> {
-        let plain = jpeg();
-        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0".to_vec();
-        exif.extend_from_slice(b"GPSLatitude S 10 10 38 GPSLongitude E 123 36 25");
-        let length = u16::try_from(exif.len() + 2).expect("short");
-        let mut out = plain[..2].to_vec();
-        out.extend_from_slice(&[0xFF, 0xE1]);
-        out.extend_from_slice(&length.to_be_bytes());
-        out.extend_from_slice(&exif);
-        out.extend_from_slice(&plain[2..]);
-        out
+        crate::demo::with_exif_gps(&jpeg())
     }
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {

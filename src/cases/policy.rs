@@ -58,30 +58,17 @@ impl Field {
     ];
 }
 
-/// Every role that works on cases, the program team included.
-const READERS: &[Role] = &[
-    Rsud,
-    DukcapilProv,
-    DukcapilKab,
-    DinsosProv,
-    DinsosKab,
-    DinkesProv,
-    DinkesKab,
-    Bpjs,
-    Tim,
-];
+/// Every role that works on cases, the program team included: the case roles of
+/// [`crate::access`], which also guard the case pages. The groups below are cut from the same
+/// list (the test `the_role_groups_follow_the_case_roles_of_access` keeps the order they rely
+/// on), so a case role is added in one place.
+const READERS: &[Role] = crate::access::CASE_ROLES;
 /// The agencies whose desks work with the patient's identity: every case role but the program
-/// team, which monitors and sees no identity.
-const IDENTITY: &[Role] = &[
-    Rsud,
-    DukcapilProv,
-    DukcapilKab,
-    DinsosProv,
-    DinsosKab,
-    DinkesProv,
-    DinkesKab,
-    Bpjs,
-];
+/// team (last in the list), which monitors and sees no identity.
+const IDENTITY: &[Role] = READERS.split_at(READERS.len() - 1).0;
+/// The agencies that may have to call or visit the family and that see the documents: the
+/// identity desks but BPJS (last of them).
+const CONTACT: &[Role] = IDENTITY.split_at(IDENTITY.len() - 1).0;
 
 /// The roles that see `field`: the table of docs/security.md.
 fn roles_seeing(field: Field) -> &'static [Role] {
@@ -91,38 +78,14 @@ fn roles_seeing(field: Field) -> &'static [Role] {
         // BPJS registers the membership with NIK, KK, name, birth and address.
         Field::Kk | Field::BirthPlace | Field::Address => IDENTITY,
         // Those who may have to call or visit the family: not BPJS.
-        Field::FamilyPhone => &[
-            Rsud,
-            DukcapilProv,
-            DukcapilKab,
-            DinsosProv,
-            DinsosKab,
-            DinkesProv,
-            DinkesKab,
-        ],
+        Field::FamilyPhone => CONTACT,
         // Health data: the hospital and the payer's health office only.
         Field::ClinicalReason => &[Rsud, DinkesProv, DinkesKab],
-        Field::Documents => &[
-            Rsud,
-            DukcapilProv,
-            DukcapilKab,
-            DinsosProv,
-            DinsosKab,
-            DinkesProv,
-            DinkesKab,
-        ],
+        Field::Documents => CONTACT,
         // The hospital bills with it; Dinsos proposed, Dinkes pays, BPJS issued it.
         Field::BpjsCard => &[Rsud, DinsosProv, DinkesProv, DinkesKab, Bpjs],
         // Typed by Disdukcapil and Dinsos; Dinkes decides on it; the hospital answers it.
-        Field::RegistryData => &[
-            Rsud,
-            DukcapilProv,
-            DukcapilKab,
-            DinsosProv,
-            DinsosKab,
-            DinkesProv,
-            DinkesKab,
-        ],
+        Field::RegistryData => CONTACT,
     }
 }
 
@@ -227,6 +190,23 @@ mod tests {
         assert!(tim.get("registry_data").is_none());
         let dukcapil = evidence_for(Role::DukcapilProv, &ev);
         assert_eq!(dukcapil["registry_data"], "Nama X, Jl. Y");
+    }
+
+    #[test]
+    fn the_role_groups_follow_the_case_roles_of_access() {
+        assert_eq!(READERS.last(), Some(&Role::Tim));
+        assert_eq!(IDENTITY.last(), Some(&Role::Bpjs));
+        let without_tim: Vec<Role> = crate::access::CASE_ROLES
+            .iter()
+            .copied()
+            .filter(|r| *r != Role::Tim)
+            .collect();
+        assert_eq!(IDENTITY, without_tim.as_slice());
+        let without_bpjs: Vec<Role> = without_tim
+            .into_iter()
+            .filter(|r| *r != Role::Bpjs)
+            .collect();
+        assert_eq!(CONTACT, without_bpjs.as_slice());
     }
 
     #[test]

@@ -393,29 +393,135 @@ async fn log_page(
     user: CurrentUser,
     Query(q): Query<KeptQuery>,
 ) -> Result<Response, AppError> {
-    let form = match asked(&state, &session, &user, &q).await? {
+    kept_page::<LogPage>(&state, ctx, &session, &user, &q).await
+}
+
+/// What the two auditor pages of a kept filter share (the access log, `/audit/akses`, and the
+/// per-patient history, `/audit/pasien`), so one function answers both.
+trait FilterPage: Template + Sized {
+    /// Its address, where a kept filter leads.
+    const PATH: &'static str;
+    /// The surface in the auditor's own access-log rows.
+    const WHAT: &'static str;
+    /// Whether the filter must name a patient (without one, the page is the bare form).
+    const NEEDS_PATIENT: bool;
+    /// The page with `form` and nothing found yet.
+    fn blank(ctx: Ctx, form: AuditForm) -> Self;
+    /// What of a kept form this page uses.
+    fn narrow(form: AuditForm) -> AuditForm {
+        form
+    }
+    /// The most rows the page shows.
+    fn limit() -> i64 {
+        PAGE_ROWS
+    }
+    fn set_notice(&mut self, notice: &'static str);
+    fn set_errors(&mut self, errors: Vec<FieldError>);
+    /// The rows found, for `patient`, under the kept filter `cari`, shown at `now`.
+    fn show(
+        &mut self,
+        rows: Vec<AccessRow>,
+        patient: Option<Patient>,
+        cari: Option<String>,
+        now: DateTime<Utc>,
+    );
+}
+
+/// A page of a kept filter: the bare form, the notice of an expired filter, or the rows the
+/// filter finds (the auditor's read logged as a search).
+async fn kept_page<P: FilterPage>(
+    state: &AppState,
+    ctx: Ctx,
+    session: &Session,
+    user: &CurrentUser,
+    q: &KeptQuery,
+) -> Result<Response, AppError> {
+    let form = match asked(state, session, user, q).await? {
+        Asked::Nothing if P::NEEDS_PATIENT => {
+            return render_status(StatusCode::OK, &P::blank(ctx, AuditForm::default()));
+        }
         Asked::Nothing => AuditForm::default(),
         Asked::Expired => {
-            let mut page = log_page_of(ctx, AuditForm::default());
-            page.notice = Some(EXPIRED);
+            let mut page = P::blank(ctx, AuditForm::default());
+            page.set_notice(EXPIRED);
             return render_status(StatusCode::OK, &page);
         }
-        Asked::Kept(form) => form,
+        Asked::Kept(form) => P::narrow(form),
     };
-    let mut page = log_page_of(ctx, form.clone());
-    match parse(&state, &form, false).await {
-        Ok(parsed) => {
-            log_read(&state, &user, AccessKind::Search, "audit_log", &parsed).await?;
-            page.rows = Some(db::access_log::search(&state.pool, &parsed.filter).await?);
-            page.patient = parsed.patient;
-            page.cari = q.cari.clone();
-            // The patient is shown masked above the rows, not echoed in full in the form.
-            page.form.pasien.clear();
+    let mut page = P::blank(ctx, form.clone());
+    match parse(state, &form, P::NEEDS_PATIENT).await {
+        Ok(mut parsed) => {
+            log_read(state, user, AccessKind::Search, P::WHAT, &parsed).await?;
+            parsed.filter.limit = P::limit();
+            let rows = db::access_log::search(&state.pool, &parsed.filter).await?;
+            page.show(rows, parsed.patient, q.cari.clone(), state.clock.now());
         }
         // A kept filter was valid when kept; a user renamed since is reported again.
-        Err(errors) => page.errors = errors,
+        Err(errors) => page.set_errors(errors),
     }
     render_status(StatusCode::OK, &page)
+}
+
+impl FilterPage for LogPage {
+    const PATH: &'static str = "/audit/akses";
+    const WHAT: &'static str = "audit_log";
+    const NEEDS_PATIENT: bool = false;
+    fn blank(ctx: Ctx, form: AuditForm) -> Self {
+        log_page_of(ctx, form)
+    }
+    fn set_notice(&mut self, notice: &'static str) {
+        self.notice = Some(notice);
+    }
+    fn set_errors(&mut self, errors: Vec<FieldError>) {
+        self.errors = errors;
+    }
+    fn show(
+        &mut self,
+        rows: Vec<AccessRow>,
+        patient: Option<Patient>,
+        cari: Option<String>,
+        _now: DateTime<Utc>,
+    ) {
+        self.rows = Some(rows);
+        self.patient = patient;
+        self.cari = cari;
+        // The patient is shown masked above the rows, not echoed in full in the form.
+        self.form.pasien.clear();
+    }
+}
+
+impl FilterPage for PatientPage {
+    const PATH: &'static str = "/audit/pasien";
+    const WHAT: &'static str = "audit_patient";
+    const NEEDS_PATIENT: bool = true;
+    fn blank(ctx: Ctx, form: AuditForm) -> Self {
+        patient_page_of(ctx, form)
+    }
+    fn narrow(form: AuditForm) -> AuditForm {
+        patient_only(&form)
+    }
+    fn limit() -> i64 {
+        DOWNLOAD_ROWS
+    }
+    fn set_notice(&mut self, notice: &'static str) {
+        self.notice = Some(notice);
+    }
+    fn set_errors(&mut self, errors: Vec<FieldError>) {
+        self.errors = errors;
+    }
+    fn show(
+        &mut self,
+        rows: Vec<AccessRow>,
+        patient: Option<Patient>,
+        cari: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        self.rows = rows;
+        self.patient = patient;
+        self.cari = cari;
+        self.printed_at = now;
+        self.form.pasien.clear();
+    }
 }
 
 /// `POST /audit/akses`: keeps a valid filter and answers with its page; a refused form is
@@ -427,32 +533,27 @@ async fn log_search(
     user: CurrentUser,
     Form(form): Form<AuditForm>,
 ) -> Result<Response, AppError> {
-    keep_or_refuse(&state, ctx, &session, &user, form, "/audit/akses").await
+    keep_or_refuse::<LogPage>(&state, ctx, &session, &user, form).await
 }
 
-async fn keep_or_refuse(
+/// Keeps a valid filter and sends the browser to its page; a refused form is the page again
+/// with what was typed and each field's message.
+async fn keep_or_refuse<P: FilterPage>(
     state: &AppState,
     ctx: Ctx,
     session: &Session,
     user: &CurrentUser,
     form: AuditForm,
-    page: &'static str,
 ) -> Result<Response, AppError> {
-    let need_patient = page == "/audit/pasien";
-    if let Err(errors) = parse(state, &form, need_patient).await {
-        return if need_patient {
-            let mut p = patient_page_of(ctx, form);
-            p.errors = errors;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
-        } else {
-            let mut p = log_page_of(ctx, form);
-            p.errors = errors;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
-        };
+    let form = P::narrow(form);
+    if let Err(errors) = parse(state, &form, P::NEEDS_PATIENT).await {
+        let mut page = P::blank(ctx, form);
+        page.set_errors(errors);
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let now = state.clock.now();
     let id = kept::keep(session, SESSION_KEY, now, user.id, KEPT_LIST, form).await?;
-    Ok(Redirect::to(&format!("{page}?cari={id}")).into_response())
+    Ok(Redirect::to(&format!("{}?cari={id}", P::PATH)).into_response())
 }
 
 #[derive(Template)]
@@ -509,31 +610,7 @@ async fn patient_page(
     user: CurrentUser,
     Query(q): Query<KeptQuery>,
 ) -> Result<Response, AppError> {
-    let form = match asked(&state, &session, &user, &q).await? {
-        Asked::Nothing => {
-            return render_status(StatusCode::OK, &patient_page_of(ctx, AuditForm::default()));
-        }
-        Asked::Expired => {
-            let mut page = patient_page_of(ctx, AuditForm::default());
-            page.notice = Some(EXPIRED);
-            return render_status(StatusCode::OK, &page);
-        }
-        Asked::Kept(form) => patient_only(&form),
-    };
-    let mut page = patient_page_of(ctx, form.clone());
-    match parse(&state, &form, true).await {
-        Ok(mut parsed) => {
-            log_read(&state, &user, AccessKind::Search, "audit_patient", &parsed).await?;
-            parsed.filter.limit = DOWNLOAD_ROWS;
-            page.rows = db::access_log::search(&state.pool, &parsed.filter).await?;
-            page.patient = parsed.patient;
-            page.cari = q.cari.clone();
-            page.printed_at = state.clock.now();
-            page.form.pasien.clear();
-        }
-        Err(errors) => page.errors = errors,
-    }
-    render_status(StatusCode::OK, &page)
+    kept_page::<PatientPage>(&state, ctx, &session, &user, &q).await
 }
 
 /// `POST /audit/pasien`: keeps the patient filter and answers with its history.
@@ -544,15 +621,7 @@ async fn patient_search(
     user: CurrentUser,
     Form(form): Form<AuditForm>,
 ) -> Result<Response, AppError> {
-    keep_or_refuse(
-        &state,
-        ctx,
-        &session,
-        &user,
-        patient_only(&form),
-        "/audit/pasien",
-    )
-    .await
+    keep_or_refuse::<PatientPage>(&state, ctx, &session, &user, form).await
 }
 
 /// `GET /audit/pasien/unduh?format=csv|xlsx&cari=<id>`: the history as a file, through the

@@ -283,5 +283,8 @@ async fn repeated_invalid_tokens_from_one_address_are_throttled_and_valid_ones_a
     app.clock.advance(Duration::seconds(60));
     assert_eq!(me(&app, &valid).await.0, StatusCode::OK);
     assert_eq!(me(&app, "tebakan-lagi").await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(me(&app, "tebakan-akhir").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        me(&app, "tebakan-akhir").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

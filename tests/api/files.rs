@@ -10,18 +10,9 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-/// A JPEG with an APP1 Exif segment carrying a GPS position, right after its SOI marker.
+/// A JPEG with an Exif GPS block, as a phone camera writes it.
 fn jpeg_with_gps() -> Vec<u8> {
-    let plain = test_jpeg();
-    let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0".to_vec();
-    exif.extend_from_slice(b"GPSLatitude S 10 10 38 GPSLongitude E 123 36 25");
-    let length = u16::try_from(exif.len() + 2).expect("a short segment");
-    let mut out = plain[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&length.to_be_bytes());
-    out.extend_from_slice(&exif);
-    out.extend_from_slice(&plain[2..]);
-    out
+    merajut_sehat::demo::with_exif_gps(&test_jpeg())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -319,7 +319,12 @@ async fn the_purge_replaces_the_free_text_about_the_case_and_keeps_its_codes() {
     let c = team.create(&intake_man()).await;
     team.rsud.step(c, "withdraw").await;
     let written = [free_text(&app, b).await, free_text(&app, c).await].concat();
-    for typed in ["Foto KTP buram", "Sudah diperbaiki", "Meninggal di IGD", "Maria"] {
+    for typed in [
+        "Foto KTP buram",
+        "Sudah diperbaiki",
+        "Meninggal di IGD",
+        "Maria",
+    ] {
         assert!(
             written.iter().any(|t| t.contains(typed)),
             "{typed} in {written:?}"
@@ -344,7 +349,10 @@ async fn the_purge_replaces_the_free_text_about_the_case_and_keeps_its_codes() {
         assert_eq!(personal(&app, id).await["purged"], true);
         let left = free_text(&app, id).await;
         for typed in ["buram", "diperbaiki", "IGD", "Maria", "kritis"] {
-            assert!(!left.iter().any(|t| t.contains(typed)), "{typed} in {left:?}");
+            assert!(
+                !left.iter().any(|t| t.contains(typed)),
+                "{typed} in {left:?}"
+            );
         }
     }
     let reasons: Vec<Option<String>> = sqlx::query_scalar(
@@ -354,7 +362,10 @@ async fn the_purge_replaces_the_free_text_about_the_case_and_keeps_its_codes() {
     .fetch_all(&app.pool)
     .await
     .expect("the history");
-    assert_eq!(reasons, [Some("[dihapus: masa retensi berakhir]".to_string())]);
+    assert_eq!(
+        reasons,
+        [Some("[dihapus: masa retensi berakhir]".to_string())]
+    );
     let codes: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT evidence->>'reason_code' FROM case_history \
          WHERE case_id = ANY($1) AND action IN ('return_to_rsud', 'withdraw') ORDER BY id",
@@ -378,5 +389,8 @@ async fn the_purge_replaces_the_free_text_about_the_case_and_keeps_its_codes() {
     .await
     .expect("audit");
     assert_eq!(audit.len(), 2);
-    assert!(audit.iter().all(|d| d["free_text"].as_i64() > Some(0)), "{audit:?}");
+    assert!(
+        audit.iter().all(|d| d["free_text"].as_i64() > Some(0)),
+        "{audit:?}"
+    );
 }
