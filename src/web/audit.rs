@@ -396,6 +396,9 @@ async fn log_page(
     kept_page::<LogPage>(&state, ctx, &session, &user, &q).await
 }
 
+/// A page's notice and field errors.
+type Answer<'a> = (&'a mut Option<&'static str>, &'a mut Vec<FieldError>);
+
 /// What the two auditor pages of a kept filter share (the access log, `/audit/akses`, and the
 /// per-patient history, `/audit/pasien`), so one function answers both.
 trait FilterPage: Template + Sized {
@@ -415,16 +418,18 @@ trait FilterPage: Template + Sized {
     fn limit() -> i64 {
         PAGE_ROWS
     }
-    fn set_notice(&mut self, notice: &'static str);
-    fn set_errors(&mut self, errors: Vec<FieldError>);
-    /// The rows found, for `patient`, under the kept filter `cari`, shown at `now`.
-    fn show(
-        &mut self,
-        rows: Vec<AccessRow>,
-        patient: Option<Patient>,
-        cari: Option<String>,
-        now: DateTime<Utc>,
-    );
+    /// Its notice and field errors, to set.
+    fn answer(&mut self) -> Answer<'_>;
+    /// What the kept filter found.
+    fn show(&mut self, found: Found);
+}
+
+/// The rows a kept filter found, for its patient, under its id (`cari`), read at `now`.
+struct Found {
+    rows: Vec<AccessRow>,
+    patient: Option<Patient>,
+    cari: Option<String>,
+    now: DateTime<Utc>,
 }
 
 /// A page of a kept filter: the bare form, the notice of an expired filter, or the rows the
@@ -443,7 +448,7 @@ async fn kept_page<P: FilterPage>(
         Asked::Nothing => AuditForm::default(),
         Asked::Expired => {
             let mut page = P::blank(ctx, AuditForm::default());
-            page.set_notice(EXPIRED);
+            *page.answer().0 = Some(EXPIRED);
             return render_status(StatusCode::OK, &page);
         }
         Asked::Kept(form) => P::narrow(form),
@@ -454,10 +459,15 @@ async fn kept_page<P: FilterPage>(
             log_read(state, user, AccessKind::Search, P::WHAT, &parsed).await?;
             parsed.filter.limit = P::limit();
             let rows = db::access_log::search(&state.pool, &parsed.filter).await?;
-            page.show(rows, parsed.patient, q.cari.clone(), state.clock.now());
+            page.show(Found {
+                rows,
+                patient: parsed.patient,
+                cari: q.cari.clone(),
+                now: state.clock.now(),
+            });
         }
         // A kept filter was valid when kept; a user renamed since is reported again.
-        Err(errors) => page.set_errors(errors),
+        Err(errors) => *page.answer().1 = errors,
     }
     render_status(StatusCode::OK, &page)
 }
@@ -469,22 +479,13 @@ impl FilterPage for LogPage {
     fn blank(ctx: Ctx, form: AuditForm) -> Self {
         log_page_of(ctx, form)
     }
-    fn set_notice(&mut self, notice: &'static str) {
-        self.notice = Some(notice);
+    fn answer(&mut self) -> Answer<'_> {
+        (&mut self.notice, &mut self.errors)
     }
-    fn set_errors(&mut self, errors: Vec<FieldError>) {
-        self.errors = errors;
-    }
-    fn show(
-        &mut self,
-        rows: Vec<AccessRow>,
-        patient: Option<Patient>,
-        cari: Option<String>,
-        _now: DateTime<Utc>,
-    ) {
-        self.rows = Some(rows);
-        self.patient = patient;
-        self.cari = cari;
+    fn show(&mut self, found: Found) {
+        self.rows = Some(found.rows);
+        self.patient = found.patient;
+        self.cari = found.cari;
         // The patient is shown masked above the rows, not echoed in full in the form.
         self.form.pasien.clear();
     }
@@ -503,23 +504,14 @@ impl FilterPage for PatientPage {
     fn limit() -> i64 {
         DOWNLOAD_ROWS
     }
-    fn set_notice(&mut self, notice: &'static str) {
-        self.notice = Some(notice);
+    fn answer(&mut self) -> Answer<'_> {
+        (&mut self.notice, &mut self.errors)
     }
-    fn set_errors(&mut self, errors: Vec<FieldError>) {
-        self.errors = errors;
-    }
-    fn show(
-        &mut self,
-        rows: Vec<AccessRow>,
-        patient: Option<Patient>,
-        cari: Option<String>,
-        now: DateTime<Utc>,
-    ) {
-        self.rows = rows;
-        self.patient = patient;
-        self.cari = cari;
-        self.printed_at = now;
+    fn show(&mut self, found: Found) {
+        self.printed_at = found.now;
+        self.rows = found.rows;
+        self.patient = found.patient;
+        self.cari = found.cari;
         self.form.pasien.clear();
     }
 }
@@ -548,7 +540,7 @@ async fn keep_or_refuse<P: FilterPage>(
     let form = P::narrow(form);
     if let Err(errors) = parse(state, &form, P::NEEDS_PATIENT).await {
         let mut page = P::blank(ctx, form);
-        page.set_errors(errors);
+        *page.answer().1 = errors;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let now = state.clock.now();

@@ -28,25 +28,29 @@ fn rows(html: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A and B submitted on Monday; B verified on Wednesday (the clock moved there).
+pub(crate) async fn submitted_and_one_verified(app: &TestApp) -> (Team, Uuid, Uuid) {
+    let team = Team::new(app).await;
+    let mut ids = vec![];
+    for intake in [intake_woman(), intake_man()] {
+        let id = team.create(&intake).await;
+        team.rsud
+            .upload(id, "ktp", PNG, "ktp.png")
+            .await
+            .expect(StatusCode::CREATED);
+        team.rsud.step(id, "submit").await;
+        ids.push(id);
+    }
+    app.clock.advance(Duration::days(2));
+    team.dukcapil_prov.step(ids[1], "verify_nik").await;
+    (team, ids[0], ids[1])
+}
+
 #[tokio::test]
 async fn time_at_desks_in_working_days_with_median_p90_and_overdue() {
     // Arrange: A and B submitted on Monday; B verified on Wednesday and waits at Dinsos.
     let app = spawn_app_at(monday()).await;
-    let team = Team::new(&app).await;
-    let a = team.create(&intake_woman()).await;
-    team.rsud
-        .upload(a, "ktp", PNG, "ktp.png")
-        .await
-        .expect(StatusCode::CREATED);
-    team.rsud.step(a, "submit").await;
-    let b = team.create(&intake_man()).await;
-    team.rsud
-        .upload(b, "ktp", PNG, "ktp.png")
-        .await
-        .expect(StatusCode::CREATED);
-    team.rsud.step(b, "submit").await;
-    app.clock.advance(Duration::days(2));
-    team.dukcapil_prov.step(b, "verify_nik").await;
+    let _ = submitted_and_one_verified(&app).await;
     // Monday 23 November: A has waited 5 working days at nik_check (17–20, 23), B 3 at
     // desil_check (19, 20, 23) after 2 at nik_check (17, 18). The weekend does not count.
     app.clock.advance(Duration::days(5));
@@ -610,21 +614,7 @@ async fn bottlenecks_per_hospital_as_json() {
 async fn drill_downs_and_the_dashboard_are_in_the_access_log_with_codes_only() {
     // Arrange: A waits at nik_check since Monday, B was verified on Wednesday.
     let app = spawn_app_at(monday()).await;
-    let team = Team::new(&app).await;
-    let a = team.create(&intake_woman()).await;
-    team.rsud
-        .upload(a, "ktp", PNG, "ktp.png")
-        .await
-        .expect(StatusCode::CREATED);
-    team.rsud.step(a, "submit").await;
-    let b = team.create(&intake_man()).await;
-    team.rsud
-        .upload(b, "ktp", PNG, "ktp.png")
-        .await
-        .expect(StatusCode::CREATED);
-    team.rsud.step(b, "submit").await;
-    app.clock.advance(Duration::days(2));
-    team.dukcapil_prov.step(b, "verify_nik").await;
+    let (_team, a, _b) = submitted_and_one_verified(&app).await;
     let (tim, tim_user) = app.signed_in("tim", None).await;
     let logged = |what: &'static str| {
         let pool = app.pool.clone();
@@ -674,5 +664,4 @@ async fn drill_downs_and_the_dashboard_are_in_the_access_log_with_codes_only() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].0, "list");
     assert!(rows[0].2.is_empty());
-    let _ = b;
 }

@@ -651,19 +651,7 @@ async fn the_bottleneck_table_exports_as_shown() {
     // Arrange: as in `bottleneck.rs`: A and B submitted on Monday 16 November 2026 (09:00
     // WITA), B verified on Wednesday and waiting at Dinsos; read on Monday 23 November.
     let app = spawn_app_at(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()).await;
-    let team = Team::new(&app).await;
-    let mut cases = vec![];
-    for intake in [intake_woman(), intake_man()] {
-        let id = team.create(&intake).await;
-        team.rsud
-            .upload(id, "ktp", PNG, "ktp.png")
-            .await
-            .expect(StatusCode::CREATED);
-        team.rsud.step(id, "submit").await;
-        cases.push(id);
-    }
-    app.clock.advance(Duration::days(2));
-    team.dukcapil_prov.step(cases[1], "verify_nik").await;
+    let (_team, _a, _b) = crate::bottleneck::submitted_and_one_verified(&app).await;
     app.clock.advance(Duration::days(5));
     let (client, _) = app.signed_in("tim", None).await;
     let (admin, _) = app.signed_in("admin", None).await;
