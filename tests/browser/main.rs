@@ -21,6 +21,7 @@ mod nominatif;
 mod phone;
 mod quota;
 mod reports;
+mod serving;
 
 use common::{TestApp, spawn_app};
 use driver::{Browser, Chromedriver};
