@@ -1,10 +1,11 @@
 //! What both HTTP adapters (pages in `web`, JSON in `api`) share, below both of them: the
 //! application state handlers receive, the request id, keyset cursors, document responses,
 //! exports (CSV/XLSX downloads, [`export`]; the decree annex's workbook response in [`xlsx`]),
-//! multipart reading and the signed-in-user extractor. Nothing here renders an error page or a
+//! response compression ([`compression`]), multipart reading and the signed-in-user extractor. Nothing here renders an error page or a
 //! JSON error; each adapter does that itself.
 
 pub mod client;
+pub mod compression;
 pub mod export;
 pub mod multipart;
 pub mod xlsx;

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod assets;
 pub mod audit;
 pub mod bottleneck;
 pub mod cases;
@@ -32,8 +33,8 @@ use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware as mw};
@@ -129,24 +130,6 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Respons
     Ok((status, Html(html)).into_response())
 }
 
-const APP_CSS: &str = include_str!("../../static/app.css");
-const APP_JS: &str = include_str!("../../static/app.js");
-const REPORT_CSS: &str = include_str!("../../static/report.css");
-
-fn static_asset(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// The browser side of the application: pages (with session, CSRF and role guards), health
 /// checks and static assets. `startup` merges it with the API and adds [`outer_layers`].
 pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
@@ -195,18 +178,11 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .route("/readyz", get(readyz))
         // Public, outside the session: no cookie is set for a cashier checking a letter.
         .route(verification::ROUTE, get(verification::show))
-        .route(
-            "/static/app.css",
-            get(|| async { static_asset(APP_CSS, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/static/report.css",
-            get(|| async { static_asset(REPORT_CSS, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async { static_asset(APP_JS, "text/javascript; charset=utf-8") }),
-        )
+        // Static files, the icon browsers ask for by themselves and the web app manifest:
+        // outside the session, so they set no cookie (see `assets`).
+        .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .route("/manifest.webmanifest", get(assets::serve_manifest))
         .merge(pages)
 }
 
@@ -216,7 +192,7 @@ pub async fn not_found() -> AppError {
 }
 
 /// The layers around every request, pages and API alike: request id, one log line, panic and
-/// timeout guards, security headers.
+/// timeout guards, security headers, compression of text responses.
 pub fn outer_layers(router: Router, settings: &crate::config::Settings) -> Router {
     let trusted_proxies = settings.trusted_proxies.clone();
     let tls = settings.served_over_tls();
@@ -254,7 +230,9 @@ pub fn outer_layers(router: Router, settings: &crate::config::Settings) -> Route
             ))
             .layer(mw::from_fn(move |req, next| {
                 middleware::security_headers(tls, req, next)
-            })),
+            }))
+            // Innermost, so the layers above see the response as the handler made it.
+            .layer(crate::http::compression::layer()),
     )
 }
 

@@ -88,16 +88,26 @@ async fn every_kind_of_response_carries_the_headers_and_no_store() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_protected(&anonymous, "API 401");
 
-    // The static assets keep their public caching.
-    let css = app.get(&app.client(), "/static/app.css").await;
-    assert_eq!(
-        header(&css, "cache-control").as_deref(),
-        Some("public, max-age=3600")
-    );
-    assert_eq!(
-        header(&css, "x-content-type-options").as_deref(),
-        Some("nosniff")
-    );
+    // The static files keep their public caching: a year under the hashed name, five minutes
+    // under the plain one.
+    for (path, cache) in [
+        (
+            merajut_sehat::web::assets::url("app.css"),
+            "public, max-age=31536000, immutable",
+        ),
+        ("/static/app.css", "public, max-age=300"),
+    ] {
+        let css = app.get(&app.client(), path).await;
+        assert_eq!(
+            header(&css, "cache-control").as_deref(),
+            Some(cache),
+            "{path}"
+        );
+        assert_eq!(
+            header(&css, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+    }
 }
 
 #[tokio::test]

@@ -46,6 +46,7 @@ mod refusals;
 mod reports;
 mod retention;
 mod route_matrix;
+mod serving;
 mod sessions;
 mod sign_in;
 mod sign_in_security;

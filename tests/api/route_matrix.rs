@@ -28,8 +28,8 @@ use crate::helpers::*;
 /// Who may use a route.
 #[derive(Clone, Copy)]
 enum Who {
-    /// No guard: sign-in, sign-out, health checks, static files, the public letter check, the
-    /// API description and its JSON 404.
+    /// No guard: sign-in, sign-out, health checks, static files, favicon and manifest, the
+    /// public letter check, the API description and its JSON 404.
     Open,
     /// The roles of one list of `access`.
     Roles(&'static [Role]),
@@ -48,9 +48,9 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/healthz", Open),
     ("GET", "/readyz", Open),
     ("GET", "/verifikasi/surat/{token}", Open),
-    ("GET", "/static/app.css", Open),
-    ("GET", "/static/report.css", Open),
-    ("GET", "/static/app.js", Open),
+    ("GET", "/static/{file}", Open),
+    ("GET", "/favicon.ico", Open),
+    ("GET", "/manifest.webmanifest", Open),
     ("GET", "/masuk", Open),
     ("POST", "/masuk", Open),
     ("POST", "/keluar", Open),
@@ -438,7 +438,11 @@ impl Ids {
             .replace("{tahun}", "2026")
             .replace("{pembayar}", "pemprov")
             .replace("{token}", &self.letter_token)
-            .replace("{*rest}", "v1/tidak-ada");
+            .replace("{*rest}", "v1/tidak-ada")
+            .replace(
+                "{file}",
+                merajut_sehat::web::assets::url("app.css").trim_start_matches("/static/"),
+            );
         // The query a download, a report's CSV and the claim form need.
         if filled.ends_with("/unduh") || filled.ends_with("/export") {
             format!("{filled}?format=csv")

@@ -464,6 +464,17 @@ impl Browser {
         .await
     }
 
+    /// Runs one Chromium DevTools command (`goog/cdp/execute`) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body: json!({"cmd": cmd, "params": params}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
     /// Switches the page to print media (Chromium's DevTools `Emulation.setEmulatedMedia`),
     /// so computed styles are those on paper.
     pub async fn emulate_print_media(&self) {

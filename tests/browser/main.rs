@@ -22,6 +22,7 @@ mod phone;
 mod quota;
 mod reports;
 mod retention;
+mod serving;
 
 use common::{TestApp, spawn_app};
 use driver::{Browser, Chromedriver};
