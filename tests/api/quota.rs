@@ -881,6 +881,7 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
         ("start_date", PAST),
         ("payer", "pemprov"),
         ("ceiling", "25.000.000"),
+        ("konfirmasi", "ya"),
     ];
     let refused = app.post_form_from(&web, &case_page, &action, &form).await;
 

@@ -69,6 +69,10 @@ async fn act_from_queue(
     assert!(text(&page, &form).is_some(), "no form {form}:\n{page}");
     let version = attr(&page, &format!("{form} input[name=version]"), "value").expect("version");
     let mut fields: Vec<(String, String)> = vec![("version".into(), version)];
+    // An irreversible action asks for the "Saya mengerti" tick; the user gives it.
+    if attr(&page, &format!("#{action}-konfirmasi"), "name").is_some() {
+        fields.push(("konfirmasi".into(), "ya".into()));
+    }
     for v in values {
         match v {
             Value::Typed(name, value) => {

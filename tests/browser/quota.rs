@@ -35,6 +35,7 @@ async fn approved(app: &TestApp, dinkes: &TestUser, id: Uuid, ceiling: &str) {
 
 /// Fills the approval form on the case page (Pemprov, from today, `ceiling`) and sends it.
 async fn submit_approval(browser: &Browser, ceiling: &str) {
+    crate::flows::open_action(browser, "approve_guarantee").await;
     // The letter number is typed where the form still asks for it.
     if browser.has("#approve_guarantee-letter_number").await {
         browser
@@ -48,6 +49,7 @@ async fn submit_approval(browser: &Browser, ceiling: &str) {
     browser
         .type_into("#approve_guarantee-ceiling", ceiling)
         .await;
+    crate::flows::tick_confirmation(browser, "approve_guarantee").await;
     browser
         .click_and_wait("form#action-approve_guarantee button[type=submit]")
         .await;
@@ -138,6 +140,7 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
             "Pasien kritis; pagu ditambah pada APBD perubahan",
         )
         .await;
+    crate::flows::tick_confirmation(&browser, "approve_guarantee").await;
     browser
         .click_and_wait("form#action-approve_guarantee button[type=submit]")
         .await;
