@@ -18,6 +18,7 @@ mod flows;
 mod letter;
 mod monitoring;
 mod nominatif;
+mod pages;
 mod phone;
 mod quota;
 mod reports;
