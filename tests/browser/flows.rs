@@ -192,14 +192,42 @@ pub async fn tick_confirmation(browser: &Browser, action: &str) {
     let confirm = format!("#{action}-konfirmasi");
     if browser.has(&confirm).await {
         let tick = browser.find(&confirm).await;
-        if tick.prop("checked").await.expect("reading checked").as_deref() != Some("true") {
+        if tick
+            .prop("checked")
+            .await
+            .expect("reading checked")
+            .as_deref()
+            != Some("true")
+        {
             tick.click().await.expect("ticking the confirmation");
         }
     }
 }
 
-/// Opens the form of `action` on the case page by clicking its button, unless it is open.
+/// Opens the folded filter form of a case list ("Saringan dan pencarian"), unless it is open.
+pub async fn open_filters(browser: &Browser) {
+    let open = browser
+        .find("details#filters")
+        .await
+        .prop("open")
+        .await
+        .expect("reading details.open");
+    if open.as_deref() != Some("true") {
+        browser
+            .find("details#filters > summary")
+            .await
+            .click()
+            .await
+            .expect("opening the filters");
+    }
+}
+
+/// Opens the form of `action` on the case page by clicking its button, unless it is open (a
+/// page without such buttons, like a claim's, shows its forms as they are).
 pub async fn open_action(browser: &Browser, action: &str) {
+    if !browser.has(&format!("details#tindakan-{action}")).await {
+        return;
+    }
     let open = browser
         .find(&format!("details#tindakan-{action}"))
         .await

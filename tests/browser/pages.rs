@@ -18,7 +18,13 @@ const HOSPITAL: &str = "RSUD Prof. Dr. W.Z. Johannes Kupang";
 
 /// A case of Markus Tefa waiting at Disdukcapil prov (nik_check), registered by `pic`.
 async fn case_at_nik_check(app: &TestApp, pic: &TestUser) -> Uuid {
-    let fields = intake_fields(MARKUS.name, MARKUS.sex, MARKUS.birth_date, MARKUS.nik, "53.71");
+    let fields = intake_fields(
+        MARKUS.name,
+        MARKUS.sex,
+        MARKUS.birth_date,
+        MARKUS.nik,
+        "53.71",
+    );
     let id = app.arrange_draft(pic, &fields).await;
     app.arrange_action(pic, id, "submit", &[]).await;
     id
@@ -55,7 +61,8 @@ async fn small_targets(browser: &Browser) -> Vec<String> {
 /// drawn on (the nearest ancestor background: the outline lies outside the element), and the
 /// number of elements checked.
 async fn weak_focus_rings(browser: &Browser, tabs: usize) -> (Vec<String>, usize) {
-    browser.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    browser
+        .js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
         .await;
     let mut weak = vec![];
     let mut seen = std::collections::HashSet::new();
@@ -137,7 +144,10 @@ async fn queue_puts_the_cases_first_with_big_targets_on_a_phone_and_at_a_desk() 
         if what == "phone" {
             assert_fits(&browser, "the queue").await;
         }
-        assert!(!shown(&browser, "#q").await, "{what}: the filters are not folded");
+        assert!(
+            !shown(&browser, "#q").await,
+            "{what}: the filters are not folded"
+        );
         let place = browser
             .js(&format!(
                 "const a = document.querySelector(\"table.cases a[href='/kasus/{id}']\")\
@@ -150,25 +160,47 @@ async fn queue_puts_the_cases_first_with_big_targets_on_a_phone_and_at_a_desk() 
             top >= 0.0 && bottom <= screen,
             "{what}: the first case is at {top}–{bottom} px, the screen is {screen} px high"
         );
-        assert_eq!(small_targets(&browser).await, Vec::<String>::new(), "{what}");
+        assert_eq!(
+            small_targets(&browser).await,
+            Vec::<String>::new(),
+            "{what}"
+        );
         // The API tokens are on the account page, not in the menu.
         assert!(!browser.has("nav.menu a[href='/token-api']").await);
 
         // Act: a filter is set.
-        browser.find("#filters > summary").await.click().await.expect("opening the filters");
+        browser
+            .find("#filters > summary")
+            .await
+            .click()
+            .await
+            .expect("opening the filters");
         assert!(shown(&browser, "#q").await);
         browser.choose("#state", "nik_check").await;
-        browser.click_and_wait("form.filters button[type=submit]").await;
+        browser
+            .click_and_wait("form.filters button[type=submit]")
+            .await;
 
         // Assert: the form stays open while a filter is active, and says how many.
         assert!(browser.url().await.contains("cari="));
-        assert!(shown(&browser, "#state").await, "{what}: an active filter is folded away");
+        assert!(
+            shown(&browser, "#state").await,
+            "{what}: an active filter is folded away"
+        );
         assert_eq!(browser.text("#filters-set").await, "1 aktif");
-        assert!(browser.has(&format!("table.cases a[href='/kasus/{id}']")).await);
+        assert!(
+            browser
+                .has(&format!("table.cases a[href='/kasus/{id}']"))
+                .await
+        );
         if what == "desktop" {
             let (weak, checked) = weak_focus_rings(&browser, 60).await;
             assert!(checked > 10, "only {checked} focusable elements");
-            assert!(weak.is_empty(), "weak focus rings on the queue:\n{}", weak.join("\n"));
+            assert!(
+                weak.is_empty(),
+                "weak focus rings on the queue:\n{}",
+                weak.join("\n")
+            );
         }
         browser.close().await;
     }
@@ -181,8 +213,12 @@ async fn case_actions_open_one_at_a_time_and_a_return_asks_first_and_says_its_re
     let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
     let id = case_at_nik_check(&app, &pic).await;
     let dukcapil = app.create_test_user("dukcapil_prov", None).await;
-    let registry = [("source_system", "siak"), ("registry_data", "Terdaftar di SIAK")];
-    app.arrange_action(&dukcapil, id, "verify_nik", &registry).await;
+    let registry = [
+        ("source_system", "siak"),
+        ("registry_data", "Terdaftar di SIAK"),
+    ];
+    app.arrange_action(&dukcapil, id, "verify_nik", &registry)
+        .await;
     let dinsos = app.create_test_user("dinsos_prov", None).await;
     let chromedriver = Chromedriver::start().await;
     let browser = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
@@ -194,7 +230,10 @@ async fn case_actions_open_one_at_a_time_and_a_return_asks_first_and_says_its_re
     let labels = browser
         .js("return [...document.querySelectorAll('details.action > summary')].map(s => s.textContent.trim())")
         .await;
-    assert_eq!(labels, serde_json::json!(["Catat desil", "Kembalikan ke RSUD"]));
+    assert_eq!(
+        labels,
+        serde_json::json!(["Catat desil", "Kembalikan ke RSUD"])
+    );
     assert!(!shown(&browser, "form#action-record_desil").await);
     assert!(!shown(&browser, "form#action-return_to_rsud").await);
 
@@ -205,17 +244,27 @@ async fn case_actions_open_one_at_a_time_and_a_return_asks_first_and_says_its_re
 
     // Assert: one at a time; the return names what will happen.
     assert!(shown(&browser, "form#action-return_to_rsud").await);
-    assert!(!shown(&browser, "form#action-record_desil").await, "two forms open");
+    assert!(
+        !shown(&browser, "form#action-record_desil").await,
+        "two forms open"
+    );
     let consequence = browser.text("#return_to_rsud-konfirmasi-wrap").await;
     assert!(
-        consequence.contains(&format!("Saya mengerti: Kasus akan dikembalikan ke {HOSPITAL}")),
+        consequence.contains(&format!(
+            "Saya mengerti: Kasus akan dikembalikan ke {HOSPITAL}"
+        )),
         "{consequence}"
     );
 
     // Act: sent without the tick.
-    browser.choose("#return_to_rsud-reason_code", "foto_tidak_terbaca").await;
     browser
-        .type_into("#return_to_rsud-reason_text", "Foto KTP buram, mohon unggah ulang")
+        .choose("#return_to_rsud-reason_code", "foto_tidak_terbaca")
+        .await;
+    browser
+        .type_into(
+            "#return_to_rsud-reason_text",
+            "Foto KTP buram, mohon unggah ulang",
+        )
         .await;
     browser
         .find("form#action-return_to_rsud button[type=submit]")
@@ -255,10 +304,23 @@ async fn case_actions_open_one_at_a_time_and_a_return_asks_first_and_says_its_re
         .js("return document.querySelector('main').innerText.split('Foto tidak terbaca').length - 1")
         .await;
     assert_eq!(label.as_u64(), Some(1), "the reason code is not said once");
-    assert!(phone.text("#return-note").await.contains("Dikembalikan oleh"));
-    let target = phone.find("#return-reason-link").await.attr("href").await.expect("href");
+    assert!(
+        phone
+            .text("#return-note")
+            .await
+            .contains("Dikembalikan oleh")
+    );
+    let target = phone
+        .find("#return-reason-link")
+        .await
+        .attr("href")
+        .await
+        .expect("href");
     let step = phone.text("#timeline li.return-step").await;
-    assert!(step.contains("Foto KTP buram, mohon unggah ulang"), "{step}");
+    assert!(
+        step.contains("Foto KTP buram, mohon unggah ulang"),
+        "{step}"
+    );
     let step_id = phone
         .find("#timeline li.return-step")
         .await
@@ -270,7 +332,11 @@ async fn case_actions_open_one_at_a_time_and_a_return_asks_first_and_says_its_re
     assert_eq!(small_targets(&phone).await, Vec::<String>::new());
     // The focus ring shows on the return note's background too (desk width not needed).
     let (weak, _) = weak_focus_rings(&phone, 60).await;
-    assert!(weak.is_empty(), "weak focus rings on the case page:\n{}", weak.join("\n"));
+    assert!(
+        weak.is_empty(),
+        "weak focus rings on the case page:\n{}",
+        weak.join("\n")
+    );
     phone.close().await;
 }
 
@@ -287,8 +353,13 @@ async fn a_case_is_returned_with_the_keyboard_alone() {
     browser.goto(&app.url(&format!("/kasus/{id}"))).await;
     let (weak, checked) = weak_focus_rings(&browser, 80).await;
     assert!(checked > 10, "only {checked} focusable elements");
-    assert!(weak.is_empty(), "weak focus rings on the case page:\n{}", weak.join("\n"));
-    browser.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    assert!(
+        weak.is_empty(),
+        "weak focus rings on the case page:\n{}",
+        weak.join("\n")
+    );
+    browser
+        .js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
         .await;
     let tab = Key::Tab.to_string();
     let focused = "return document.activeElement.closest('details') ? \
@@ -299,14 +370,25 @@ async fn a_case_is_returned_with_the_keyboard_alone() {
     let mut at = String::new();
     for _ in 0..80 {
         browser.keys(&tab).await;
-        at = browser.js(focused).await.as_str().unwrap_or_default().to_string();
+        at = browser
+            .js(focused)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if at == "tindakan-return_to_rsud SUMMARY" {
             break;
         }
     }
-    assert_eq!(at, "tindakan-return_to_rsud SUMMARY", "never reached the button");
+    assert_eq!(
+        at, "tindakan-return_to_rsud SUMMARY",
+        "never reached the button"
+    );
     browser.keys(&Key::Enter.to_string()).await;
-    assert!(shown(&browser, "form#action-return_to_rsud").await, "Enter did not open the form");
+    assert!(
+        shown(&browser, "form#action-return_to_rsud").await,
+        "Enter did not open the form"
+    );
 
     // Tab into the reason (typing picks the option), the text, Space on the tick, Enter on
     // the button.
@@ -314,7 +396,10 @@ async fn a_case_is_returned_with_the_keyboard_alone() {
     assert_eq!(browser.js(focused).await, "tindakan-return_to_rsud SELECT");
     browser.keys("Data").await;
     browser.keys(&tab).await;
-    assert_eq!(browser.js(focused).await, "tindakan-return_to_rsud TEXTAREA");
+    assert_eq!(
+        browser.js(focused).await,
+        "tindakan-return_to_rsud TEXTAREA"
+    );
     browser.keys("NIK tidak ditemukan di SIAK").await;
     browser.keys(&tab).await;
     assert_eq!(browser.js(focused).await, "tindakan-return_to_rsud INPUT");
@@ -324,7 +409,11 @@ async fn a_case_is_returned_with_the_keyboard_alone() {
     browser.keys_and_wait(&Key::Enter.to_string()).await;
 
     // Assert: the case went back to the hospital with what was typed.
-    assert!(browser.text("p.flash").await.contains("berhasil"), "{}", browser.text("main").await);
+    assert!(
+        browser.text("p.flash").await.contains("berhasil"),
+        "{}",
+        browser.text("main").await
+    );
     assert_eq!(app.case_state(id).await.0, "returned");
     browser.goto(&app.url(&format!("/kasus/{id}"))).await;
     let timeline = browser.text("#timeline").await;
@@ -345,7 +434,10 @@ async fn api_tokens_are_reached_from_the_account_page() {
     switch_to(&browser, &app, &pic).await;
 
     // Act
-    assert!(!browser.has("nav.menu a[href='/token-api']").await, "still in the menu");
+    assert!(
+        !browser.has("nav.menu a[href='/token-api']").await,
+        "still in the menu"
+    );
     browser.click_and_wait("nav.menu a[href='/akun']").await;
     browser.click_and_wait("#token-api-link").await;
 

@@ -101,6 +101,7 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
 
     // Act: the case; its approval form says what remains.
     browser.goto(&app.url(&format!("/kasus/{id}"))).await;
+    crate::flows::open_action(&browser, "approve_guarantee").await;
     let note = browser
         .text("#quota-note-approve_guarantee li[data-payer=pemprov]")
         .await;
@@ -153,9 +154,14 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
     assert_eq!(browser.case_state().await, "guaranteed");
     let decision = browser.text("#case-quota-guarantee").await;
     assert!(
-        decision.contains("Melebihi kuota")
-            && decision.contains("Pasien kritis; pagu ditambah pada APBD perubahan"),
+        decision.contains("Melebihi kuota") && decision.contains("alasannya di riwayat"),
         "{decision}"
+    );
+    // The reason once, in the timeline.
+    let timeline = browser.text("#timeline").await;
+    assert!(
+        timeline.contains("Pasien kritis; pagu ditambah pada APBD perubahan"),
+        "{timeline}"
     );
     browser.click_and_wait("nav.menu a[href='/kuota']").await;
     assert_eq!(

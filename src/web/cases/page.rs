@@ -16,8 +16,8 @@ use super::version_field;
 use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
-use crate::cases::view::CaseView;
 use crate::cases::service::CONFIRM_FIELD;
+use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
 use crate::domain::quota::QuotaKind;
@@ -237,6 +237,21 @@ impl CasePage {
             ),
             index + 1,
         ))
+    }
+    /// The timeline step (1-based) of the decision that took from the quota of `kind`
+    /// (`guarantee`: the approval, otherwise the PBPU Pemda enrolment), where its over-quota
+    /// reason stands.
+    fn quota_step(&self, kind: &str) -> usize {
+        let action = if kind == "guarantee" {
+            Action::ApproveGuarantee
+        } else {
+            Action::EnrolPbpuPemda
+        };
+        self.d
+            .timeline
+            .iter()
+            .rposition(|s| s.action == action.as_str())
+            .map_or(0, |i| i + 1)
     }
     /// The timeline step of the latest return while the case is returned (1-based), to mark it.
     fn return_step(&self) -> usize {
