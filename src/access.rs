@@ -79,135 +79,162 @@ pub const AUDITORS: &[Role] = &[Auditor];
 /// the letter. It shows no personal data (see `web::verification`).
 pub const PUBLIC_PAGES: &[&str] = &["/verifikasi/surat/{token}"];
 
-/// A menu entry.
+/// An area of the application: a menu entry, or a page reached from another one.
 #[derive(Debug, Clone, Copy)]
 pub struct Area {
     pub path: &'static str,
     pub label: &'static str,
     pub roles: &'static [Role],
+    /// Whether the main menu links it; the API tokens are not there but on "Akun saya" (few
+    /// users need them, and the menu is short on a phone).
+    pub in_menu: bool,
 }
 
-/// The menu, in order. Each area's router is guarded with the same role list.
+/// The areas, in menu order. Each area's router is guarded with the same role list.
 pub const AREAS: &[Area] = &[
     Area {
         path: "/",
         label: "Beranda",
         roles: EVERYONE,
+        in_menu: true,
     },
     Area {
         path: "/antrean",
         label: "Antrean saya",
         roles: QUEUE_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/pemantauan",
         label: "Pemantauan kasus",
         roles: MONITORS,
+        in_menu: true,
     },
     Area {
         path: "/dasbor",
         label: "Dasbor",
         roles: CASE_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/hambatan",
         label: "Hambatan",
         roles: CASE_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/notifikasi/ringkasan",
         label: "Ringkasan harian",
         roles: CASE_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/kuota",
         label: "Kuota",
         roles: QUOTA_READERS,
+        in_menu: true,
     },
     Area {
         path: "/nominatif",
         label: "Daftar nominatif",
         roles: NOMINATIF_READERS,
+        in_menu: true,
     },
     Area {
         path: "/kasus/baru",
         label: "Daftarkan pasien",
         roles: RSUD,
+        in_menu: true,
     },
     Area {
         path: "/kasus-saya",
         label: "Kasus rumah sakit",
         roles: RSUD,
+        in_menu: true,
     },
     Area {
         path: "/klaim",
         label: "Klaim",
         roles: CLAIM_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/laporan",
         label: "Laporan",
         roles: CASE_ROLES,
+        in_menu: true,
     },
     Area {
         path: "/token-api",
         label: "Token API",
         roles: CASE_ROLES,
+        in_menu: false,
     },
     Area {
         path: "/admin/pengguna",
         label: "Pengguna",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/rumah-sakit",
         label: "Rumah sakit",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/kabkota",
         label: "Kab/Kota",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/hari-libur",
         label: "Hari libur",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/sla",
         label: "Batas waktu layanan",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/retensi",
         label: "Masa retensi",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/admin/tugas-latar",
         label: "Tugas latar",
         roles: ADMIN,
+        in_menu: true,
     },
     Area {
         path: "/audit/akses",
         label: "Log akses",
         roles: AUDITORS,
+        in_menu: true,
     },
     Area {
         path: "/audit/pasien",
         label: "Riwayat akses pasien",
         roles: AUDITORS,
+        in_menu: true,
     },
     Area {
         path: "/audit/peristiwa",
         label: "Peristiwa audit",
         roles: AUDITORS,
+        in_menu: true,
     },
     Area {
         path: "/akun",
         label: "Akun saya",
         roles: EVERYONE,
+        in_menu: true,
     },
 ];
 
@@ -215,7 +242,7 @@ pub const AREAS: &[Area] = &[
 pub fn menu_for(role: Role) -> Vec<Area> {
     AREAS
         .iter()
-        .filter(|a| a.roles.contains(&role))
+        .filter(|a| a.in_menu && a.roles.contains(&role))
         .copied()
         .collect()
 }

@@ -10,6 +10,18 @@
     b.addEventListener("click", function () { window.print(); });
   });
 
+  // The case's actions open one at a time: opening one closes the others (browsers that know
+  // <details name> already do; this covers the rest).
+  var actions = document.querySelectorAll("details.action");
+  Array.prototype.forEach.call(actions, function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open) { return; }
+      Array.prototype.forEach.call(actions, function (other) {
+        if (other !== d && other.open) { other.open = false; }
+      });
+    });
+  });
+
   // Confirm destructive actions marked with data-confirm.
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -25,6 +25,10 @@ use crate::domain::{
     Action, ActionData, CaseState, DocumentKind, Refusal, Role, decide, locale, role_takes, sla,
 };
 
+/// The form field of a page's "Saya mengerti: …" tick before an irreversible action
+/// ([`CaseService::perform_confirmed`]).
+pub const CONFIRM_FIELD: &str = "konfirmasi";
+
 /// Result of a case operation.
 pub type Result<T, E = CaseError> = std::result::Result<T, E>;
 
@@ -568,10 +572,46 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
+        self.perform_confirmed(user, id, version, action, input, true)
+            .await
+    }
+
+    /// [`Self::perform`] from a page, where an irreversible action
+    /// ([`Action::needs_confirmation`]) also needs the user's tick on "Saya mengerti: …"
+    /// (`confirmed`). Without it the action is refused like a field error
+    /// ([`CONFIRM_FIELD`]), after the role, version and other fields were checked, so the
+    /// page says everything at once and nothing is written. The API's call is its
+    /// confirmation.
+    pub async fn perform_confirmed(
+        &self,
+        user: &CurrentUser,
+        id: Uuid,
+        version: i32,
+        action: Action,
+        input: &HashMap<String, String>,
+        confirmed: bool,
+    ) -> Result<CaseRow> {
         let mut tx = self.pool.begin().await?;
         let case = Self::lock_in_scope(&mut tx, user, id).await?;
         Self::check_actor(&case, user, action, version)?;
-        let (data, next) = self.validate(&mut tx, &case, user, action, input).await?;
+        let unconfirmed = (!confirmed && action.needs_confirmation()).then(|| FieldError {
+            field: CONFIRM_FIELD,
+            message: format!(
+                "Konfirmasi: centang \"Saya mengerti\" bila Anda yakin; tanpa itu \"{}\" tidak \
+                 dijalankan.",
+                action.label()
+            ),
+        });
+        let validated = self.validate(&mut tx, &case, user, action, input).await;
+        let (data, next) = match (validated, unconfirmed) {
+            (Ok(done), None) => done,
+            (Ok(_), Some(e)) => return Err(CaseError::Invalid(vec![e])),
+            (Err(CaseError::Invalid(mut errors)), Some(e)) => {
+                errors.push(e);
+                return Err(CaseError::Invalid(errors));
+            }
+            (Err(e), _) => return Err(e),
+        };
         self.apply(&mut tx, &case, user, &data, next, version)
             .await?;
         tx.commit().await?;

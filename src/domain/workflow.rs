@@ -150,6 +150,30 @@ impl CaseState {
     }
 }
 
+impl Action {
+    /// Whether the pages ask for an explicit confirmation before taking this action: it cannot
+    /// be undone by any later step of the machine. That is every action ending the case
+    /// (`reject_guarantee`, `withdraw`, the two activations handing it over to BPJS), sending
+    /// it away from the desk to the hospital (`return_to_rsud`), committing money or a signed
+    /// letter (`approve_guarantee` numbers the letter and takes from the quota,
+    /// `enrol_pbpu_pemda` takes from the PBPU quota and enters the daftar nominatif), or
+    /// leaving a route for good (`record_pbi_refused`). The routine steps of a desk (verify,
+    /// record, propose, submit) move the case on and are not asked twice.
+    pub fn needs_confirmation(self) -> bool {
+        matches!(
+            self,
+            Action::RejectGuarantee
+                | Action::Withdraw
+                | Action::ReturnToRsud
+                | Action::ApproveGuarantee
+                | Action::EnrolPbpuPemda
+                | Action::RecordPbiRefused
+                | Action::RecordPbiActive
+                | Action::RecordPbpuActive
+        )
+    }
+}
+
 /// What `decide` needs to know about a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseFacts {
@@ -834,5 +858,29 @@ mod tests {
             Err(Refusal::OutOfScope)
         );
         assert!(!Refusal::OutOfScope.to_string().is_empty());
+    }
+
+    /// Every step that closes the case or sends it back to the hospital is asked for
+    /// confirmation (the table `ALLOWED` is the source), and the routine steps are not.
+    #[test]
+    fn irreversible_steps_are_confirmed() {
+        for (_, action, _, next) in ALLOWED {
+            if next.is_terminal() || *next == S::Returned {
+                assert!(action.needs_confirmation(), "{action:?} → {next:?}");
+            }
+        }
+        for action in [A::ApproveGuarantee, A::EnrolPbpuPemda, A::RecordPbiRefused] {
+            assert!(action.needs_confirmation(), "{action:?}");
+        }
+        for action in [
+            A::Submit,
+            A::VerifyNik,
+            A::RecordDesil,
+            A::ProposePbi,
+            A::Resubmit,
+            A::SubmitSktm,
+        ] {
+            assert!(!action.needs_confirmation(), "{action:?}");
+        }
     }
 }

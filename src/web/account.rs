@@ -375,6 +375,8 @@ struct ProfilePage {
     error: Option<String>,
     /// The preferences page exists for the role.
     has_preferences: bool,
+    /// The role may make API tokens (`/token-api`, linked from here, not from the menu).
+    has_tokens: bool,
     email_max: usize,
 }
 
@@ -382,6 +384,7 @@ fn profile(ctx: Ctx, user: CurrentUser, email: String, error: Option<String>) ->
     ProfilePage {
         ctx,
         has_preferences: crate::access::CASE_ROLES.contains(&user.role),
+        has_tokens: crate::access::may_open(user.role, "/token-api"),
         user,
         email,
         error,

@@ -107,9 +107,17 @@ async fn menu_shows_only_what_the_role_may_open() {
     // Act
     let pic_menu = texts(&app.get_html(&pic, "/").await, "nav.menu a");
     let admin_menu = texts(&app.get_html(&admin, "/").await, "nav.menu a");
+    let pic_account = app.get_html(&pic, "/akun").await;
+    let admin_account = app.get_html(&admin, "/akun").await;
 
-    // Assert
-    assert!(pic_menu.contains(&"Token API".to_string()), "{pic_menu:?}");
+    // Assert: the API tokens are on the account page, not in the menu.
+    assert!(!pic_menu.contains(&"Token API".to_string()), "{pic_menu:?}");
+    assert!(pic_menu.contains(&"Akun saya".to_string()), "{pic_menu:?}");
+    assert_eq!(
+        attr(&pic_account, "#token-api-link", "href").as_deref(),
+        Some("/token-api")
+    );
+    assert!(text(&admin_account, "#token-api-link").is_none());
     assert!(!pic_menu.contains(&"Pengguna".to_string()), "{pic_menu:?}");
     assert!(
         admin_menu.contains(&"Pengguna".to_string()),

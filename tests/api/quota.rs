@@ -881,6 +881,7 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
         ("start_date", PAST),
         ("payer", "pemprov"),
         ("ceiling", "25.000.000"),
+        ("konfirmasi", "ya"),
     ];
     let refused = app.post_form_from(&web, &case_page, &action, &form).await;
 
@@ -927,8 +928,19 @@ async fn the_approval_form_shows_what_remains_and_asks_to_confirm_beyond_it() {
     assert!(
         decision.contains("Pagu jaminan sementara Pemerintah Provinsi NTT tahun 2026: plafon Rp25.000.000; saat disetujui sisa Rp10.000.000 dari Rp100.000.000")
             && decision.contains("Melebihi kuota")
-            && decision.contains("Operasi darurat; pagu ditambah di APBD perubahan"),
+            && decision.contains("alasannya di riwayat"),
         "{decision}"
+    );
+    // The reason stands once, in the approval's step of the timeline, linked from the quota.
+    assert_eq!(
+        html.matches("Operasi darurat; pagu ditambah di APBD perubahan")
+            .count(),
+        1
+    );
+    let link = attr(&html, "#quota-reason-link-guarantee", "href").expect("a link");
+    assert_eq!(
+        attr(&html, "#timeline > li:last-child", "id").map(|id| format!("#{id}")),
+        Some(link)
     );
     let approval = "#timeline > li:last-child";
     let labels = texts(&html, &format!("{approval} dt"));

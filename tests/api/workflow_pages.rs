@@ -69,6 +69,10 @@ async fn act_from_queue(
     assert!(text(&page, &form).is_some(), "no form {form}:\n{page}");
     let version = attr(&page, &format!("{form} input[name=version]"), "value").expect("version");
     let mut fields: Vec<(String, String)> = vec![("version".into(), version)];
+    // An irreversible action asks for the "Saya mengerti" tick; the user gives it.
+    if attr(&page, &format!("#{action}-konfirmasi"), "name").is_some() {
+        fields.push(("konfirmasi".into(), "ya".into()));
+    }
     for v in values {
         match v {
             Value::Typed(name, value) => {
@@ -471,4 +475,79 @@ async fn a_nik_changed_after_verification_goes_back_to_dukcapil_and_the_page_sho
     );
     assert!(!page.contains(NIK_MARKUS), "the old NIK is shown in full");
     assert!(text(&page, "form#action-verify_nik").is_some());
+}
+
+/// Without JavaScript the tick is the confirmation: a return sent without "Saya mengerti"
+/// comes back (422) with the message at the tick, its form open and what was typed, and
+/// nothing changes; with it the case goes back to the hospital. A routine step asks nothing.
+#[tokio::test]
+async fn an_irreversible_action_without_the_tick_is_refused_and_keeps_what_was_typed() {
+    // Arrange: a case at Disdukcapil prov.
+    let app = spawn_app().await;
+    let (dukcapil, _) = app.signed_in("dukcapil_prov", None).await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let id = app.arrange_draft(&pic, &markus()).await;
+    app.arrange_action(&pic, id, "submit", &[]).await;
+    let page = app.get_html(&dukcapil, &case_path(id)).await;
+    assert!(attr(&page, "#verify_nik-konfirmasi", "name").is_none());
+    assert!(
+        text(&page, "#return_to_rsud-konfirmasi-wrap").is_some_and(|t| t.contains(
+            "Saya mengerti: Kasus akan dikembalikan ke RSUD Prof. Dr. W.Z. Johannes Kupang"
+        )),
+        "{page}"
+    );
+    assert!(attr(&page, "details#tindakan-return_to_rsud", "open").is_none());
+    let version = app.case_state(id).await.1.to_string();
+    let action = format!("/kasus/{id}/tindakan/return_to_rsud");
+    let typed = [
+        ("version", version.as_str()),
+        ("reason_code", "data_tidak_sesuai"),
+        ("reason_text", "NIK tidak ditemukan di SIAK"),
+    ];
+
+    // Act: without the tick.
+    let refused = app
+        .post_form_from(&dukcapil, &case_path(id), &action, &typed)
+        .await;
+
+    // Assert
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.expect("page");
+    assert_eq!(
+        text(&html, "#return_to_rsud-konfirmasi-error").as_deref(),
+        Some(
+            "Konfirmasi: centang \"Saya mengerti\" bila Anda yakin; tanpa itu \"Kembalikan ke \
+             RSUD\" tidak dijalankan."
+        )
+    );
+    assert!(attr(&html, "details#tindakan-return_to_rsud", "open").is_some());
+    assert_eq!(
+        attr(&html, "#return_to_rsud-konfirmasi", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        text(&html, "#return_to_rsud-reason_text").as_deref(),
+        Some("NIK tidak ditemukan di SIAK")
+    );
+    assert_eq!(
+        attr(
+            &html,
+            "#return_to_rsud-reason_code option[selected]",
+            "value"
+        )
+        .as_deref(),
+        Some("data_tidak_sesuai")
+    );
+    assert_eq!(app.case_state(id).await.0, "nik_check");
+
+    // Act: with it.
+    let mut confirmed = typed.to_vec();
+    confirmed.push(("konfirmasi", "ya"));
+    let done = app
+        .post_form_from(&dukcapil, &case_path(id), &action, &confirmed)
+        .await;
+
+    // Assert
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.case_state(id).await.0, "returned");
 }

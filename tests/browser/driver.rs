@@ -314,6 +314,41 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        self.wait_for_next_page(old_root, &format!("clicking {css}"))
+            .await;
+    }
+
+    /// Presses `keys` on the keyboard, one after the other, wherever the focus is (WebDriver
+    /// key actions: each character, or a `fantoccini::key::Key` as a char, is pressed and
+    /// released).
+    pub async fn keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for value in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("pressing {keys:?}: {e}"));
+    }
+
+    /// Presses `keys` (see [`Browser::keys`]) and waits until the next page has loaded.
+    pub async fn keys_and_wait(&self, keys: &str) {
+        let old_root = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("the page has a root element");
+        self.keys(keys).await;
+        self.wait_for_next_page(old_root, &format!("pressing {keys:?}"))
+            .await;
+    }
+
+    /// Waits until `old_root` went stale (the browser navigated) and the new page loaded.
+    async fn wait_for_next_page(&self, old_root: Element, what: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
             // A stale root means the browser navigated; then wait for the new page to load.
@@ -322,7 +357,7 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "clicking {css} on {} did not load a new page",
+                "{what} on {} did not load a new page",
                 self.url().await
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -339,7 +374,7 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "the page after {css} never loaded"
+                "the page after {what} never loaded"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

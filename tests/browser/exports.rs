@@ -93,6 +93,7 @@ async fn tim_downloads_the_filtered_monitoring_list_on_a_phone() {
     browser.goto(&app.url("/antrean")).await;
     assert_eq!(browser.path().await, "/pemantauan");
     assert_fits(&browser, "the monitoring list with its downloads").await;
+    crate::flows::open_filters(&browser).await;
     browser.type_into("#q", "Fransiska").await;
     browser
         .click_and_wait("form[role=search] button[type=submit]")

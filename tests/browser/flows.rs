@@ -165,9 +165,11 @@ pub fn date(name: &'static str, value: impl Into<String>) -> Input {
     Input::Date(name, value.into())
 }
 
-/// On the case page: fills the form of `action` (`form#action-<action>`, fields
-/// `#<action>-<field>`) and clicks its button.
+/// On the case page: opens the action's form with its button (`#tindakan-<action>`, unless it is
+/// open already), fills it (`form#action-<action>`, fields `#<action>-<field>`), ticks "Saya
+/// mengerti" where the action is irreversible, and clicks its submit button.
 pub async fn submit_action(browser: &Browser, action: &str, inputs: &[Input]) {
+    open_action(browser, action).await;
     browser.find(&format!("form#action-{action}")).await;
     for input in inputs {
         match input {
@@ -178,9 +180,68 @@ pub async fn submit_action(browser: &Browser, action: &str, inputs: &[Input]) {
             Input::Date(name, value) => browser.set_date(&format!("#{action}-{name}"), value).await,
         }
     }
+    tick_confirmation(browser, action).await;
     browser
         .click_and_wait(&format!("form#action-{action} button[type=submit]"))
         .await;
+}
+
+/// Ticks "Saya mengerti: …" in the form of `action`, if the action asks for it and it is not
+/// ticked yet.
+pub async fn tick_confirmation(browser: &Browser, action: &str) {
+    let confirm = format!("#{action}-konfirmasi");
+    if browser.has(&confirm).await {
+        let tick = browser.find(&confirm).await;
+        if tick
+            .prop("checked")
+            .await
+            .expect("reading checked")
+            .as_deref()
+            != Some("true")
+        {
+            tick.click().await.expect("ticking the confirmation");
+        }
+    }
+}
+
+/// Opens the folded filter form of a case list ("Saringan dan pencarian"), unless it is open.
+pub async fn open_filters(browser: &Browser) {
+    let open = browser
+        .find("details#filters")
+        .await
+        .prop("open")
+        .await
+        .expect("reading details.open");
+    if open.as_deref() != Some("true") {
+        browser
+            .find("details#filters > summary")
+            .await
+            .click()
+            .await
+            .expect("opening the filters");
+    }
+}
+
+/// Opens the form of `action` on the case page by clicking its button, unless it is open (a
+/// page without such buttons, like a claim's, shows its forms as they are).
+pub async fn open_action(browser: &Browser, action: &str) {
+    if !browser.has(&format!("details#tindakan-{action}")).await {
+        return;
+    }
+    let open = browser
+        .find(&format!("details#tindakan-{action}"))
+        .await
+        .prop("open")
+        .await
+        .expect("reading details.open");
+    if open.as_deref() != Some("true") {
+        browser
+            .find(&format!("details#tindakan-{action} > summary"))
+            .await
+            .click()
+            .await
+            .expect("opening the action");
+    }
 }
 
 /// Opens the queue from the menu and the case of `patient` from it.

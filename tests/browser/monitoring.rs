@@ -61,7 +61,8 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
         .await;
     assert_eq!(rows.as_u64(), Some(3));
 
-    // Act: filter by state.
+    // Act: filter by state (the filters are folded until one is set).
+    crate::flows::open_filters(&browser).await;
     browser.choose("#state", "nik_check").await;
     browser
         .click_and_wait("form[role=search] button[type=submit]")
@@ -235,6 +236,7 @@ async fn dinkes_kab_filters_its_monitoring_list_by_hospital_and_overdue_on_a_pho
         .click_and_wait("nav.menu a[href='/pemantauan']")
         .await;
     assert_fits(&browser, "the monitoring list of the kab/kota").await;
+    crate::flows::open_filters(&browser).await;
     browser
         .choose("#hospital", &hospital_id(&app, "RSUD-WZJ").await)
         .await;

@@ -35,6 +35,7 @@ async fn approved(app: &TestApp, dinkes: &TestUser, id: Uuid, ceiling: &str) {
 
 /// Fills the approval form on the case page (Pemprov, from today, `ceiling`) and sends it.
 async fn submit_approval(browser: &Browser, ceiling: &str) {
+    crate::flows::open_action(browser, "approve_guarantee").await;
     // The letter number is typed where the form still asks for it.
     if browser.has("#approve_guarantee-letter_number").await {
         browser
@@ -48,6 +49,7 @@ async fn submit_approval(browser: &Browser, ceiling: &str) {
     browser
         .type_into("#approve_guarantee-ceiling", ceiling)
         .await;
+    crate::flows::tick_confirmation(browser, "approve_guarantee").await;
     browser
         .click_and_wait("form#action-approve_guarantee button[type=submit]")
         .await;
@@ -99,6 +101,7 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
 
     // Act: the case; its approval form says what remains.
     browser.goto(&app.url(&format!("/kasus/{id}"))).await;
+    crate::flows::open_action(&browser, "approve_guarantee").await;
     let note = browser
         .text("#quota-note-approve_guarantee li[data-payer=pemprov]")
         .await;
@@ -138,6 +141,7 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
             "Pasien kritis; pagu ditambah pada APBD perubahan",
         )
         .await;
+    crate::flows::tick_confirmation(&browser, "approve_guarantee").await;
     browser
         .click_and_wait("form#action-approve_guarantee button[type=submit]")
         .await;
@@ -150,9 +154,14 @@ async fn dinkes_sets_the_budget_and_confirms_an_approval_beyond_it_in_the_browse
     assert_eq!(browser.case_state().await, "guaranteed");
     let decision = browser.text("#case-quota-guarantee").await;
     assert!(
-        decision.contains("Melebihi kuota")
-            && decision.contains("Pasien kritis; pagu ditambah pada APBD perubahan"),
+        decision.contains("Melebihi kuota") && decision.contains("alasannya di riwayat"),
         "{decision}"
+    );
+    // The reason once, in the timeline.
+    let timeline = browser.text("#timeline").await;
+    assert!(
+        timeline.contains("Pasien kritis; pagu ditambah pada APBD perubahan"),
+        "{timeline}"
     );
     browser.click_and_wait("nav.menu a[href='/kuota']").await;
     assert_eq!(

@@ -124,6 +124,28 @@ impl ListPage {
     fn search_max(&self) -> usize {
         text::SEARCH_MAX
     }
+    /// Whether the folded filter form opens: a filter is set, or the form was refused (its
+    /// messages must be seen). Otherwise it stays folded so the cases come first on a phone.
+    fn filters_open(&self) -> bool {
+        !self.errors.is_empty() || self.filters_set() > 0
+    }
+    /// How many filters are set, for the folded form's summary.
+    fn filters_set(&self) -> usize {
+        let f = &self.form;
+        [
+            &f.q,
+            &f.state,
+            &f.desk,
+            &f.kab,
+            &f.hospital,
+            &f.overdue,
+            &f.from,
+            &f.to,
+        ]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count()
+    }
     fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()

@@ -16,6 +16,7 @@ use super::version_field;
 use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
+use crate::cases::service::CONFIRM_FIELD;
 use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
@@ -25,13 +26,22 @@ use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
 use crate::web::{AppState, Ctx, filters, flash, render_status};
 
-/// One action the user may take, as a small form.
+/// One action the user may take: a button that opens its small form (`<details>`, one open at
+/// a time with JavaScript).
 struct ActionForm {
     action: &'static str,
     label: &'static str,
     fields: Vec<FormField>,
     errors: Vec<String>,
     danger: bool,
+    /// Whether the form is shown open: the one refused, or the only action there is.
+    open: bool,
+    /// For an irreversible action: what will happen, for the "Saya mengerti: …" tick.
+    confirm: Option<String>,
+    /// Whether the tick was given in the refused form (kept as typed).
+    confirmed: bool,
+    /// Why the form was refused without the tick.
+    confirm_error: Option<String>,
     /// What remains of the payers' quotas, for an approval (title, one line per payer).
     quota: Option<QuotaNote>,
 }
@@ -205,24 +215,47 @@ impl CasePage {
             })
             .collect()
     }
-    /// Who returned the case and why (the latest return), while it is returned.
-    fn return_note(&self) -> Option<String> {
+    /// Who returned the case (the latest return), while it is returned, and the timeline step
+    /// (`#step-<n>`, 1-based) where its reason stands: the reason is shown once, there.
+    fn return_note(&self) -> Option<(String, usize)> {
         if self.d.case.state.0 != CaseState::Returned {
             return None;
         }
-        let step = self
+        let (index, step) = self
             .d
             .timeline
             .iter()
+            .enumerate()
             .rev()
-            .find(|s| s.action == "return_to_rsud")?;
-        // The stored reason already reads "<reason code>: <text>".
-        Some(format!(
-            "Dikembalikan oleh {} ({}): {}",
-            step.actor_name,
-            step.agency,
-            step.reason.clone().unwrap_or_default()
+            .find(|(_, s)| s.action == "return_to_rsud")?;
+        Some((
+            format!(
+                "Dikembalikan oleh {} ({}) pada {}.",
+                step.actor_name,
+                step.agency,
+                crate::domain::locale::time(step.at)
+            ),
+            index + 1,
         ))
+    }
+    /// The timeline step (1-based) of the decision that took from the quota of `kind`
+    /// (`guarantee`: the approval, otherwise the PBPU Pemda enrolment), where its over-quota
+    /// reason stands.
+    fn quota_step(&self, kind: &str) -> usize {
+        let action = if kind == "guarantee" {
+            Action::ApproveGuarantee
+        } else {
+            Action::EnrolPbpuPemda
+        };
+        self.d
+            .timeline
+            .iter()
+            .rposition(|s| s.action == action.as_str())
+            .map_or(0, |i| i + 1)
+    }
+    /// The timeline step of the latest return while the case is returned (1-based), to mark it.
+    fn return_step(&self) -> usize {
+        self.return_note().map_or(0, |(_, n)| n)
     }
 }
 
@@ -245,12 +278,50 @@ fn shown_fields(
         .collect()
 }
 
+/// What an irreversible action will do to this case, in the words of the "Saya mengerti: …"
+/// tick (`None` for the routine steps, see [`Action::needs_confirmation`]).
+fn consequence(action: Action, view: &CaseView) -> Option<String> {
+    if !action.needs_confirmation() {
+        return None;
+    }
+    let text = match action {
+        Action::ReturnToRsud => format!(
+            "Kasus akan dikembalikan ke {} dan baru kembali ke meja ini setelah rumah sakit \
+             memperbaiki dan mengirimnya ulang.",
+            view.hospital_name
+        ),
+        Action::Withdraw => "Kasus akan dibatalkan dan ditutup; sesudahnya tidak ada tindakan \
+             lain yang dapat dilakukan pada kasus ini."
+            .into(),
+        Action::RejectGuarantee => "Jaminan sementara pasien ini akan ditolak dan kasus \
+             ditutup; keputusan ini tidak dapat dibatalkan."
+            .into(),
+        Action::ApproveGuarantee => "Surat Jaminan Sementara akan terbit dengan nomor baru dan \
+             dibebankan pada pagu pembayar yang dipilih; persetujuan tidak dapat ditarik kembali."
+            .into(),
+        Action::EnrolPbpuPemda => "Pasien akan didaftarkan sebagai PBPU Pemda atas beban kuota \
+             pembayar yang dipilih dan masuk daftar nominatif; keputusan ini tidak dapat ditarik \
+             kembali."
+            .into(),
+        Action::RecordPbiRefused => "Usulan PBI JKN akan dicatat ditolak dan kasus beralih ke \
+             jalur PBPU Pemda di Dinkes Provinsi; kasus tidak dapat kembali ke jalur PBI JKN."
+            .into(),
+        Action::RecordPbiActive | Action::RecordPbpuActive => "Kasus akan diserahkan ke BPJS \
+             Kesehatan dan ditutup; jaminan sementara berakhir sehari sebelum tanggal berlaku \
+             kepesertaan."
+            .into(),
+        _ => format!("{} tidak dapat dibatalkan.", action.label()),
+    };
+    Some(text)
+}
+
 fn action_forms(
-    actions: &[&'static str],
+    view: &CaseView,
     failed: Option<(Action, &HashMap<String, String>, &[FieldError])>,
     mut notes: HashMap<Action, QuotaNote>,
 ) -> Vec<ActionForm> {
-    actions
+    let only_one = view.available_actions.len() == 1;
+    view.available_actions
         .iter()
         .filter_map(|code| code.parse::<Action>().ok())
         .map(|a| {
@@ -259,16 +330,21 @@ fn action_forms(
                 _ => (HashMap::new(), &[]),
             };
             let specs = shown_fields(a, &values, errors);
+            let (confirm_errors, errors): (Vec<FieldError>, Vec<FieldError>) = errors
+                .iter()
+                .cloned()
+                .partition(|e| e.field == CONFIRM_FIELD);
             ActionForm {
                 action: a.as_str(),
                 label: a.label(),
                 quota: notes.remove(&a),
-                fields: forms::fields(a.as_str(), &specs, &values, errors),
-                errors: forms::other_errors(a.fields(), errors),
-                danger: matches!(
-                    a,
-                    Action::Withdraw | Action::RejectGuarantee | Action::ReturnToRsud
-                ),
+                fields: forms::fields(a.as_str(), &specs, &values, &errors),
+                errors: forms::other_errors(a.fields(), &errors),
+                danger: a.needs_confirmation(),
+                open: only_one || failed.is_some_and(|(fa, _, _)| fa == a),
+                confirm: consequence(a, view),
+                confirmed: values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya"),
+                confirm_error: confirm_errors.into_iter().next().map(|e| e.message),
             }
         })
         .collect()
@@ -315,7 +391,7 @@ pub(super) async fn respond(
         claims,
         can_claim,
         vis: Visibility::of(user.role),
-        actions: action_forms(&d.view.available_actions, outcome.failed, notes),
+        actions: action_forms(&d.view, outcome.failed, notes),
         d,
         problem: outcome.problem,
         stale: outcome.stale,
@@ -411,9 +487,10 @@ pub(super) async fn act(
     let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
     let values = forms::to_map(pairs);
     let version = version_field(&values);
+    let confirmed = values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya");
     match state
         .cases
-        .perform(&user, id, version, action, &values)
+        .perform_confirmed(&user, id, version, action, &values, confirmed)
         .await
     {
         Ok(case) => {
