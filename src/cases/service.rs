@@ -345,8 +345,20 @@ impl CaseService {
             // Dropping the transaction rolls the case back with its documents.
             Err((e, written)) => return Err(self.forget_files(e, written).await),
         };
+        // The files kept from this form's refused submits become documents too (unless
+        // chosen again now); a rollback keeps them for the next try.
+        let dropped = match intake_key {
+            Some(key) => match self.take_kept_files(&mut tx, user, id, key, uploads).await {
+                Ok(dropped) => dropped,
+                Err(e) => return Err(self.forget_files(e, written).await),
+            },
+            None => vec![],
+        };
         if let Err(e) = tx.commit().await {
             return Err(self.forget_files(e.into(), written).await);
+        }
+        for file in dropped {
+            self.files.delete(file).await;
         }
         Ok(OpenedDraft { id, created: true })
     }
@@ -514,7 +526,8 @@ impl CaseService {
             {
                 Err(CaseError::field(
                     "documents",
-                    "Unggah scan SKTM terlebih dahulu, lalu kirim SKTM.",
+                    "Scan SKTM wajib: pilih berkasnya bersama formulir ini, atau unggah dahulu \
+                     di bagian Dokumen.",
                 ))
             }
             _ => Ok(()),
@@ -568,13 +581,46 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
+        self.perform_with_document(user, id, version, action, input, None)
+            .await
+    }
+
+    /// [`Self::perform`] with the action's document sent along (the SKTM scan of
+    /// `submit_sktm`, [`crate::domain::action_document`]), checked and stored in the same
+    /// transaction: a refused action stores no document, a refused document takes no action.
+    pub async fn perform_with_document(
+        &self,
+        user: &CurrentUser,
+        id: Uuid,
+        version: i32,
+        action: Action,
+        input: &HashMap<String, String>,
+        document: Option<&CheckedUpload>,
+    ) -> Result<CaseRow> {
         let mut tx = self.pool.begin().await?;
         let case = Self::lock_in_scope(&mut tx, user, id).await?;
         Self::check_actor(&case, user, action, version)?;
-        let (data, next) = self.validate(&mut tx, &case, user, action, input).await?;
-        self.apply(&mut tx, &case, user, &data, next, version)
-            .await?;
-        tx.commit().await?;
+        let stored = match document {
+            Some(upload) => Some(self.put_document(&mut tx, user, id, upload).await?),
+            None => None,
+        };
+        let done = async {
+            let (data, next) = self.validate(&mut tx, &case, user, action, input).await?;
+            self.apply(&mut tx, &case, user, &data, next, version)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, CaseError>(next)
+        }
+        .await;
+        let next = match done {
+            Ok(next) => next,
+            Err(e) => {
+                if let Some(file) = stored {
+                    self.files.delete(file).await;
+                }
+                return Err(e);
+            }
+        };
         tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
         db_cases::by_id(&self.pool, id)
             .await?
