@@ -14,7 +14,9 @@ mod parse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use fields::{FieldKind, FieldSpec, LONG_TEXT_MAX, OVER_QUOTA_FIELDS, TEXT_MAX, field};
+pub use fields::{
+    FieldKind, FieldSpec, LONG_TEXT_MAX, NIK_PATTERN, OVER_QUOTA_FIELDS, TEXT_MAX, field,
+};
 
 use super::desil::Desil;
 use super::guarantee::GuaranteePeriod;
