@@ -163,8 +163,7 @@ impl CaseService {
                 uploaded_at: self.clock.now(),
             };
             db_cases::insert_document(&mut *conn, &doc).await?;
-            let details =
-                serde_json::json!({"document": kept.id, "kind": kept.kind, "kept": true});
+            let details = serde_json::json!({"document": kept.id, "kind": kept.kind, "kept": true});
             audit::record(
                 &mut *conn,
                 Some(user.id),
@@ -238,9 +237,7 @@ impl CaseService {
         bytes: &[u8],
         original_name: Option<&str>,
     ) -> Result<Uuid> {
-        let old = self
-            .changeable_document(user, case_id, document_id)
-            .await?;
+        let old = self.changeable_document(user, case_id, document_id).await?;
         let upload = Upload {
             kind: &old.kind,
             bytes,
@@ -258,7 +255,8 @@ impl CaseService {
             if !db_cases::supersede(&mut *tx, case_id, old.id, user.id, now, Some(new)).await? {
                 return Err(CaseError::NotNow(ALREADY_SUPERSEDED));
             }
-            let details = serde_json::json!({"document": old.id, "kind": old.kind, "replaced_by": new});
+            let details =
+                serde_json::json!({"document": old.id, "kind": old.kind, "replaced_by": new});
             audit::record(
                 &mut *tx,
                 Some(user.id),
@@ -286,9 +284,7 @@ impl CaseService {
         case_id: Uuid,
         document_id: Uuid,
     ) -> Result<()> {
-        let old = self
-            .changeable_document(user, case_id, document_id)
-            .await?;
+        let old = self.changeable_document(user, case_id, document_id).await?;
         let mut tx = self.pool.begin().await?;
         Self::lock_for_document_change(&mut tx, user, case_id).await?;
         let now = self.clock.now();

@@ -905,10 +905,16 @@ mod tests {
     #[test]
     fn the_upload_form_offers_the_document_the_case_needs() {
         use crate::domain::DocumentKind as K;
-        assert_eq!(default_document_kind(S::SktmRequired, &["ktp", "kk"]), K::Sktm);
+        assert_eq!(
+            default_document_kind(S::SktmRequired, &["ktp", "kk"]),
+            K::Sktm
+        );
         assert_eq!(default_document_kind(S::Draft, &[]), K::Ktp);
         assert_eq!(default_document_kind(S::Draft, &["ktp"]), K::Kk);
         assert_eq!(default_document_kind(S::Returned, &["kk"]), K::Ktp);
-        assert_eq!(default_document_kind(S::Returned, &["ktp", "kk"]), K::Lainnya);
+        assert_eq!(
+            default_document_kind(S::Returned, &["ktp", "kk"]),
+            K::Lainnya
+        );
     }
 }

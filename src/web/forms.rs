@@ -90,7 +90,11 @@ pub fn fields(
                 label: s.label,
                 input,
                 // A number typed as text opens the number keypad on a phone.
-                inputmode: if pattern.is_some() { "numeric" } else { inputmode },
+                inputmode: if pattern.is_some() {
+                    "numeric"
+                } else {
+                    inputmode
+                },
                 pattern,
                 options: opts,
                 value,

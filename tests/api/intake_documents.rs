@@ -108,7 +108,10 @@ async fn a_refused_intake_keeps_its_photos_and_the_next_submit_registers_the_cas
         // Never on the page: the form names them by its own key, never by the file's id.
         assert!(!html.contains(&id.to_string()) && !html.contains(&id.simple().to_string()));
         let path = stored_path(&app, *id);
-        let mode = std::fs::metadata(&path).expect("the kept file").permissions().mode();
+        let mode = std::fs::metadata(&path)
+            .expect("the kept file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     assert_eq!(case_count(&app).await, 0);
@@ -398,7 +401,10 @@ async fn the_sktm_goes_with_its_action_in_one_submit() {
     let error = text(&html, "#submit_sktm-document_file-error").expect("an error");
     assert!(error.contains("Scan SKTM wajib"), "{error}");
     assert_eq!(
-        text(&html, "#action-submit_sktm #error-summary a[href='#submit_sktm-document_file']"),
+        text(
+            &html,
+            "#action-submit_sktm #error-summary a[href='#submit_sktm-document_file']"
+        ),
         Some(error)
     );
     assert_eq!(
@@ -409,7 +415,12 @@ async fn the_sktm_goes_with_its_action_in_one_submit() {
     let html = broken.text().await.expect("page");
     let error = text(&html, "#submit_sktm-document_file-error").expect("an error");
     assert!(error.starts_with("PDF tidak dapat dibaca"), "{error}");
-    assert!(documents(&app, id).await.iter().all(|(_, k, _)| k != "sktm"));
+    assert!(
+        documents(&app, id)
+            .await
+            .iter()
+            .all(|(_, k, _)| k != "sktm")
+    );
     assert_eq!(app.case_state(id).await, ("sktm_required".into(), version));
 
     // Act: with the scan.
@@ -453,10 +464,22 @@ async fn a_wrong_document_is_replaced_or_removed_at_the_hospital_and_kept_in_the
 
     // Act: a refused file, then a good one.
     let refused = app
-        .post_multipart(&client, &page, &replace, &[], &[("file", "kosong.jpg", vec![])])
+        .post_multipart(
+            &client,
+            &page,
+            &replace,
+            &[],
+            &[("file", "kosong.jpg", vec![])],
+        )
         .await;
     let replaced = app
-        .post_multipart(&client, &page, &replace, &[], &[("file", "ktp2.jpg", test_jpeg())])
+        .post_multipart(
+            &client,
+            &page,
+            &replace,
+            &[],
+            &[("file", "ktp2.jpg", test_jpeg())],
+        )
         .await;
 
     // Assert
@@ -483,15 +506,17 @@ async fn a_wrong_document_is_replaced_or_removed_at_the_hospital_and_kept_in_the
         "{history}"
     );
     // The old file is still there and readable by those who see documents.
-    let old_file = app.get(&client, &format!("/kasus/{id}/dokumen/{old}")).await;
+    let old_file = app
+        .get(&client, &format!("/kasus/{id}/dokumen/{old}"))
+        .await;
     assert_eq!(old_file.status(), StatusCode::OK);
     let api = team_reader(&app).await;
     let json = api.case(id).await;
-    let listed = json.body["documents"].as_array().expect("documents").clone();
-    let statuses: Vec<&str> = listed
-        .iter()
-        .filter_map(|d| d["status"].as_str())
-        .collect();
+    let listed = json.body["documents"]
+        .as_array()
+        .expect("documents")
+        .clone();
+    let statuses: Vec<&str> = listed.iter().filter_map(|d| d["status"].as_str()).collect();
     assert_eq!(statuses, ["replaced", "current"]);
     assert_eq!(listed[0]["replaced_by"], json!(new.to_string()));
 
@@ -531,8 +556,7 @@ async fn team_reader(app: &TestApp) -> Actor {
 }
 
 #[tokio::test]
-async fn documents_are_fixed_once_the_case_left_the_hospital_and_only_the_hospital_changes_them()
-{
+async fn documents_are_fixed_once_the_case_left_the_hospital_and_only_the_hospital_changes_them() {
     // Arrange: a case sent to Disdukcapil.
     let app = spawn_app().await;
     let (client, pic) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
@@ -553,9 +577,7 @@ async fn documents_are_fixed_once_the_case_left_the_hospital_and_only_the_hospit
         )
         .await;
     let remove_path = format!("/kasus/{id}/dokumen/{doc}/hapus");
-    let remove = app
-        .post_form_from(&client, &page, &remove_path, &[])
-        .await;
+    let remove = app.post_form_from(&client, &page, &remove_path, &[]).await;
     let by_agency = app
         .post_form_from(&dukcapil, &page, &remove_path, &[])
         .await;
@@ -573,7 +595,10 @@ async fn documents_are_fixed_once_the_case_left_the_hospital_and_only_the_hospit
         &app.create_test_user("dukcapil_prov", None).await,
         id,
         "return_to_rsud",
-        &[("reason_code", "foto_tidak_terbaca"), ("reason_text", "Foto KTP buram")],
+        &[
+            ("reason_code", "foto_tidak_terbaca"),
+            ("reason_text", "Foto KTP buram"),
+        ],
     )
     .await;
     let replace = app

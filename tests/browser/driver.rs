@@ -408,7 +408,10 @@ impl Browser {
             if ready.as_deref() == Some("complete") {
                 return;
             }
-            assert!(Instant::now() < deadline, "the page after Enter never loaded");
+            assert!(
+                Instant::now() < deadline,
+                "the page after Enter never loaded"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -72,7 +72,11 @@ async fn a_keyboard_only_intake_is_refused_keeps_the_photo_then_registers_the_ca
     // Act: from the summary, Tab to its link, Enter, then on to the birth date; fix it and
     // send with Enter on "Simpan & kirim".
     browser.keys(&tab()).await;
-    assert!(browser.focused_is("#error-summary a[href='#intake-nik']").await);
+    assert!(
+        browser
+            .focused_is("#error-summary a[href='#intake-nik']")
+            .await
+    );
     browser.tab_to("#intake-birth_date").await;
     browser.keys("02111975").await;
     assert_eq!(browser.value("#intake-birth_date").await, MARKUS.birth_date);
@@ -109,7 +113,10 @@ async fn a_wrong_ktp_photo_is_replaced_on_a_phone_and_stays_in_the_history() {
         .await
         .expect("opening the change form");
     browser
-        .attach("details.document-change input[type=file]", &photo("ktp-jelas.png"))
+        .attach(
+            "details.document-change input[type=file]",
+            &photo("ktp-jelas.png"),
+        )
         .await;
     browser
         .click_and_wait("details.document-change form.replace-document button")

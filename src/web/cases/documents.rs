@@ -117,7 +117,11 @@ pub(super) async fn replace(
         }
     };
     let Some(problem) = problem else {
-        flash(&session, "Dokumen diganti; dokumen lama tetap tercatat di riwayat dokumen.").await?;
+        flash(
+            &session,
+            "Dokumen diganti; dokumen lama tetap tercatat di riwayat dokumen.",
+        )
+        .await?;
         return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
     };
     let outcome = Outcome {
@@ -135,11 +139,12 @@ pub(super) async fn remove(
     user: CurrentUser,
     Path((id, document_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
-    state
-        .cases
-        .remove_document(&user, id, document_id)
-        .await?;
-    flash(&session, "Dokumen dihapus; tetap tercatat di riwayat dokumen.").await?;
+    state.cases.remove_document(&user, id, document_id).await?;
+    flash(
+        &session,
+        "Dokumen dihapus; tetap tercatat di riwayat dokumen.",
+    )
+    .await?;
     Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
 }
 

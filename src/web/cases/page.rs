@@ -18,13 +18,13 @@ use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
 use crate::cases::view::{CaseView, DocumentView};
 use crate::cases::{CaseDetail, CaseError, CheckedUpload, Upload, Visibility, mask, service};
-use crate::http::multipart::MultipartProblem;
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
 use crate::domain::quota::QuotaKind;
 use crate::domain::{
     Action, CaseState, DocumentKind, Role, action_document, default_document_kind,
     may_change_documents,
 };
+use crate::http::multipart::MultipartProblem;
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
 use crate::web::{AppState, Ctx, filters, flash, render_status};
@@ -124,7 +124,11 @@ impl CasePage {
     }
     /// The documents replaced or removed (the document history).
     fn superseded_documents(&self) -> Vec<&DocumentView> {
-        self.d.documents.iter().filter(|d| !d.is_current()).collect()
+        self.d
+            .documents
+            .iter()
+            .filter(|d| !d.is_current())
+            .collect()
     }
     /// Why the replacement of `id` was refused, if it was.
     fn document_error(&self, id: &Uuid) -> Option<&str> {
@@ -529,8 +533,8 @@ pub(super) async fn act(
 /// when it is refused.
 type ActionDocument = Result<CheckedUpload, FieldError>;
 
-/// Reads an action's form: URL-encoded, or multipart when it carries the action's document
-/// (the file part `document_file`, ignored for an action without one). A body the framework
+/// Reads an action's form: URL-encoded, or multipart for an action with a document (the file
+/// part `document_file`, [`action_document`]). A body the framework
 /// rejects is answered as the framework says (`Err`, turned into a page by the layers).
 async fn read_action_form(
     state: &AppState,
@@ -542,17 +546,18 @@ async fn read_action_form(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !multipart {
-        return Ok(match Form::<Vec<(String, String)>>::from_request(request, state).await {
-            Ok(Form(pairs)) => Ok((forms::to_map(pairs), None)),
-            Err(rejection) => Err(rejection.into_response()),
-        });
-    }
+    // Only an action with a document takes a multipart form; any other answers as a
+    // URL-encoded form does to a multipart body (415 with a message).
+    let Some(kind) = action_document(action).filter(|_| multipart) else {
+        return Ok(
+            match Form::<Vec<(String, String)>>::from_request(request, state).await {
+                Ok(Form(pairs)) => Ok((forms::to_map(pairs), None)),
+                Err(rejection) => Err(rejection.into_response()),
+            },
+        );
+    };
     let mp = Multipart::from_request(request, state).await;
     let form = forms::read_multipart_form(mp).await?;
-    let Some(kind) = action_document(action) else {
-        return Ok(Ok((form.values, None)));
-    };
     let document = if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
         Some(Err(FieldError {
