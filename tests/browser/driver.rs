@@ -369,14 +369,27 @@ impl Browser {
             .unwrap_or_else(|e| panic!("typing {keys:?}: {e}"));
     }
 
+    /// Presses and releases `key` on the keyboard (WebDriver actions: it goes to whatever
+    /// has the focus, a file input included, as a real key press would).
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let value: char = key.into();
+        let press = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client
+            .perform_actions(press)
+            .await
+            .unwrap_or_else(|e| panic!("pressing a key: {e}"));
+    }
+
     /// Presses Tab until the focused element matches `css` (at most 120 presses).
     pub async fn tab_to(&self, css: &str) {
-        let tab = fantoccini::key::Key::Tab.to_string();
         for _ in 0..120 {
             if self.focused_is(css).await {
                 return;
             }
-            self.keys(&tab).await;
+            self.press(fantoccini::key::Key::Tab).await;
         }
         panic!("Tab never reached {css} on {}", self.url().await);
     }
@@ -388,7 +401,7 @@ impl Browser {
             .find(Locator::Css("html"))
             .await
             .expect("the page has a root element");
-        self.keys(&fantoccini::key::Key::Enter.to_string()).await;
+        self.press(fantoccini::key::Key::Enter).await;
         let deadline = Instant::now() + WAIT;
         while old_root.tag_name().await.is_ok() {
             assert!(

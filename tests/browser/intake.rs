@@ -6,9 +6,27 @@ use crate::driver::Chromedriver;
 use crate::flows::{MARKUS, photo, switch_to};
 use crate::phone::assert_fits;
 
-/// The keys a user presses: Tab and Enter are WebDriver's key codes.
-fn tab() -> String {
-    fantoccini::key::Key::Tab.to_string()
+/// The keys that type `yyyy-mm-dd` into a date input: its segments in the browser's locale
+/// order (dd/mm/yyyy for id-ID, mm/dd/yyyy for en-US), as a user reads them off the field.
+async fn date_keys(browser: &crate::driver::Browser, date: &str) -> String {
+    let order = browser
+        .js(
+            "return new Intl.DateTimeFormat().formatToParts(new Date(2000, 10, 22)) \
+             .map(p => p.type).filter(t => ['day', 'month', 'year'].includes(t));",
+        )
+        .await;
+    let (y, rest) = date.split_at(4);
+    let (m, d) = (&rest[1..3], &rest[4..6]);
+    order
+        .as_array()
+        .expect("the date parts")
+        .iter()
+        .map(|part| match part.as_str() {
+            Some("day") => d,
+            Some("month") => m,
+            _ => y,
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -20,18 +38,19 @@ async fn a_keyboard_only_intake_is_refused_keeps_the_photo_then_registers_the_ca
     let browser = chromedriver.browser(1280, 900).await;
     switch_to(&browser, &app, &pic).await;
 
-    // Act: the menu link by Tab, then every field in turn; the birth date typed as the PIC
-    // reads it from the KTP (day, month, year), deliberately one day off first.
+    // Act: the menu link by Tab, then every field in turn; the birth date typed in the
+    // field's own order, deliberately one day off first.
     browser.tab_to("nav.menu a[href='/kasus/baru']").await;
     browser.enter_and_wait().await;
     assert_eq!(browser.path().await, "/kasus/baru");
     browser.tab_to("#intake-full_name").await;
     browser.keys(MARKUS.name).await;
-    browser.keys(&tab()).await;
+    browser.press(fantoccini::key::Key::Tab).await;
     assert!(browser.focused_is("#intake-sex").await);
     browser.keys("L").await;
     browser.tab_to("#intake-birth_date").await;
-    browser.keys("03111975").await;
+    let typed = date_keys(&browser, "1975-11-03").await;
+    browser.keys(&typed).await;
     browser.tab_to("#intake-nik").await;
     browser.keys(MARKUS.nik).await;
     browser.tab_to("#intake-domicile_kab_kota_code").await;
@@ -71,14 +90,15 @@ async fn a_keyboard_only_intake_is_refused_keeps_the_photo_then_registers_the_ca
 
     // Act: from the summary, Tab to its link, Enter, then on to the birth date; fix it and
     // send with Enter on "Simpan & kirim".
-    browser.keys(&tab()).await;
+    browser.press(fantoccini::key::Key::Tab).await;
     assert!(
         browser
             .focused_is("#error-summary a[href='#intake-nik']")
             .await
     );
     browser.tab_to("#intake-birth_date").await;
-    browser.keys("02111975").await;
+    let typed = date_keys(&browser, MARKUS.birth_date).await;
+    browser.keys(&typed).await;
     assert_eq!(browser.value("#intake-birth_date").await, MARKUS.birth_date);
     browser.tab_to("#submit-case").await;
     browser.enter_and_wait().await;
