@@ -4,7 +4,8 @@
 -- The files of an intake form refused for a field error, kept (checked and re-encoded like
 -- any upload, the file under <data-dir>/files named by `id`) until the same user submits the
 -- same form again (its `intake_key`), which turns them into the new case's documents. One per
--- kind of the form's file inputs (KTP, KK, other); stale ones are purged by the daily retention sweep.
+-- kind of the form's file inputs (KTP, KK, other); stale ones are purged by the daily
+-- retention sweep.
 CREATE TABLE pending_uploads (
     id             uuid PRIMARY KEY,
     intake_key     uuid NOT NULL,
