@@ -29,6 +29,11 @@
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
 
+  // A refused submit: the error summary at the top of the form takes the focus (the page also
+  // marks it autofocus), so a screen reader reads it and Tab goes on to its links.
+  var summary = document.getElementById("error-summary");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
+
   // NIK and KK checked as you type (same rules as the server, short of the province list).
   function byId(id) { return document.getElementById(id); }
   function hint(input, message) {

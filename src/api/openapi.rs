@@ -441,7 +441,11 @@ fn document_schema() -> Value {
             "kind_label": string("Nama jenis dokumen"),
             "content_type": one_of(&["image/jpeg", "image/png", "application/pdf"], "Jenis berkas"),
             "size_bytes": {"type": "integer", "description": "Ukuran (byte)"},
-            "uploaded_at": formatted("date-time", "Saat diunggah")
+            "uploaded_at": formatted("date-time", "Saat diunggah"),
+            "status": one_of(&["current", "replaced", "removed"], "Berlaku, diganti atau dihapus (riwayat dokumen)"),
+            "superseded_at": nullable(formatted("date-time", "Saat diganti atau dihapus")),
+            "superseded_by": nullable(string("Yang mengganti atau menghapus")),
+            "replaced_by": nullable(formatted("uuid", "ID dokumen pengganti"))
         }),
     )
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::db::cases::PatientFields;
-use crate::domain::action::{FieldError, FieldKind, FieldSpec, field as f};
+use crate::domain::action::{FieldError, FieldKind, FieldSpec, NIK_PATTERN, field as f};
 use crate::domain::date::{self, DateRange};
 use crate::domain::{JknStatus, KkNumber, Nik, PhoneNumber, ServiceType, Sex, WardClass};
 
@@ -19,6 +19,10 @@ pub const IDENTITY_OPTIONS: &[(&str, &str)] = &[
         "Tidak punya dokumen identitas (gelandangan, terlantar, ODGJ — Pergub C.1)",
     ),
 ];
+
+/// The HTML pattern of a phone number as [`PhoneNumber::parse`] reads it: digits, an optional
+/// leading `+`, and spaces, dashes, dots or brackets between them.
+pub const PHONE_PATTERN: &str = "\\+?[0-9][0-9 .\\-\\(\\)]*[0-9]";
 
 /// The intake fields, in form order. `domicile_kab_kota_code` is a kab/kota code (e.g. `53.71`).
 pub const FIELDS: &[FieldSpec] = &[
@@ -52,7 +56,7 @@ pub const FIELDS: &[FieldSpec] = &[
         false,
         "16 digit; wajib sebelum dikirim bila pasien punya dokumen identitas.",
     ),
-    f("kk_number", "Nomor KK", FieldKind::Text, false, "16 digit."),
+    f("kk_number", "Nomor KK", FieldKind::Text, false, "16 digit.").digits(NIK_PATTERN),
     f("address", "Alamat", FieldKind::LongText, false, "").max_chars(500),
     f("desa", "Desa/kelurahan", FieldKind::Text, false, ""),
     f("kecamatan", "Kecamatan", FieldKind::Text, false, ""),
@@ -69,7 +73,8 @@ pub const FIELDS: &[FieldSpec] = &[
         FieldKind::Text,
         false,
         "mis. 0812-3456-7890",
-    ),
+    )
+    .digits(PHONE_PATTERN),
     f(
         "admission_date",
         "Tanggal masuk rumah sakit",

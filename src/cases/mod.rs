@@ -9,6 +9,7 @@ pub mod bottleneck;
 pub mod claims;
 pub mod dashboard;
 pub mod digest;
+pub mod documents;
 pub mod error;
 mod evidence;
 pub mod files;

@@ -118,6 +118,8 @@ impl CaseService {
         let now = self.clock.now();
         let cutoff = cutoff(now, retention::months(&self.pool).await?);
         let mut swept = Swept::default();
+        // The files of intake forms never sent again go with the day's sweep too.
+        self.purge_stale_pending_uploads().await?;
         // Bounded: a pass ends even if cases keep coming; the next day's sweep goes on.
         for _ in 0..MAX_BATCHES {
             let due = retention::due(&self.pool, cutoff, BATCH).await?;

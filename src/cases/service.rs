@@ -349,8 +349,20 @@ impl CaseService {
             // Dropping the transaction rolls the case back with its documents.
             Err((e, written)) => return Err(self.forget_files(e, written).await),
         };
+        // The files kept from this form's refused submits become documents too (unless
+        // chosen again now); a rollback keeps them for the next try.
+        let dropped = match intake_key {
+            Some(key) => match self.take_kept_files(&mut tx, user, id, key, uploads).await {
+                Ok(dropped) => dropped,
+                Err(e) => return Err(self.forget_files(e, written).await),
+            },
+            None => vec![],
+        };
         if let Err(e) = tx.commit().await {
             return Err(self.forget_files(e.into(), written).await);
+        }
+        for file in dropped {
+            self.files.delete(file).await;
         }
         Ok(OpenedDraft { id, created: true })
     }
@@ -518,7 +530,8 @@ impl CaseService {
             {
                 Err(CaseError::field(
                     "documents",
-                    "Unggah scan SKTM terlebih dahulu, lalu kirim SKTM.",
+                    "Scan SKTM wajib: pilih berkasnya bersama formulir ini, atau unggah dahulu \
+                     di bagian Dokumen.",
                 ))
             }
             _ => Ok(()),
@@ -572,23 +585,26 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
-        self.perform_confirmed(user, id, version, action, input, true)
+        self.perform_with_document(user, id, version, action, input, None, true)
             .await
     }
 
-    /// [`Self::perform`] from a page, where an irreversible action
-    /// ([`Action::needs_confirmation`]) also needs the user's tick on "Saya mengerti: …"
-    /// (`confirmed`). Without it the action is refused like a field error
-    /// ([`CONFIRM_FIELD`]), after the role, version and other fields were checked, so the
-    /// page says everything at once and nothing is written. The API's call is its
-    /// confirmation.
-    pub async fn perform_confirmed(
+    /// [`Self::perform`] from a page: an irreversible action ([`Action::needs_confirmation`])
+    /// also needs the user's tick on "Saya mengerti: …" (`confirmed`) — without it the action
+    /// is refused like a field error ([`CONFIRM_FIELD`]), after the role, version and other
+    /// fields were checked, so the page says everything at once and nothing is written (the
+    /// API's call is its confirmation); and the action's document may be sent along (the SKTM
+    /// scan of `submit_sktm`, [`crate::domain::action_document`]), checked and stored in the
+    /// same transaction: a refused action stores no document, a refused document takes no
+    /// action.
+    pub async fn perform_with_document(
         &self,
         user: &CurrentUser,
         id: Uuid,
         version: i32,
         action: Action,
         input: &HashMap<String, String>,
+        document: Option<&CheckedUpload>,
         confirmed: bool,
     ) -> Result<CaseRow> {
         let mut tx = self.pool.begin().await?;
@@ -602,19 +618,36 @@ impl CaseService {
                 action.label()
             ),
         });
-        let validated = self.validate(&mut tx, &case, user, action, input).await;
-        let (data, next) = match (validated, unconfirmed) {
-            (Ok(done), None) => done,
-            (Ok(_), Some(e)) => return Err(CaseError::Invalid(vec![e])),
-            (Err(CaseError::Invalid(mut errors)), Some(e)) => {
-                errors.push(e);
-                return Err(CaseError::Invalid(errors));
-            }
-            (Err(e), _) => return Err(e),
+        let stored = match document {
+            Some(upload) => Some(self.put_document(&mut tx, user, id, upload).await?),
+            None => None,
         };
-        self.apply(&mut tx, &case, user, &data, next, version)
-            .await?;
-        tx.commit().await?;
+        let done = async {
+            let validated = self.validate(&mut tx, &case, user, action, input).await;
+            let (data, next) = match (validated, unconfirmed) {
+                (Ok(done), None) => done,
+                (Ok(_), Some(e)) => return Err(CaseError::Invalid(vec![e])),
+                (Err(CaseError::Invalid(mut errors)), Some(e)) => {
+                    errors.push(e);
+                    return Err(CaseError::Invalid(errors));
+                }
+                (Err(e), _) => return Err(e),
+            };
+            self.apply(&mut tx, &case, user, &data, next, version)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, CaseError>(next)
+        }
+        .await;
+        let next = match done {
+            Ok(next) => next,
+            Err(e) => {
+                if let Some(file) = stored {
+                    self.files.delete(file).await;
+                }
+                return Err(e);
+            }
+        };
         tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
         db_cases::by_id(&self.pool, id)
             .await?

@@ -392,7 +392,8 @@ pub fn timeline(
         .collect()
 }
 
-/// A document as listed.
+/// A document as listed: current, or in the history (replaced or removed by the hospital,
+/// by whom and when).
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentView {
     pub id: Uuid,
@@ -401,10 +402,39 @@ pub struct DocumentView {
     pub content_type: String,
     pub size_bytes: i32,
     pub uploaded_at: DateTime<Utc>,
+    /// `current`, `replaced` or `removed`.
+    pub status: &'static str,
+    /// When it was replaced or removed.
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// Who replaced or removed it.
+    pub superseded_by: Option<String>,
+    /// The document that replaced it.
+    pub replaced_by: Option<Uuid>,
+}
+
+impl DocumentView {
+    /// Whether the document is current (not replaced or removed).
+    pub fn is_current(&self) -> bool {
+        self.superseded_at.is_none()
+    }
+
+    /// What became of a superseded document, in Bahasa Indonesia (`None` while current).
+    pub fn status_label(&self) -> Option<&'static str> {
+        match self.status {
+            "replaced" => Some("Diganti"),
+            "removed" => Some("Dihapus"),
+            _ => None,
+        }
+    }
 }
 
 impl From<&DocumentRow> for DocumentView {
     fn from(d: &DocumentRow) -> Self {
+        let status = match (d.superseded_at, d.replaced_by) {
+            (None, _) => "current",
+            (Some(_), Some(_)) => "replaced",
+            (Some(_), None) => "removed",
+        };
         DocumentView {
             id: d.id,
             kind: d.kind.clone(),
@@ -416,6 +446,10 @@ impl From<&DocumentRow> for DocumentView {
             content_type: d.content_type.clone(),
             size_bytes: d.size_bytes,
             uploaded_at: d.uploaded_at,
+            status,
+            superseded_at: d.superseded_at,
+            superseded_by: d.superseded_by_name.clone(),
+            replaced_by: d.replaced_by,
         }
     }
 }

@@ -634,7 +634,7 @@ pub async fn insert_history(db: impl PgExecutor<'_>, h: &NewHistory<'_>) -> sqlx
     Ok(())
 }
 
-/// A document's metadata.
+/// A document's metadata, with its place in the case's document history.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentRow {
     pub id: Uuid,
@@ -645,36 +645,74 @@ pub struct DocumentRow {
     pub original_name: Option<String>,
     pub uploaded_by: Uuid,
     pub uploaded_at: DateTime<Utc>,
+    /// When the hospital replaced or removed it (`None` while it is current).
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// Who replaced or removed it (display name).
+    pub superseded_by_name: Option<String>,
+    /// The document that replaced it; `None` for a removal (or a current document).
+    pub replaced_by: Option<Uuid>,
 }
 
-/// The documents of a case, oldest first, but those removed by the retention purge. A claim's
-/// document (kind `klaim`) belongs to the claim and is read through it (`db::claims`), by the
-/// roles that see claims.
+/// The documents of a case, oldest first — current ones and those replaced or removed (the
+/// history) — but those removed by the retention purge. A claim's document (kind `klaim`)
+/// belongs to the claim and is read through it (`db::claims`), by the roles that see claims.
 pub async fn documents(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
-        r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
-             uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE case_id = $1 AND kind <> 'klaim' AND purged_at IS NULL
-           ORDER BY uploaded_at, id"#,
+        r#"SELECT d.id, d.case_id, d.kind, d.content_type, d.size_bytes, d.original_name,
+             d.uploaded_by, d.uploaded_at AS "uploaded_at: _",
+             d.superseded_at AS "superseded_at: _", u.display_name AS "superseded_by_name?",
+             d.replaced_by
+           FROM documents d LEFT JOIN users u ON u.id = d.superseded_by
+           WHERE d.case_id = $1 AND d.kind <> 'klaim' AND d.purged_at IS NULL
+           ORDER BY d.uploaded_at, d.id"#,
         case_id
     )
     .fetch_all(db)
     .await
 }
 
-/// One document of a case (not a claim's document, not one removed by the purge; see
-/// [`documents`]).
+/// One document of a case, current or superseded (not a claim's document, not one removed
+/// by the purge; see [`documents`]).
 pub async fn document(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DocumentRow>> {
     sqlx::query_as!(
         DocumentRow,
-        r#"SELECT id, case_id, kind, content_type, size_bytes, original_name, uploaded_by,
-             uploaded_at AS "uploaded_at: _"
-           FROM documents WHERE id = $1 AND kind <> 'klaim' AND purged_at IS NULL"#,
+        r#"SELECT d.id, d.case_id, d.kind, d.content_type, d.size_bytes, d.original_name,
+             d.uploaded_by, d.uploaded_at AS "uploaded_at: _",
+             d.superseded_at AS "superseded_at: _", u.display_name AS "superseded_by_name?",
+             d.replaced_by
+           FROM documents d LEFT JOIN users u ON u.id = d.superseded_by
+           WHERE d.id = $1 AND d.kind <> 'klaim' AND d.purged_at IS NULL"#,
         id
     )
     .fetch_optional(db)
     .await
+}
+
+/// Marks the current document `id` of case `case_id` as replaced by `replaced_by` (or removed,
+/// `None`) by `user` at `at`; its row and file stay. False when it is not a current document
+/// of the case (already replaced or removed, a claim's, purged, or another case's).
+pub async fn supersede(
+    db: impl PgExecutor<'_>,
+    case_id: Uuid,
+    id: Uuid,
+    user: Uuid,
+    at: DateTime<Utc>,
+    replaced_by: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE documents SET superseded_at = $3, superseded_by = $4, replaced_by = $5 \
+         WHERE id = $1 AND case_id = $2 AND superseded_at IS NULL AND kind <> 'klaim' \
+         AND purged_at IS NULL",
+        id,
+        case_id,
+        at as _,
+        user,
+        replaced_by,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// A new document's metadata (the file is already stored under `id`).
@@ -710,10 +748,10 @@ pub async fn insert_document(db: impl PgExecutor<'_>, d: &NewDocument<'_>) -> sq
     Ok(())
 }
 
-/// Which document kinds a case has.
+/// Which document kinds a case has now (not counting documents replaced or removed).
 pub async fn document_kinds(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
-        "SELECT DISTINCT kind FROM documents WHERE case_id = $1",
+        "SELECT DISTINCT kind FROM documents WHERE case_id = $1 AND superseded_at IS NULL",
         case_id
     )
     .fetch_all(db)

@@ -17,6 +17,7 @@ pub mod letters;
 pub mod milestones;
 pub mod nominatif;
 pub mod notifications;
+pub mod pending_uploads;
 pub mod preferences;
 pub mod quota;
 pub mod reference;

@@ -15,7 +15,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use fields::{
-    FieldKind, FieldSpec, LONG_TEXT_MAX, OVER_QUOTA_FIELDS, TEXT_MAX, field, free_text_keys,
+    FieldKind, FieldSpec, LONG_TEXT_MAX, NIK_PATTERN, OVER_QUOTA_FIELDS, TEXT_MAX, field,
+    free_text_keys,
 };
 
 use super::desil::Desil;

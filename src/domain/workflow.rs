@@ -20,7 +20,7 @@
 //! the hospital sends it on ([`CaseFacts::identity_changed`]).
 
 use super::desil::Desil;
-use super::reference::{Role, code_enum};
+use super::reference::{DocumentKind, Role, code_enum};
 
 code_enum! {
     /// The state of a case (one patient episode).
@@ -368,6 +368,48 @@ pub fn available_actions(facts: &CaseFacts, role: Role, in_scope: bool) -> Vec<A
             decide(facts, action, role, in_scope, probe).is_ok()
         })
         .collect()
+}
+
+/// Why the hospital may not replace or remove a document now (the case has left its desk).
+pub const DOCUMENTS_FIXED: &str = "Dokumen hanya dapat diganti atau dihapus selama kasus \
+     berada di RSUD (draf, dikembalikan, atau menunggu SKTM); setelah dikirim, dokumen menjadi \
+     bukti pemeriksaan dan tidak dapat diubah.";
+
+/// Whether `role` may replace or remove a case's documents in `state`: only the hospital's
+/// PIC, and only while the case is at the hospital's desk (draft, returned, waiting for the
+/// SKTM) — once sent, a document is the evidence an agency checked. A role that never does
+/// this is [`Refusal::NotYourAction`] (403); the hospital outside its turn is
+/// [`Refusal::Condition`] (409). A replaced or removed document stays in the history.
+pub fn may_change_documents(state: CaseState, role: Role) -> Result<(), Refusal> {
+    if role != Role::Rsud {
+        return Err(Refusal::NotYourAction);
+    }
+    if state.desk() == Some(Role::Rsud) {
+        Ok(())
+    } else {
+        Err(Refusal::Condition(DOCUMENTS_FIXED))
+    }
+}
+
+/// The document an action is taken with, in the same submit: the SKTM scan with
+/// `submit_sktm`.
+pub fn action_document(action: Action) -> Option<DocumentKind> {
+    match action {
+        Action::SubmitSktm => Some(DocumentKind::Sktm),
+        _ => None,
+    }
+}
+
+/// The document a hospital most likely uploads next, preselected in the upload form: the SKTM
+/// while the case waits for it, else the first of KTP and KK the case lacks, else "other".
+pub fn default_document_kind(state: CaseState, current_kinds: &[&str]) -> DocumentKind {
+    if state == CaseState::SktmRequired {
+        return DocumentKind::Sktm;
+    }
+    [DocumentKind::Ktp, DocumentKind::Kk]
+        .into_iter()
+        .find(|k| !current_kinds.contains(&k.as_str()))
+        .unwrap_or(DocumentKind::Lainnya)
 }
 
 #[cfg(test)]
@@ -882,5 +924,43 @@ mod tests {
         ] {
             assert!(!action.needs_confirmation(), "{action:?}");
         }
+    #[test]
+    fn only_the_hospital_changes_documents_and_only_at_its_desk() {
+        for state in S::ALL {
+            for role in Role::ALL {
+                let expected = match (*role, state.desk()) {
+                    (R::Rsud, Some(R::Rsud)) => Ok(()),
+                    (R::Rsud, _) => Err(Refusal::Condition(DOCUMENTS_FIXED)),
+                    _ => Err(Refusal::NotYourAction),
+                };
+                assert_eq!(
+                    may_change_documents(*state, *role),
+                    expected,
+                    "{state:?} × {role:?}"
+                );
+            }
+        }
+        let at_hospital: Vec<S> = S::ALL
+            .iter()
+            .copied()
+            .filter(|s| may_change_documents(*s, R::Rsud).is_ok())
+            .collect();
+        assert_eq!(at_hospital, [S::Draft, S::SktmRequired, S::Returned]);
+    }
+
+    #[test]
+    fn the_upload_form_offers_the_document_the_case_needs() {
+        use crate::domain::DocumentKind as K;
+        assert_eq!(
+            default_document_kind(S::SktmRequired, &["ktp", "kk"]),
+            K::Sktm
+        );
+        assert_eq!(default_document_kind(S::Draft, &[]), K::Ktp);
+        assert_eq!(default_document_kind(S::Draft, &["ktp"]), K::Kk);
+        assert_eq!(default_document_kind(S::Returned, &["kk"]), K::Ktp);
+        assert_eq!(
+            default_document_kind(S::Returned, &["ktp", "kk"]),
+            K::Lainnya
+        );
     }
 }

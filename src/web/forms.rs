@@ -22,6 +22,8 @@ pub struct FormField {
     /// `text`, `date`, `number`, `textarea`, `select`, `checkbox`.
     pub input: &'static str,
     pub inputmode: &'static str,
+    /// The HTML `pattern` of a number typed as text (NIK, KK, phone).
+    pub pattern: Option<&'static str>,
     pub options: Vec<SelectOption>,
     pub value: String,
     pub required: bool,
@@ -81,12 +83,19 @@ pub fn fields(
                 FieldKind::Nik => ("text", "numeric", vec![]),
                 FieldKind::Desil => ("select", "text", options(Desil::OPTIONS, &value)),
             };
+            let pattern = s.digit_pattern();
             FormField {
                 name: s.name,
                 id: format!("{prefix}-{}", s.name),
                 label: s.label,
                 input,
-                inputmode,
+                // A number typed as text opens the number keypad on a phone.
+                inputmode: if pattern.is_some() {
+                    "numeric"
+                } else {
+                    inputmode
+                },
+                pattern,
                 options: opts,
                 value,
                 required: s.required,
@@ -108,6 +117,30 @@ pub fn other_errors(specs: &[FieldSpec], errors: &[FieldError]) -> Vec<String> {
         .iter()
         .filter(|e| !specs.iter().any(|s| s.name == e.field))
         .map(|e| e.message.clone())
+        .collect()
+}
+
+/// One line of a form's error summary: the message, and the id of the field it leads to.
+#[derive(Debug, Clone)]
+pub struct SummaryItem {
+    /// The element id (without `#`) of the field; `None` for an error of the whole form.
+    pub target: Option<String>,
+    pub message: String,
+}
+
+/// The error summary at the top of a form: every field error in form order, each leading to
+/// its field, then `more` (errors of inputs that are not field specs, e.g. files, and of the
+/// whole form).
+pub fn error_summary(fields: &[FormField], more: Vec<SummaryItem>) -> Vec<SummaryItem> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            Some(SummaryItem {
+                target: Some(f.id.clone()),
+                message: f.error.clone()?,
+            })
+        })
+        .chain(more)
         .collect()
 }
 

@@ -29,6 +29,7 @@ mod health;
 mod hostile;
 mod identity_checks;
 mod input;
+mod intake_documents;
 mod layers;
 mod letters;
 mod log_scan;

@@ -116,6 +116,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/kasus/{id}/ubah", RSUD),
     ("POST", "/kasus/{id}/ubah", RSUD),
     ("POST", "/kasus/{id}/dokumen", RSUD),
+    ("POST", "/kasus/{id}/dokumen/{document_id}/ganti", RSUD),
+    ("POST", "/kasus/{id}/dokumen/{document_id}/hapus", RSUD),
     ("GET", "/kasus-saya", RSUD),
     ("POST", "/kasus-saya", RSUD),
     ("GET", "/kasus-saya/unduh", RSUD),

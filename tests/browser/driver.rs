@@ -380,6 +380,90 @@ impl Browser {
         }
     }
 
+    /// Whether the focused element matches `css`.
+    pub async fn focused_is(&self, css: &str) -> bool {
+        self.client
+            .execute(
+                "return !!document.activeElement && document.activeElement.matches(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// Sends `keys` to the focused element, as a user typing (no click).
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("typing {keys:?}: {e}"));
+    }
+
+    /// Presses and releases `key` on the keyboard (WebDriver actions: it goes to whatever
+    /// has the focus, a file input included, as a real key press would).
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let value: char = key.into();
+        let press = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client
+            .perform_actions(press)
+            .await
+            .unwrap_or_else(|e| panic!("pressing a key: {e}"));
+    }
+
+    /// Presses Tab until the focused element matches `css` (at most 120 presses).
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..120 {
+            if self.focused_is(css).await {
+                return;
+            }
+            self.press(fantoccini::key::Key::Tab).await;
+        }
+        panic!("Tab never reached {css} on {}", self.url().await);
+    }
+
+    /// Presses Enter on the focused element and waits until the next page has loaded.
+    pub async fn enter_and_wait(&self) {
+        let old_root = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("the page has a root element");
+        self.press(fantoccini::key::Key::Enter).await;
+        let deadline = Instant::now() + WAIT;
+        while old_root.tag_name().await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "Enter on {} did not load a new page",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        loop {
+            let ready = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
+            if ready.as_deref() == Some("complete") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page after Enter never loaded"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs `script` and returns its result.
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client

@@ -15,6 +15,7 @@ mod claims;
 mod driver;
 mod exports;
 mod flows;
+mod intake;
 mod letter;
 mod monitoring;
 mod nominatif;
@@ -321,17 +322,11 @@ async fn sktm_case_gets_its_desil_corrected_and_goes_to_bpjs_in_the_browser() {
     record_desil(&browser, &app, &agencies, &case, "8", "sktm_required").await;
     switch_to(&browser, &app, &agencies.rsud).await;
     open_from_queue(&browser, case.patient, &case.id).await;
-    browser.choose("#doc-kind", "sktm").await;
-    browser.attach("#doc-file", &photo("sktm.png")).await;
+    // The SKTM is the document the case waits for: offered first, and sent with its action.
+    assert_eq!(browser.value("#doc-kind").await, "sktm");
     browser
-        .click_and_wait("form.upload button[type=submit]")
+        .attach("#submit_sktm-document_file", &photo("sktm.png"))
         .await;
-    assert_eq!(browser.text("p.flash").await, "Dokumen tersimpan.");
-    assert!(
-        browser.text("ul.documents").await.contains("Scan SKTM"),
-        "{}",
-        browser.text("ul.documents").await
-    );
     submit_action(
         &browser,
         "submit_sktm",
@@ -343,6 +338,11 @@ async fn sktm_case_gets_its_desil_corrected_and_goes_to_bpjs_in_the_browser() {
     )
     .await;
     assert_eq!(browser.case_state().await, "guarantee_review");
+    assert!(
+        browser.text("ul.documents").await.contains("Scan SKTM"),
+        "{}",
+        browser.text("ul.documents").await
+    );
     assert!(
         browser
             .text("#case-desil")

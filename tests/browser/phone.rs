@@ -102,24 +102,27 @@ async fn intake_form_works_on_a_phone_and_keeps_what_was_typed_when_refused() {
     ] {
         assert_eq!(browser.value(css).await, expected, "{css}");
     }
-    // A browser cannot keep a chosen file; the form says so where the file was.
+    // The photo is kept on the server for the next submit, and the form says so.
+    let kept = browser.text("#ktp_file-kept").await;
     assert!(
-        browser
-            .text("#ktp_file ~ .field-error")
-            .await
-            .contains("pilih ulang berkas"),
+        kept.starts_with("Foto KTP sudah tersimpan: ktp.png (")
+            && kept.ends_with(") — pilih berkas lain untuk mengganti"),
+        "{kept}"
     );
+    // The summary at the top has the focus and leads to the NIK field.
+    assert!(browser.focused_is("#error-summary").await);
+    assert!(browser.has("#error-summary a[href='#intake-nik']").await);
 
-    // Act: the PIC corrects the birth date, attaches the photo again and sends.
+    // Act: the PIC corrects the birth date and sends, without taking the photo again.
     browser
         .set_date("#intake-birth_date", MARKUS.birth_date)
         .await;
-    browser.attach("#ktp_file", &photo("ktp.png")).await;
     browser.click_and_wait("#submit-case").await;
 
     // Assert
     assert!(browser.path().await.starts_with("/kasus/"));
     assert_eq!(browser.case_state().await, "nik_check");
+    assert_eq!(browser.text("#current-documents li a").await, "Foto KTP");
     assert_fits(&browser, "the case page").await;
     browser.close().await;
 }

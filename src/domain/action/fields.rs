@@ -52,6 +52,9 @@ pub struct FieldSpec {
     pub max_chars: Option<usize>,
     /// The plausible range of a date field (see [`FieldSpec::within`]).
     pub dates: DateRange,
+    /// For a number typed as text (NIK, KK, phone): the HTML `pattern` of what the parser
+    /// accepts; the form opens the number keypad for it (see [`FieldSpec::digits`]).
+    pub digits: Option<&'static str>,
 }
 
 impl FieldSpec {
@@ -73,6 +76,23 @@ impl FieldSpec {
     pub const fn max_chars(mut self, max: usize) -> FieldSpec {
         self.max_chars = Some(max);
         self
+    }
+
+    /// The same text field, typed with the number keypad (`inputmode="numeric"`), `pattern`
+    /// being the HTML pattern of what its parser accepts.
+    pub const fn digits(mut self, pattern: &'static str) -> FieldSpec {
+        self.digits = Some(pattern);
+        self
+    }
+
+    /// The HTML pattern of a number typed as text: the field's own, or the NIK's 16 digits
+    /// (separators allowed, as the parser allows them).
+    pub fn digit_pattern(&self) -> Option<&'static str> {
+        match (self.digits, self.kind) {
+            (Some(p), _) => Some(p),
+            (None, FieldKind::Nik) => Some(NIK_PATTERN),
+            _ => None,
+        }
     }
 
     /// The same date field, plausible only within `range`.
@@ -109,8 +129,12 @@ pub const fn field(
         help,
         max_chars: None,
         dates: DateRange::ANY,
+        digits: None,
     }
 }
+
+/// The HTML pattern of a NIK or KK number: 16 digits, spaces and dots between them allowed.
+pub const NIK_PATTERN: &str = "[0-9][0-9 .]*[0-9]";
 
 const NOTE: FieldSpec = field("note", "Catatan", FieldKind::LongText, false, "");
 const REASON: FieldSpec = field("reason", "Alasan", FieldKind::LongText, true, "");

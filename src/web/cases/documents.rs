@@ -1,5 +1,8 @@
-//! A case's documents: upload by the hospital (`POST /kasus/{id}/dokumen`) and download by
-//! roles that may see them (`/kasus/{id}/dokumen/{document_id}`, logged).
+//! A case's documents: upload by the hospital (`POST /kasus/{id}/dokumen`), replacement and
+//! removal of a wrong one while the case is at the hospital
+//! (`POST /kasus/{id}/dokumen/{document_id}/ganti`, `…/hapus`; the old one stays in the
+//! document history) and download by roles that may see them
+//! (`/kasus/{id}/dokumen/{document_id}`, logged).
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -74,6 +77,75 @@ pub(super) async fn upload(
             .await
         }
     }
+}
+
+/// "Ganti": a wrongly uploaded document replaced by the chosen file (same kind). A refused
+/// file re-renders the case page with the reason under that document (422); a case that left
+/// the hospital is 409, a role that never changes documents 403.
+pub(super) async fn replace(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path((id, document_id)): Path<(Uuid, Uuid)>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let form = read_multipart_form(mp).await?;
+    let problem = if form.problem == Some(MultipartProblem::TooLarge) {
+        let max = state.settings.max_upload_mb;
+        Some(format!("Berkas terlalu besar; maksimal {max} MB."))
+    } else {
+        let (bytes, name) = form
+            .files
+            .iter()
+            .find(|(n, _, _)| n == "file")
+            .map_or((&[][..], None), |(_, b, n)| (b.as_slice(), n.as_deref()));
+        match state
+            .cases
+            .replace_document(&user, id, document_id, bytes, name)
+            .await
+        {
+            Ok(_) => None,
+            Err(CaseError::Invalid(errors)) => Some(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let Some(problem) = problem else {
+        flash(
+            &session,
+            "Dokumen diganti; dokumen lama tetap tercatat di riwayat dokumen.",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
+    };
+    let outcome = Outcome {
+        document_error: Some((document_id, problem)),
+        ..Default::default()
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    respond(&state, ctx, user, id, status, outcome).await
+}
+
+/// "Hapus": a wrongly uploaded document removed (kept in the document history).
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    user: CurrentUser,
+    Path((id, document_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, AppError> {
+    state.cases.remove_document(&user, id, document_id).await?;
+    flash(
+        &session,
+        "Dokumen dihapus; tetap tercatat di riwayat dokumen.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
 }
 
 pub(super) async fn download(

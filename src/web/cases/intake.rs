@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::version_field;
 use crate::auth::CurrentUser;
+use crate::cases::documents::KeptFile;
 use crate::cases::service::OpenedDraft;
 use crate::cases::{CaseError, CheckedUpload, Upload, intake};
 use crate::db;
@@ -24,7 +25,7 @@ use crate::domain::{Action, DocumentKind};
 use crate::http::multipart::{MultipartForm, MultipartProblem};
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
-use crate::web::{AppState, Ctx, flash, render_status};
+use crate::web::{AppState, Ctx, filters, flash, render_status};
 
 #[derive(Template)]
 #[template(path = "cases/intake.html")]
@@ -33,8 +34,11 @@ struct IntakePage {
     /// `None` for a new case; the case being edited otherwise (id, number, version).
     editing: Option<(Uuid, String, i32)>,
     fields: Vec<FormField>,
-    errors: Vec<String>,
     file_errors: HashMap<&'static str, String>,
+    /// Every error of a refused submit, for the summary at the top of the form.
+    summary: Vec<forms::SummaryItem>,
+    /// The files kept from this form's refused submits (see [`crate::cases::documents`]).
+    kept: Vec<KeptFile>,
     intake_key: Uuid,
     max_upload_mb: usize,
 }
@@ -43,8 +47,18 @@ impl IntakePage {
     fn file_error(&self, name: &str) -> Option<&str> {
         self.file_errors.get(name).map(String::as_str)
     }
-    fn has_errors(&self) -> bool {
-        !self.file_errors.is_empty() || self.fields.iter().any(|f| f.error.is_some())
+    /// The file inputs of the form: name and label.
+    fn file_inputs(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("ktp_file", "Foto KTP"),
+            ("kk_file", "Foto KK"),
+            ("other_file", "Dokumen lain (surat rujukan, dll.)"),
+        ]
+    }
+    /// The file kept for the input `name` (`ktp_file` …), if any.
+    fn kept(&self, name: &str) -> Option<&KeptFile> {
+        let kind = input_kind(name)?;
+        self.kept.iter().find(|k| k.kind == kind)
     }
     /// The fields of one fieldset of the form.
     fn group(&self, group: &str) -> Vec<&FormField> {
@@ -85,7 +99,38 @@ struct Shown {
     editing: Option<(Uuid, String, i32)>,
     errors: Vec<FieldError>,
     file_errors: HashMap<&'static str, String>,
+    kept: Vec<KeptFile>,
     intake_key: Uuid,
+}
+
+/// The summary lines after the fields' own: the file inputs' errors (in form order), then the
+/// errors of no field (a missing KTP photo leads to its input).
+fn more_summary(shown: &Shown, others: &[String]) -> Vec<forms::SummaryItem> {
+    let files = INTAKE_FILES.iter().filter_map(|(input, _)| {
+        Some(forms::SummaryItem {
+            target: Some((*input).to_string()),
+            message: shown.file_errors.get(input)?.clone(),
+        })
+    });
+    let rest = others.iter().map(|message| {
+        let documents = shown
+            .errors
+            .iter()
+            .any(|e| e.field == "documents" && &e.message == message);
+        forms::SummaryItem {
+            target: documents.then(|| "ktp_file".to_string()),
+            message: message.clone(),
+        }
+    });
+    files.chain(rest).collect()
+}
+
+/// The document kind of an intake file input.
+fn input_kind(input: &str) -> Option<DocumentKind> {
+    INTAKE_FILES
+        .iter()
+        .find(|(name, _)| *name == input)
+        .map(|(_, kind)| *kind)
 }
 
 /// Renders the intake/edit page with `values` and the errors in `shown`.
@@ -112,12 +157,15 @@ async fn page(
             })
             .collect();
     }
+    let errors = forms::other_errors(intake::FIELDS, &shown.errors);
+    let summary = forms::error_summary(&fields, more_summary(&shown, &errors));
     let page = IntakePage {
         ctx,
         editing: shown.editing,
-        errors: forms::other_errors(intake::FIELDS, &shown.errors),
         fields,
         file_errors: shown.file_errors,
+        summary,
+        kept: shown.kept,
         intake_key: shown.intake_key,
         max_upload_mb: state.settings.max_upload_mb,
     };
@@ -184,6 +232,7 @@ pub(super) async fn new_page(
         editing: None,
         errors: vec![],
         file_errors: HashMap::new(),
+        kept: vec![],
         intake_key: Uuid::new_v4(),
     };
     page(&state, ctx, StatusCode::OK, &values, shown).await
@@ -247,16 +296,18 @@ pub(super) async fn create(
     let opened = match open_draft(&state, &user, &form, intake_key, &files).await? {
         Ok(opened) => opened,
         Err(errors) => {
-            let mut file_errors = files.0;
-            if !form.files.is_empty() {
-                file_errors.entry("ktp_file").or_insert_with(|| {
-                    "Berkas belum tersimpan: pilih ulang berkas sebelum menyimpan.".into()
-                });
-            }
+            // The photos that passed their check are kept for the next submit of this form,
+            // so the PIC does not take them again.
+            let (file_errors, checked) = files;
+            state
+                .cases
+                .keep_intake_files(&user, intake_key, &checked)
+                .await?;
             let shown = Shown {
                 editing: None,
                 errors,
                 file_errors,
+                kept: state.cases.kept_intake_files(&user, intake_key).await?,
                 intake_key,
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -327,6 +378,7 @@ pub(super) async fn edit_page(
         editing: Some((id, case.number.clone(), case.version)),
         errors: vec![],
         file_errors: HashMap::new(),
+        kept: vec![],
         intake_key: Uuid::new_v4(),
     };
     page(&state, ctx, StatusCode::OK, &values, shown).await
@@ -363,6 +415,7 @@ pub(super) async fn update(
         editing: Some((id, case.number.clone(), version)),
         errors,
         file_errors: HashMap::new(),
+        kept: vec![],
         intake_key: Uuid::new_v4(),
     };
     page(

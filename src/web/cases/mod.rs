@@ -37,6 +37,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 post(documents::upload).layer(DefaultBodyLimit::max(2 * max + 64 * 1024)),
             )
             .route(
+                "/kasus/{id}/dokumen/{document_id}/ganti",
+                post(documents::replace).layer(DefaultBodyLimit::max(2 * max + 64 * 1024)),
+            )
+            .route(
+                "/kasus/{id}/dokumen/{document_id}/hapus",
+                post(documents::remove),
+            )
+            .route(
                 "/kasus-saya",
                 get(lists::my_cases).post(lists::my_cases_search),
             )
@@ -61,7 +69,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             .route("/antrean", get(lists::queue).post(lists::queue_search))
             .route("/kasus/{id}", get(page::show))
             .route("/kasus/{id}/ungkap", post(page::reveal))
-            .route("/kasus/{id}/tindakan/{action}", post(page::act))
+            .route(
+                "/kasus/{id}/tindakan/{action}",
+                post(page::act).layer(DefaultBodyLimit::max(2 * max + 64 * 1024)),
+            )
             .route(
                 "/kasus/{id}/dokumen/{document_id}",
                 get(documents::download),

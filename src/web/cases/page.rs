@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use tower_sessions::Session;
@@ -17,11 +17,15 @@ use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
 use crate::cases::service::CONFIRM_FIELD;
-use crate::cases::view::CaseView;
-use crate::cases::{CaseDetail, CaseError, Visibility, mask, service};
+use crate::cases::view::{CaseView, DocumentView};
+use crate::cases::{CaseDetail, CaseError, CheckedUpload, Upload, Visibility, mask, service};
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
 use crate::domain::quota::QuotaKind;
-use crate::domain::{Action, CaseState, DocumentKind, Role};
+use crate::domain::{
+    Action, CaseState, DocumentKind, Role, action_document, default_document_kind,
+    may_change_documents,
+};
+use crate::http::multipart::MultipartProblem;
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
 use crate::web::{AppState, Ctx, filters, flash, render_status};
@@ -32,7 +36,6 @@ struct ActionForm {
     action: &'static str,
     label: &'static str,
     fields: Vec<FormField>,
-    errors: Vec<String>,
     danger: bool,
     /// Whether the form is shown open: the one refused, or the only action there is.
     open: bool,
@@ -44,6 +47,12 @@ struct ActionForm {
     confirm_error: Option<String>,
     /// What remains of the payers' quotas, for an approval (title, one line per payer).
     quota: Option<QuotaNote>,
+    /// The label of the document sent with the action in the same form (the SKTM scan).
+    document: Option<&'static str>,
+    /// Why that document was refused.
+    document_error: Option<String>,
+    /// Every error of the refused submit, for the summary at the top of the form.
+    summary: Vec<forms::SummaryItem>,
 }
 
 /// What remains of the quota an approval form takes from, for both payers it offers.
@@ -94,8 +103,14 @@ struct CasePage {
     stale: bool,
     upload_error: Option<String>,
     can_upload: bool,
+    /// Whether the user may replace or remove documents now (the hospital, case at its desk).
+    can_change_documents: bool,
+    /// A replacement refused: the document and why.
+    document_error: Option<(Uuid, String)>,
     can_edit: bool,
     document_kinds: &'static [(&'static str, &'static str)],
+    /// The kind the upload form offers first ([`default_document_kind`]).
+    default_kind: &'static str,
     max_upload_mb: usize,
     /// The case's claims, for roles that see claims.
     claims: Vec<crate::cases::claims::ClaimView>,
@@ -113,6 +128,29 @@ struct CasePage {
 }
 
 impl CasePage {
+    /// The documents in force.
+    fn current_documents(&self) -> Vec<&DocumentView> {
+        self.d.documents.iter().filter(|d| d.is_current()).collect()
+    }
+    /// The documents replaced or removed (the document history).
+    fn superseded_documents(&self) -> Vec<&DocumentView> {
+        self.d
+            .documents
+            .iter()
+            .filter(|d| !d.is_current())
+            .collect()
+    }
+    /// Why the replacement of `id` was refused, if it was.
+    fn document_error(&self, id: &Uuid) -> Option<&str> {
+        self.document_error
+            .as_ref()
+            .filter(|(d, _)| d == id)
+            .map(|(_, e)| e.as_str())
+    }
+    /// Whether `code` is the kind the upload form offers first.
+    fn is_default_kind(&self, code: &str) -> bool {
+        code == self.default_kind
+    }
     /// The NIK as shown: full after a reveal, masked otherwise.
     fn nik(&self) -> Option<&str> {
         match &self.revealed {
@@ -334,21 +372,51 @@ fn action_forms(
                 .iter()
                 .cloned()
                 .partition(|e| e.field == CONFIRM_FIELD);
+            let document = action_document(a).map(|k| k.label());
+            // The document's errors ("file" from its check, "documents" when it is missing)
+            // go under its input when the form has one.
+            let (document_errors, errors): (Vec<FieldError>, Vec<FieldError>) = errors
+                .iter()
+                .cloned()
+                .partition(|e| document.is_some() && DOCUMENT_FIELDS.contains(&e.field));
+            let document_error = document_errors
+                .into_iter()
+                .map(|e| e.message)
+                .reduce(|a, b| format!("{a} {b}"));
+            let fields = forms::fields(a.as_str(), &specs, &values, &errors);
+            let others = forms::other_errors(a.fields(), &errors);
+            let more = document_error
+                .iter()
+                .map(|message| forms::SummaryItem {
+                    target: Some(format!("{}-document_file", a.as_str())),
+                    message: message.clone(),
+                })
+                .chain(others.iter().map(|message| forms::SummaryItem {
+                    target: None,
+                    message: message.clone(),
+                }))
+                .collect();
             ActionForm {
                 action: a.as_str(),
                 label: a.label(),
                 quota: notes.remove(&a),
-                fields: forms::fields(a.as_str(), &specs, &values, &errors),
-                errors: forms::other_errors(a.fields(), &errors),
+                summary: forms::error_summary(&fields, more),
+                fields,
                 danger: a.needs_confirmation(),
                 open: only_one || failed.is_some_and(|(fa, _, _)| fa == a),
                 confirm: consequence(a, view),
                 confirmed: values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya"),
                 confirm_error: confirm_errors.into_iter().next().map(|e| e.message),
+                document,
+                document_error,
             }
         })
         .collect()
 }
+
+/// The error fields of an action's document: its check (`file`), or its absence
+/// (`documents`).
+const DOCUMENT_FIELDS: &[&str] = &["file", "documents"];
 
 /// How the last submit on a case page went, for re-rendering it.
 #[derive(Default)]
@@ -360,6 +428,8 @@ pub(super) struct Outcome<'a> {
     /// Whether that refusal is a stale version.
     pub stale: bool,
     pub upload_error: Option<String>,
+    /// A replacement refused: the document and why.
+    pub document_error: Option<(Uuid, String)>,
     /// The full NIK and KK after a reveal (this response only).
     pub revealed: Option<Revealed>,
     /// The reveal form refused: what was typed and why.
@@ -386,6 +456,14 @@ pub(super) async fn respond(
         );
     let claims = state.cases.claims_of_case(&user, id).await?;
     let can_claim = state.cases.claimable_case(&user, id).await.is_ok();
+    let current: Vec<&str> = d
+        .documents
+        .iter()
+        .filter(|doc| doc.is_current())
+        .map(|doc| doc.kind.as_str())
+        .collect();
+    let default_kind = default_document_kind(d.case.state.0, &current).as_str();
+    let can_change_documents = may_change_documents(d.case.state.0, user.role).is_ok();
     let page = CasePage {
         ctx,
         claims,
@@ -396,7 +474,10 @@ pub(super) async fn respond(
         problem: outcome.problem,
         stale: outcome.stale,
         upload_error: outcome.upload_error,
+        document_error: outcome.document_error,
         can_upload: user.role == Role::Rsud && open,
+        can_change_documents,
+        default_kind,
         can_edit,
         document_kinds: DocumentKind::OPTIONS,
         max_upload_mb: state.settings.max_upload_mb,
@@ -482,17 +563,31 @@ pub(super) async fn act(
     ctx: Ctx,
     user: CurrentUser,
     Path((id, action)): Path<(Uuid, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    request: Request,
 ) -> Result<Response, AppError> {
     let action: Action = action.parse().map_err(|_| AppError::NotFound)?;
-    let values = forms::to_map(pairs);
+    let (values, document) = match read_action_form(&state, action, request).await? {
+        Ok(read) => read,
+        Err(rejection) => return Ok(rejection),
+    };
     let version = version_field(&values);
     let confirmed = values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya");
-    match state
-        .cases
-        .perform_confirmed(&user, id, version, action, &values, confirmed)
-        .await
-    {
+    let performed = match document {
+        Some(Err(problem)) => Err(CaseError::Invalid(vec![problem])),
+        Some(Ok(upload)) => {
+            state
+                .cases
+                .perform_with_document(&user, id, version, action, &values, Some(&upload), confirmed)
+                .await
+        }
+        None => {
+            state
+                .cases
+                .perform_with_document(&user, id, version, action, &values, None, confirmed)
+                .await
+        }
+    };
+    match performed {
         Ok(case) => {
             let now = case.state.0.label();
             let message = format!("{}: berhasil. Status sekarang: {now}.", action.label());
@@ -509,6 +604,57 @@ pub(super) async fn act(
             refused(page, action, &values, refusal).await
         }
     }
+}
+
+/// The document of an action's form, checked ([`action_document`]); the field error to show
+/// when it is refused.
+type ActionDocument = Result<CheckedUpload, FieldError>;
+
+/// Reads an action's form: URL-encoded, or multipart for an action with a document (the file
+/// part `document_file`, [`action_document`]). A body the framework
+/// rejects is answered as the framework says (`Err`, turned into a page by the layers).
+async fn read_action_form(
+    state: &AppState,
+    action: Action,
+    request: Request,
+) -> Result<Result<(HashMap<String, String>, Option<ActionDocument>), Response>, AppError> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    // Only an action with a document takes a multipart form; any other answers as a
+    // URL-encoded form does to a multipart body (415 with a message).
+    let Some(kind) = action_document(action).filter(|_| multipart) else {
+        return Ok(
+            match Form::<Vec<(String, String)>>::from_request(request, state).await {
+                Ok(Form(pairs)) => Ok((forms::to_map(pairs), None)),
+                Err(rejection) => Err(rejection.into_response()),
+            },
+        );
+    };
+    let mp = Multipart::from_request(request, state).await;
+    let form = forms::read_multipart_form(mp).await?;
+    let document = if form.problem == Some(MultipartProblem::TooLarge) {
+        let max = state.settings.max_upload_mb;
+        Some(Err(FieldError {
+            field: "file",
+            message: format!("Berkas terlalu besar; maksimal {max} MB."),
+        }))
+    } else {
+        match form.files.iter().find(|(n, _, _)| n == "document_file") {
+            Some((_, bytes, name)) => {
+                let upload = Upload {
+                    kind: kind.as_str(),
+                    bytes,
+                    original_name: name.as_deref(),
+                };
+                Some(state.cases.check_upload(&upload).await)
+            }
+            None => None,
+        }
+    };
+    Ok(Ok((form.values, document)))
 }
 
 /// The case page being answered.
