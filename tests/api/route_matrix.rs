@@ -15,7 +15,7 @@ use std::path::Path;
 
 use merajut_sehat::access::{
     AUDITORS, CASE_ROLES, CLAIM_ROLES, EVERYONE, MONITORS, NOMINATIF_BUILDERS, NOMINATIF_EXPORTERS,
-    NOMINATIF_READERS, QUEUE_ROLES, QUOTA_EDITORS, QUOTA_READERS,
+    NOMINATIF_READERS, QUEUE_ROLES, QUOTA_EDITORS, QUOTA_READERS, STATUS_COUNT_READERS,
 };
 use merajut_sehat::cases::Visibility;
 use merajut_sehat::domain::Role;
@@ -48,6 +48,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/healthz", Open),
     ("GET", "/readyz", Open),
     ("GET", "/verifikasi/surat/{token}", Open),
+    ("GET", "/status", Open),
+    ("POST", "/status", Open),
     ("GET", "/static/app.css", Open),
     ("GET", "/static/report.css", Open),
     ("GET", "/static/app.js", Open),
@@ -116,6 +118,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/kasus/{id}/ubah", RSUD),
     ("POST", "/kasus/{id}/ubah", RSUD),
     ("POST", "/kasus/{id}/dokumen", RSUD),
+    ("POST", "/kasus/{id}/kode-status", RSUD),
+    ("POST", "/kasus/{id}/kode-status/cabut", RSUD),
     ("GET", "/kasus-saya", RSUD),
     ("POST", "/kasus-saya", RSUD),
     ("GET", "/kasus-saya/unduh", RSUD),
@@ -153,6 +157,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/nominatif/{id}/batal", Roles(NOMINATIF_BUILDERS)),
     ("GET", "/nominatif/{id}/xlsx", Roles(NOMINATIF_EXPORTERS)),
     ("GET", "/nominatif/{id}/cetak", Roles(NOMINATIF_EXPORTERS)),
+    // The families' status page: its daily counts
+    ("GET", "/kode-status", Roles(STATUS_COUNT_READERS)),
     // Administration
     ("GET", "/admin/pengguna", ADMIN),
     ("POST", "/admin/pengguna/{id}/keluar-semua", ADMIN),

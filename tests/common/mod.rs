@@ -626,6 +626,9 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         // the throttling tests set their own burst.
         sign_in_burst: 10_000,
         sign_in_refill_seconds: 3,
+        // The throttling test of the status page sets its own burst.
+        status_lookup_burst: 10_000,
+        status_lookup_refill_seconds: 30,
         activation_hours: 24,
     };
     configure(&mut settings);

@@ -100,6 +100,8 @@ struct CasePage {
     /// The reveal form refused: what was typed and why.
     reveal_refused: Option<(String, String)>,
     reveal_max: usize,
+    /// The families' status code section (the case's hospital PIC only).
+    status_code: Option<super::status_code::StatusCodePanel>,
 }
 
 impl CasePage {
@@ -310,6 +312,7 @@ pub(super) async fn respond(
         );
     let claims = state.cases.claims_of_case(&user, id).await?;
     let can_claim = state.cases.claimable_case(&user, id).await.is_ok();
+    let status_code = super::status_code::StatusCodePanel::of(state, &user, &d.case).await?;
     let page = CasePage {
         ctx,
         claims,
@@ -329,6 +332,7 @@ pub(super) async fn respond(
         revealed: outcome.revealed,
         reveal_refused: outcome.reveal_refused,
         reveal_max: crate::cases::access::REASON_MAX,
+        status_code,
     };
     render_status(status, &page)
 }
