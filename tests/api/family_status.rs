@@ -281,43 +281,95 @@ async fn a_reloaded_slip_does_not_replace_the_code_just_given() {
     assert_eq!(codes, 1);
 }
 
+/// Asserts what the family reads for `code` while its case is in `state`.
+async fn assert_reads(app: &TestApp, code: &str, state: CaseState) {
+    let (status, page) = look_up(app, code).await;
+    assert_eq!(status, StatusCode::OK, "{state:?}");
+    let step = family_step(state);
+    assert_eq!(
+        text(&page, "#status-now").as_deref(),
+        Some(step.now),
+        "{state:?}"
+    );
+    assert_eq!(text(&page, "#status-next").as_deref(), Some(step.next));
+    assert_eq!(
+        text(&page, "#status-since").as_deref(),
+        Some("23 November 2026")
+    );
+    assert_nothing_personal(&page, state.as_str());
+    for reason in ["buram", "SIAK", "perekaman di tempat", "syarat program", "IGD"] {
+        assert!(!page.contains(reason), "{state:?} shows {reason:?}");
+    }
+}
+
 #[tokio::test]
 async fn every_state_reads_as_its_own_sentence_for_the_family() {
-    // Arrange
+    use CaseState::*;
+    // Arrange: three cases of the hospital, each with a code from its draft.
     let app = spawn_app_at(a_november_morning()).await;
-    let (pic, _team, id) = arrange(&app, "nik_check").await;
-    let code = code_on(&issue(&app, &pic, id).await);
+    let team = Team::new(&app).await;
+    let (pic, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let mut seen = std::collections::HashSet::new();
 
-    for &state in CaseState::ALL {
-        // Arrange: the case put in `state` directly (every state, closed ones included).
-        sqlx::query(
-            "UPDATE cases SET state = $2::text::case_state, \
-                    state_entered_at = '2026-11-20T02:00:00Z' WHERE id = $1",
-        )
-        .bind(id)
-        .bind(state.as_str())
-        .execute(&app.pool)
-        .await
-        .expect("setting the state");
-
-        // Act
-        let (status, page) = look_up(&app, &code).await;
-
-        // Assert
-        assert_eq!(status, StatusCode::OK, "{state:?}");
-        let step = family_step(state);
-        assert_eq!(
-            text(&page, "#status-now").as_deref(),
-            Some(step.now),
-            "{state:?}"
-        );
-        assert_eq!(text(&page, "#status-next").as_deref(), Some(step.next));
-        assert_eq!(
-            text(&page, "#status-since").as_deref(),
-            Some("20 November 2026")
-        );
-        assert_nothing_personal(&page, state.as_str());
+    // Act / Assert: the main path to a handover.
+    let a = team.create(&intake_woman()).await;
+    let code_a = code_on(&issue(&app, &pic, a).await);
+    assert_reads(&app, &code_a, Draft).await;
+    seen.insert(Draft);
+    let path = [
+        ("draft", "nik_check", NikCheck),
+        ("nik_check", "desil_check", DesilCheck),
+        ("desil_check", "guarantee_review", GuaranteeReview),
+        ("guarantee_review", "guaranteed", Guaranteed),
+        ("guaranteed", "pbi_proposed", PbiProposed),
+        ("pbi_proposed", "pbpu_review", PbpuReview),
+        ("pbpu_review", "pbpu_proposed", PbpuProposed),
+    ];
+    for (from, to, state) in path {
+        team.drive(a, from, to).await;
+        assert_reads(&app, &code_a, state).await;
+        seen.insert(state);
     }
+    team.bpjs.step(a, "record_pbpu_active").await;
+    assert_reads(&app, &code_a, HandedOver).await;
+    seen.insert(HandedOver);
+
+    // Sent back, traced by the kab/kota, recorded, an SKTM asked for, withdrawn.
+    let b = team.create(&intake_serial(1, "53.71")).await;
+    let code_b = code_on(&issue(&app, &pic, b).await);
+    team.drive(b, "draft", "nik_check").await;
+    let desil_seven = serde_json::json!({
+        "source_system": "siks_ng",
+        "desil": "7",
+        "registry_data": "Desil 7",
+    });
+    let steps = [
+        (&team.dukcapil_prov, "return_to_rsud", None, Returned),
+        (&team.rsud, "resubmit", None, NikCheck),
+        (&team.dukcapil_prov, "refer_to_kab", None, NikReferral),
+        (&team.dukcapil_kab, "require_recording", None, IdentityRecording),
+        (&team.dukcapil_kab, "record_identity", None, DesilCheck),
+        (&team.dinsos_prov, "record_desil", Some(desil_seven), SktmRequired),
+        (&team.rsud, "withdraw", None, Withdrawn),
+    ];
+    for (actor, action, fields, state) in steps {
+        match fields {
+            Some(f) => actor.step_with(b, action, f).await,
+            None => actor.step(b, action).await,
+        };
+        assert_reads(&app, &code_b, state).await;
+        seen.insert(state);
+    }
+
+    // A guarantee refused.
+    let c = team.create(&intake_serial(2, "53.71")).await;
+    let code_c = code_on(&issue(&app, &pic, c).await);
+    team.drive(c, "draft", "guarantee_review").await;
+    team.dinkes_prov.step(c, "reject_guarantee").await;
+    assert_reads(&app, &code_c, Rejected).await;
+    seen.insert(Rejected);
+
+    assert_eq!(seen.len(), CaseState::ALL.len(), "a state was not visited");
 }
 
 #[tokio::test]
