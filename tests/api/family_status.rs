@@ -297,7 +297,13 @@ async fn assert_reads(app: &TestApp, code: &str, state: CaseState) {
         Some("23 November 2026")
     );
     assert_nothing_personal(&page, state.as_str());
-    for reason in ["buram", "SIAK", "perekaman di tempat", "syarat program", "IGD"] {
+    for reason in [
+        "buram",
+        "SIAK",
+        "perekaman di tempat",
+        "syarat program",
+        "IGD",
+    ] {
         assert!(!page.contains(reason), "{state:?} shows {reason:?}");
     }
 }
@@ -347,9 +353,19 @@ async fn every_state_reads_as_its_own_sentence_for_the_family() {
         (&team.dukcapil_prov, "return_to_rsud", None, Returned),
         (&team.rsud, "resubmit", None, NikCheck),
         (&team.dukcapil_prov, "refer_to_kab", None, NikReferral),
-        (&team.dukcapil_kab, "require_recording", None, IdentityRecording),
+        (
+            &team.dukcapil_kab,
+            "require_recording",
+            None,
+            IdentityRecording,
+        ),
         (&team.dukcapil_kab, "record_identity", None, DesilCheck),
-        (&team.dinsos_prov, "record_desil", Some(desil_seven), SktmRequired),
+        (
+            &team.dinsos_prov,
+            "record_desil",
+            Some(desil_seven),
+            SktmRequired,
+        ),
         (&team.rsud, "withdraw", None, Withdrawn),
     ];
     for (actor, action, fields, state) in steps {
