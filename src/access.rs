@@ -70,14 +70,18 @@ pub const NOMINATIF_EXPORTERS: &[Role] = &[DinkesProv, DinkesKab];
 pub const RSUD: &[Role] = &[Rsud];
 /// The administrator.
 pub const ADMIN: &[Role] = &[Admin];
+/// Who reads the daily counts of the families' status page (`/kode-status`): the program
+/// team and the administrator (aggregate numbers only, no case).
+pub const STATUS_COUNT_READERS: &[Role] = &[Tim, Admin];
 /// The data protection officer: the access log, the per-patient access history and the audit
 /// events (`web::audit`); no case content.
 pub const AUDITORS: &[Role] = &[Auditor];
 
 /// The pages anyone may open without signing in and without a session (besides sign-in itself
 /// — `/masuk`, `/masuk/kode`, `/aktivasi`, whose forms need one — and the health checks): the public verification page of a guarantee letter, whose link is the QR code on
-/// the letter. It shows no personal data (see `web::verification`).
-pub const PUBLIC_PAGES: &[&str] = &["/verifikasi/surat/{token}"];
+/// the letter, and the families' status page (its form carries only the CSRF cookie's value).
+/// Neither shows personal data (see `web::verification`, `web::family_status`).
+pub const PUBLIC_PAGES: &[&str] = &["/verifikasi/surat/{token}", "/status"];
 
 /// An area of the application: a menu entry, or a page reached from another one.
 #[derive(Debug, Clone, Copy)]
@@ -163,6 +167,11 @@ pub const AREAS: &[Area] = &[
         label: "Laporan",
         roles: CASE_ROLES,
         in_menu: true,
+    },
+    Area {
+        path: "/kode-status",
+        label: "Cek status keluarga",
+        roles: STATUS_COUNT_READERS,
     },
     Area {
         path: "/token-api",

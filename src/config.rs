@@ -205,6 +205,27 @@ pub struct Settings {
         global = true
     )]
     pub api_token_refill_seconds: u64,
+    /// Status-code lookups (the public page `/status`) one client address may make in a burst
+    /// (per instance); after it, one more every `--status-lookup-refill-seconds`. Families
+    /// behind one mobile operator's address share it, so it is not small; guessing a 60-bit
+    /// code stays hopeless at this rate.
+    #[arg(
+        long,
+        env = "MERAJUT_STATUS_LOOKUP_BURST",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        global = true
+    )]
+    pub status_lookup_burst: u32,
+    /// Seconds after which a client address may make one more status-code lookup.
+    #[arg(
+        long,
+        env = "MERAJUT_STATUS_LOOKUP_REFILL_SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub status_lookup_refill_seconds: u64,
     /// Hours an activation code (a new account, a password reset) stays usable.
     #[arg(
         long,

@@ -23,6 +23,7 @@ pub mod quota;
 pub mod reports;
 pub mod retention;
 pub mod service;
+pub mod status_code;
 pub mod view;
 
 pub use error::CaseError;

@@ -25,6 +25,7 @@ pub mod reports;
 pub mod retention;
 pub mod roles;
 pub mod sign_in_throttle;
+pub mod status_codes;
 pub mod stays;
 pub mod steps;
 pub mod tokens;

@@ -9,6 +9,7 @@ pub mod claim;
 pub mod date;
 pub mod desil;
 pub mod email;
+pub mod family_status;
 pub mod guarantee;
 pub mod kk;
 pub mod locale;

@@ -40,6 +40,10 @@ pub enum AppError {
     /// `Retry-After`.
     #[error("too many attempts, retry after {retry_after_secs}s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Too many status-code lookups from one client address (the public status page): 429
+    /// with `Retry-After`.
+    #[error("too many status lookups, retry after {retry_after_secs}s")]
+    TooManyLookups { retry_after_secs: u64 },
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -82,7 +86,9 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +111,11 @@ impl AppError {
                 "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
                 retry_after_secs.div_ceil(60).max(1)
             ),
+            AppError::TooManyLookups { retry_after_secs } => format!(
+                "Terlalu banyak pemeriksaan kode status dari jaringan Anda. Tunggu {} menit, \
+                 lalu coba lagi.",
+                retry_after_secs.div_ceil(60).max(1)
+            ),
             AppError::Internal(_) => {
                 "Terjadi kesalahan pada sistem. Silakan coba lagi; bila berulang, laporkan kode \
                  permintaan di bawah ini kepada admin."
@@ -120,7 +131,9 @@ impl AppError {
             AppError::NotFound => "Tidak ditemukan",
             AppError::Conflict(_) => "Tidak dapat diproses",
             AppError::Validation(_) | AppError::BadRequest(_) => "Isian belum benar",
-            AppError::TooManyRequests { .. } => "Terlalu banyak percobaan",
+            AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
+                "Terlalu banyak percobaan"
+            }
             AppError::Internal(_) => "Kesalahan sistem",
         }
     }
@@ -160,7 +173,9 @@ impl IntoResponse for AppError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.user_message()).into_response(),
         };
-        if let AppError::TooManyRequests { retry_after_secs } = self {
+        if let AppError::TooManyRequests { retry_after_secs }
+        | AppError::TooManyLookups { retry_after_secs } = self
+        {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());

@@ -15,6 +15,7 @@ pub mod charts;
 pub mod claims;
 pub mod dashboard;
 pub mod error;
+pub mod family_status;
 pub mod filters;
 pub mod forms;
 pub mod home;
@@ -162,6 +163,7 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .merge(reports::router())
         .merge(quota::router())
         .merge(nominatif::router())
+        .merge(family_status::router(state))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::csrf_guard,

@@ -1,6 +1,7 @@
-//! Throttling of sign-in per client address ([`ClientIp`]: the socket's peer, or
-//! `X-Forwarded-For` from a trusted proxy) with `tower_governor`: a burst of
-//! `MERAJUT_SIGN_IN_BURST` attempts, then one more every `MERAJUT_SIGN_IN_REFILL_SECONDS`. The
+//! Throttling per client address ([`ClientIp`]: the socket's peer, or `X-Forwarded-For` from
+//! a trusted proxy) with `tower_governor`: of sign-in ([`per_address`]: a burst of
+//! `MERAJUT_SIGN_IN_BURST` attempts, then one more every `MERAJUT_SIGN_IN_REFILL_SECONDS`), and
+//! of the public status page's lookups ([`status_lookups`], counted as `throttled`). The
 //! counts live in the memory of each instance (behind a load balancer each instance counts on
 //! its own); the per-account throttle ([`crate::auth::throttle`]) is the one shared in
 //! PostgreSQL. A refusal is the application's own error page, 429 with `Retry-After`, and is
@@ -69,19 +70,59 @@ impl Audited {
     }
 }
 
-/// `route` limited per client address as the settings say.
+/// `route` (the sign-in form) limited per client address as the settings say; refusals are
+/// audited.
 pub fn per_address(route: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
     let settings = &state.settings;
+    let limited = governed(
+        route,
+        settings.sign_in_burst,
+        settings.sign_in_refill_seconds,
+        |retry_after_secs| {
+            tracing::info!("sign-in throttled (client address)");
+            AppError::TooManyRequests { retry_after_secs }
+        },
+    );
+    let audited = (state.clone(), Audited::default());
+    limited.layer(mw::from_fn_with_state(audited, audit_refusal))
+}
+
+/// `route` (the lookup of the public status page) limited per client address
+/// (`MERAJUT_STATUS_LOOKUP_BURST`, `MERAJUT_STATUS_LOOKUP_REFILL_SECONDS`); every refusal is
+/// counted as a `throttled` lookup of the day (no address kept).
+pub fn status_lookups(route: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
+    let settings = &state.settings;
+    let limited = governed(
+        route,
+        settings.status_lookup_burst,
+        settings.status_lookup_refill_seconds,
+        |retry_after_secs| {
+            tracing::info!("status lookup throttled (client address)");
+            AppError::TooManyLookups { retry_after_secs }
+        },
+    );
+    limited.layer(mw::from_fn_with_state(state.clone(), count_refusal))
+}
+
+/// `route` behind a `tower_governor` limiter keyed by [`ClientIp`]: `burst` requests, then one
+/// more every `refill_seconds`; a refusal is the page `refusal` makes (429 with
+/// `Retry-After`), marked [`RefusedPerAddress`] for the layer above.
+fn governed(
+    route: MethodRouter<AppState>,
+    burst: u32,
+    refill_seconds: u64,
+    refusal: fn(u64) -> AppError,
+) -> MethodRouter<AppState> {
     #[expect(
         clippy::expect_used,
         reason = "burst and period are at least 1 (checked when the settings are read)"
     )]
     let config = GovernorConfigBuilder::default()
         .key_extractor(ClientIpKey)
-        .period(Duration::from_secs(settings.sign_in_refill_seconds))
-        .burst_size(settings.sign_in_burst)
+        .period(Duration::from_secs(refill_seconds))
+        .burst_size(burst)
         .finish()
-        .expect("valid sign-in limits");
+        .expect("valid per-address limits");
     // Forget addresses that are back to a full burst, now and then, while the limiter lives.
     let limiter = Arc::downgrade(config.limiter());
     tokio::spawn(async move {
@@ -94,22 +135,29 @@ pub fn per_address(route: MethodRouter<AppState>, state: &AppState) -> MethodRou
             limiter.retain_recent();
         }
     });
-    let governor = GovernorLayer::new(config).error_handler(|error| match error {
+    let governor = GovernorLayer::new(config).error_handler(move |error| match error {
         GovernorError::TooManyRequests { wait_time, .. } => {
-            tracing::info!("sign-in throttled (client address)");
-            let mut response = AppError::TooManyRequests {
-                retry_after_secs: wait_time.max(1),
-            }
-            .into_response();
+            let mut response = refusal(wait_time.max(1)).into_response();
             response.extensions_mut().insert(RefusedPerAddress);
             response
         }
-        other => AppError::Internal(anyhow::anyhow!("sign-in limiter: {other}")).into_response(),
+        other => {
+            AppError::Internal(anyhow::anyhow!("per-address limiter: {other}")).into_response()
+        }
     });
-    let audited = (state.clone(), Audited::default());
-    route
-        .layer(governor)
-        .layer(mw::from_fn_with_state(audited, audit_refusal))
+    route.layer(governor)
+}
+
+/// Counts a refused status lookup.
+async fn count_refusal(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.extensions().get::<RefusedPerAddress>().is_some() {
+        let outcome = crate::cases::status_code::LookupOutcome::Throttled;
+        if let Err(e) = state.cases.count_lookup(outcome).await {
+            AppError::from(e).log();
+        }
+    }
+    response
 }
 
 async fn audit_refusal(

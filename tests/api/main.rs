@@ -22,6 +22,7 @@ mod db_security;
 mod desk_stays;
 mod digest;
 mod exports;
+mod family_status;
 mod figures;
 mod files;
 mod headers;

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use merajut_sehat::access::{
     AUDITORS, CASE_ROLES, CLAIM_ROLES, EVERYONE, MONITORS, NOMINATIF_BUILDERS, NOMINATIF_EXPORTERS,
-    NOMINATIF_READERS, QUEUE_ROLES, QUOTA_EDITORS, QUOTA_READERS,
+    NOMINATIF_READERS, QUEUE_ROLES, QUOTA_EDITORS, QUOTA_READERS, STATUS_COUNT_READERS,
 };
 use merajut_sehat::cases::Visibility;
 use merajut_sehat::domain::Role;
@@ -51,6 +51,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/static/{file}", Open),
     ("GET", "/favicon.ico", Open),
     ("GET", "/manifest.webmanifest", Open),
+    ("GET", "/status", Open),
+    ("POST", "/status", Open),
     ("GET", "/masuk", Open),
     ("POST", "/masuk", Open),
     ("POST", "/keluar", Open),
@@ -118,6 +120,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/kasus/{id}/dokumen", RSUD),
     ("POST", "/kasus/{id}/dokumen/{document_id}/ganti", RSUD),
     ("POST", "/kasus/{id}/dokumen/{document_id}/hapus", RSUD),
+    ("POST", "/kasus/{id}/kode-status", RSUD),
+    ("POST", "/kasus/{id}/kode-status/cabut", RSUD),
     ("GET", "/kasus-saya", RSUD),
     ("POST", "/kasus-saya", RSUD),
     ("GET", "/kasus-saya/unduh", RSUD),
@@ -155,6 +159,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/nominatif/{id}/batal", Roles(NOMINATIF_BUILDERS)),
     ("GET", "/nominatif/{id}/xlsx", Roles(NOMINATIF_EXPORTERS)),
     ("GET", "/nominatif/{id}/cetak", Roles(NOMINATIF_EXPORTERS)),
+    // The families' status page: its daily counts
+    ("GET", "/kode-status", Roles(STATUS_COUNT_READERS)),
     // Administration
     ("GET", "/admin/pengguna", ADMIN),
     ("POST", "/admin/pengguna/{id}/keluar-semua", ADMIN),

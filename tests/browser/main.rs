@@ -14,6 +14,7 @@ mod background_work;
 mod claims;
 mod driver;
 mod exports;
+mod family_status;
 mod flows;
 mod intake;
 mod letter;

@@ -630,6 +630,9 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         // `tests/api/api_tokens.rs` sets its own.
         api_token_burst: 10_000,
         api_token_refill_seconds: 6,
+        // The throttling test of the status page sets its own burst.
+        status_lookup_burst: 10_000,
+        status_lookup_refill_seconds: 30,
         activation_hours: 24,
     };
     configure(&mut settings);

@@ -1,5 +1,5 @@
 //! The case pages, by family: intake and edit ([`intake`]), the case page with its actions
-//! ([`page`]), documents ([`documents`]), the guarantee letter ([`letter`]) and the lists
+//! ([`page`]), documents ([`documents`]), the families' status codes ([`status_code`]), the guarantee letter ([`letter`]) and the lists
 //! ([`lists`]). Handlers parse the form once into a typed value, call the case service, then
 //! render or redirect; a refused submit re-renders the form with what was typed.
 
@@ -8,6 +8,7 @@ mod intake;
 mod letter;
 mod lists;
 mod page;
+mod status_code;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,7 +49,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 "/kasus-saya",
                 get(lists::my_cases).post(lists::my_cases_search),
             )
-            .route("/kasus-saya/unduh", get(lists::my_cases_download)),
+            .route("/kasus-saya/unduh", get(lists::my_cases_download))
+            .route("/kasus/{id}/kode-status", post(status_code::issue))
+            .route("/kasus/{id}/kode-status/cabut", post(status_code::revoke)),
         access::RSUD,
     );
     let monitors = access::require(

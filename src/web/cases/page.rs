@@ -125,6 +125,8 @@ struct CasePage {
     /// The reveal form refused: what was typed and why.
     reveal_refused: Option<(String, String)>,
     reveal_max: usize,
+    /// The families' status code section (the case's hospital PIC only).
+    status_code: Option<super::status_code::StatusCodePanel>,
 }
 
 impl CasePage {
@@ -464,6 +466,7 @@ pub(super) async fn respond(
         .collect();
     let default_kind = default_document_kind(d.case.state.0, &current).as_str();
     let can_change_documents = may_change_documents(d.case.state.0, user.role).is_ok();
+    let status_code = super::status_code::StatusCodePanel::of(state, &user, &d.case).await?;
     let page = CasePage {
         ctx,
         claims,
@@ -486,6 +489,7 @@ pub(super) async fn respond(
         revealed: outcome.revealed,
         reveal_refused: outcome.reveal_refused,
         reveal_max: crate::cases::access::REASON_MAX,
+        status_code,
     };
     render_status(status, &page)
 }
