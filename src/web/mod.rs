@@ -21,6 +21,7 @@ pub mod kept;
 pub mod middleware;
 pub mod nominatif;
 pub mod notifications;
+pub mod offline;
 pub mod quota;
 pub mod reports;
 pub mod throttle;
@@ -64,6 +65,17 @@ pub struct Ctx {
     pub flash: Option<String>,
     /// Unread notifications of a signed-in case role, for the header (`None`: no link).
     pub unread: Option<i64>,
+}
+
+impl Ctx {
+    /// The signed-in user's tag for offline drafts ([`offline::draft_owner`]); empty when no
+    /// one is signed in.
+    pub fn draft_owner(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| offline::draft_owner(u.id))
+            .unwrap_or_default()
+    }
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -207,6 +219,12 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
             "/static/app.js",
             get(|| async { static_asset(APP_JS, "text/javascript; charset=utf-8") }),
         )
+        .route(
+            "/static/offline.js",
+            get(|| async { static_asset(offline::OFFLINE_JS, "text/javascript; charset=utf-8") }),
+        )
+        // At the root, so that the service worker's scope covers every page.
+        .route("/sw.js", get(offline::service_worker))
         .merge(pages)
 }
 

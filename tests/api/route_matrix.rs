@@ -51,6 +51,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/static/app.css", Open),
     ("GET", "/static/report.css", Open),
     ("GET", "/static/app.js", Open),
+    ("GET", "/static/offline.js", Open),
+    ("GET", "/sw.js", Open),
     ("GET", "/masuk", Open),
     ("POST", "/masuk", Open),
     ("POST", "/keluar", Open),

@@ -18,6 +18,7 @@ mod flows;
 mod letter;
 mod monitoring;
 mod nominatif;
+mod offline;
 mod phone;
 mod quota;
 mod reports;
