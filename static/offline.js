@@ -251,12 +251,15 @@
 
   // Whether the intake form is as the server sent it (nothing typed, no errors shown).
   function pristine() {
-    return !form.querySelector(".field-error") && Array.prototype.every.call(form.elements, function (el) {
+    // app.js's hints as the PIC types (id …-live) are not the server's errors.
+    return !form.querySelector(".field-error:not([id$='-live'])") && Array.prototype.every.call(form.elements, function (el) {
       if (!el.name || el.type === "hidden" || el.type === "submit") { return true; }
       if (el.type === "file") { return !el.files.length; }
       if (el.type === "checkbox" || el.type === "radio") { return el.checked === el.defaultChecked; }
       if (el.tagName === "SELECT") {
-        return Array.prototype.every.call(el.options, function (o) { return o.selected === o.defaultSelected; });
+        // Without a `selected` option, the first one is the default.
+        var first = Array.prototype.filter.call(el.options, function (o) { return o.defaultSelected; })[0] || el.options[0];
+        return !first || el.value === first.value;
       }
       return el.value === el.defaultValue;
     });
@@ -355,6 +358,9 @@
     }
     form.removeAttribute("data-draft-id");
     form.reset();
+    // The messages about what was typed went with it.
+    form.querySelectorAll(".field-error, [role=alert]").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); });
     if (form.elements.intake_key) { form.elements.intake_key.value = newKey(); }
     await show(false);
     var box = document.getElementById("offline-status");

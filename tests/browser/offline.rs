@@ -34,29 +34,16 @@ impl Cut {
             .await;
         let mut sessions = vec![];
         if workers {
-            let targets = browser.cdp("Target.getTargets", json!({})).await;
-            let infos = targets["targetInfos"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            for info in infos.iter().filter(|t| t["type"] == "service_worker") {
-                let attached = browser
-                    .cdp(
-                        "Target.attachToTarget",
-                        json!({"targetId": info["targetId"], "flatten": false}),
-                    )
-                    .await;
-                let session = attached["sessionId"]
-                    .as_str()
-                    .expect("a session")
-                    .to_string();
-                send_to_worker(browser, &session, conditions(true)).await;
-                sessions.push(session);
+            sessions = worker_sessions(browser).await;
+            for session in &sessions {
+                send_to_worker(
+                    browser,
+                    session,
+                    "Network.emulateNetworkConditions",
+                    conditions(true),
+                )
+                .await;
             }
-            assert!(
-                !sessions.is_empty(),
-                "no service worker to cut off: {targets}"
-            );
         }
         Cut { workers: sessions }
     }
@@ -64,7 +51,13 @@ impl Cut {
     /// Gives the signal back.
     async fn end(self, browser: &Browser) {
         for session in &self.workers {
-            send_to_worker(browser, session, conditions(false)).await;
+            send_to_worker(
+                browser,
+                session,
+                "Network.emulateNetworkConditions",
+                conditions(false),
+            )
+            .await;
         }
         browser
             .cdp("Network.emulateNetworkConditions", conditions(false))
@@ -72,14 +65,60 @@ impl Cut {
     }
 }
 
-async fn send_to_worker(browser: &Browser, session: &str, params: Value) {
-    let message = json!({"id": 1, "method": "Network.emulateNetworkConditions", "params": params});
+/// DevTools sessions attached to every service worker of the browser.
+async fn worker_sessions(browser: &Browser) -> Vec<String> {
+    let targets = browser.cdp("Target.getTargets", json!({})).await;
+    let infos = targets["targetInfos"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut sessions = vec![];
+    for info in infos.iter().filter(|t| t["type"] == "service_worker") {
+        let attached = browser
+            .cdp(
+                "Target.attachToTarget",
+                json!({"targetId": info["targetId"], "flatten": false}),
+            )
+            .await;
+        sessions.push(
+            attached["sessionId"]
+                .as_str()
+                .expect("a session")
+                .to_string(),
+        );
+    }
+    assert!(!sessions.is_empty(), "no service worker: {targets}");
+    sessions
+}
+
+async fn send_to_worker(browser: &Browser, session: &str, method: &str, params: Value) {
+    let message = json!({"id": 1, "method": method, "params": params});
     browser
         .cdp(
             "Target.sendMessageToTarget",
             json!({"sessionId": session, "message": message.to_string()}),
         )
         .await;
+}
+
+/// Makes the intake address unreachable for the service workers only (or reachable again):
+/// the phone shows signal, but a send through the worker fails as on a connection that drops.
+async fn block_intake_in_workers(browser: &Browser, sessions: &[String], blocked: bool) {
+    let urls = if blocked {
+        json!(["*/kasus/baru"])
+    } else {
+        json!([])
+    };
+    for session in sessions {
+        send_to_worker(browser, session, "Network.enable", json!({})).await;
+        send_to_worker(
+            browser,
+            session,
+            "Network.setBlockedURLs",
+            json!({"urls": urls}),
+        )
+        .await;
+    }
 }
 
 /// The number of drafts in the phone's IndexedDB (0 when the database is gone).
@@ -282,5 +321,65 @@ async fn signing_out_with_a_draft_waiting_clears_the_phone() {
     assert!(warning.contains("1 draf"), "{warning}");
     assert_eq!(drafts_on_phone(&browser).await, 0);
     assert_eq!(caches_and_workers(&browser).await, (0, 0));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_send_that_fails_on_the_way_is_kept_and_a_refused_draft_comes_back_to_the_form() {
+    // Arrange: the intake form with a birth date that disagrees with the NIK and a KTP photo;
+    // the phone shows signal, but the connection drops under the send.
+    let app = spawn_app().await;
+    let pic = app.create_test_user("rsud", Some("RSUD-WZJ")).await;
+    let chromedriver = Chromedriver::start().await;
+    let browser = chromedriver.phone(WIDTH, HEIGHT).await;
+    browser.sign_in(&app, &pic).await;
+    open_intake_with_worker(&browser, &app).await;
+    fill_intake(&browser, &MARKUS).await;
+    browser.set_date("#intake-birth_date", "1975-11-03").await;
+    browser.attach("#ktp_file", &photo("ktp.png")).await;
+    let workers = worker_sessions(&browser).await;
+    block_intake_in_workers(&browser, &workers, true).await;
+
+    // Act: the PIC sends; the service worker keeps the form.
+    browser.click_and_wait("#submit-case").await;
+
+    // Assert: back on the intake form (the copy on the phone), the draft kept there; the page
+    // sends it at once (its own requests reach the server), the server refuses it, and it is
+    // back on the form, photo included, with the server's message under the NIK.
+    assert_eq!(browser.path().await, "/kasus/baru");
+    assert_eq!(drafts_on_phone(&browser).await, 1);
+    block_intake_in_workers(&browser, &workers, false).await;
+    browser
+        .wait_until(
+            "the refused draft back on the form",
+            "return !!document.getElementById('offline-draft-errors');",
+        )
+        .await;
+    assert_eq!(browser.value("#intake-full_name").await, MARKUS.name);
+    assert_eq!(browser.value("#intake-birth_date").await, "1975-11-03");
+    let nik_error = browser.text("#intake-nik-wrap .field-error").await;
+    assert!(nik_error.contains("Tanggal lahir pada NIK"), "{nik_error}");
+    let photos = browser
+        .js("return document.getElementById('ktp_file').files.length")
+        .await;
+    assert_eq!(photos.as_u64(), Some(1));
+    assert!(
+        browser
+            .text("#offline-status")
+            .await
+            .contains("1 draf ditolak server")
+    );
+
+    // Act: the PIC corrects the birth date and sends again.
+    browser
+        .set_date("#intake-birth_date", MARKUS.birth_date)
+        .await;
+    browser.click_and_wait("#submit-case").await;
+
+    // Assert: the case with its photo, nothing left on the phone.
+    assert!(browser.path().await.starts_with("/kasus/"));
+    assert_eq!(browser.case_state().await, "nik_check");
+    assert!(browser.text("ul.documents").await.contains("KTP"));
+    assert_eq!(drafts_on_phone(&browser).await, 0);
     browser.close().await;
 }
