@@ -230,6 +230,14 @@ async fn an_intake_typed_without_signal_waits_on_the_phone_and_is_sent_when_the_
             .await
             .contains("belum terkirim")
     );
+    // The copy keeps the page's CSP: an inline script does not run.
+    let inline_blocked = browser
+        .js(
+            "const s = document.createElement('script'); s.textContent = 'window.inlineRan = 1'; \
+             document.head.appendChild(s); return window.inlineRan === undefined;",
+        )
+        .await;
+    assert_eq!(inline_blocked, json!(true));
 
     // Act: the signal returns.
     cut.end(&browser).await;
@@ -255,6 +263,23 @@ async fn an_intake_typed_without_signal_waits_on_the_phone_and_is_sent_when_the_
         .click_and_wait("nav.menu a[href='/kasus-saya']")
         .await;
     assert!(browser.text("table.cases").await.contains(MARKUS.name));
+    // The case page and the list were opened through the service worker: neither was kept.
+    let cached = browser
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             caches.keys()
+               .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+               .then(lists => done(lists.flat().map(r => new URL(r.url).pathname)));",
+        )
+        .await;
+    let cached: Vec<String> = serde_json::from_value(cached).expect("cached paths");
+    assert!(cached.contains(&"/kasus/baru".to_string()), "{cached:?}");
+    assert!(
+        cached
+            .iter()
+            .all(|p| p == "/kasus/baru" || p.starts_with("/static/")),
+        "{cached:?}"
+    );
     browser.close().await;
 }
 
