@@ -3,8 +3,8 @@
 //
 // It keeps, for a phone that loses signal in a ward, only what the intake needs offline:
 // - GET /static/*: answered from the cache at once and refreshed in the background;
-// - GET /kasus/baru (the empty intake form): from the network, a copy kept for when there is
-//   none (without the one-shot flash message);
+// - GET /kasus/baru (the empty intake form): from the network, a copy kept (without the
+//   one-shot flash message) for when there is none or it does not answer within 5 s;
 // - POST /kasus/baru sent by the browser itself (a navigation) that fails for network reasons:
 //   the form (fields and photos) is kept in IndexedDB as a draft for its user, and the browser
 //   is sent to the intake page, where static/offline.js shows the draft waiting and sends it
@@ -35,7 +35,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method === "GET" && url.pathname.indexOf("/static/") === 0) {
     event.respondWith(staticFile(event));
   } else if (request.method === "GET" && url.pathname === INTAKE && url.search === "") {
-    event.respondWith(intakePage(request));
+    event.respondWith(intakePage(event));
   } else if (request.method === "POST" && url.pathname === INTAKE && request.mode === "navigate") {
     event.respondWith(intakePost(request));
   }
@@ -57,8 +57,11 @@ function staticFile(event) {
   });
 }
 
-function intakePage(request) {
-  return fetch(request).then(function (res) {
+// From the network, keeping a copy; the copy when the network fails, or when it has not
+// answered within 5 s (one bar of signal in a ward) while the copy exists.
+function intakePage(event) {
+  var request = event.request;
+  var network = fetch(request).then(function (res) {
     // Only the form itself: not a redirect to the sign-in page, not a refusal.
     if (!res.ok || res.type !== "basic" || res.redirected) { return res; }
     return res.clone().text().then(function (html) {
@@ -69,9 +72,15 @@ function intakePage(request) {
       var copy = new Response(html.replace(FLASH, ""), { status: 200, headers: headers });
       return caches.open(CACHE).then(function (cache) { return cache.put(INTAKE, copy); });
     }).then(function () { return res; });
-  }, function () {
+  });
+  event.waitUntil(network.catch(function () {}));
+  var answer = network.catch(function () {
     return caches.match(INTAKE).then(function (cached) { return cached || Response.error(); });
   });
+  var slow = new Promise(function (resolve) { setTimeout(resolve, 5000); }).then(function () {
+    return caches.match(INTAKE).then(function (cached) { return cached || answer; });
+  });
+  return Promise.race([answer, slow]);
 }
 
 function intakePost(request) {
