@@ -234,7 +234,7 @@ async fn logout(
         .await?;
         tracing::info!(user_id = %user.id, "signed out");
     }
-    Ok(Redirect::to("/masuk").into_response())
+    Ok(([super::offline::CLEAR_SITE_DATA], Redirect::to("/masuk")).into_response())
 }
 
 /// "Keluar dari semua perangkat": ends every session of the user, this one included.
@@ -252,7 +252,7 @@ async fn sign_out_everywhere(
     tx.commit().await?;
     session.flush().await.map_err(anyhow::Error::from)?;
     tracing::info!(user_id = %user.id, "signed out everywhere");
-    Ok(Redirect::to("/masuk").into_response())
+    Ok(([super::offline::CLEAR_SITE_DATA], Redirect::to("/masuk")).into_response())
 }
 
 #[derive(Template)]

@@ -55,6 +55,11 @@ pub const FILES: &[StaticFile] = &[
         body: include_bytes!("../../static/app.js"),
     },
     StaticFile {
+        name: "offline.js",
+        content_type: JS,
+        body: include_bytes!("../../static/offline.js"),
+    },
+    StaticFile {
         name: "report.css",
         content_type: CSS,
         body: include_bytes!("../../static/report.css"),

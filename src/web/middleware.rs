@@ -135,7 +135,8 @@ pub async fn security_headers(tls: bool, req: Request, next: Next) -> Response {
         "content-security-policy",
         HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; \
+             worker-src 'self'",
         ),
     );
     h.insert(

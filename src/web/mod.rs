@@ -23,6 +23,7 @@ pub mod kept;
 pub mod middleware;
 pub mod nominatif;
 pub mod notifications;
+pub mod offline;
 pub mod quota;
 pub mod reports;
 pub mod throttle;
@@ -66,6 +67,17 @@ pub struct Ctx {
     pub flash: Option<String>,
     /// Unread notifications of a signed-in case role, for the header (`None`: no link).
     pub unread: Option<i64>,
+}
+
+impl Ctx {
+    /// The signed-in user's tag for offline drafts ([`offline::draft_owner`]); empty when no
+    /// one is signed in.
+    pub fn draft_owner(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| offline::draft_owner(u.id))
+            .unwrap_or_default()
+    }
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -185,6 +197,8 @@ pub fn routes(state: &AppState, sessions: PostgresStore) -> Router<AppState> {
         .route("/static/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/manifest.webmanifest", get(assets::serve_manifest))
+        // At the root, so that the service worker's scope covers every page.
+        .route("/sw.js", get(offline::service_worker))
         .merge(pages)
 }
 

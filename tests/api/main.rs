@@ -37,6 +37,7 @@ mod log_scan;
 mod monitoring;
 mod nominatif;
 mod notifications;
+mod offline;
 mod outbox;
 mod pages;
 mod pbpu_route;

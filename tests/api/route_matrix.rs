@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/manifest.webmanifest", Open),
     ("GET", "/status", Open),
     ("POST", "/status", Open),
+    ("GET", "/sw.js", Open),
     ("GET", "/masuk", Open),
     ("POST", "/masuk", Open),
     ("POST", "/keluar", Open),

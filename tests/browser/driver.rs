@@ -583,7 +583,8 @@ impl Browser {
         .await
     }
 
-    /// Runs one Chromium DevTools command (`goog/cdp/execute`) and returns its result.
+    /// Sends a Chrome DevTools Protocol command to the page (`goog/cdp/execute`) and returns
+    /// its answer.
     pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
         self.client
             .issue_cmd(SessionPost {
@@ -591,7 +592,34 @@ impl Browser {
                 body: json!({"cmd": cmd, "params": params}),
             })
             .await
-            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+            .unwrap_or_else(|e| panic!("DevTools command {cmd}: {e}"))
+    }
+
+    /// Runs `script` asynchronously (its last argument is the callback) and returns what it
+    /// hands the callback.
+    pub async fn js_async(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("running {script:?}: {e}"))
+    }
+
+    /// Waits until `script` returns `true` (it says `what` when it never does).
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if self.client.execute(script, vec![]).await.ok() == Some(json!(true)) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let source = self.client.source().await.unwrap_or_default();
+                panic!(
+                    "waited in vain for {what} on {}\n--- page ---\n{source}",
+                    self.url().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Switches the page to print media (Chromium's DevTools `Emulation.setEmulatedMedia`),

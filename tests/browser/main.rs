@@ -21,6 +21,7 @@ mod letter;
 mod monitoring;
 mod nominatif;
 mod pages;
+mod offline;
 mod phone;
 mod quota;
 mod reports;

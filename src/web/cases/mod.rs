@@ -27,7 +27,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                     .post(intake::create)
                     .layer(DefaultBodyLimit::max(super::middleware::max_form_bytes(
                         &state.settings,
-                    ))),
+                    )))
+                    .layer(axum::middleware::from_fn(super::offline::draft_reply)),
             )
             .route(
                 "/kasus/{id}/ubah",
