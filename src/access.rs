@@ -172,6 +172,7 @@ pub const AREAS: &[Area] = &[
         path: "/kode-status",
         label: "Cek status keluarga",
         roles: STATUS_COUNT_READERS,
+        in_menu: true,
     },
     Area {
         path: "/token-api",

@@ -26,8 +26,18 @@ use crate::domain::{
 };
 
 /// The form field of a page's "Saya mengerti: …" tick before an irreversible action
-/// ([`CaseService::perform_confirmed`]).
+/// ([`CaseService::perform_with_document`]).
 pub const CONFIRM_FIELD: &str = "konfirmasi";
+
+/// What a page's submit brings beyond the action's fields
+/// ([`CaseService::perform_with_document`]): the action's document, and whether the user ticked
+/// "Saya mengerti" for an irreversible action (the API's call is its confirmation).
+pub struct PageExtras<'a> {
+    /// The document sent in the same form (the SKTM scan of `submit_sktm`), checked.
+    pub document: Option<&'a CheckedUpload>,
+    /// The tick on "Saya mengerti: …".
+    pub confirmed: bool,
+}
 
 /// Result of a case operation.
 pub type Result<T, E = CaseError> = std::result::Result<T, E>;
@@ -585,7 +595,11 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
-        self.perform_with_document(user, id, version, action, input, None, true)
+        let api = PageExtras {
+            document: None,
+            confirmed: true,
+        };
+        self.perform_with_document(user, id, version, action, input, api)
             .await
     }
 
@@ -604,9 +618,12 @@ impl CaseService {
         version: i32,
         action: Action,
         input: &HashMap<String, String>,
-        document: Option<&CheckedUpload>,
-        confirmed: bool,
+        extras: PageExtras<'_>,
     ) -> Result<CaseRow> {
+        let PageExtras {
+            document,
+            confirmed,
+        } = extras;
         let mut tx = self.pool.begin().await?;
         let case = Self::lock_in_scope(&mut tx, user, id).await?;
         Self::check_actor(&case, user, action, version)?;

@@ -924,6 +924,8 @@ mod tests {
         ] {
             assert!(!action.needs_confirmation(), "{action:?}");
         }
+    }
+
     #[test]
     fn only_the_hospital_changes_documents_and_only_at_its_desk() {
         for state in S::ALL {

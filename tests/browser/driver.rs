@@ -394,7 +394,7 @@ impl Browser {
     }
 
     /// Sends `keys` to the focused element, as a user typing (no click).
-    pub async fn keys(&self, keys: &str) {
+    pub async fn type_keys(&self, keys: &str) {
         self.client
             .active_element()
             .await

@@ -44,27 +44,27 @@ async fn a_keyboard_only_intake_is_refused_keeps_the_photo_then_registers_the_ca
     browser.enter_and_wait().await;
     assert_eq!(browser.path().await, "/kasus/baru");
     browser.tab_to("#intake-full_name").await;
-    browser.keys(MARKUS.name).await;
+    browser.type_keys(MARKUS.name).await;
     browser.press(fantoccini::key::Key::Tab).await;
     assert!(browser.focused_is("#intake-sex").await);
-    browser.keys("L").await;
+    browser.type_keys("L").await;
     browser.tab_to("#intake-birth_date").await;
     let typed = date_keys(&browser, "1975-11-03").await;
-    browser.keys(&typed).await;
+    browser.type_keys(&typed).await;
     browser.tab_to("#intake-nik").await;
-    browser.keys(MARKUS.nik).await;
+    browser.type_keys(MARKUS.nik).await;
     browser.tab_to("#intake-domicile_kab_kota_code").await;
-    browser.keys("Kota").await;
+    browser.type_keys("Kota").await;
     browser.tab_to("#intake-family_phone").await;
-    browser.keys("081234567890").await;
+    browser.type_keys("081234567890").await;
     browser.tab_to("#intake-service_type").await;
-    browser.keys("R").await;
+    browser.type_keys("R").await;
     browser.tab_to("#intake-jkn_status").await;
-    browser.keys("T").await;
+    browser.type_keys("T").await;
     browser.tab_to("#ktp_file").await;
     // A file input takes the file's path as keys (WebDriver's way of choosing a file).
     let ktp = photo("ktp.png");
-    browser.keys(ktp.to_str().expect("a UTF-8 path")).await;
+    browser.type_keys(ktp.to_str().expect("a UTF-8 path")).await;
     for (css, value) in [
         ("#intake-sex", "L"),
         ("#intake-birth_date", "1975-11-03"),
@@ -98,7 +98,7 @@ async fn a_keyboard_only_intake_is_refused_keeps_the_photo_then_registers_the_ca
     );
     browser.tab_to("#intake-birth_date").await;
     let typed = date_keys(&browser, MARKUS.birth_date).await;
-    browser.keys(&typed).await;
+    browser.type_keys(&typed).await;
     assert_eq!(browser.value("#intake-birth_date").await, MARKUS.birth_date);
     browser.tab_to("#submit-case").await;
     browser.enter_and_wait().await;

@@ -16,7 +16,7 @@ use super::version_field;
 use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
 use crate::cases::quota::QuotaHint;
-use crate::cases::service::CONFIRM_FIELD;
+use crate::cases::service::{CONFIRM_FIELD, PageExtras};
 use crate::cases::view::{CaseView, DocumentView};
 use crate::cases::{CaseDetail, CaseError, CheckedUpload, Upload, Visibility, mask, service};
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
@@ -581,13 +581,33 @@ pub(super) async fn act(
         Some(Ok(upload)) => {
             state
                 .cases
-                .perform_with_document(&user, id, version, action, &values, Some(&upload), confirmed)
+                .perform_with_document(
+                    &user,
+                    id,
+                    version,
+                    action,
+                    &values,
+                    PageExtras {
+                        document: Some(&upload),
+                        confirmed,
+                    },
+                )
                 .await
         }
         None => {
             state
                 .cases
-                .perform_with_document(&user, id, version, action, &values, None, confirmed)
+                .perform_with_document(
+                    &user,
+                    id,
+                    version,
+                    action,
+                    &values,
+                    PageExtras {
+                        document: None,
+                        confirmed,
+                    },
+                )
                 .await
         }
     };
