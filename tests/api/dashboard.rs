@@ -143,6 +143,9 @@ async fn dashboard_page_draws_each_figure_with_its_table() {
         html.contains("<td>16-11-2026</td><td class=\"num\">2</td><td class=\"num\">1</td>"),
         "{html}"
     );
-    // Charts need no script: the only one on the page is the site-wide progressive enhancement.
-    assert_eq!(html.matches("<script").count(), 1);
+    // Charts need no script: the only ones on the page are the site-wide progressive
+    // enhancement and the offline-draft script.
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert_eq!(scripts.len(), 2, "{html}");
+    assert!(scripts[0].contains("/static/app.") && scripts[1].contains("/static/offline."));
 }
