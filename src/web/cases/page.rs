@@ -576,38 +576,16 @@ pub(super) async fn act(
     };
     let version = version_field(&values);
     let confirmed = values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya");
-    let performed = match document {
-        Some(Err(problem)) => Err(CaseError::Invalid(vec![problem])),
-        Some(Ok(upload)) => {
+    let performed = match document.transpose() {
+        Err(problem) => Err(CaseError::Invalid(vec![problem])),
+        Ok(upload) => {
+            let extras = PageExtras {
+                document: upload.as_ref(),
+                confirmed,
+            };
             state
                 .cases
-                .perform_with_document(
-                    &user,
-                    id,
-                    version,
-                    action,
-                    &values,
-                    PageExtras {
-                        document: Some(&upload),
-                        confirmed,
-                    },
-                )
-                .await
-        }
-        None => {
-            state
-                .cases
-                .perform_with_document(
-                    &user,
-                    id,
-                    version,
-                    action,
-                    &values,
-                    PageExtras {
-                        document: None,
-                        confirmed,
-                    },
-                )
+                .perform_with_document(&user, id, version, action, &values, extras)
                 .await
         }
     };
