@@ -13,6 +13,9 @@ use crate::pg::{ClusterLayout, EmbeddedPostgres};
 use crate::startup::{Application, bootstrap_admin};
 use crate::{auth, db};
 
+/// How long closing the pool may wait for connections still in use.
+const POOL_CLOSE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The database the command works on, and the embedded server if this process started it.
 pub struct Database {
     /// Connected as the service's role (see [`db::roles`]).
@@ -108,9 +111,17 @@ impl Database {
         Ok(Database { pool, embedded })
     }
 
-    /// Closes the pool and stops the embedded server if this process started it.
+    /// Closes the pool and stops the embedded server if this process started it — last, after
+    /// the server and the worker. A connection still held by a request cut off at the shutdown
+    /// deadline does not hold this up: after [`POOL_CLOSE`] the server is stopped anyway (a fast
+    /// shutdown, which ends those sessions).
     pub async fn close(mut self) {
-        self.pool.close().await;
+        if tokio::time::timeout(POOL_CLOSE, self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at shutdown: closing anyway");
+        }
         if let Some(mut pg) = self.embedded.take() {
             pg.stop();
         }

@@ -235,6 +235,17 @@ pub struct Settings {
         global = true
     )]
     pub activation_hours: u32,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) may take: new connections are refused at once,
+    /// requests in flight and the worker's job in hand get this long to finish; then the
+    /// process stops anyway (and says so in the log).
+    #[arg(
+        long,
+        env = "MERAJUT_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(1..=600),
+        global = true
+    )]
+    pub shutdown_grace_seconds: u64,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged

@@ -1,8 +1,10 @@
 //! Building and running the application: database, migrations, first administrator, HTTP
 //! server with graceful shutdown.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -26,6 +28,8 @@ pub struct Application {
     pool: PgPool,
     /// The background worker, started with the server (`MERAJUT_WORKER`).
     worker: Option<Worker>,
+    /// How long a shutdown may take (`MERAJUT_SHUTDOWN_GRACE_SECONDS`).
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -97,6 +101,7 @@ impl Application {
             cases,
         };
         let settings = state.settings.clone();
+        let shutdown_grace = Duration::from_secs(settings.shutdown_grace_seconds);
         let router = web::outer_layers(
             web::routes(&state, sessions)
                 .merge(api::router(state.clone()))
@@ -109,6 +114,7 @@ impl Application {
             router,
             pool,
             worker,
+            shutdown_grace,
         })
     }
 
@@ -119,12 +125,17 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves (and runs the worker, if on) until `shutdown` completes, then finishes in-flight
-    /// requests and the job in hand.
+    /// Serves (and runs the worker, if on) until `shutdown` completes; then stops accepting
+    /// connections (new ones are refused), closes idle keep-alive connections, and lets the
+    /// requests in flight and the worker's job in hand finish — for at most the shutdown grace
+    /// (`MERAJUT_SHUTDOWN_GRACE_SECONDS`) from the signal. What is still running then is left
+    /// (logged); a job cut off so is claimed again after its lease. Returns after that, so the
+    /// caller closes the database last.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let grace = self.shutdown_grace;
         let sessions = PostgresStore::new(self.pool.clone());
         let cleanup = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -136,8 +147,9 @@ impl Application {
             }
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut stopping = stopped.clone();
         let worker = self.worker.map(|w| tokio::spawn(w.run_until(stopped)));
-        let result = axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -146,13 +158,44 @@ impl Application {
             shutdown.await;
             let _ = stop.send(true);
         })
-        .await;
+        .into_future();
+        tokio::pin!(served);
+        // The deadline runs from the signal; the server ending by itself (an error) needs none.
+        let signalled = async move {
+            // Not holding the value's read guard across the waits below.
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        let (result, deadline) = tokio::select! {
+            biased;
+            result = &mut served => (result, tokio::time::Instant::now() + grace),
+            () = signalled => {
+                let deadline = tokio::time::Instant::now() + grace;
+                tracing::info!(grace_s = grace.as_secs(), "no new connections; finishing requests in flight");
+                match tokio::time::timeout_at(deadline, &mut served).await {
+                    Ok(result) => (result, deadline),
+                    Err(_) => {
+                        tracing::warn!(grace_s = grace.as_secs(),
+                            "shutdown grace over: requests still in flight are cut off");
+                        (Ok(()), deadline)
+                    }
+                }
+            }
+        };
         cleanup.abort();
-        if let Some(worker) = worker
-            && let Err(e) = worker.await
-        {
-            tracing::warn!(error = %e, "the worker ended abnormally");
+        if let Some(mut worker) = worker {
+            match tokio::time::timeout_at(deadline, &mut worker).await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "the worker ended abnormally"),
+                Ok(Ok(())) => {}
+                Err(_) => {
+                    worker.abort();
+                    tracing::warn!(
+                        grace_s = grace.as_secs(),
+                        "shutdown grace over: the worker's job in hand is cut off (claimed again after its lease)"
+                    );
+                }
+            }
         }
+        tracing::info!("server stopped");
         result.context("serving HTTP")
     }
 }

@@ -1,7 +1,10 @@
 //! The jobs table: work that runs after the transaction that caused it (e-mails, webhooks, the
 //! overdue sweep, the daily digest). Rows are enqueued in the causing transaction (an outbox)
 //! and claimed by any number of workers with `FOR UPDATE SKIP LOCKED`; a claim sets
-//! `locked_until`, so a worker that dies mid-job releases it when the lease passes. Every row
+//! `locked_until`, so a worker that dies mid-job releases it when the lease passes (the next
+//! claim records that as the job's last error; a job whose last attempt was cut off so is given
+//! up, never claimed forever). A failed attempt waits [`retry_delay`] (exponential, capped,
+//! with jitter) before the next; after `max_attempts` the job is kept as failed. Every row
 //! carries a `dedupe_key`: enqueueing the same delivery again is a no-op. All times come from
 //! the caller (the application's clock).
 
@@ -110,21 +113,35 @@ pub async fn enqueue(
     Ok(done.rows_affected() == 1)
 }
 
+/// The error a job gets when its lease passed without its worker marking it: the worker died
+/// (or was stopped past the shutdown deadline) in the middle of it.
+pub const LEASE_EXPIRED: &str =
+    "pekerja berhenti sebelum tugas selesai (masa klaim habis); tugas diambil lagi";
+
+/// The error of a job given up because its last attempt's lease passed.
+pub const LEASE_EXPIRED_LAST: &str =
+    "pekerja berhenti sebelum tugas selesai (masa klaim habis) pada percobaan terakhir";
+
 /// Claims up to `limit` jobs due at `now` that no other worker holds, for `lease`: each one's
 /// attempts go up by one and it stays invisible to other workers until `now + lease` (or until
-/// it is marked done or failed). Oldest due first.
+/// it is marked done, failed or released). Oldest due first. A job claimed again after its
+/// lease passed gets [`LEASE_EXPIRED`] as its last error; one whose lease passed on its last
+/// attempt is given up ([`give_up_expired`]) instead of claimed.
 pub async fn claim(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
     now: DateTime<Utc>,
     lease: Duration,
     limit: i64,
 ) -> sqlx::Result<Vec<Job>> {
+    give_up_expired(db, now).await?;
     let mut jobs = sqlx::query_as!(
         Job,
-        r#"UPDATE jobs SET attempts = attempts + 1, locked_until = $2
+        r#"UPDATE jobs SET attempts = attempts + 1, locked_until = $2,
+                  last_error = CASE WHEN locked_until IS NULL THEN last_error ELSE $4 END
            WHERE id IN (
                SELECT id FROM jobs
                WHERE done_at IS NULL AND failed_at IS NULL AND run_after <= $1
+                 AND attempts < max_attempts
                  AND (locked_until IS NULL OR locked_until <= $1)
                ORDER BY run_after, id
                LIMIT $3
@@ -133,11 +150,45 @@ pub async fn claim(
         now as _,
         (now + lease) as _,
         limit,
+        LEASE_EXPIRED,
     )
     .fetch_all(db)
     .await?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)
+}
+
+/// Gives up the jobs whose lease passed on their last attempt (`failed_at`, with
+/// [`LEASE_EXPIRED_LAST`]): a job that kills its worker every time ends on the
+/// administrator's page instead of being claimed forever. Returns how many.
+pub async fn give_up_expired(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE jobs SET failed_at = $1, locked_until = NULL, last_error = $2 \
+         WHERE id IN ( \
+             SELECT id FROM jobs \
+             WHERE done_at IS NULL AND failed_at IS NULL AND attempts >= max_attempts \
+               AND locked_until <= $1 \
+             FOR UPDATE SKIP LOCKED)",
+        now as _,
+        LEASE_EXPIRED_LAST,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Hands claimed jobs back untouched (a worker stopping before it started them): they are due
+/// again at once for any worker, and the claim does not count as an attempt.
+pub async fn release(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE jobs SET attempts = attempts - 1, locked_until = NULL \
+         WHERE id = ANY($1) AND done_at IS NULL AND failed_at IS NULL \
+           AND locked_until IS NOT NULL AND attempts > 0",
+        ids,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Marks a claimed job done.
@@ -152,13 +203,29 @@ pub async fn mark_done(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> 
     Ok(())
 }
 
-/// How long a job waits after its `attempts`-th failed attempt: one minute, doubling each
-/// time, at most an hour (1, 2, 4 … 32, 60, 60 minutes).
+/// The base wait after a job's `attempts`-th failed attempt: one minute, doubling each time,
+/// at most an hour (1, 2, 4 … 32, 60, 60 minutes).
 pub fn backoff(attempts: i32) -> Duration {
     let doublings = u32::try_from(attempts.saturating_sub(1))
         .unwrap_or(0)
         .min(6);
     Duration::minutes(1 << doublings).min(Duration::hours(1))
+}
+
+/// The wait after the `attempts`-th failed attempt: [`backoff`] less up to a quarter of it,
+/// by `jitter` (in `[0, 1)`, drawn at random), so jobs that failed together (a receiver that
+/// was down) do not all come back in the same second. Each wait is still longer than the one
+/// before until the cap (45–60 s, 90–120 s, … 45–60 min), and never over an hour.
+pub fn retry_delay(attempts: i32, jitter: f64) -> Duration {
+    let base = backoff(attempts);
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    // At most an hour in milliseconds: the product fits an i64 exactly enough.
+    let off = (base.num_milliseconds() as f64 * jitter / 4.0) as i64;
+    base - Duration::milliseconds(off)
 }
 
 /// What became of a failed attempt.
@@ -172,8 +239,8 @@ pub enum AfterFailure {
 }
 
 /// Records a failed attempt of a claimed job: `error` (shortened to 500 characters) as its
-/// last error, then either a later `run_after` ([`backoff`]) or, after `max_attempts`,
-/// `failed_at`.
+/// last error, then either a later `run_after` ([`retry_delay`], with a random jitter) or,
+/// after `max_attempts`, `failed_at`. The row is kept either way.
 pub async fn mark_failed(
     db: impl PgExecutor<'_>,
     job: &Job,
@@ -181,7 +248,7 @@ pub async fn mark_failed(
     error: &str,
 ) -> sqlx::Result<AfterFailure> {
     let error: String = error.chars().take(500).collect();
-    let retry_at = now + backoff(job.attempts);
+    let retry_at = now + retry_delay(job.attempts, rand::random::<f64>());
     let given_up = sqlx::query_scalar!(
         r#"UPDATE jobs SET last_error = $2, locked_until = NULL,
                   run_after = CASE WHEN attempts >= max_attempts THEN run_after ELSE $3::timestamptz END,
@@ -317,6 +384,25 @@ mod tests {
         assert_eq!(minutes, vec![1, 2, 4, 8, 16, 32, 60, 60, 60]);
         assert_eq!(backoff(0), Duration::minutes(1));
         assert_eq!(backoff(i32::MAX), Duration::hours(1));
+    }
+
+    #[test]
+    fn retry_delays_grow_with_jitter_and_stay_under_the_cap() {
+        for attempts in 1..=10 {
+            let base = backoff(attempts);
+            let shortest = retry_delay(attempts, 0.999_999);
+            assert_eq!(retry_delay(attempts, 0.0), base);
+            assert!(shortest <= base && shortest > base * 3 / 4 - Duration::seconds(1));
+            assert!(retry_delay(attempts, 0.5) < base);
+            if attempts > 1 && base > backoff(attempts - 1) {
+                // The shortest wait after this failure is longer than the longest after the
+                // previous one.
+                assert!(shortest > backoff(attempts - 1), "attempt {attempts}");
+            }
+            assert!(base <= Duration::hours(1));
+        }
+        assert_eq!(retry_delay(3, f64::NAN), backoff(3));
+        assert_eq!(retry_delay(3, 7.0), backoff(3) * 3 / 4);
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //! One pass ([`Worker::run_once`]) enqueues the day's overdue sweep and digest (on working days,
 //! due at 07:00 WITA; their dedupe keys make that once per day whoever enqueues), then claims
 //! due jobs in batches with `FOR UPDATE SKIP LOCKED` and runs each: a success marks it done, a
-//! failure records the error and moves `run_after` on ([`db::jobs::backoff`]) until the last
-//! attempt gives it up for the administrator (`/admin/tugas-latar`). Any number of instances
-//! may run passes at once: a claim hides a job from the others for [`LEASE`].
+//! failure records the error and moves `run_after` on ([`db::jobs::retry_delay`]: exponential,
+//! capped at an hour, with jitter) until the last attempt gives it up for the administrator
+//! (`/admin/tugas-latar`, where it stays until tried again). Any number of instances may run
+//! passes at once: a claim hides a job from the others for [`LEASE`]; a worker that died
+//! mid-job leaves it to the first claim after the lease.
+//!
+//! Stopping ([`Worker::run_until`]): the job in hand is finished and recorded, the rest of its
+//! batch handed back ([`db::jobs::release`]) for another instance or the next start.
 //!
 //! Delivery is at least once: a worker that dies after the SMTP server or the webhook receiver
 //! accepted a delivery, but before it marked the job done, delivers it again once the lease has
@@ -101,18 +106,34 @@ impl Worker {
     /// One pass: schedules the day's jobs, then runs every job due now (in batches) and
     /// returns what became of them.
     pub async fn run_once(&self) -> anyhow::Result<Pass> {
+        let (_keep, never) = watch::channel(false);
+        self.run_pass(&never).await
+    }
+
+    /// [`Worker::run_once`] that stops early once `stop` is true: after the job in hand, with
+    /// the jobs of its batch not yet started handed back.
+    async fn run_pass(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<Pass> {
         schedule::daily(&self.cases)
             .await
             .context("scheduling the day's jobs")?;
         let mut pass = Pass::default();
         for _ in 0..MAX_BATCHES {
+            if *stop.borrow() {
+                break;
+            }
             let now = self.cases.clock.now();
             let claimed = jobs::claim(&self.cases.pool, now, LEASE, BATCH).await?;
             if claimed.is_empty() {
                 break;
             }
-            for job in claimed {
-                self.run_job(&job, &mut pass).await?;
+            for (i, job) in claimed.iter().enumerate() {
+                if *stop.borrow() {
+                    let rest: Vec<i64> = claimed[i..].iter().map(|j| j.id).collect();
+                    let released = jobs::release(&self.cases.pool, &rest).await?;
+                    tracing::info!(released, "stopping: unstarted jobs handed back");
+                    return Ok(pass);
+                }
+                self.run_job(job, &mut pass).await?;
             }
         }
         Ok(pass)
@@ -131,7 +152,7 @@ impl Worker {
             if *stop.borrow() {
                 break;
             }
-            if let Err(e) = self.run_once().await {
+            if let Err(e) = self.run_pass(&stop).await {
                 tracing::warn!(error = %format!("{e:#}"), "worker pass failed");
             }
             tokio::select! {

@@ -124,6 +124,16 @@ pub async fn reply(response: reqwest::Response) -> Reply {
 }
 
 impl Actor {
+    /// The same user with the same token, talking to another instance of the application
+    /// (`TestApp::spawn_second_instance`).
+    pub fn on(&self, instance: &TestApp) -> Actor {
+        Actor {
+            user: self.user.clone(),
+            http: self.http.clone(),
+            base: instance.address.clone(),
+        }
+    }
+
     /// GET `path` as JSON.
     pub async fn get(&self, path: &str) -> Reply {
         let response = self

@@ -502,8 +502,11 @@ pub struct TestApp {
     pub cases: CaseService,
     /// Dropping it stops the server (gracefully).
     _shutdown: oneshot::Sender<()>,
-    /// Dropping it lets another test start its application.
-    _slot: OwnedSemaphorePermit,
+    /// Dropping it lets another test start its application (a second instance of one test's
+    /// application, [`TestApp::spawn_second_instance`], takes none: it would wait on its own test).
+    _slot: Option<OwnedSemaphorePermit>,
+    /// Whether dropping this drops the database (not for a second instance on it).
+    owns_database: bool,
 }
 
 impl Drop for TestApp {
@@ -517,7 +520,7 @@ impl Drop for TestApp {
             );
             return;
         }
-        if std::env::var_os("TEST_KEEP_DB").is_none() {
+        if self.owns_database && std::env::var_os("TEST_KEEP_DB").is_none() {
             drop_database(&self.db_name);
         }
     }
@@ -634,6 +637,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         status_lookup_burst: 10_000,
         status_lookup_refill_seconds: 30,
         activation_hours: 24,
+        shutdown_grace_seconds: 20,
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -670,7 +674,51 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         clock,
         cases,
         _shutdown: shutdown,
-        _slot: slot,
+        _slot: Some(slot),
+        owns_database: true,
+    }
+}
+
+impl TestApp {
+    /// Starts a second instance of this application, as a second server behind a load balancer
+    /// runs: its own listener, pool, in-memory state and worker (when `configure` switches it
+    /// on), on the same database, data directory (shared storage) and clock. Dropping it stops
+    /// it (gracefully) and leaves the database to the first.
+    pub async fn spawn_second_instance(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        let options = (*self.app_pool.connect_options()).clone();
+        let app_pool = PgPoolOptions::new()
+            .max_connections(APP_POOL_SIZE)
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .expect("connecting the second instance as the service");
+        let app =
+            Application::build_with_clock(settings.clone(), app_pool.clone(), self.clock.clone())
+                .await
+                .expect("building the second instance");
+        let port = app.local_addr().port();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stop.await;
+        }));
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            pool: self.pool.clone(),
+            app_pool,
+            app_database_url: self.app_database_url.clone(),
+            db_name: self.db_name.clone(),
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            settings,
+            clock: self.clock.clone(),
+            cases: self.cases.clone(),
+            _shutdown: shutdown,
+            _slot: None,
+            owns_database: false,
+        }
     }
 }
 
