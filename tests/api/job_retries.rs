@@ -174,3 +174,31 @@ async fn a_failing_job_waits_longer_each_time_and_is_kept_as_failed_after_the_la
     assert!(row.contains("8 dari 8"), "{row}");
     assert!(row.contains("HTTP 500"), "{row}");
 }
+
+#[tokio::test]
+async fn jobs_handed_back_by_a_stopping_worker_are_due_at_once_without_an_attempt_counted() {
+    // Arrange: a worker claimed the job, then was told to stop before starting it
+    let receiver = Receiver::start().await;
+    let app = one_webhook_job(&receiver).await;
+    let claimed = jobs::claim(&app.app_pool, app.clock.now(), LEASE, 10)
+        .await
+        .expect("claiming");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(pass(&app).await, ran(0, 0, 0), "held by the claim");
+
+    // Act
+    let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
+    let released = jobs::release(&app.app_pool, &ids).await.expect("releasing");
+
+    // Assert: another worker runs it at once (same clock), as its first attempt
+    assert_eq!(released, 1);
+    assert_eq!(pass(&app).await, ran(1, 0, 0));
+    let (attempts, _, error, done, _) = the_job(&app).await;
+    assert_eq!((attempts, error, done), (1, None, true));
+    assert_eq!(receiver.deliveries().len(), 1);
+    assert_eq!(
+        jobs::release(&app.app_pool, &ids).await.expect("releasing"),
+        0,
+        "a finished job is not handed back"
+    );
+}

@@ -29,14 +29,29 @@ impl Server {
     /// free port, with the worker on and a shutdown grace of `grace_seconds`; returns once it
     /// says where it serves.
     async fn start(app: &TestApp, grace_seconds: u64) -> Server {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
+        let mut command = Server::command(grace_seconds);
+        command
             .env("DATABASE_URL", &app.app_database_url)
             .env("MERAJUT_MIGRATION_DATABASE_URL", &app.database_url)
-            .env("MERAJUT_DATA_DIR", &app.data_dir)
+            .env("MERAJUT_DATA_DIR", &app.data_dir);
+        Server::spawn(command).await
+    }
+
+    /// The binary on a free port, with the worker on, info logs and a shutdown grace of
+    /// `grace_seconds`.
+    fn command(grace_seconds: u64) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"));
+        command
             .env("MERAJUT_BIND", "127.0.0.1:0")
             .env("MERAJUT_WORKER", "true")
             .env("MERAJUT_SHUTDOWN_GRACE_SECONDS", grace_seconds.to_string())
-            .env("RUST_LOG", "info,sqlx=warn")
+            .env("RUST_LOG", "info,sqlx=warn");
+        command
+    }
+
+    /// Runs `command`; returns once it says where it serves.
+    async fn spawn(mut command: tokio::process::Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -242,4 +257,43 @@ async fn a_request_that_never_finishes_does_not_hold_shutdown_past_the_grace() {
     let answer = read_head(&mut stalled).await;
     assert!(!answer.contains("201"), "{answer}");
     assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_embedded_postgresql_is_stopped_last() {
+    // Arrange: the binary on a cluster of its own (no DATABASE_URL), created at this start;
+    // a request answered, the connection kept open
+    let data_dir = test_root().join(format!("shutdown-{}", uuid::Uuid::new_v4().simple()));
+    let mut command = Server::command(15);
+    command
+        .env_remove("DATABASE_URL")
+        .env("MERAJUT_DATA_DIR", &data_dir);
+    let mut server = Server::spawn(command).await;
+    let mut idle = server.connect().await.expect("connecting");
+    idle.write_all(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("asking whether it is ready");
+    let head = read_head(&mut idle).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", server.log());
+
+    // Act
+    server.terminate();
+
+    // Assert: exits with status 0, the server and the worker stopped before the cluster, which
+    // shut down cleanly (no postmaster.pid left behind)
+    let status = server.exit_within(Duration::from_secs(60)).await;
+    let log = server.log();
+    assert!(status.success(), "{status:?}\n{log}");
+    let at = |line: &str| {
+        log.find(line)
+            .unwrap_or_else(|| panic!("no {line:?} in the log:\n{log}"))
+    };
+    assert!(at("worker stopped") < at("server stopped"), "{log}");
+    assert!(
+        at("server stopped") < at("embedded PostgreSQL stopped"),
+        "{log}"
+    );
+    assert!(!log.contains("shutdown grace over"), "{log}");
+    assert!(!data_dir.join("pg").join("postmaster.pid").exists());
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
