@@ -6,9 +6,12 @@
 # start one per test).
 #
 # Needs, on Debian 12:
-#   - the PostgreSQL server binaries (package `postgresql`), unless DATABASE_URL names a server
-#     on which the tests may CREATE DATABASE; the tests start their own private cluster under
-#     $TMPDIR and never use the system's;
+#   - the PostgreSQL server binaries (package `postgresql`): the tests start their own private
+#     cluster under $TMPDIR and never use the system's. DATABASE_URL (a server on which the
+#     tests may CREATE DATABASE) replaces that shared cluster, but the tests of database trouble
+#     and of TLS to PostgreSQL (tests/api/database_trouble.rs, database_tls.rs) stop, start and
+#     configure clusters of their own, so the binaries are needed either way;
+#   - `openssl` (the command) for the TLS test's CA and server certificate;
 #   - `chromium` and `chromium-driver` for the browser tests;
 #   - `python3-aiosmtpd` for the e-mail tests (a real SMTP server run by /usr/bin/python3).
 # Run as root, this script installs what is missing; otherwise it says what to install.
@@ -26,21 +29,17 @@ have_pg_server() {
 }
 
 missing=()
-if [[ -z "${DATABASE_URL:-}" ]]; then
-    # As root the embedded server runs as user `postgres`, which the package also creates.
-    if ! have_pg_server || { [[ $EUID -eq 0 ]] && ! id postgres >/dev/null 2>&1; }; then
-        missing+=(postgresql)
-    fi
+# As root the embedded server runs as user `postgres`, which the package also creates.
+if ! have_pg_server || { [[ $EUID -eq 0 ]] && ! id postgres >/dev/null 2>&1; }; then
+    missing+=(postgresql)
 fi
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 
 if ((${#missing[@]} > 0)); then
     bash .ci/apt-install.sh "${missing[@]}" || {
-        if [[ " ${missing[*]} " == *" postgresql "* ]]; then
-            echo "(or set DATABASE_URL to a PostgreSQL server where this role may CREATE DATABASE)" >&2
-        fi
         exit 1
     }
 fi

@@ -31,11 +31,22 @@ impl Database {
     /// initialises a cluster where there is none; an operator command refuses, since it would
     /// otherwise work on a brand-new, empty database.
     pub async fn open(settings: &Settings, create: bool) -> anyhow::Result<Database> {
+        // The server's statements are limited; an operator command's (`audit verify` reads the
+        // whole log) and the owner's migrations are not.
+        let service = db::PoolSettings::service(settings);
+        let (service, owner_settings) = if create {
+            (service, service.without_statement_timeout())
+        } else {
+            let unlimited = service.without_statement_timeout();
+            (unlimited, unlimited)
+        };
         if let Some(url) = &settings.database_url {
-            let pool = connect_url(url, "DATABASE_URL").await?;
+            let pool = connect_url(url, "DATABASE_URL", &service).await?;
             match &settings.migration_database_url {
                 Some(owner_url) => {
-                    let owner = connect_url(owner_url, "MERAJUT_MIGRATION_DATABASE_URL").await?;
+                    let owner =
+                        connect_url(owner_url, "MERAJUT_MIGRATION_DATABASE_URL", &owner_settings)
+                            .await?;
                     let app_role = db::roles::current_role(&pool).await?;
                     let owner_role = db::roles::current_role(&owner).await?;
                     if app_role == owner_role {
@@ -101,13 +112,18 @@ impl Database {
         } else {
             Some(EmbeddedPostgres::start(&layout, settings.pg_bin.as_deref()).await?)
         };
-        let owner =
-            db::connect(layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE))
-                .await?;
+        let owner = db::connect(
+            layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE),
+            &owner_settings,
+        )
+        .await?;
         db::prepare(&owner, Some(crate::pg::APP_ROLE)).await?;
         owner.close().await;
-        let pool = db::connect(layout.connect_options_as(crate::pg::APP_ROLE, crate::pg::DATABASE))
-            .await?;
+        let pool = db::connect(
+            layout.connect_options_as(crate::pg::APP_ROLE, crate::pg::DATABASE),
+            &service,
+        )
+        .await?;
         Ok(Database { pool, embedded })
     }
 
@@ -146,13 +162,18 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
     result
 }
 
-/// A pool on `url` (named `name` in the error).
-async fn connect_url(url: &str, name: &str) -> anyhow::Result<PgPool> {
+/// A pool on `url` (named `name` in the error). The URL may ask for TLS (`sslmode=require`,
+/// `verify-ca`, `verify-full`, with `sslrootcert=` naming the CA file): docs/operations.md.
+async fn connect_url(url: &str, name: &str, settings: &db::PoolSettings) -> anyhow::Result<PgPool> {
     let options = url
         .parse()
         .with_context(|| format!("{name} is not a valid PostgreSQL URL"))?;
-    db::connect(options).await.with_context(|| {
-        format!("cannot connect to {name}: check the server is running and the URL is right")
+    db::connect(options, settings).await.with_context(|| {
+        format!(
+            "cannot connect to {name}: check the server is running, the URL is right and, with \
+             sslmode=verify-full, that sslrootcert names the server's CA and the host is the \
+             one in its certificate"
+        )
     })
 }
 

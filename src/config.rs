@@ -67,6 +67,49 @@ pub struct Settings {
     /// socket file rather than opening a TCP port.
     #[arg(long, env = "MERAJUT_PG_PORT", default_value_t = 5432, global = true)]
     pub pg_port: u16,
+    /// Connections the service keeps to PostgreSQL at most (per instance). Several instances
+    /// together must stay under the server's `max_connections`.
+    #[arg(
+        long,
+        env = "MERAJUT_DB_MAX_CONNECTIONS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=500),
+        global = true
+    )]
+    pub db_max_connections: u32,
+    /// Milliseconds a request waits for a database connection before it is answered 503
+    /// ("database unavailable"): while the database is down, or every connection is busy.
+    #[arg(
+        long,
+        env = "MERAJUT_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 2500,
+        value_parser = clap::value_parser!(u64).range(100..=60_000),
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+    /// Milliseconds one SQL statement of the service may run (PostgreSQL's
+    /// `statement_timeout`); 0 switches it off. Downloads (CSV/XLSX exports) stream for longer
+    /// and have their own limit (`db::EXPORT_STATEMENT_TIMEOUT`); migrations and operator
+    /// commands have none.
+    #[arg(
+        long,
+        env = "MERAJUT_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000,
+        value_parser = clap::value_parser!(u64).range(0..=3_600_000),
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+    /// Milliseconds a connection may sit idle inside an open transaction before PostgreSQL ends
+    /// the session (`idle_in_transaction_session_timeout`), releasing its locks; 0 switches it
+    /// off.
+    #[arg(
+        long,
+        env = "MERAJUT_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        default_value_t = 60_000,
+        value_parser = clap::value_parser!(u64).range(0..=3_600_000),
+        global = true
+    )]
+    pub db_idle_in_transaction_timeout_ms: u64,
     /// Log output format.
     #[arg(long, env = "MERAJUT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,

@@ -263,6 +263,17 @@ impl EmbeddedPostgres {
         layout: &ClusterLayout,
         pg_bin: Option<&Path>,
     ) -> anyhow::Result<EmbeddedPostgres> {
+        Self::start_with(layout, pg_bin, &[]).await
+    }
+
+    /// [`EmbeddedPostgres::start`] with more server settings (`name`, `value`), given after the
+    /// service's own so that they win: e.g. `listen_addresses` and `ssl` for a cluster that
+    /// tests TLS.
+    pub async fn start_with(
+        layout: &ClusterLayout,
+        pg_bin: Option<&Path>,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<EmbeddedPostgres> {
         let bin = find_binaries(pg_bin)?;
         let user = server_user()?;
         let user = user.as_ref();
@@ -326,7 +337,7 @@ impl EmbeddedPostgres {
             ))
             .arg("-c")
             .arg("unix_socket_permissions=0700");
-        for (name, value) in LOG_SETTINGS {
+        for (name, value) in LOG_SETTINGS.iter().chain(settings) {
             cmd.arg("-c").arg(format!("{name}={value}"));
         }
         cmd.stdin(Stdio::null())

@@ -1,6 +1,8 @@
 //! The API's error body and how the case service's [`CaseError`] maps to it, in one place:
 //! `{"error": code, "message": text, "fields": [{"field", "message"}], "request_id"}`, plus
-//! `current_version` when someone else changed the case first.
+//! `current_version` when someone else changed the case first. An internal error caused by the
+//! database being out of reach ([`crate::db::is_unavailable`]) is answered 503
+//! `database_unavailable` with `Retry-After` instead of 500 `internal`.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -8,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::cases::CaseError;
 use crate::domain::action::FieldError;
-use crate::http::request_id;
+use crate::http::{
+    DATABASE_UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE_RETRY_AFTER_SECS, request_id,
+};
 
 /// An error answered as JSON.
 #[derive(Debug)]
@@ -22,6 +26,8 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// The cause of an internal error, logged and never shown.
     cause: Option<anyhow::Error>,
+    /// The cause of a 503 (database out of reach), logged as a warning and never shown.
+    unavailable: Option<anyhow::Error>,
 }
 
 impl ApiError {
@@ -34,6 +40,7 @@ impl ApiError {
             current_version: None,
             retry_after: None,
             cause: None,
+            unavailable: None,
         }
     }
 
@@ -110,8 +117,21 @@ impl ApiError {
         }
     }
 
-    /// Anything unexpected: logged with its cause chain, answered with a generic message.
+    /// Anything unexpected: logged with its cause chain, answered with a generic message. When
+    /// the cause is the database being out of reach, 503 `database_unavailable` with
+    /// `Retry-After` instead (the client may retry; its request may or may not have been done).
     pub fn internal(cause: anyhow::Error) -> ApiError {
+        if crate::db::chain_is_unavailable(&cause) {
+            return ApiError {
+                retry_after: Some(DATABASE_UNAVAILABLE_RETRY_AFTER_SECS),
+                unavailable: Some(cause),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    DATABASE_UNAVAILABLE_MESSAGE,
+                )
+            };
+        }
         ApiError {
             cause: Some(cause),
             ..ApiError::new(
@@ -158,6 +178,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Some(cause) = &self.cause {
             tracing::error!(request_id = %request_id(), error = ?cause, "internal error");
+        }
+        if let Some(cause) = &self.unavailable {
+            tracing::warn!(request_id = %request_id(), error = %format!("{cause:#}"), "database unavailable");
         }
         let fields: Vec<serde_json::Value> = self
             .fields

@@ -43,7 +43,7 @@ pub fn build() -> Value {
         "info": {
             "title": "Merajut Sehat API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "API pelacakan kasus program Merajut Sehat (Pergub NTT 55/2025) untuk SIMRS dan integrasi. Autentikasi: token API pribadi (Authorization: Bearer …), dengan peran dan cakupan pemilik token."
+            "description": "API pelacakan kasus program Merajut Sehat (Pergub NTT 55/2025) untuk SIMRS dan integrasi. Autentikasi: token API pribadi (Authorization: Bearer …), dengan peran dan cakupan pemilik token. Selama basis data tidak dapat dijangkau, setiap operasi menjawab 503 dengan error database_unavailable dan header Retry-After (detik): kirim ulang sesudahnya, setelah memeriksa apakah perubahan sebelumnya sudah tersimpan."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -453,7 +453,7 @@ fn document_schema() -> Value {
 /// `Error`: every refusal.
 fn error_schema() -> Value {
     json!({"type": "object", "properties": {
-        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal"]},
+        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal", "database_unavailable"]},
         "message": {"type": "string"},
         "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         "request_id": {"type": "string"}

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 use crate::domain::nik::{mask_json, mask_numbers};
@@ -870,18 +870,43 @@ impl<T> RowFeed<T> {
 
 /// A stream of the rows a task of its own reads with `fetch` (`feed` owns the query, which
 /// must outlive the caller) and hands through a channel of [`STREAM_AHEAD`]: an export of any
-/// size holds a few hundred rows at a time. The task stops when the stream is dropped; it
-/// holds one pool connection until then.
-pub fn fed_stream<T, F, Fut>(feed: F) -> BoxStream<'static, sqlx::Result<T>>
+/// size holds a few hundred rows at a time. `feed` reads inside a read-only transaction of its
+/// own whose statement may run for [`super::EXPORT_STATEMENT_TIMEOUT`] (a download streams for
+/// as long as the client takes to read it); a failure to open it is the stream's one item.
+/// The task stops when the stream is dropped; it holds one pool connection until then.
+pub fn fed_stream<T, F, Fut>(pool: PgPool, feed: F) -> BoxStream<'static, sqlx::Result<T>>
 where
     T: Send + 'static,
-    F: FnOnce(RowFeed<T>) -> Fut,
+    F: FnOnce(RowFeed<T>, Transaction<'static, Postgres>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::mpsc::channel(STREAM_AHEAD);
-    tokio::spawn(feed(RowFeed(tx)));
+    tokio::spawn(async move {
+        match export_transaction(&pool).await {
+            Ok(db) => feed(RowFeed(tx), db).await,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+    });
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
         .boxed()
+}
+
+/// A read-only transaction whose statements may run for [`super::EXPORT_STATEMENT_TIMEOUT`]
+/// instead of the service's statement limit.
+async fn export_transaction(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut db = pool.begin().await?;
+    sqlx::query!("SET TRANSACTION READ ONLY")
+        .execute(&mut *db)
+        .await?;
+    sqlx::query!(
+        "SELECT set_config('statement_timeout', $1, true)",
+        super::EXPORT_STATEMENT_TIMEOUT
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(db)
 }
 
 /// Every case in scope matching the filter (its limit and cursor ignored), in the list's order,
@@ -898,8 +923,8 @@ pub fn stream(
             ..f.clone()
         },
     );
-    fed_stream(move |feed| async move {
-        let rows = qb.build_query_as::<CaseRecord>().fetch(&pool);
+    fed_stream(pool, move |feed, mut db| async move {
+        let rows = qb.build_query_as::<CaseRecord>().fetch(&mut *db);
         feed.send_all(rows.map(|row| row.and_then(CaseRow::try_from)))
             .await;
     })

@@ -281,9 +281,9 @@ pub fn stream(
             ..q.clone()
         },
     );
-    fed_stream(move |feed| async move {
+    fed_stream(pool, move |feed, mut db| async move {
         let (after_at, after_id) = (None::<DateTime<Utc>>, None::<Uuid>);
-        let rows = claim_query!(scope, q, after_at, after_id).fetch(&pool);
+        let rows = claim_query!(scope, q, after_at, after_id).fetch(&mut *db);
         feed.send_all(rows.map(|row| row.and_then(ClaimRow::try_from)))
             .await;
     })

@@ -32,17 +32,110 @@ pub mod tokens;
 pub mod two_factor;
 pub mod users;
 
+use std::time::Duration;
+
 use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-/// Opens the connection pool.
-pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+use crate::config::Settings;
+
+/// How the pool behaves and what every connection of it is limited to (from [`Settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections kept at most.
+    pub max_connections: u32,
+    /// How long a caller waits for a connection before [`sqlx::Error::PoolTimedOut`] (then
+    /// answered 503): while the database is unreachable a request fails after this, not later.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` of every connection (`None`: none).
+    pub statement_timeout: Option<Duration>,
+    /// PostgreSQL's `idle_in_transaction_session_timeout` (`None`: none).
+    pub idle_in_transaction_timeout: Option<Duration>,
+}
+
+impl PoolSettings {
+    /// The service's pool as configured (`MERAJUT_DB_*`).
+    pub fn service(settings: &Settings) -> PoolSettings {
+        let off_if_zero = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+        PoolSettings {
+            max_connections: settings.db_max_connections,
+            acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
+            statement_timeout: off_if_zero(settings.db_statement_timeout_ms),
+            idle_in_transaction_timeout: off_if_zero(settings.db_idle_in_transaction_timeout_ms),
+        }
+    }
+
+    /// The same without a statement timeout: for the owner's migrations (one may rewrite a large
+    /// table) and for operator commands (`audit verify` reads the whole audit log in one
+    /// statement).
+    pub fn without_statement_timeout(self) -> PoolSettings {
+        PoolSettings {
+            statement_timeout: None,
+            ..self
+        }
+    }
+
+    /// `options` with the session limits as startup parameters: set by the server before the
+    /// first statement, with no extra round trip, on every connection the pool opens (again
+    /// after a reconnect).
+    pub fn connect_options(&self, options: PgConnectOptions) -> PgConnectOptions {
+        let millis = |d: Option<Duration>| format!("{}ms", d.map_or(0, |d| d.as_millis()));
+        options.options([
+            ("statement_timeout", millis(self.statement_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(self.idle_in_transaction_timeout),
+            ),
+        ])
+    }
+}
+
+/// Opens the connection pool (connecting once, so that a wrong URL or an unreachable server is
+/// said at start). Afterwards the pool reconnects by itself: while the database is unreachable
+/// every acquire fails within [`PoolSettings::acquire_timeout`] ([`is_unavailable`]), and once
+/// it is back the next acquire opens a new connection.
+pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> anyhow::Result<PgPool> {
     Ok(PgPoolOptions::new()
-        .max_connections(20)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_with(options)
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(settings.connect_options(options))
         .await?)
+}
+
+/// The `statement_timeout` of a download's one long statement (CSV/XLSX exports stream their
+/// rows as the client reads them, which on a slow link takes far longer than the service's
+/// statement limit). Set with `SET LOCAL` in the stream's own read-only transaction.
+pub const EXPORT_STATEMENT_TIMEOUT: &str = "30min";
+
+/// Whether `err` means the database cannot serve now, and a retry later may work: no
+/// connection within the acquire timeout (server down, or every connection busy), the
+/// connection lost or refused, TLS failing, the server shutting down or starting up, too many
+/// connections, a statement cancelled by the statement timeout. The one place that decides
+/// which database errors are answered 503 instead of 500 (`web::error`, `api::error`).
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception; 57P01 admin shutdown, 57P02 crash shutdown,
+            // 57P03 cannot connect now (starting up, shutting down), 57014 query cancelled
+            // (the statement timeout); 53300 too many connections.
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "57014" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+/// Whether a [`sqlx::Error`] somewhere in the cause chain of `err` [`is_unavailable`].
+pub fn chain_is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<sqlx::Error>())
+        .any(is_unavailable)
 }
 
 /// The audit, history and access tables: the service's database role may INSERT and SELECT
@@ -95,4 +188,61 @@ pub async fn readiness(pool: &PgPool) -> anyhow::Result<()> {
         "{applied} of {expected} migrations applied"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_database_errors_are_told_apart_from_bugs() {
+        let refused =
+            || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        for unavailable in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            refused(),
+            sqlx::Error::Tls("invalid peer certificate: UnknownIssuer".into()),
+        ] {
+            assert!(is_unavailable(&unavailable), "{unavailable}");
+        }
+        for bug in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::ColumnNotFound("x".into()),
+            sqlx::Error::Protocol("unexpected message".into()),
+        ] {
+            assert!(!is_unavailable(&bug), "{bug}");
+        }
+    }
+
+    #[test]
+    fn the_cause_is_found_under_context() {
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolTimedOut)
+            .context("reading the case")
+            .context("the case page");
+        let bug = anyhow::Error::from(sqlx::Error::RowNotFound).context("reading the case");
+
+        assert!(chain_is_unavailable(&wrapped));
+        assert!(!chain_is_unavailable(&bug));
+        assert!(!chain_is_unavailable(&anyhow::anyhow!("no database here")));
+    }
+
+    #[test]
+    fn the_service_limits_every_statement_and_the_owner_does_not() {
+        let service = PoolSettings {
+            max_connections: 20,
+            acquire_timeout: Duration::from_millis(2500),
+            statement_timeout: Some(Duration::from_secs(30)),
+            idle_in_transaction_timeout: Some(Duration::from_secs(60)),
+        };
+
+        let owner = service.without_statement_timeout();
+
+        assert_eq!(owner.statement_timeout, None);
+        assert_eq!(
+            owner.idle_in_transaction_timeout,
+            service.idle_in_transaction_timeout
+        );
+        assert_eq!(owner.acquire_timeout, service.acquire_timeout);
+    }
 }

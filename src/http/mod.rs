@@ -51,6 +51,16 @@ pub fn request_id() -> String {
         .unwrap_or_else(|_| "-".into())
 }
 
+/// What a user reads while the database is out of reach (the pages' 503 page and the API's
+/// `database_unavailable`). A form sent just then may or may not have been saved: the user is
+/// asked to look before sending it again.
+pub const DATABASE_UNAVAILABLE_MESSAGE: &str = "Layanan sedang tidak dapat menjangkau basis \
+     data. Coba lagi sebentar lagi. Bila Anda baru saja mengirim isian, periksa dulu apakah \
+     sudah tersimpan sebelum mengirim ulang.";
+
+/// Seconds a client is asked to wait (`Retry-After`) while the database is out of reach.
+pub const DATABASE_UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 /// The path of a guarantee letter's public verification page, before the letter's token.
 pub const LETTER_VERIFICATION_PATH: &str = "/verifikasi/surat/";
 

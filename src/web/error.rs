@@ -4,6 +4,9 @@
 //!
 //! Use [`AppError`] from page handlers; let everything unexpected become [`AppError::Internal`]
 //! through `?` (the cause chain is logged, the user sees a generic message and the request id).
+//! An internal error caused by the database being out of reach ([`crate::db::is_unavailable`],
+//! or a failure of the session store, whose only backend is the database) is answered as
+//! [`AppError::Unavailable`] instead: 503 with `Retry-After`, whichever way it came.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -11,7 +14,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::cases::CaseError;
 use crate::domain::action::FieldError;
-use crate::http::request_id;
+use crate::http::{
+    DATABASE_UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE_RETRY_AFTER_SECS, request_id,
+};
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +49,10 @@ pub enum AppError {
     /// with `Retry-After`.
     #[error("too many status lookups, retry after {retry_after_secs}s")]
     TooManyLookups { retry_after_secs: u64 },
+    /// The database cannot be reached now (down, restarting, every connection busy): 503 with
+    /// `Retry-After`. Made from an [`AppError::Internal`] when the response is rendered.
+    #[error("database unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -76,7 +85,32 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// Whether `err` comes from the database being out of reach: a [`sqlx::Error`] in its chain
+/// that [`crate::db::is_unavailable`], or a failure of the session store's backend. The store
+/// (`tower-sessions-sqlx-store`) hands on only the text of its `sqlx::Error`; its one backend is
+/// the database, so a backend failure is database trouble.
+pub fn database_unavailable(err: &anyhow::Error) -> bool {
+    crate::db::chain_is_unavailable(err)
+        || err.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<tower_sessions::session::Error>(),
+                Some(tower_sessions::session::Error::Store(
+                    tower_sessions::session_store::Error::Backend(_)
+                ))
+            )
+        })
+}
+
 impl AppError {
+    /// This error, with an internal error caused by the database being out of reach turned
+    /// into [`AppError::Unavailable`] (the one place that decides, for the pages).
+    pub fn classified(self) -> AppError {
+        match self {
+            AppError::Internal(e) if database_unavailable(&e) => AppError::Unavailable(e),
+            other => other,
+        }
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -89,6 +123,7 @@ impl AppError {
             AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,6 +151,7 @@ impl AppError {
                  lalu coba lagi.",
                 retry_after_secs.div_ceil(60).max(1)
             ),
+            AppError::Unavailable(_) => DATABASE_UNAVAILABLE_MESSAGE.into(),
             AppError::Internal(_) => {
                 "Terjadi kesalahan pada sistem. Silakan coba lagi; bila berulang, laporkan kode \
                  permintaan di bawah ini kepada admin."
@@ -134,14 +170,22 @@ impl AppError {
             AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
                 "Terlalu banyak percobaan"
             }
+            AppError::Unavailable(_) => "Layanan sementara tidak tersedia",
             AppError::Internal(_) => "Kesalahan sistem",
         }
     }
 
-    /// Logs an internal error with its cause chain (nothing else is worth a log line).
+    /// Logs an internal error with its cause chain, and database trouble as a warning (nothing
+    /// else is worth a log line).
     pub fn log(&self) {
-        if let AppError::Internal(e) = self {
-            tracing::error!(request_id = %request_id(), error = ?e, "internal error");
+        match self {
+            AppError::Internal(e) => {
+                tracing::error!(request_id = %request_id(), error = ?e, "internal error");
+            }
+            AppError::Unavailable(e) => {
+                tracing::warn!(request_id = %request_id(), error = %format!("{e:#}"), "database unavailable");
+            }
+            _ => {}
         }
     }
 }
@@ -157,28 +201,33 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        self.log();
-        if matches!(self, AppError::Unauthorized) {
+        let error = self.classified();
+        error.log();
+        if matches!(error, AppError::Unauthorized) {
             return Redirect::to("/masuk").into_response();
         }
-        let status = self.status();
+        let status = error.status();
         let id = request_id();
         let page = ErrorPage {
             status: status.as_u16(),
-            title: self.title(),
-            message: &self.user_message(),
+            title: error.title(),
+            message: &error.user_message(),
             request_id: &id,
         };
         let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, self.user_message()).into_response(),
+            Err(_) => (status, error.user_message()).into_response(),
         };
-        if let AppError::TooManyRequests { retry_after_secs }
-        | AppError::TooManyLookups { retry_after_secs } = self
-        {
+        let retry_after = match error {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::TooManyLookups { retry_after_secs } => Some(retry_after_secs),
+            AppError::Unavailable(_) => Some(DATABASE_UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }

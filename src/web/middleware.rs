@@ -414,9 +414,19 @@ fn same_origin(headers: &HeaderMap) -> bool {
 /// Turns the framework's plain-text rejections on pages (a malformed id in a path, an
 /// unreadable form, a body over the size limit) into the application's own error page, in
 /// Bahasa Indonesia. The API has its own ([`crate::api`]).
+///
+/// It also turns the session layer's bare 500 (no body, no content type: the session could not
+/// be saved, and the store's one backend is the database, which it logged) into the 503 page
+/// of [`AppError::Unavailable`]; every other error of the pages already is a page.
 pub async fn friendly_rejections(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
+    if status == StatusCode::INTERNAL_SERVER_ERROR
+        && !res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return AppError::Unavailable(anyhow::anyhow!("the session could not be saved"))
+            .into_response();
+    }
     let plain = res
         .headers()
         .get(header::CONTENT_TYPE)

@@ -18,6 +18,8 @@ mod concurrent_figures;
 mod csrf;
 mod dashboard;
 mod database;
+mod database_tls;
+mod database_trouble;
 mod db_security;
 mod desk_stays;
 mod digest;

@@ -388,14 +388,18 @@ impl TestDatabase {
     }
 
     async fn create_from(template: Option<&str>) -> TestDatabase {
+        Self::create_on(server(), template).await
+    }
+
+    /// A new database on `server`, cloned from `template` or empty.
+    async fn create_on(server: &Server, template: Option<&str>) -> TestDatabase {
         let name = format!("test_{}", Uuid::new_v4().simple());
-        let server = server();
         let owner = server.owner_clause();
         let sql = match template {
             Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\"{owner}"),
             None => format!("CREATE DATABASE \"{name}\"{owner}"),
         };
-        execute_admin(&sql).await;
+        execute_admin_on(server, &sql).await;
         TestDatabase {
             options: server.connect_options(&name),
             url: server.url(&name),
@@ -432,9 +436,9 @@ impl TestDatabase {
     }
 }
 
-/// Runs one statement on the server's administrative connection.
-async fn execute_admin(sql: &str) {
-    let mut conn = server()
+/// Runs one statement on `server`'s administrative connection.
+async fn execute_admin_on(server: &Server, sql: &str) {
+    let mut conn = server
         .admin_options()
         .connect()
         .await
@@ -500,6 +504,9 @@ pub struct TestApp {
     pub clock: Clock,
     /// The case service on the application's database, files and clock, for arranging cases.
     pub cases: CaseService,
+    /// The database lives on a cluster of the test's own ([`spawn_app_on`]), which goes with
+    /// the test: nothing to drop on the shared server.
+    own_cluster: bool,
     /// Dropping it stops the server (gracefully).
     _shutdown: oneshot::Sender<()>,
     /// Dropping it lets another test start its application (a second instance of one test's
@@ -520,7 +527,7 @@ impl Drop for TestApp {
             );
             return;
         }
-        if self.owns_database && std::env::var_os("TEST_KEEP_DB").is_none() {
+        if self.owns_database && !self.own_cluster && std::env::var_os("TEST_KEEP_DB").is_none() {
             drop_database(&self.db_name);
         }
     }
@@ -600,6 +607,16 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
     init_logs();
     let slot = app_slot().await;
     let database = TestDatabase::create().await;
+    serve_app(database, slot, configure, clock).await
+}
+
+/// Serves the application on `database` (taking the application slot `slot`).
+async fn serve_app(
+    database: TestDatabase,
+    slot: OwnedSemaphorePermit,
+    configure: impl FnOnce(&mut Settings),
+    clock: Clock,
+) -> TestApp {
     let data_dir = test_root().join("apps").join(&database.name);
     let mut settings = Settings {
         database_url: None,
@@ -608,6 +625,13 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         data_dir: data_dir.clone(),
         pg_bin: None,
         pg_port: EMBEDDED_PORT,
+        // The application's pool (`db::PoolSettings::service`): production's limits, but a
+        // patient acquire timeout, since a loaded test machine is slow and not down (the tests
+        // of database trouble, tests/api/database_trouble.rs, set a short one).
+        db_max_connections: APP_POOL_SIZE,
+        db_acquire_timeout_ms: 30_000,
+        db_statement_timeout_ms: 30_000,
+        db_idle_in_transaction_timeout_ms: 60_000,
         log_format: LogFormat::Pretty,
         // Tests move the app clock by days with one browser session; the session tests set
         // the limits they test (`spawn_app_with_at`).
@@ -641,7 +665,14 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
     };
     configure(&mut settings);
     let pool = database.pool().await;
-    let app_pool = database.app_pool().await;
+    // The application's own pool, as the service opens it (size, acquire timeout and the
+    // statement limits of every connection from the settings).
+    let app_pool = db::connect(
+        database.app_options.clone(),
+        &db::PoolSettings::service(&settings),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot connect to {} as the service: {e}", database.name));
     let app = Application::build_with_clock(settings.clone(), app_pool.clone(), clock.clone())
         .await
         .expect("building the application");
@@ -673,6 +704,7 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         settings,
         clock,
         cases,
+        own_cluster: false,
         _shutdown: shutdown,
         _slot: Some(slot),
         owns_database: true,
@@ -688,10 +720,7 @@ impl TestApp {
         let mut settings = self.settings.clone();
         configure(&mut settings);
         let options = (*self.app_pool.connect_options()).clone();
-        let app_pool = PgPoolOptions::new()
-            .max_connections(APP_POOL_SIZE)
-            .acquire_timeout(std::time::Duration::from_secs(30))
-            .connect_with(options)
+        let app_pool = db::connect(options, &db::PoolSettings::service(&settings))
             .await
             .expect("connecting the second instance as the service");
         let app =
@@ -715,6 +744,7 @@ impl TestApp {
             settings,
             clock: self.clock.clone(),
             cases: self.cases.clone(),
+            own_cluster: self.own_cluster,
             _shutdown: shutdown,
             _slot: None,
             owns_database: false,
@@ -730,6 +760,104 @@ fn init_logs() {
             merajut_sehat::telemetry::init(LogFormat::Pretty);
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A PostgreSQL cluster of one test's own
+// ---------------------------------------------------------------------------------------------
+
+/// A cluster that one test starts, stops and starts again (the shared server must stay up for
+/// every other test): the application's own [`EmbeddedPostgres`], under this process's scratch
+/// directory, on a Unix socket named by `port` (and on TCP at that port when the settings open
+/// `listen_addresses`). Stopped when dropped. Start it from the test itself: the server ends
+/// with the thread that started it.
+pub struct OwnCluster {
+    /// Where it lives (`layout.pg_data` is its data directory).
+    pub layout: ClusterLayout,
+    /// Server settings given at every start after the service's own
+    /// ([`EmbeddedPostgres::start_with`]); change them between [`OwnCluster::stop`] and
+    /// [`OwnCluster::start_again`].
+    pub settings: Vec<(String, String)>,
+    server: Option<EmbeddedPostgres>,
+}
+
+impl OwnCluster {
+    /// Initialises and starts a new cluster with `settings` (besides fast, non-durable
+    /// commits: a throw-away cluster).
+    pub async fn start(port: u16, settings: &[(&str, &str)]) -> OwnCluster {
+        let dir = test_root()
+            .join("clusters")
+            .join(Uuid::new_v4().simple().to_string());
+        let layout = ClusterLayout::new(&dir, port).expect("a layout for the test's own cluster");
+        let all: Vec<(String, String)> = [
+            ("fsync", "off"),
+            ("synchronous_commit", "off"),
+            ("full_page_writes", "off"),
+        ]
+        .iter()
+        .chain(settings)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut cluster = OwnCluster {
+            layout,
+            settings: all,
+            server: None,
+        };
+        cluster.start_again().await;
+        cluster
+    }
+
+    /// Stops the server (fast shutdown: open transactions are rolled back, every client
+    /// disconnected) and waits until it has exited.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop();
+        }
+    }
+
+    /// Starts the (stopped) server again, with [`OwnCluster::settings`].
+    pub async fn start_again(&mut self) {
+        assert!(self.server.is_none(), "the test's own cluster is running");
+        let settings: Vec<(&str, &str)> = self
+            .settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let pg_bin = std::env::var_os("MERAJUT_PG_BIN").map(PathBuf::from);
+        let server = EmbeddedPostgres::start_with(&self.layout, pg_bin.as_deref(), &settings)
+            .await
+            .unwrap_or_else(|e| panic!("the test's own PostgreSQL cluster did not start: {e:#}"));
+        self.server = Some(server);
+    }
+
+    /// The user `postgres` (uid, gid) when the tests run as root (the server then runs as
+    /// `postgres`, and files it reads must be its own), `None` otherwise.
+    pub fn server_user() -> Option<(u32, u32)> {
+        if !nix::unistd::Uid::effective().is_root() {
+            return None;
+        }
+        let user = nix::unistd::User::from_name("postgres")
+            .expect("looking up the postgres user")
+            .expect("running as root, the user postgres must exist");
+        Some((user.uid.as_raw(), user.gid.as_raw()))
+    }
+}
+
+/// Starts the application on a new database of `cluster` (migrated from nothing, as at a first
+/// start) after `configure` adjusted the test settings.
+pub async fn spawn_app_on(cluster: &OwnCluster, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let slot = app_slot().await;
+    let server = Server::Embedded(cluster.layout.clone());
+    let database = TestDatabase::create_on(&server, None).await;
+    let pool = database.pool().await;
+    db::prepare(&pool, Some(server.app_role()))
+        .await
+        .expect("migrating the test's own database as its owner");
+    pool.close().await;
+    let mut app = serve_app(database, slot, configure, Clock::system()).await;
+    app.own_cluster = true;
+    app
 }
 
 /// A user created by a test, with the password it signs in with.
