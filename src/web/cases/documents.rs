@@ -13,36 +13,74 @@ use uuid::Uuid;
 
 use super::page::{Outcome, respond};
 use crate::auth::CurrentUser;
+use sha2::Digest;
+
+use crate::cases::idempotency::{Answered, PageAnswer};
 use crate::cases::{CaseError, Upload};
 use crate::http::file_response;
 use crate::http::multipart::{MultipartForm, MultipartProblem};
 use crate::web::error::AppError;
-use crate::web::forms::read_multipart_form;
+use crate::web::forms::{self, read_multipart_form};
 use crate::web::{AppState, Ctx, flash};
 
-/// Stores the form's file; `Ok(Some(problem))` when the upload is refused for a reason the
-/// user can fix.
+/// What the upload form's success says.
+const STORED: &str = "Dokumen tersimpan.";
+
+/// Stores the form's file; `Ok(Err(problem))` when the upload is refused for a reason the
+/// user can fix. With the form's nonce ([`forms::nonce_key`]) a repeat of the same submit
+/// stores nothing and gets the first's answer.
 async fn store(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     form: &MultipartForm,
-) -> Result<Option<String>, AppError> {
+) -> Result<Result<Answered, String>, AppError> {
     if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
-        return Ok(Some(format!("Berkas terlalu besar; maksimal {max} MB.")));
+        return Ok(Err(format!("Berkas terlalu besar; maksimal {max} MB.")));
     }
     let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == "file") else {
-        return Ok(Some("Berkas wajib dipilih.".into()));
+        return Ok(Err("Berkas wajib dipilih.".into()));
     };
     let upload = Upload {
         kind: form.values.get("kind").map_or("", String::as_str),
         bytes,
         original_name: name.as_deref(),
     };
-    match state.cases.add_document(user, id, &upload).await {
-        Ok(_) => Ok(None),
-        Err(e @ (CaseError::Invalid(_) | CaseError::NotNow(_))) => Ok(Some(e.to_string())),
+    // The file is part of what the nonce's request asks.
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    let mut values = form.values.clone();
+    values.insert(
+        "file".into(),
+        format!("{}:{digest}", name.as_deref().unwrap_or_default()),
+    );
+    let key = forms::nonce_key(&values, &format!("/kasus/{id}/dokumen"))?;
+    let answer = |_: Uuid| {
+        PageAnswer {
+            location: format!("/kasus/{id}"),
+            flash: STORED.into(),
+        }
+        .stored()
+    };
+    let stored = match &key {
+        None => state
+            .cases
+            .add_document(user, id, &upload)
+            .await
+            .map(|doc| Answered {
+                answer: answer(doc),
+                replayed: false,
+            }),
+        Some(key) => {
+            state
+                .cases
+                .add_document_once(user, id, &upload, key, &answer)
+                .await
+        }
+    };
+    match stored {
+        Ok(answered) => Ok(Ok(answered)),
+        Err(e @ (CaseError::Invalid(_) | CaseError::NotNow(_))) => Ok(Err(e.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -57,11 +95,8 @@ pub(super) async fn upload(
 ) -> Result<Response, AppError> {
     let form = read_multipart_form(mp).await?;
     match store(&state, &user, id, &form).await? {
-        None => {
-            flash(&session, "Dokumen tersimpan.").await?;
-            Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
-        }
-        Some(problem) => {
+        Ok(answered) => forms::redirect_answered(&session, &answered).await,
+        Err(problem) => {
             let outcome = Outcome {
                 upload_error: Some(problem),
                 ..Default::default()
