@@ -196,6 +196,34 @@ pub(crate) async fn claim(
     }
 }
 
+/// The stored answer of `key` when it was already used for this very request: for a request
+/// refused by a check made before its transaction (a document already replaced — by the first
+/// of two clicks), which may be the repeat of a request that was done. `None` when the key is
+/// not stored; [`CaseError::KeyReused`] when it was used for another request.
+pub(crate) async fn stored(
+    db: impl sqlx::PgExecutor<'_>,
+    user: &CurrentUser,
+    key: &RequestKey,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredAnswer>, CaseError> {
+    let Some(used) = db_keys::used(db, user.id, &key.key).await? else {
+        return Ok(None);
+    };
+    if used.created_at < now - RETENTION {
+        return Ok(None);
+    }
+    if used.fingerprint != key.fingerprint.as_slice() {
+        return Err(CaseError::KeyReused);
+    }
+    Ok(match (used.status, used.answer) {
+        (Some(status), Some(body)) => Some(StoredAnswer {
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }),
+        _ => None,
+    })
+}
+
 /// Stores the answer of the request holding `key`, in its transaction.
 pub(crate) async fn store(
     conn: &mut PgConnection,

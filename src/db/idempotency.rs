@@ -11,6 +11,7 @@ pub struct UsedKey {
     pub fingerprint: Vec<u8>,
     pub status: Option<i16>,
     pub answer: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Claims `key` for `user_id` in the caller's transaction: true when this transaction now holds
@@ -52,7 +53,8 @@ pub async fn used(
 ) -> sqlx::Result<Option<UsedKey>> {
     sqlx::query_as!(
         UsedKey,
-        "SELECT fingerprint, status, answer FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        r#"SELECT fingerprint, status, answer, created_at AS "created_at: DateTime<Utc>"
+           FROM idempotency_keys WHERE user_id = $1 AND key = $2"#,
         user_id,
         key,
     )

@@ -776,3 +776,97 @@ async fn a_server_killed_mid_transaction_leaves_every_case_wholly_before_or_afte
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_one_transition(&w, &written(&app, id).await, "nik_check", 0);
 }
+
+/// POSTs the case page's form at `form` (a CSS selector) as it was rendered in `html` — its
+/// hidden fields (CSRF token, nonce) and, for a multipart form, `file` as its file part.
+async fn send_form(
+    app: &TestApp,
+    page: &TestClient,
+    html: &str,
+    form: &str,
+    file: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let action = attr(html, form, "action").unwrap_or_else(|| panic!("no form {form}"));
+    let hidden = |name: &str| {
+        attr(html, &format!("{form} input[name={name}]"), "value")
+            .unwrap_or_else(|| panic!("{form} has no {name}"))
+    };
+    let (csrf, nonce) = (hidden("csrf_token"), hidden("nonce"));
+    let request = page.post(app.url(&action));
+    let request = match file {
+        Some(bytes) => {
+            let mut parts = reqwest::multipart::Form::new()
+                .text("csrf_token", csrf)
+                .text("nonce", nonce)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("dokumen.png"),
+                );
+            if let Some(kind) = attr(
+                html,
+                &format!("{form} select[name=kind] option[selected]"),
+                "value",
+            ) {
+                parts = parts.text("kind", kind);
+            }
+            request.multipart(parts)
+        }
+        None => request.form(&[("csrf_token", csrf), ("nonce", nonce)]),
+    };
+    request.send().await.expect("POST")
+}
+
+#[tokio::test]
+async fn document_forms_sent_twice_with_their_nonce_change_the_documents_once() {
+    // Arrange: a draft with its KTP, the hospital's PIC on its page.
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let (page, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let id = ready_draft(&team, 1).await;
+    let case_page = format!("/kasus/{id}");
+    let events = async |event: &str| -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE event = $1 AND target = $2")
+            .bind(event)
+            .bind(id.to_string())
+            .fetch_one(&app.pool)
+            .await
+            .expect("counting audit rows")
+    };
+
+    // Act 1: the upload form sent twice.
+    let html = app.get_html(&page, &case_page).await;
+    let upload = "form.upload";
+    let first = send_form(&app, &page, &html, upload, Some(PNG.to_vec())).await;
+    let second = send_form(&app, &page, &html, upload, Some(PNG.to_vec())).await;
+
+    // Assert 1: one more document, the same redirect, the repeat told so.
+    assert_redirect(&first, &case_page);
+    assert_redirect(&second, &case_page);
+    assert_eq!(snapshot(&app, id).await.documents, 2);
+    assert_eq!(events("case.document_upload").await, 2);
+    let shown = app.get_html(&page, &case_page).await;
+    let flash = text(&shown, ".flash").unwrap_or_default();
+    assert!(flash.contains("Tindakan ini sudah tercatat"), "{flash}");
+
+    // Act 2: a replacement sent twice.
+    let replace = "form.replace-document";
+    let first = send_form(&app, &page, &shown, replace, Some(PNG.to_vec())).await;
+    let second = send_form(&app, &page, &shown, replace, Some(PNG.to_vec())).await;
+
+    // Assert 2: replaced once; both answered with the case.
+    assert_redirect(&first, &case_page);
+    assert_redirect(&second, &case_page);
+    assert_eq!(events("case.document_replace").await, 1);
+    assert_eq!(snapshot(&app, id).await.documents, 3);
+
+    // Act 3: a removal sent twice.
+    let html = app.get_html(&page, &case_page).await;
+    let remove = "form.remove-document";
+    let first = send_form(&app, &page, &html, remove, None).await;
+    let second = send_form(&app, &page, &html, remove, None).await;
+
+    // Assert 3: removed once; both answered with the case.
+    assert_redirect(&first, &case_page);
+    assert_redirect(&second, &case_page);
+    assert_eq!(events("case.document_remove").await, 1);
+}

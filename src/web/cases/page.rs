@@ -137,6 +137,11 @@ struct CasePage {
 }
 
 impl CasePage {
+    /// A new nonce for one form of this render (the replace and remove forms of a document,
+    /// [`crate::cases::idempotency`]).
+    fn fresh_nonce(&self) -> Uuid {
+        Uuid::new_v4()
+    }
     /// The documents in force.
     fn current_documents(&self) -> Vec<&DocumentView> {
         self.d.documents.iter().filter(|d| d.is_current()).collect()
