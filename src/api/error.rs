@@ -117,6 +117,27 @@ impl ApiError {
         }
     }
 
+    /// An `Idempotency-Key` header that is not 1 to 64 visible ASCII characters.
+    pub fn bad_idempotency_key() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_idempotency_key",
+            "Header Idempotency-Key tidak valid: isi dengan UUID atau token 1–64 karakter ASCII \
+             yang terlihat (tanpa spasi), satu kunci baru untuk setiap permintaan baru.",
+        )
+    }
+
+    /// The `Idempotency-Key` was already used by this user for a different request.
+    pub fn idempotency_key_reused() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "Header Idempotency-Key ini sudah Anda pakai untuk permintaan lain (alamat atau isi \
+             berbeda). Satu kunci hanya untuk satu permintaan: ulangi permintaan yang sama \
+             persis, atau buat kunci baru.",
+        )
+    }
+
     /// Anything unexpected: logged with its cause chain, answered with a generic message. When
     /// the cause is the database being out of reach, 503 `database_unavailable` with
     /// `Retry-After` instead (the client may retry; its request may or may not have been done).
@@ -157,6 +178,7 @@ impl From<CaseError> for ApiError {
                     ..ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
                 }
             }
+            CaseError::KeyReused => ApiError::idempotency_key_reused(),
             CaseError::Refused(_)
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }

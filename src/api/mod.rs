@@ -27,8 +27,10 @@ use uuid::Uuid;
 use crate::access;
 use crate::auth::{CurrentUser, token_hash};
 use crate::cases::bottleneck::Grouping;
+use crate::cases::idempotency::{Answered, MakeAnswer, Once, RequestKey, StoredAnswer};
 use crate::cases::intake;
 use crate::cases::lists::{ListForm, ListKind};
+use crate::cases::service::PageExtras;
 use crate::cases::{CaseDetail, CaseError, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
@@ -430,18 +432,93 @@ fn case_json(d: &CaseDetail) -> Value {
     })
 }
 
+/// The `Idempotency-Key` header ([`crate::cases::idempotency`]): `None` without one, a 400
+/// naming the header for one that is not 1 to 64 visible ASCII characters.
+fn idempotency_header(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    match headers.get(IDEMPOTENCY_KEY) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .filter(|k| RequestKey::new(k, &[]).is_some())
+            .map(Some)
+            .ok_or_else(ApiError::bad_idempotency_key),
+    }
+}
+
+/// The header naming a request's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The header marking an answer replayed from an earlier request with the same key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// `key` for a JSON request to `path` with `body` (its fingerprint: method, path, the body's
+/// canonical JSON — object keys sorted, so the same request in another key order is the same).
+fn json_request_key(
+    key: &str,
+    path: &str,
+    body: &Map<String, Value>,
+) -> Result<RequestKey, ApiError> {
+    let canonical = serde_json::to_vec(body).map_err(|e| ApiError::internal(e.into()))?;
+    RequestKey::new(key, &[b"POST", path.as_bytes(), &canonical])
+        .ok_or_else(ApiError::bad_idempotency_key)
+}
+
+/// A keyed request's answer: the stored status and body, marked `Idempotent-Replayed: true`
+/// when it is the answer of an earlier request with the same key.
+fn keyed_response(answered: Answered) -> Response {
+    let status =
+        StatusCode::from_u16(answered.answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(answered.answer.body)).into_response();
+    if answered.replayed {
+        response.headers_mut().insert(
+            IDEMPOTENT_REPLAYED,
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
+/// The stored answer of a case read as the API shows it, with `status`.
+fn case_answer(status: StatusCode) -> impl Fn(&CaseDetail) -> StoredAnswer + Send + Sync {
+    move |detail| StoredAnswer {
+        status: status.as_u16(),
+        body: case_json(detail),
+    }
+}
+
 async fn create_case(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let header = idempotency_header(&headers)?;
     let body = object(body)?;
     let key = idempotency_key(&body)?;
     let fields = state
         .cases
         .parse_patient(&as_form(&body, intake::FIELDS)?)
         .await?;
-    let id = state.cases.create_draft(&user, &fields, key).await?;
+    let id = match header {
+        None => state.cases.create_draft(&user, &fields, key).await?,
+        Some(header) => {
+            let request = json_request_key(header, "/api/v1/cases", &body)?;
+            let make = case_answer(StatusCode::CREATED);
+            let once = Once {
+                key: &request,
+                answer: MakeAnswer::Detail(&make, "api"),
+            };
+            match state
+                .cases
+                .create_draft_once(&user, &fields, key, once)
+                .await?
+            {
+                Ok(answered) => return Ok(keyed_response(answered)),
+                // The intake key had opened the case already: answered as without the header.
+                Err(opened) => opened.id,
+            }
+        }
+    };
     let detail = state.cases.detail(&user, id, "api").await?;
     Ok((StatusCode::CREATED, Json(case_json(&detail))).into_response())
 }
@@ -479,18 +556,39 @@ async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, action)): Path<(Uuid, String)>,
+    headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let action: Action = action.parse().map_err(|_| ApiError::not_found())?;
+    let header = idempotency_header(&headers)?;
     let body = object(body)?;
     let version = version_of(&body)?;
     let input = as_form(&body, action.fields())?;
-    state
+    let Some(header) = header else {
+        state
+            .cases
+            .perform(&user, id, version, action, &input)
+            .await?;
+        let detail = state.cases.detail(&user, id, "api").await?;
+        return Ok(Json(case_json(&detail)).into_response());
+    };
+    let path = format!("/api/v1/cases/{id}/actions/{}", action.as_str());
+    let request = json_request_key(header, &path, &body)?;
+    let make = case_answer(StatusCode::OK);
+    let once = Once {
+        key: &request,
+        answer: MakeAnswer::Detail(&make, "api"),
+    };
+    // The API's call is its confirmation, as in `perform`.
+    let extras = PageExtras {
+        document: None,
+        confirmed: true,
+    };
+    let answered = state
         .cases
-        .perform(&user, id, version, action, &input)
+        .perform_once(&user, id, version, action, &input, extras, once)
         .await?;
-    let detail = state.cases.detail(&user, id, "api").await?;
-    Ok(Json(case_json(&detail)))
+    Ok(keyed_response(answered))
 }
 
 /// `POST /api/v1/cases/{id}/reveal` with `{"reason": "…"}`: break the glass — the full NIK and
@@ -551,8 +649,10 @@ async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let header = idempotency_header(&headers)?;
     let form = multipart_form(&state, multipart, NOT_MULTIPART).await?;
     let kind = form.values.get("kind").cloned().unwrap_or_default();
     let (bytes, name) = form
@@ -566,9 +666,30 @@ async fn upload(
         bytes: &bytes,
         original_name: name.as_deref(),
     };
-    let doc_id = state.cases.add_document(&user, id, &upload).await?;
-    let body = json!({"id": doc_id, "kind": kind, "size_bytes": bytes.len()});
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let answer = |doc_id: Uuid| StoredAnswer {
+        status: StatusCode::CREATED.as_u16(),
+        body: json!({"id": doc_id, "kind": kind, "size_bytes": bytes.len()}),
+    };
+    let Some(header) = header else {
+        let doc_id = state.cases.add_document(&user, id, &upload).await?;
+        let answer = answer(doc_id);
+        return Ok((StatusCode::CREATED, Json(answer.body)).into_response());
+    };
+    let path = format!("/api/v1/cases/{id}/documents");
+    let name = name.as_deref().unwrap_or_default();
+    let parts: [&[u8]; 5] = [
+        b"POST",
+        path.as_bytes(),
+        kind.as_bytes(),
+        name.as_bytes(),
+        &bytes,
+    ];
+    let request = RequestKey::new(header, &parts).ok_or_else(ApiError::bad_idempotency_key)?;
+    let answered = state
+        .cases
+        .add_document_once(&user, id, &upload, &request, &answer)
+        .await?;
+    Ok(keyed_response(answered))
 }
 
 /// A multipart body read to its end, or the 400 saying why not (`not_multipart`: what to send

@@ -47,6 +47,8 @@ pub fn build() -> Value {
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "parameters": {"IdempotencyKey": idempotency_key_param()},
+            "headers": {"IdempotentReplayed": idempotent_replayed_header()},
             "schemas": schemas
         },
         "paths": paths
@@ -497,6 +499,43 @@ pub(super) fn answers(ok: &str, schema: &str, codes: &[u16]) -> Value {
     Value::Object(m)
 }
 
+/// The `Idempotency-Key` header of the POSTs that change something
+/// ([`crate::cases::idempotency`]).
+fn idempotency_key_param() -> Value {
+    json!({"name": "Idempotency-Key", "in": "header", "required": false,
+        "schema": {"type": "string", "minLength": 1, "maxLength": crate::cases::idempotency::MAX_KEY_LEN, "pattern": "^[\\x21-\\x7E]+$"},
+        "description": "Kunci idempotensi pilihan klien (UUID atau token 1–64 karakter ASCII terlihat), baru untuk setiap permintaan baru. Permintaan yang sama persis dengan kunci yang sama (kirim ulang, klik ganda) dalam 48 jam mendapat status dan isi jawaban pertama dengan header Idempotent-Replayed: true, tanpa efek kedua; permintaan yang dikirim bersamaan menunggu yang pertama. Kunci yang sama untuk permintaan lain (alamat atau isi berbeda): 422 idempotency_key_reused. Kunci tidak valid: 400 bad_idempotency_key. Kunci berlaku per pengguna (pemilik token); permintaan yang ditolak tidak menyimpan kunci."})
+}
+
+/// The header marking a replayed answer.
+fn idempotent_replayed_header() -> Value {
+    json!({"description": "true bila jawaban ini jawaban tersimpan dari permintaan sebelumnya dengan Idempotency-Key yang sama (tidak ada efek kedua)",
+        "schema": {"type": "string", "enum": ["true"]}})
+}
+
+/// `answers` of a POST that takes an `Idempotency-Key`: its `ok` answer may be replayed, and
+/// a malformed key is a 400.
+fn replayable(mut answers: Value, ok: &str) -> Value {
+    if let Some(ok) = answers.get_mut(ok).and_then(Value::as_object_mut) {
+        ok.insert(
+            "headers".into(),
+            json!({"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}}),
+        );
+    }
+    if let Some(m) = answers.as_object_mut() {
+        m.insert(
+            "400".into(),
+            json!({"description": "Header Idempotency-Key tidak valid, atau badan tidak terbaca", "content": {"application/json": {"schema": reference("Error")}}}),
+        );
+    }
+    answers
+}
+
+/// The reference to the `Idempotency-Key` parameter.
+fn idempotency_key() -> Value {
+    json!({"$ref": "#/components/parameters/IdempotencyKey"})
+}
+
 pub(super) fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
 }
@@ -740,8 +779,9 @@ fn case_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/cases".into(),
         json!({"post": {"summary": "Daftarkan pasien (draf); peran rsud", "security": bearer(),
+            "parameters": [idempotency_key()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": reference("Intake")}}},
-            "responses": responses("201", &[401, 403, 409, 422])}}),
+            "responses": replayable(responses("201", &[401, 403, 409, 422]), "201")}}),
     );
     paths.insert(
         "/api/v1/cases/{id}".into(),
@@ -779,12 +819,12 @@ fn case_paths(paths: &mut Map<String, Value>) {
     );
     paths.insert(
         "/api/v1/cases/{id}/documents".into(),
-        json!({"post": {"summary": "Unggah dokumen (JPEG, PNG, PDF); peran rsud", "security": bearer(), "parameters": [id_param("id")],
+        json!({"post": {"summary": "Unggah dokumen (JPEG, PNG, PDF); peran rsud", "security": bearer(), "parameters": [id_param("id"), idempotency_key()],
             "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["kind", "file"], "properties": {
                 "kind": {"type": "string", "enum": DocumentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()},
                 "file": {"type": "string", "format": "binary"}
             }}}}},
-            "responses": {"201": {"description": "Dokumen tersimpan"}, "403": {"description": "Bukan peran rsud"}, "404": {"description": "Di luar cakupan"}, "422": {"description": "Berkas ditolak"}}}}),
+            "responses": replayable(json!({"201": {"description": "Dokumen tersimpan"}, "403": {"description": "Bukan peran rsud"}, "404": {"description": "Di luar cakupan"}, "422": {"description": "Berkas ditolak, atau Idempotency-Key sudah dipakai untuk permintaan lain"}}), "201")}}),
     );
     paths.insert(
         "/api/v1/cases/{id}/documents/{document_id}".into(),
@@ -913,9 +953,9 @@ fn action_paths(paths: &mut Map<String, Value>) {
                 "summary": action.label(),
                 "operationId": action.as_str(),
                 "security": bearer(),
-                "parameters": [id_param("id")],
+                "parameters": [id_param("id"), idempotency_key()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference(&action_schema_name(*action))}}},
-                "responses": responses("200", &[401, 403, 404, 409, 422])
+                "responses": replayable(responses("200", &[401, 403, 404, 409, 422]), "200")
             }}),
         );
     }

@@ -125,8 +125,19 @@ impl CaseService {
         via: &str,
         access: Access<'_>,
     ) -> Result<(), CaseError> {
+        self.log_access_in(&self.pool, user, via, access).await
+    }
+
+    /// [`Self::log_access`] in `db` (a transaction, whose commit keeps the row).
+    pub(crate) async fn log_access_in(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        user: &CurrentUser,
+        via: &str,
+        access: Access<'_>,
+    ) -> Result<(), CaseError> {
         let now = self.clock.now();
-        access_log::record(&self.pool, &entry(user, via, now, &access)).await?;
+        access_log::record(db, &entry(user, via, now, &access)).await?;
         Ok(())
     }
 

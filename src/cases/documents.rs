@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::error::CaseError;
+use super::idempotency::{self, Answered, Claim, Keyed, RequestKey, StoredAnswer};
 use super::service::{CaseService, CheckedUpload, Result, Upload};
 use crate::auth::CurrentUser;
 use crate::db::pending_uploads::{self as pending, Owner, PendingUpload};
@@ -237,7 +238,61 @@ impl CaseService {
         bytes: &[u8],
         original_name: Option<&str>,
     ) -> Result<Uuid> {
-        let old = self.changeable_document(user, case_id, document_id).await?;
+        self.replace_document_keyed(user, case_id, document_id, bytes, original_name, None)
+            .await?
+            .unkeyed()
+    }
+
+    /// [`Self::replace_document`] for a page's form with its nonce
+    /// ([`super::idempotency`]): a repeat of the same submit gets `answer` again and replaces
+    /// nothing.
+    pub async fn replace_document_once(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        document_id: Uuid,
+        upload: (&[u8], Option<&str>),
+        key: &RequestKey,
+        answer: &StoredAnswer,
+    ) -> Result<Answered> {
+        let (bytes, name) = upload;
+        let once = Some((key, answer));
+        self.replace_document_keyed(user, case_id, document_id, bytes, name, once)
+            .await?
+            .answered()
+    }
+
+    /// The refusal `e` of a check made before a keyed request's transaction — or, when the
+    /// key already answered this very request (the first of two clicks did it), that answer.
+    async fn refused_unless_done(
+        &self,
+        e: CaseError,
+        user: &CurrentUser,
+        once: Option<(&RequestKey, &StoredAnswer)>,
+    ) -> Result<Keyed<Uuid>> {
+        if let Some((key, _)) = once
+            && let Some(answer) =
+                idempotency::stored(&self.pool, user, key, self.clock.now()).await?
+        {
+            return Ok(Keyed::Replayed(answer));
+        }
+        Err(e)
+    }
+
+    /// The transaction of a replacement, with or without a key.
+    async fn replace_document_keyed(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        document_id: Uuid,
+        bytes: &[u8],
+        original_name: Option<&str>,
+        once: Option<(&RequestKey, &StoredAnswer)>,
+    ) -> Result<Keyed<Uuid>> {
+        let old = match self.changeable_document(user, case_id, document_id).await {
+            Ok(old) => old,
+            Err(e) => return self.refused_unless_done(e, user, once).await,
+        };
         let upload = Upload {
             kind: &old.kind,
             bytes,
@@ -248,6 +303,12 @@ impl CaseService {
             .await
             .map_err(|problem| CaseError::Invalid(vec![problem]))?;
         let mut tx = self.pool.begin().await?;
+        if let Some((key, _)) = once
+            && let Claim::Replay(answer) =
+                idempotency::claim(&mut tx, user, key, self.clock.now()).await?
+        {
+            return Ok(Keyed::Replayed(answer));
+        }
         Self::lock_for_document_change(&mut tx, user, case_id).await?;
         let new = self.put_document(&mut tx, user, case_id, &checked).await?;
         let done = async {
@@ -265,6 +326,9 @@ impl CaseService {
                 details,
             )
             .await?;
+            if let Some((key, answer)) = once {
+                idempotency::store(&mut tx, user, key, answer).await?;
+            }
             tx.commit().await?;
             Ok(())
         }
@@ -273,7 +337,7 @@ impl CaseService {
             self.files.delete(new).await;
             return Err(e);
         }
-        Ok(new)
+        Ok(Keyed::Done(new, once.map(|(_, answer)| answer.clone())))
     }
 
     /// Removes a wrongly uploaded document of a case at the hospital: its row and file stay,
@@ -284,8 +348,46 @@ impl CaseService {
         case_id: Uuid,
         document_id: Uuid,
     ) -> Result<()> {
-        let old = self.changeable_document(user, case_id, document_id).await?;
+        self.remove_document_keyed(user, case_id, document_id, None)
+            .await?
+            .unkeyed()
+            .map(|_| ())
+    }
+
+    /// [`Self::remove_document`] for a page's form with its nonce
+    /// ([`super::idempotency`]): a repeat of the same submit gets `answer` again.
+    pub async fn remove_document_once(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        document_id: Uuid,
+        key: &RequestKey,
+        answer: &StoredAnswer,
+    ) -> Result<Answered> {
+        self.remove_document_keyed(user, case_id, document_id, Some((key, answer)))
+            .await?
+            .answered()
+    }
+
+    /// The transaction of a removal, with or without a key (done: the removed document).
+    async fn remove_document_keyed(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        document_id: Uuid,
+        once: Option<(&RequestKey, &StoredAnswer)>,
+    ) -> Result<Keyed<Uuid>> {
+        let old = match self.changeable_document(user, case_id, document_id).await {
+            Ok(old) => old,
+            Err(e) => return self.refused_unless_done(e, user, once).await,
+        };
         let mut tx = self.pool.begin().await?;
+        if let Some((key, _)) = once
+            && let Claim::Replay(answer) =
+                idempotency::claim(&mut tx, user, key, self.clock.now()).await?
+        {
+            return Ok(Keyed::Replayed(answer));
+        }
         Self::lock_for_document_change(&mut tx, user, case_id).await?;
         let now = self.clock.now();
         if !db_cases::supersede(&mut *tx, case_id, old.id, user.id, now, None).await? {
@@ -299,7 +401,10 @@ impl CaseService {
             serde_json::json!({"document": old.id, "kind": old.kind}),
         )
         .await?;
+        if let Some((key, answer)) = once {
+            idempotency::store(&mut tx, user, key, answer).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(Keyed::Done(old.id, once.map(|(_, answer)| answer.clone())))
     }
 }

@@ -54,6 +54,13 @@ pub enum CaseError {
         "idempotency_key ini sudah dipakai untuk kasus lain; buat kunci baru untuk pasien ini."
     )]
     IntakeKeyReused,
+    /// An idempotency key (the API's `Idempotency-Key` header, a page form's nonce) already used
+    /// by this user for a different request.
+    #[error(
+        "Kunci idempotensi ini sudah dipakai untuk permintaan lain dengan isi berbeda; kirim \
+         permintaan baru dengan kunci baru (atau muat ulang halaman)."
+    )]
+    KeyReused,
     /// The operation conflicts with how things are now (a closed batch, a case already in
     /// another batch); the message, for the user, names what.
     #[error("{0}")]

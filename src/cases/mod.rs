@@ -13,6 +13,7 @@ pub mod documents;
 pub mod error;
 mod evidence;
 pub mod files;
+pub mod idempotency;
 pub mod intake;
 pub mod letter;
 pub mod lists;

@@ -475,8 +475,11 @@ impl CaseService {
 
     /// The charges of case `id` (its guarantee, its PBPU Pemda enrolment), for its page and the
     /// API; the caller has already checked that `user` sees the case.
-    pub(super) async fn quota_charges(&self, id: uuid::Uuid) -> Result<Vec<QuotaCharge>> {
-        Ok(db_quota::charges_of_case(&self.pool, id)
+    pub(super) async fn quota_charges(
+        db: impl sqlx::PgExecutor<'_>,
+        id: uuid::Uuid,
+    ) -> Result<Vec<QuotaCharge>> {
+        Ok(db_quota::charges_of_case(db, id)
             .await?
             .into_iter()
             .map(|c| {

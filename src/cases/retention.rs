@@ -120,6 +120,8 @@ impl CaseService {
         let mut swept = Swept::default();
         // The files of intake forms never sent again go with the day's sweep too.
         self.purge_stale_pending_uploads().await?;
+        // So do the idempotency keys past their 48 hours (their answers may show a case).
+        self.prune_idempotency_keys().await?;
         // Bounded: a pass ends even if cases keep coming; the next day's sweep goes on.
         for _ in 0..MAX_BATCHES {
             let due = retention::due(&self.pool, cutoff, BATCH).await?;

@@ -13,6 +13,9 @@ use uuid::Uuid;
 use super::access::Access;
 use super::error::CaseError;
 use super::files::{self, CheckedFile, FileStore, sniff_content_type};
+use super::idempotency::{
+    self, Answered, Claim, Keyed, MakeAnswer, Once, RequestKey, StoredAnswer,
+};
 use super::view::{CaseView, DeskClock, DocumentView, StepView, timeline};
 use super::{Scope, Visibility, facts, intake};
 use crate::auth::CurrentUser;
@@ -38,6 +41,40 @@ pub struct PageExtras<'a> {
     /// The tick on "Saya mengerti: …".
     pub confirmed: bool,
 }
+
+/// An action asked of a case ([`CaseService::perform_keyed`]).
+struct ActionRequest<'a> {
+    id: Uuid,
+    /// The version of the case the caller saw.
+    version: i32,
+    action: Action,
+    input: &'a HashMap<String, String>,
+    extras: PageExtras<'a>,
+}
+
+/// A test-only pause between an action's last write and its commit, in debug builds only:
+/// `MERAJUT_TEST_PAUSE_BEFORE_COMMIT_MS` (milliseconds, read once) holds every transition there
+/// with its transaction open, so a test can kill the server mid-transaction (the crash test of
+/// `tests/api/idempotency.rs`). Release builds have no such pause and ignore the variable.
+#[cfg(debug_assertions)]
+async fn pause_before_commit() {
+    static PAUSE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        std::env::var("MERAJUT_TEST_PAUSE_BEFORE_COMMIT_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+    });
+    if let Some(ms) = *pause {
+        tracing::warn!(
+            ms,
+            "test pause before commit (MERAJUT_TEST_PAUSE_BEFORE_COMMIT_MS)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+#[cfg(not(debug_assertions))]
+async fn pause_before_commit() {}
 
 /// Result of a case operation.
 pub type Result<T, E = CaseError> = std::result::Result<T, E>;
@@ -259,19 +296,17 @@ impl CaseService {
 
     /// The open case of this NIK elsewhere, as a refusal.
     async fn duplicate_of(
-        &self,
+        db: impl sqlx::PgExecutor<'_>,
         nik: Option<&str>,
         except: Option<Uuid>,
     ) -> Result<Option<CaseError>> {
         let Some(nik) = nik else { return Ok(None) };
-        Ok(
-            db_cases::open_case_hospital_for_nik(&self.pool, nik, except)
-                .await?
-                .map(|(hospital, case_number)| CaseError::DuplicateOpenCase {
-                    hospital,
-                    case_number,
-                }),
-        )
+        Ok(db_cases::open_case_hospital_for_nik(db, nik, except)
+            .await?
+            .map(|(hospital, case_number)| CaseError::DuplicateOpenCase {
+                hospital,
+                case_number,
+            }))
     }
 
     /// Maps a violation of the open-NIK index (a race the pre-check missed) to the same refusal.
@@ -284,7 +319,7 @@ impl CaseService {
         if !db::is_constraint(&e, "cases_open_nik_key") {
             return e.into();
         }
-        match self.duplicate_of(nik, except).await {
+        match Self::duplicate_of(&self.pool, nik, except).await {
             Ok(Some(refusal)) => refusal,
             _ => CaseError::DuplicateOpenCase {
                 hospital: "rumah sakit lain".into(),
@@ -319,12 +354,56 @@ impl CaseService {
         intake_key: Option<Uuid>,
         uploads: &[CheckedUpload],
     ) -> Result<OpenedDraft> {
+        self.open_draft(user, fields, intake_key, uploads, None)
+            .await?
+            .unkeyed()
+    }
+
+    /// [`Self::create_draft_with_documents`] for a request with a key (the API's
+    /// `Idempotency-Key`, [`super::idempotency`]): claimed in the draft's transaction, with the
+    /// answer `once` makes from the new case. A repeat of a submission whose intake key already
+    /// opened a case (no key stored then) gets `None`: the caller answers with that case.
+    pub async fn create_draft_once(
+        &self,
+        user: &CurrentUser,
+        fields: &db_cases::PatientFields,
+        intake_key: Option<Uuid>,
+        once: Once<'_>,
+    ) -> Result<std::result::Result<Answered, OpenedDraft>> {
+        match self
+            .open_draft(user, fields, intake_key, &[], Some(&once))
+            .await?
+        {
+            Keyed::Done(opened, None) => Ok(Err(opened)),
+            keyed => keyed.answered().map(Ok),
+        }
+    }
+
+    /// The transaction of a new draft, with or without a key.
+    async fn open_draft(
+        &self,
+        user: &CurrentUser,
+        fields: &db_cases::PatientFields,
+        intake_key: Option<Uuid>,
+        uploads: &[CheckedUpload],
+        once: Option<&Once<'_>>,
+    ) -> Result<Keyed<OpenedDraft>> {
         let Some(hospital_id) = user.hospital_id.filter(|_| user.role == Role::Rsud) else {
             return Err(CaseError::NotYourAction);
         };
-        let repeat = |id| OpenedDraft { id, created: false };
+        let repeat = |id| Keyed::Done(OpenedDraft { id, created: false }, None);
+        // The checks before the insert read in the transaction too: a repeat of a keyed
+        // request holds a connection while it waits on the key, so the one holding the key
+        // must not need a second.
+        let mut tx = self.pool.begin().await?;
+        if let Some(once) = once
+            && let Claim::Replay(answer) =
+                idempotency::claim(&mut tx, user, once.key, self.clock.now()).await?
+        {
+            return Ok(Keyed::Replayed(answer));
+        }
         if let Some(key) = intake_key
-            && let Some(id) = self.repeated_intake(key, hospital_id).await?
+            && let Some(id) = Self::repeated_intake(&mut *tx, key, hospital_id).await?
         {
             return Ok(repeat(id));
         }
@@ -332,17 +411,17 @@ impl CaseService {
         // (its case holds this NIK, its key is taken): then answer with that case.
         let won_by_repeat = |e: CaseError| async move {
             match intake_key {
-                Some(key) => match self.repeated_intake(key, hospital_id).await? {
+                Some(key) => match Self::repeated_intake(&self.pool, key, hospital_id).await? {
                     Some(id) => Ok(repeat(id)),
                     None => Err(e),
                 },
                 None => Err(e),
             }
         };
-        if let Some(refusal) = self.duplicate_of(fields.nik.as_deref(), None).await? {
+        if let Some(refusal) = Self::duplicate_of(&mut *tx, fields.nik.as_deref(), None).await? {
+            drop(tx);
             return won_by_repeat(refusal).await;
         }
-        let mut tx = self.pool.begin().await?;
         let id = match self
             .insert_draft(&mut tx, user, hospital_id, fields, intake_key)
             .await
@@ -368,13 +447,30 @@ impl CaseService {
             },
             None => vec![],
         };
-        if let Err(e) = tx.commit().await {
-            return Err(self.forget_files(e.into(), written).await);
+        let answered = async {
+            let answer = match once {
+                Some(once) => {
+                    let case = db_cases::by_id(&mut *tx, id)
+                        .await?
+                        .ok_or(CaseError::NotFound)?;
+                    let answer = self.make_answer(&mut tx, user, &case, &once.answer).await?;
+                    idempotency::store(&mut tx, user, once.key, &answer).await?;
+                    Some(answer)
+                }
+                None => None,
+            };
+            tx.commit().await?;
+            Ok::<_, CaseError>(answer)
         }
+        .await;
+        let answer = match answered {
+            Ok(answer) => answer,
+            Err(e) => return Err(self.forget_files(e, written).await),
+        };
         for file in dropped {
             self.files.delete(file).await;
         }
-        Ok(OpenedDraft { id, created: true })
+        Ok(Keyed::Done(OpenedDraft { id, created: true }, answer))
     }
 
     /// Inserts the draft with its "create" history and audit rows.
@@ -444,8 +540,12 @@ impl CaseService {
 
     /// The case a repeated intake key already created at this hospital; a key used by another
     /// hospital is refused rather than answered with that hospital's case.
-    async fn repeated_intake(&self, key: Uuid, hospital_id: Uuid) -> Result<Option<Uuid>> {
-        match db_cases::by_intake_key(&self.pool, key).await? {
+    async fn repeated_intake(
+        db: impl sqlx::PgExecutor<'_>,
+        key: Uuid,
+        hospital_id: Uuid,
+    ) -> Result<Option<Uuid>> {
+        match db_cases::by_intake_key(db, key).await? {
             Some((id, h)) if h == hospital_id => Ok(Some(id)),
             Some(_) => Err(CaseError::IntakeKeyReused),
             None => Ok(None),
@@ -472,7 +572,9 @@ impl CaseService {
                 "Data pasien hanya dapat diubah saat draf atau setelah dikembalikan ke RSUD.",
             ));
         }
-        if let Some(refusal) = self.duplicate_of(fields.nik.as_deref(), Some(id)).await? {
+        if let Some(refusal) =
+            Self::duplicate_of(&self.pool, fields.nik.as_deref(), Some(id)).await?
+        {
             return Err(refusal);
         }
         let mut tx = self.pool.begin().await?;
@@ -620,11 +722,78 @@ impl CaseService {
         input: &HashMap<String, String>,
         extras: PageExtras<'_>,
     ) -> Result<CaseRow> {
-        let PageExtras {
-            document,
-            confirmed,
-        } = extras;
+        let request = ActionRequest {
+            id,
+            version,
+            action,
+            input,
+            extras,
+        };
+        self.perform_keyed(user, request, None).await?.unkeyed()
+    }
+
+    /// [`Self::perform_with_document`] for a request with a key ([`super::idempotency`]): the
+    /// key is claimed in the action's transaction, and the answer `once` makes from the case as
+    /// the transaction leaves it is stored with it before the commit. A repeat of the same
+    /// request gets that answer and does nothing; the same key with another request is
+    /// refused ([`CaseError::KeyReused`]).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "perform_with_document's and the key"
+    )]
+    pub async fn perform_once(
+        &self,
+        user: &CurrentUser,
+        id: Uuid,
+        version: i32,
+        action: Action,
+        input: &HashMap<String, String>,
+        extras: PageExtras<'_>,
+        once: Once<'_>,
+    ) -> Result<Answered> {
+        let request = ActionRequest {
+            id,
+            version,
+            action,
+            input,
+            extras,
+        };
+        self.perform_keyed(user, request, Some(&once))
+            .await?
+            .answered()
+    }
+
+    /// The transaction of an action, with or without a key.
+    async fn perform_keyed(
+        &self,
+        user: &CurrentUser,
+        request: ActionRequest<'_>,
+        once: Option<&Once<'_>>,
+    ) -> Result<Keyed<CaseRow>> {
+        let ActionRequest {
+            id,
+            version,
+            action,
+            input,
+            extras: PageExtras {
+                document,
+                confirmed,
+            },
+        } = request;
         let mut tx = self.pool.begin().await?;
+        // The key first: a repeat waits here, before it locks the case.
+        if let Some(once) = once
+            && let Claim::Replay(answer) =
+                idempotency::claim(&mut tx, user, once.key, self.clock.now()).await?
+        {
+            // A replayed case read is a read of the case again, logged as such.
+            if let MakeAnswer::Detail(_, via) = once.answer {
+                let read = Access::case(AccessKind::Read, "case", id);
+                self.log_access_in(&mut *tx, user, via, read).await?;
+                tx.commit().await?;
+            }
+            return Ok(Keyed::Replayed(answer));
+        }
         let case = Self::lock_in_scope(&mut tx, user, id).await?;
         Self::check_actor(&case, user, action, version)?;
         let unconfirmed = (!confirmed && action.needs_confirmation()).then(|| FieldError {
@@ -652,12 +821,26 @@ impl CaseService {
             };
             self.apply(&mut tx, &case, user, &data, next, version)
                 .await?;
+            let updated = db_cases::by_id(&mut *tx, id)
+                .await?
+                .ok_or(CaseError::NotFound)?;
+            let answer = match once {
+                Some(once) => {
+                    let answer = self
+                        .make_answer(&mut tx, user, &updated, &once.answer)
+                        .await?;
+                    idempotency::store(&mut tx, user, once.key, &answer).await?;
+                    Some(answer)
+                }
+                None => None,
+            };
+            pause_before_commit().await;
             tx.commit().await?;
-            Ok::<_, CaseError>(next)
+            Ok::<_, CaseError>((updated, answer))
         }
         .await;
-        let next = match done {
-            Ok(next) => next,
+        let (case, answer) = match done {
+            Ok(done) => done,
             Err(e) => {
                 if let Some(file) = stored {
                     self.files.delete(file).await;
@@ -665,10 +848,24 @@ impl CaseService {
                 return Err(e);
             }
         };
-        tracing::info!(case_id = %id, action = action.as_str(), to = next.as_str(), "case transition");
-        db_cases::by_id(&self.pool, id)
-            .await?
-            .ok_or(CaseError::NotFound)
+        tracing::info!(case_id = %id, action = action.as_str(), to = case.state.0.as_str(), "case transition");
+        Ok(Keyed::Done(case, answer))
+    }
+
+    /// The answer `make` makes from the case as the transaction in `conn` leaves it.
+    async fn make_answer(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        case: &CaseRow,
+        make: &MakeAnswer<'_>,
+    ) -> Result<StoredAnswer> {
+        Ok(match make {
+            MakeAnswer::Row(make) => make(case),
+            MakeAnswer::Detail(make, via) => {
+                make(&self.detail_of(conn, user, case.clone(), via).await?)
+            }
+        })
     }
 
     /// The case, locked for the transaction, if the caller may see it.
@@ -782,7 +979,52 @@ impl CaseService {
         case_id: Uuid,
         upload: &Upload<'_>,
     ) -> Result<Uuid> {
-        let case = self.visible_case(user, case_id).await?;
+        self.store_document(user, case_id, upload, None)
+            .await?
+            .unkeyed()
+    }
+
+    /// [`Self::add_document`] for a request with a key (the API's `Idempotency-Key`,
+    /// [`super::idempotency`]): claimed in the document's transaction, with the answer `answer`
+    /// makes from the new document's id.
+    pub async fn add_document_once(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        upload: &Upload<'_>,
+        key: &RequestKey,
+        answer: &(dyn Fn(Uuid) -> StoredAnswer + Send + Sync),
+    ) -> Result<Answered> {
+        self.store_document(user, case_id, upload, Some((key, answer)))
+            .await?
+            .answered()
+    }
+
+    /// The transaction of a new document, with or without a key.
+    async fn store_document(
+        &self,
+        user: &CurrentUser,
+        case_id: Uuid,
+        upload: &Upload<'_>,
+        once: Option<(&RequestKey, &(dyn Fn(Uuid) -> StoredAnswer + Send + Sync))>,
+    ) -> Result<Keyed<Uuid>> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((key, _)) = once
+            && let Claim::Replay(answer) =
+                idempotency::claim(&mut tx, user, key, self.clock.now()).await?
+        {
+            return Ok(Keyed::Replayed(answer));
+        }
+        // Read in the transaction: a repeat waiting on the key holds a connection.
+        let case = db_cases::by_id(&mut *tx, case_id)
+            .await?
+            .filter(|c| Scope::of(user).contains(c));
+        let Some(case) = case else {
+            drop(tx);
+            // Logs the refusal.
+            self.visible_case(user, case_id).await?;
+            return Err(CaseError::NotFound);
+        };
         if user.role != Role::Rsud {
             return Err(CaseError::NotYourAction);
         }
@@ -795,13 +1037,23 @@ impl CaseService {
             .check_upload(upload)
             .await
             .map_err(|problem| CaseError::Invalid(vec![problem]))?;
-        let mut tx = self.pool.begin().await?;
         let id = self.put_document(&mut tx, user, case_id, &upload).await?;
+        let answer = match once {
+            Some((key, answer)) => {
+                let answer = answer(id);
+                if let Err(e) = idempotency::store(&mut tx, user, key, &answer).await {
+                    self.files.delete(id).await;
+                    return Err(e);
+                }
+                Some(answer)
+            }
+            None => None,
+        };
         if let Err(e) = tx.commit().await {
             self.files.delete(id).await;
             return Err(e.into());
         }
-        Ok(id)
+        Ok(Keyed::Done(id, answer))
     }
 
     /// Checks an upload: its kind, its size, and its content ([`files::check`]: judged by its
@@ -923,13 +1175,27 @@ impl CaseService {
     /// Reads a case for the caller (404 outside scope) and logs the read.
     pub async fn detail(&self, user: &CurrentUser, id: Uuid, via: &str) -> Result<CaseDetail> {
         let case = self.visible_case(user, id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.detail_of(&mut conn, user, case, via).await
+    }
+
+    /// [`Self::detail`] of a case the caller may see, read (and the read logged) in `conn`: a
+    /// transaction reads the case as it leaves it.
+    async fn detail_of(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        case: CaseRow,
+        via: &str,
+    ) -> Result<CaseDetail> {
+        let id = case.id;
         let today = self.today();
-        let holidays = db_cases::holidays(&self.pool).await?;
-        let sla_days = db_cases::sla_days(&self.pool).await?;
-        let history = db_cases::history(&self.pool, id).await?;
-        let stays = stays::for_case(&self.pool, id).await?;
+        let holidays = db_cases::holidays(&mut *conn).await?;
+        let sla_days = db_cases::sla_days(&mut *conn).await?;
+        let history = db_cases::history(&mut *conn, id).await?;
+        let stays = stays::for_case(&mut *conn, id).await?;
         let documents = if Visibility::of(user.role).documents {
-            db_cases::documents(&self.pool, id)
+            db_cases::documents(&mut *conn, id)
                 .await?
                 .iter()
                 .map(Into::into)
@@ -939,15 +1205,15 @@ impl CaseService {
         };
         let clock = DeskClock::of(&case, today, &holidays, &sla_days);
         let view = CaseView::new(&case, user, &available_actions(user, &case), clock);
-        self.log_access(user, via, Access::case(AccessKind::Read, "case", id))
-            .await?;
+        let read = Access::case(AccessKind::Read, "case", id);
+        self.log_access_in(&mut *conn, user, via, read).await?;
         Ok(CaseDetail {
             timeline: timeline(&history, &stays, today, &holidays, user.role),
             case,
             view,
             documents,
-            quota: self.quota_charges(id).await?,
-            purged_at: db::retention::purged_at(&self.pool, id).await?,
+            quota: Self::quota_charges(&mut *conn, id).await?,
+            purged_at: db::retention::purged_at(&mut *conn, id).await?,
         })
     }
 

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod digest;
 pub mod exports;
 pub mod figures;
+pub mod idempotency;
 pub mod jobs;
 pub mod letters;
 pub mod milestones;

@@ -71,6 +71,7 @@ impl From<CaseError> for AppError {
             | CaseError::NotNow(_)
             | CaseError::DuplicateOpenCase { .. }
             | CaseError::IntakeKeyReused
+            | CaseError::KeyReused
             | CaseError::Conflict(_)) => AppError::Conflict(conflict.to_string()),
         }
     }

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
 
 use super::error::AppError;
+use crate::cases::idempotency::{Answered, PageAnswer, RequestKey};
 use crate::domain::Desil;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
 use crate::http::multipart::{MultipartForm, MultipartProblem, read_multipart};
@@ -169,3 +172,55 @@ pub async fn read_multipart_form(
     }
     Ok(form)
 }
+
+/// The hidden field of a state-changing form holding its per-render nonce.
+pub const NONCE_FIELD: &str = "nonce";
+
+/// The idempotency key of a page's form ([`crate::cases::idempotency`]): its nonce, with the
+/// fingerprint of `path` and the values sent (all but the CSRF token and the nonce, in key
+/// order). `None` for a form without a nonce (a page rendered before nonces, or a script): it
+/// gets the version guard alone. A nonce that is no key (too long, spaces) is a 400 page.
+pub fn nonce_key(
+    values: &HashMap<String, String>,
+    path: &str,
+) -> Result<Option<RequestKey>, AppError> {
+    let Some(nonce) = values.get(NONCE_FIELD).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    let mut sent: Vec<(&String, &String)> = values
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | NONCE_FIELD))
+        .collect();
+    sent.sort();
+    let mut parts: Vec<&[u8]> = vec![b"POST", path.as_bytes()];
+    for (k, v) in &sent {
+        parts.push(k.as_bytes());
+        parts.push(v.as_bytes());
+    }
+    RequestKey::new(nonce, &parts).map(Some).ok_or_else(|| {
+        AppError::BadRequest(
+            "Kode formulir (nonce) tidak valid. Muat ulang halaman lalu kirim lagi.".into(),
+        )
+    })
+}
+
+/// The redirect of a page's answered form, its message flashed; a repeat (the same nonce sent
+/// again) is told that the first one was recorded and nothing was done again.
+pub async fn redirect_answered(
+    session: &Session,
+    answered: &Answered,
+) -> Result<Response, AppError> {
+    let page = PageAnswer::of(&answered.answer).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("a page's stored answer is no redirect"))
+    })?;
+    let message = if answered.replayed {
+        format!("{} {REPLAYED}", page.flash)
+    } else {
+        page.flash
+    };
+    super::flash(session, message).await?;
+    Ok(Redirect::to(&page.location).into_response())
+}
+
+/// What a repeated submit of a form is told.
+pub const REPLAYED: &str = "Tindakan ini sudah tercatat; kiriman ulang tidak diproses lagi.";

@@ -30,6 +30,7 @@ mod files;
 mod headers;
 mod health;
 mod hostile;
+mod idempotency;
 mod identity_checks;
 mod input;
 mod instances;

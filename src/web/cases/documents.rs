@@ -4,45 +4,81 @@
 //! document history) and download by roles that may see them
 //! (`/kasus/{id}/dokumen/{document_id}`, logged).
 
+use std::collections::HashMap;
+
+use axum::Form;
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use sha2::Digest;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::page::{Outcome, respond};
 use crate::auth::CurrentUser;
+use crate::cases::idempotency::{Answered, PageAnswer, StoredAnswer};
 use crate::cases::{CaseError, Upload};
 use crate::http::file_response;
 use crate::http::multipart::{MultipartForm, MultipartProblem};
 use crate::web::error::AppError;
-use crate::web::forms::read_multipart_form;
+use crate::web::forms::{self, read_multipart_form};
 use crate::web::{AppState, Ctx, flash};
 
-/// Stores the form's file; `Ok(Some(problem))` when the upload is refused for a reason the
-/// user can fix.
+/// What the upload form's success says.
+const STORED: &str = "Dokumen tersimpan.";
+
+/// Stores the form's file; `Ok(Err(problem))` when the upload is refused for a reason the
+/// user can fix. With the form's nonce ([`forms::nonce_key`]) a repeat of the same submit
+/// stores nothing and gets the first's answer.
 async fn store(
     state: &AppState,
     user: &CurrentUser,
     id: Uuid,
     form: &MultipartForm,
-) -> Result<Option<String>, AppError> {
+) -> Result<Result<Answered, String>, AppError> {
     if form.problem == Some(MultipartProblem::TooLarge) {
         let max = state.settings.max_upload_mb;
-        return Ok(Some(format!("Berkas terlalu besar; maksimal {max} MB.")));
+        return Ok(Err(format!("Berkas terlalu besar; maksimal {max} MB.")));
     }
     let Some((_, bytes, name)) = form.files.iter().find(|(n, _, _)| n == "file") else {
-        return Ok(Some("Berkas wajib dipilih.".into()));
+        return Ok(Err("Berkas wajib dipilih.".into()));
     };
     let upload = Upload {
         kind: form.values.get("kind").map_or("", String::as_str),
         bytes,
         original_name: name.as_deref(),
     };
-    match state.cases.add_document(user, id, &upload).await {
-        Ok(_) => Ok(None),
-        Err(e @ (CaseError::Invalid(_) | CaseError::NotNow(_))) => Ok(Some(e.to_string())),
+    // The file is part of what the nonce's request asks.
+    let values = with_file(&form.values, bytes, name.as_deref());
+    let key = forms::nonce_key(&values, &format!("/kasus/{id}/dokumen"))?;
+    let answer = |_: Uuid| {
+        PageAnswer {
+            location: format!("/kasus/{id}"),
+            flash: STORED.into(),
+        }
+        .stored()
+    };
+    let stored = match &key {
+        None => state
+            .cases
+            .add_document(user, id, &upload)
+            .await
+            .map(|doc| Answered {
+                answer: answer(doc),
+                replayed: false,
+            }),
+        Some(key) => {
+            state
+                .cases
+                .add_document_once(user, id, &upload, key, &answer)
+                .await
+        }
+    };
+    match stored {
+        Ok(answered) => Ok(Ok(answered)),
+        Err(e @ (CaseError::Invalid(_) | CaseError::NotNow(_))) => Ok(Err(e.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -57,11 +93,8 @@ pub(super) async fn upload(
 ) -> Result<Response, AppError> {
     let form = read_multipart_form(mp).await?;
     match store(&state, &user, id, &form).await? {
-        None => {
-            flash(&session, "Dokumen tersimpan.").await?;
-            Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
-        }
-        Some(problem) => {
+        Ok(answered) => forms::redirect_answered(&session, &answered).await,
+        Err(problem) => {
             let outcome = Outcome {
                 upload_error: Some(problem),
                 ..Default::default()
@@ -100,12 +133,30 @@ pub(super) async fn replace(
             .iter()
             .find(|(n, _, _)| n == "file")
             .map_or((&[][..], None), |(_, b, n)| (b.as_slice(), n.as_deref()));
-        match state
-            .cases
-            .replace_document(&user, id, document_id, bytes, name)
-            .await
-        {
-            Ok(_) => None,
+        let path = format!("/kasus/{id}/dokumen/{document_id}/ganti");
+        let key = forms::nonce_key(&with_file(&form.values, bytes, name), &path)?;
+        let replaced = match &key {
+            None => state
+                .cases
+                .replace_document(&user, id, document_id, bytes, name)
+                .await
+                .map(|_| None),
+            Some(key) => state
+                .cases
+                .replace_document_once(
+                    &user,
+                    id,
+                    document_id,
+                    (bytes, name),
+                    key,
+                    &changed(id, REPLACED),
+                )
+                .await
+                .map(Some),
+        };
+        match replaced {
+            Ok(Some(answered)) => return forms::redirect_answered(&session, &answered).await,
+            Ok(None) => None,
             Err(CaseError::Invalid(errors)) => Some(
                 errors
                     .into_iter()
@@ -117,11 +168,7 @@ pub(super) async fn replace(
         }
     };
     let Some(problem) = problem else {
-        flash(
-            &session,
-            "Dokumen diganti; dokumen lama tetap tercatat di riwayat dokumen.",
-        )
-        .await?;
+        flash(&session, REPLACED).await?;
         return Ok(Redirect::to(&format!("/kasus/{id}")).into_response());
     };
     let outcome = Outcome {
@@ -138,14 +185,58 @@ pub(super) async fn remove(
     session: Session,
     user: CurrentUser,
     Path((id, document_id)): Path<(Uuid, Uuid)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, AppError> {
-    state.cases.remove_document(&user, id, document_id).await?;
-    flash(
-        &session,
-        "Dokumen dihapus; tetap tercatat di riwayat dokumen.",
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/kasus/{id}")).into_response())
+    let values = form
+        .map(|Form(pairs)| forms::to_map(pairs))
+        .unwrap_or_default();
+    let path = format!("/kasus/{id}/dokumen/{document_id}/hapus");
+    let answered = match forms::nonce_key(&values, &path)? {
+        None => {
+            state.cases.remove_document(&user, id, document_id).await?;
+            Answered {
+                answer: changed(id, REMOVED),
+                replayed: false,
+            }
+        }
+        Some(key) => {
+            state
+                .cases
+                .remove_document_once(&user, id, document_id, &key, &changed(id, REMOVED))
+                .await?
+        }
+    };
+    forms::redirect_answered(&session, &answered).await
+}
+
+/// What a replacement says.
+const REPLACED: &str = "Dokumen diganti; dokumen lama tetap tercatat di riwayat dokumen.";
+/// What a removal says.
+const REMOVED: &str = "Dokumen dihapus; tetap tercatat di riwayat dokumen.";
+
+/// The answer of a document changed on case `id`: back to the case, saying `flash`.
+fn changed(id: Uuid, flash: &str) -> StoredAnswer {
+    PageAnswer {
+        location: format!("/kasus/{id}"),
+        flash: flash.into(),
+    }
+    .stored()
+}
+
+/// A form's values with its file (name and SHA-256) as one more value, for the nonce's
+/// fingerprint: the same nonce with another file is another request.
+fn with_file(
+    values: &HashMap<String, String>,
+    bytes: &[u8],
+    name: Option<&str>,
+) -> HashMap<String, String> {
+    let mut values = values.clone();
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    values.insert(
+        "file".into(),
+        format!("{}:{digest}", name.unwrap_or_default()),
+    );
+    values
 }
 
 pub(super) async fn download(

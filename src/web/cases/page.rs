@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -15,10 +15,12 @@ use uuid::Uuid;
 use super::version_field;
 use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
+use crate::cases::idempotency::{Answered, MakeAnswer, Once, PageAnswer};
 use crate::cases::quota::QuotaHint;
 use crate::cases::service::{CONFIRM_FIELD, PageExtras};
 use crate::cases::view::{CaseView, DocumentView};
 use crate::cases::{CaseDetail, CaseError, CheckedUpload, Upload, Visibility, mask, service};
+use crate::db::cases::CaseRow;
 use crate::domain::action::{FieldError, FieldSpec, OVER_QUOTA_FIELDS};
 use crate::domain::quota::QuotaKind;
 use crate::domain::{
@@ -28,7 +30,7 @@ use crate::domain::{
 use crate::http::multipart::MultipartProblem;
 use crate::web::error::AppError;
 use crate::web::forms::{self, FormField};
-use crate::web::{AppState, Ctx, filters, flash, render_status};
+use crate::web::{AppState, Ctx, filters, render_status};
 
 /// One action the user may take: a button that opens its small form (`<details>`, one open at
 /// a time with JavaScript).
@@ -53,6 +55,9 @@ struct ActionForm {
     document_error: Option<String>,
     /// Every error of the refused submit, for the summary at the top of the form.
     summary: Vec<forms::SummaryItem>,
+    /// This render's nonce of the form: a second submit with it (a double click, a retry) gets
+    /// the first's answer and does nothing ([`crate::cases::idempotency`]).
+    nonce: Uuid,
 }
 
 /// What remains of the quota an approval form takes from, for both payers it offers.
@@ -103,6 +108,8 @@ struct CasePage {
     stale: bool,
     upload_error: Option<String>,
     can_upload: bool,
+    /// This render's nonce of the upload form ([`crate::cases::idempotency`]).
+    upload_nonce: Uuid,
     /// Whether the user may replace or remove documents now (the hospital, case at its desk).
     can_change_documents: bool,
     /// A replacement refused: the document and why.
@@ -130,6 +137,11 @@ struct CasePage {
 }
 
 impl CasePage {
+    /// A new nonce for one form of this render (the replace and remove forms of a document,
+    /// [`crate::cases::idempotency`]).
+    fn fresh_nonce(&self) -> Uuid {
+        Uuid::new_v4()
+    }
     /// The documents in force.
     fn current_documents(&self) -> Vec<&DocumentView> {
         self.d.documents.iter().filter(|d| d.is_current()).collect()
@@ -411,6 +423,7 @@ fn action_forms(
                 confirm_error: confirm_errors.into_iter().next().map(|e| e.message),
                 document,
                 document_error,
+                nonce: Uuid::new_v4(),
             }
         })
         .collect()
@@ -479,6 +492,7 @@ pub(super) async fn respond(
         upload_error: outcome.upload_error,
         document_error: outcome.document_error,
         can_upload: user.role == Role::Rsud && open,
+        upload_nonce: Uuid::new_v4(),
         can_change_documents,
         default_kind,
         can_edit,
@@ -576,6 +590,18 @@ pub(super) async fn act(
     };
     let version = version_field(&values);
     let confirmed = values.get(CONFIRM_FIELD).is_some_and(|v| v == "ya");
+    let path = format!("/kasus/{id}/tindakan/{}", action.as_str());
+    let key = forms::nonce_key(&values, &path)?;
+    // What the redirect after the action is and says, decided from the case as the action's
+    // transaction leaves it (so a repeat of a keyed submit gets the same).
+    let answer = |case: &CaseRow| {
+        let now = case.state.0.label();
+        PageAnswer {
+            location: next_page(&user, case),
+            flash: format!("{}: berhasil. Status sekarang: {now}.", action.label()),
+        }
+        .stored()
+    };
     let performed = match document.transpose() {
         Err(problem) => Err(CaseError::Invalid(vec![problem])),
         Ok(upload) => {
@@ -583,19 +609,31 @@ pub(super) async fn act(
                 document: upload.as_ref(),
                 confirmed,
             };
-            state
-                .cases
-                .perform_with_document(&user, id, version, action, &values, extras)
-                .await
+            match &key {
+                // An old page without a nonce: the version guard alone.
+                None => state
+                    .cases
+                    .perform_with_document(&user, id, version, action, &values, extras)
+                    .await
+                    .map(|case| Answered {
+                        answer: answer(&case),
+                        replayed: false,
+                    }),
+                Some(key) => {
+                    let once = Once {
+                        key,
+                        answer: MakeAnswer::Row(&answer),
+                    };
+                    state
+                        .cases
+                        .perform_once(&user, id, version, action, &values, extras, once)
+                        .await
+                }
+            }
         }
     };
     match performed {
-        Ok(case) => {
-            let now = case.state.0.label();
-            let message = format!("{}: berhasil. Status sekarang: {now}.", action.label());
-            flash(&session, message).await?;
-            Ok(Redirect::to(&next_page(&user, &case)).into_response())
-        }
+        Ok(answered) => forms::redirect_answered(&session, &answered).await,
         Err(refusal) => {
             let page = Page {
                 state: &state,
