@@ -44,6 +44,9 @@ pub enum AppError {
     /// with `Retry-After`.
     #[error("too many status lookups, retry after {retry_after_secs}s")]
     TooManyLookups { retry_after_secs: u64 },
+    /// A stored file is missing or damaged (fails its checksum); the message is for the user.
+    #[error("stored file: {0}")]
+    StoredFile(String),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -56,6 +59,7 @@ impl From<CaseError> for AppError {
             CaseError::NotYourAction => AppError::Forbidden,
             CaseError::Invalid(errors) => AppError::Validation(errors),
             CaseError::Internal(e) => AppError::Internal(e),
+            CaseError::StoredFile(e) => AppError::StoredFile(e.to_string()),
             conflict @ (CaseError::Stale { .. }
             | CaseError::ClaimStale { .. }
             | CaseError::Refused(_)
@@ -89,7 +93,7 @@ impl AppError {
             AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::StoredFile(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -101,7 +105,7 @@ impl AppError {
                 "Anda tidak berwenang membuka halaman ini atau melakukan tindakan ini.".into()
             }
             AppError::NotFound => "Halaman atau data yang dicari tidak ditemukan.".into(),
-            AppError::Conflict(m) | AppError::BadRequest(m) => m.clone(),
+            AppError::Conflict(m) | AppError::BadRequest(m) | AppError::StoredFile(m) => m.clone(),
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|e| e.message.clone())
@@ -134,6 +138,7 @@ impl AppError {
             AppError::TooManyRequests { .. } | AppError::TooManyLookups { .. } => {
                 "Terlalu banyak percobaan"
             }
+            AppError::StoredFile(_) => "Berkas tidak dapat ditampilkan",
             AppError::Internal(_) => "Kesalahan sistem",
         }
     }

@@ -40,7 +40,7 @@ use merajut_sehat::cases::CaseService;
 use merajut_sehat::cases::files::FileStore;
 use merajut_sehat::cases::notify::Outbox;
 use merajut_sehat::clock::Clock;
-use merajut_sehat::config::{LogFormat, Settings};
+use merajut_sehat::config::{LogFormat, Settings, StorageSettings};
 use merajut_sehat::db::users::NewUser;
 use merajut_sehat::domain::Role;
 use merajut_sehat::pg::{ClusterLayout, EmbeddedPostgres};
@@ -593,11 +593,33 @@ pub async fn spawn_app_with_at(
     build_app(configure, Clock::fixed(at)).await
 }
 
+/// Starts the application on `database` (e.g. one `merajut-sehat restore` filled) with the data
+/// directory `data_dir`, after `configure` adjusted the test settings.
+pub async fn spawn_app_on(
+    database: TestDatabase,
+    data_dir: PathBuf,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    init_logs();
+    let slot = app_slot().await;
+    build_app_on(slot, database, data_dir, configure, Clock::system()).await
+}
+
 async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     init_logs();
     let slot = app_slot().await;
     let database = TestDatabase::create().await;
     let data_dir = test_root().join("apps").join(&database.name);
+    build_app_on(slot, database, data_dir, configure, clock).await
+}
+
+async fn build_app_on(
+    slot: OwnedSemaphorePermit,
+    database: TestDatabase,
+    data_dir: PathBuf,
+    configure: impl FnOnce(&mut Settings),
+    clock: Clock,
+) -> TestApp {
     let mut settings = Settings {
         database_url: None,
         migration_database_url: None,
@@ -634,6 +656,8 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         status_lookup_burst: 10_000,
         status_lookup_refill_seconds: 30,
         activation_hours: 24,
+        // Local files; the storage tests (tests/api/storage.rs) switch to S3.
+        storage: StorageSettings::default(),
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -643,7 +667,8 @@ async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestA
         .expect("building the application");
     let cases = CaseService {
         pool: pool.clone(),
-        files: FileStore::new(settings.files_dir()),
+        files: FileStore::from_settings(&settings.storage, settings.files_dir())
+            .expect("the test's storage settings"),
         clock: clock.clone(),
         max_upload_bytes: usize::MAX,
         outbox: Outbox {
@@ -1012,29 +1037,49 @@ impl TestApp {
     /// production (`DATABASE_URL` the service's role, `MERAJUT_MIGRATION_DATABASE_URL` the
     /// owner), writing `stdin` to its standard input.
     pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
-            .args(args)
-            .env("DATABASE_URL", &self.app_database_url)
-            .env("MERAJUT_MIGRATION_DATABASE_URL", &self.database_url)
-            .env("MERAJUT_DATA_DIR", &self.data_dir)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("starting merajut-sehat");
-        let mut input = child.stdin.take().expect("stdin is piped");
-        input
-            .write_all(stdin.as_bytes())
-            .await
-            .expect("writing to the command's stdin");
-        drop(input);
-        child
-            .wait_with_output()
-            .await
-            .expect("waiting for merajut-sehat")
+        run_cli_on(
+            &self.app_database_url,
+            &self.database_url,
+            &self.data_dir,
+            args,
+            stdin,
+        )
+        .await
     }
+}
+
+/// Runs the `merajut-sehat` binary with `args` as in production: `DATABASE_URL` the service's
+/// role (`app_url`), `MERAJUT_MIGRATION_DATABASE_URL` the owner (`owner_url`), the data
+/// directory `data_dir`, `stdin` written to its standard input.
+pub async fn run_cli_on(
+    app_url: &str,
+    owner_url: &str,
+    data_dir: &Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
+        .args(args)
+        .env("DATABASE_URL", app_url)
+        .env("MERAJUT_MIGRATION_DATABASE_URL", owner_url)
+        .env("MERAJUT_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting merajut-sehat");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input
+        .write_all(stdin.as_bytes())
+        .await
+        .expect("writing to the command's stdin");
+    drop(input);
+    child
+        .wait_with_output()
+        .await
+        .expect("waiting for merajut-sehat")
 }
 
 // ---------------------------------------------------------------------------------------------
