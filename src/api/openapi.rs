@@ -453,7 +453,7 @@ fn document_schema() -> Value {
 /// `Error`: every refusal.
 fn error_schema() -> Value {
     json!({"type": "object", "properties": {
-        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal"]},
+        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal", "stored_file"]},
         "message": {"type": "string"},
         "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         "request_id": {"type": "string"}

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::storage::upload_document;
 
 /// A fresh path for an archive, outside every data directory.
 fn archive_path() -> PathBuf {
@@ -21,8 +22,7 @@ fn archive_path() -> PathBuf {
 async fn restore(database: &TestDatabase, data_dir: &Path, archive: &Path) -> std::process::Output {
     let input = archive.to_string_lossy();
     run_cli_on(
-        &database.app_url,
-        &database.url,
+        Some((&database.app_url, &database.url)),
         data_dir,
         &["restore", "--input", &input],
         "",
@@ -72,18 +72,12 @@ async fn backed_up_app() -> (TestApp, Actor, Vec<(Uuid, Uuid)>, PathBuf) {
     let first = rsud.create_case(&intake_woman()).await.case_id();
     let second = rsud.create_case(&intake_man()).await.case_id();
     let mut documents = vec![];
-    for (case, kind, bytes, name) in [
-        (first, "ktp", PNG, "ktp.png"),
-        (first, "sktm", TEST_PDF, "sktm.pdf"),
-        (second, "kk", TEST_PDF, "kk.pdf"),
+    for (case, kind, bytes) in [
+        (first, "ktp", PNG),
+        (first, "sktm", TEST_PDF),
+        (second, "kk", TEST_PDF),
     ] {
-        let uploaded = rsud.upload(case, kind, bytes, name).await;
-        uploaded.expect(StatusCode::CREATED);
-        let doc = uploaded.body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("the document's id");
-        documents.push((case, doc));
+        documents.push((case, upload_document(&rsud, case, kind, bytes).await));
     }
     let archive = archive_path();
     let output = app
@@ -96,6 +90,33 @@ async fn backed_up_app() -> (TestApp, Actor, Vec<(Uuid, Uuid)>, PathBuf) {
         String::from_utf8_lossy(&output.stdout)
     );
     (app, rsud, documents, archive)
+}
+
+/// Every case of `documents` reads the same on `restored` as on the original app, and each
+/// document downloads with the same bytes. `rsud`'s API token works on both: the users and
+/// their tokens came back with the database.
+async fn assert_restored(rsud: &Actor, restored: &TestApp, documents: &[(Uuid, Uuid)]) {
+    for (case, doc) in documents {
+        for path in [
+            format!("/api/v1/cases/{case}"),
+            format!("/api/v1/cases/{case}/documents/{doc}"),
+        ] {
+            let before = rsud.get_raw(&path).await;
+            let after = rsud
+                .http
+                .get(restored.url(&path))
+                .send()
+                .await
+                .expect("a request to the restored app");
+            assert_eq!(before.status(), StatusCode::OK, "{path}");
+            assert_eq!(after.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                after.bytes().await.expect("restored body"),
+                before.bytes().await.expect("original body"),
+                "{path}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -116,37 +137,7 @@ async fn a_backup_restored_into_an_empty_installation_has_every_case_and_documen
         String::from_utf8_lossy(&output.stdout)
     );
     let restored = spawn_app_on(target, data_dir, |_| {}).await;
-    // The same API token works: the users and their tokens came back with the database.
-    for (case, doc) in &documents {
-        let path = format!("/api/v1/cases/{case}/documents/{doc}");
-        let before = rsud.get_raw(&path).await;
-        let after = rsud
-            .http
-            .get(restored.url(&path))
-            .send()
-            .await
-            .expect("download from the restored app");
-        assert_eq!(after.status(), StatusCode::OK, "{path}");
-        assert_eq!(
-            after.bytes().await.expect("restored bytes"),
-            before.bytes().await.expect("original bytes"),
-            "{path}"
-        );
-        let case_path = format!("/api/v1/cases/{case}");
-        let original = rsud.get(&case_path).await;
-        let back: serde_json::Value = rsud
-            .http
-            .get(restored.url(&case_path))
-            .send()
-            .await
-            .expect("the restored case")
-            .json()
-            .await
-            .expect("JSON");
-        assert_eq!(back["number"], original.body["number"]);
-        assert_eq!(back["state"], original.body["state"]);
-        assert_eq!(back["version"], original.body["version"]);
-    }
+    assert_restored(&rsud, &restored, &documents).await;
     let verified = restored.run_cli(&["audit", "verify"], "").await;
     assert!(
         verified.status.success(),
@@ -194,4 +185,78 @@ async fn restore_refuses_bad_archives_and_a_full_target_leaving_nothing_behind()
     assert!(stderr(&output).contains("not empty"), "{}", stderr(&output));
     assert_eq!(files_under(&app.settings.files_dir()), documents_before);
     target.remove();
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_a_new_embedded_cluster() {
+    // Arrange
+    let (app, _, documents, archive) = backed_up_app().await;
+    let data_dir = test_root()
+        .join("restored")
+        .join(Uuid::new_v4().simple().to_string());
+    let input = archive.to_string_lossy();
+
+    // Act
+    let output = run_cli_on(None, &data_dir, &["restore", "--input", &input], "").await;
+
+    // Assert
+    assert!(output.status.success(), "restore: {}", stderr(&output));
+    for (_, doc) in &documents {
+        let name = doc.simple().to_string();
+        let relative = Path::new(&name[..2]).join(&name);
+        assert_eq!(
+            std::fs::read(data_dir.join("files").join(&relative)).expect("restored file"),
+            std::fs::read(app.settings.files_dir().join(&relative)).expect("original file"),
+        );
+    }
+    let verified = run_cli_on(None, &data_dir, &["audit", "verify"], "").await;
+    assert!(
+        verified.status.success(),
+        "audit verify: {}",
+        stderr(&verified)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("audit_log: OK"));
+    // Once restored, the data directory is no longer empty: a second restore is refused.
+    let again = run_cli_on(None, &data_dir, &["restore", "--input", &input], "").await;
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("not empty") || stderr(&again).contains("already holds"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[tokio::test]
+async fn a_backup_of_local_files_restores_into_s3_and_backs_up_from_there() {
+    // Arrange
+    let (_app, rsud, documents, archive) = backed_up_app().await;
+    let moto = crate::storage::Moto::start().await;
+    let storage = moto.bucket().await;
+    let flags = crate::storage::s3_flags(&storage);
+    let target = TestDatabase::create_empty().await;
+    let data_dir = test_root().join("restored").join(&target.name);
+    let input = archive.to_string_lossy();
+    let mut args = vec!["restore", "--input", &input];
+    args.extend(flags.iter().map(String::as_str));
+
+    // Act
+    let output = run_cli_on(Some((&target.app_url, &target.url)), &data_dir, &args, "").await;
+
+    // Assert
+    assert!(output.status.success(), "restore: {}", stderr(&output));
+    assert_eq!(files_under(&data_dir), 0, "nothing stored locally");
+    let restored = spawn_app_on(target, data_dir, |s| s.storage = storage.clone()).await;
+    assert_restored(&rsud, &restored, &documents).await;
+    // A backup reads the files from the bucket.
+    let again = archive_path();
+    let again = again.to_string_lossy();
+    let mut args = vec!["backup", "--output", &again];
+    args.extend(flags.iter().map(String::as_str));
+    let output = restored.run_cli(&args, "").await;
+    assert!(output.status.success(), "backup: {}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("2 cases, 3 documents, 3 files"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }

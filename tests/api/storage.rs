@@ -101,6 +101,46 @@ impl Moto {
     }
 }
 
+/// The command-line flags of `settings` (an S3 bucket of [`Moto::bucket`]).
+pub fn s3_flags(settings: &StorageSettings) -> Vec<String> {
+    let mut flags = vec!["--storage".to_string(), "s3".to_string()];
+    for (flag, value) in [
+        ("--s3-bucket", settings.s3_bucket.clone()),
+        ("--s3-endpoint", settings.s3_endpoint.clone()),
+        ("--s3-region", Some(settings.s3_region.clone())),
+        (
+            "--s3-access-key-id",
+            settings
+                .s3_access_key_id
+                .as_ref()
+                .map(|k| k.expose().to_string()),
+        ),
+        (
+            "--s3-secret-access-key",
+            settings
+                .s3_secret_access_key
+                .as_ref()
+                .map(|k| k.expose().to_string()),
+        ),
+    ] {
+        if let Some(value) = value {
+            flags.push(flag.to_string());
+            flags.push(value);
+        }
+    }
+    flags
+}
+
+/// Uploads `bytes` as document `kind` of `case` (201 expected); its id.
+pub async fn upload_document(rsud: &Actor, case: Uuid, kind: &str, bytes: &[u8]) -> Uuid {
+    let uploaded = rsud.upload(case, kind, bytes, "dokumen").await;
+    uploaded.expect(StatusCode::CREATED);
+    uploaded.body["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("the document's id")
+}
+
 fn s3_store(settings: &StorageSettings) -> FileStore {
     FileStore::from_settings(settings, PathBuf::from("/nonexistent")).expect("an S3 store")
 }
@@ -205,12 +245,7 @@ async fn a_document_goes_through_the_api_into_s3_and_back() {
     let case = rsud.create_case(&intake_woman()).await.case_id();
 
     // Act
-    let uploaded = rsud.upload(case, "ktp", PNG, "ktp.png").await;
-    uploaded.expect(StatusCode::CREATED);
-    let doc: Uuid = uploaded.body["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("the document's id");
+    let doc = upload_document(&rsud, case, "ktp", PNG).await;
     let path = format!("/api/v1/cases/{case}/documents/{doc}");
     let downloaded = rsud.get_raw(&path).await;
 
@@ -257,12 +292,7 @@ async fn a_damaged_local_file_is_refused_on_the_case_page_and_in_the_api() {
     let app = spawn_app().await;
     let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
     let case = rsud.create_case(&intake_woman()).await.case_id();
-    let uploaded = rsud.upload(case, "ktp", PNG, "ktp.png").await;
-    uploaded.expect(StatusCode::CREATED);
-    let doc: Uuid = uploaded.body["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("the document's id");
+    let doc = upload_document(&rsud, case, "ktp", PNG).await;
     let name = doc.simple().to_string();
     let path = app.settings.files_dir().join(&name[..2]).join(&name);
     let mut on_disk = std::fs::read(&path).expect("the stored file");

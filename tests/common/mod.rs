@@ -1038,8 +1038,7 @@ impl TestApp {
     /// owner), writing `stdin` to its standard input.
     pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         run_cli_on(
-            &self.app_database_url,
-            &self.database_url,
+            Some((&self.app_database_url, &self.database_url)),
             &self.data_dir,
             args,
             stdin,
@@ -1048,20 +1047,27 @@ impl TestApp {
     }
 }
 
-/// Runs the `merajut-sehat` binary with `args` as in production: `DATABASE_URL` the service's
-/// role (`app_url`), `MERAJUT_MIGRATION_DATABASE_URL` the owner (`owner_url`), the data
-/// directory `data_dir`, `stdin` written to its standard input.
+/// Runs the `merajut-sehat` binary with `args` as in production: with `database` = (the
+/// service's role's URL, the owner's URL) as `DATABASE_URL` and `MERAJUT_MIGRATION_DATABASE_URL`,
+/// or, with `None`, neither (the embedded cluster of `data_dir`); `stdin` written to its
+/// standard input.
 pub async fn run_cli_on(
-    app_url: &str,
-    owner_url: &str,
+    database: Option<(&str, &str)>,
     data_dir: &Path,
     args: &[&str],
     stdin: &str,
 ) -> std::process::Output {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"));
+    match database {
+        Some((app_url, owner_url)) => command
+            .env("DATABASE_URL", app_url)
+            .env("MERAJUT_MIGRATION_DATABASE_URL", owner_url),
+        None => command
+            .env_remove("DATABASE_URL")
+            .env_remove("MERAJUT_MIGRATION_DATABASE_URL"),
+    };
+    let mut child = command
         .args(args)
-        .env("DATABASE_URL", app_url)
-        .env("MERAJUT_MIGRATION_DATABASE_URL", owner_url)
         .env("MERAJUT_DATA_DIR", data_dir)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
