@@ -15,9 +15,11 @@
 //!
 //! Restore reads and checks the whole archive first (manifest, dump and every file against their
 //! checksums), refuses anything but an empty target (no cluster in the data directory or an
-//! empty `DATABASE_URL` database, and empty document storage), then stores the files, restores
-//! the dump in one transaction, migrates and grants as a start would, and reads every file back.
-//! On any failure what it created is removed again: nothing is left half-restored.
+//! empty `DATABASE_URL` database, and empty document storage), then stores the files (each read
+//! back), restores the dump in one transaction, and migrates and grants as a start would. A
+//! failure up to the dump's transaction removes what the restore created: nothing is left
+//! half-restored. A failure after it (the preparation a start repeats) leaves the database and
+//! the files complete, and says so.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -432,7 +434,7 @@ pub async fn restore(settings: &Settings, input: &Path) -> anyhow::Result<Manife
     }
 
     let mut stored = vec![];
-    let result = restore_into(
+    match restore_into(
         settings,
         &target,
         &pg_restore,
@@ -440,19 +442,33 @@ pub async fn restore(settings: &Settings, input: &Path) -> anyhow::Result<Manife
         &checked,
         &mut stored,
     )
-    .await;
-    if let Err(e) = result {
-        // Nothing half-restored: the files stored and the cluster created go again (the
-        // database of a URL was restored in one transaction, or not at all).
-        for id in stored {
-            files.delete(id).await;
+    .await
+    {
+        Ok(()) => Ok(checked.manifest),
+        Err(Failed::Before(e)) => {
+            // Nothing half-restored: the files stored and the cluster created go again (the
+            // database was restored in one transaction, or not at all).
+            for id in stored {
+                files.delete(id).await;
+            }
+            if let Some(pg_data) = created_cluster {
+                let _ = std::fs::remove_dir_all(&pg_data);
+            }
+            Err(e.context("nothing was restored"))
         }
-        if let Some(pg_data) = created_cluster {
-            let _ = std::fs::remove_dir_all(&pg_data);
-        }
-        return Err(e);
+        Err(Failed::After(e)) => Err(e.context(
+            "the database and every file are restored, but preparing the database failed; fix \
+             the cause and start the service, which prepares it again at start",
+        )),
     }
-    Ok(checked.manifest)
+}
+
+/// How far a failed restore got.
+enum Failed {
+    /// Before the database was restored: what was created is removed again.
+    Before(anyhow::Error),
+    /// After: the database and the files are complete; the preparation a start repeats failed.
+    After(anyhow::Error),
 }
 
 async fn restore_into(
@@ -462,15 +478,22 @@ async fn restore_into(
     files: &FileStore,
     checked: &Checked,
     stored: &mut Vec<Uuid>,
-) -> anyhow::Result<()> {
+) -> Result<(), Failed> {
     for (id, bytes) in &checked.files {
-        files.put(*id, bytes).await?;
+        files.put(*id, bytes).await.map_err(Failed::Before)?;
         stored.push(*id);
+        files
+            .get(*id, &Sha256::digest(bytes))
+            .await
+            .with_context(|| format!("reading file {id} back after storing it"))
+            .map_err(Failed::Before)?;
     }
     let mut embedded = match target {
-        Target::Embedded(layout) => {
-            Some(EmbeddedPostgres::start(layout, settings.pg_bin.as_deref()).await?)
-        }
+        Target::Embedded(layout) => Some(
+            EmbeddedPostgres::start(layout, settings.pg_bin.as_deref())
+                .await
+                .map_err(Failed::Before)?,
+        ),
         Target::Url(_) => None,
     };
     let mut args = vec![
@@ -481,37 +504,30 @@ async fn restore_into(
     ];
     args.extend(target.args());
     args.push(checked.dump.display().to_string());
-    let restored = async {
-        run_pg(pg_restore, &args, "pg_restore").await?;
-        // As a start would: owner, migrations (none left to apply), the service role's rights.
-        let database = crate::cli::Database::open(settings, false).await?;
-        let pool = database.pool.clone();
-        let read_back = async {
-            for (id, bytes) in &checked.files {
-                let sha = Sha256::digest(bytes);
-                files
-                    .get(*id, &sha)
-                    .await
-                    .with_context(|| format!("reading file {id} back after storing it"))?;
-            }
-            let cases: i64 = sqlx::query_scalar("SELECT count(*) FROM cases")
-                .fetch_one(&pool)
-                .await?;
-            if cases != checked.manifest.counts.cases {
-                bail!(
-                    "the restored database has {cases} cases, the manifest says {}",
-                    checked.manifest.counts.cases
-                );
-            }
-            Ok(())
-        }
-        .await;
-        database.close().await;
-        read_back
-    }
-    .await;
+    let restored = match run_pg(pg_restore, &args, "pg_restore").await {
+        Err(e) => Err(Failed::Before(e)),
+        Ok(()) => prepare(settings, checked).await.map_err(Failed::After),
+    };
     if let Some(pg) = embedded.as_mut() {
         pg.stop();
     }
     restored
+}
+
+/// What a start does to a database (owner, migrations — none left to apply —, the service
+/// role's rights), then a look at the restored cases.
+async fn prepare(settings: &Settings, checked: &Checked) -> anyhow::Result<()> {
+    let database = crate::cli::Database::open(settings, false).await?;
+    let cases: sqlx::Result<i64> = sqlx::query_scalar("SELECT count(*) FROM cases")
+        .fetch_one(&database.pool)
+        .await;
+    database.close().await;
+    let cases = cases?;
+    if cases != checked.manifest.counts.cases {
+        bail!(
+            "the restored database has {cases} cases, the manifest says {}",
+            checked.manifest.counts.cases
+        );
+    }
+    Ok(())
 }

@@ -148,6 +148,50 @@ async fn a_backup_restored_into_an_empty_installation_has_every_case_and_documen
     drop(app);
 }
 
+/// A copy of `archive` whose dump is not one, with a manifest that agrees (so that only
+/// `pg_restore` can tell).
+fn with_bad_dump(archive: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+
+    let garbage = b"PGDMP this is not a dump".to_vec();
+    let mut members = vec![];
+    let mut reader = tar::Archive::new(std::fs::File::open(archive).expect("the archive"));
+    for entry in reader.entries().expect("entries") {
+        let mut entry = entry.expect("an entry");
+        let name = entry.path().expect("a name").to_string_lossy().into_owned();
+        let mut bytes = vec![];
+        entry.read_to_end(&mut bytes).expect("its bytes");
+        members.push((name, bytes));
+    }
+    let out = archive_path();
+    let mut writer = tar::Builder::new(std::fs::File::create(&out).expect("a new archive"));
+    for (name, bytes) in members {
+        let bytes = match name.as_str() {
+            "database.dump" => garbage.clone(),
+            "manifest.json" => {
+                let mut manifest: serde_json::Value =
+                    serde_json::from_slice(&bytes).expect("the manifest");
+                manifest["database"] = serde_json::json!({
+                    "sha256": hex::encode(Sha256::digest(&garbage)),
+                    "bytes": garbage.len(),
+                });
+                serde_json::to_vec(&manifest).expect("JSON")
+            }
+            _ => bytes,
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        writer
+            .append_data(&mut header, &name, bytes.as_slice())
+            .expect("a member");
+    }
+    writer.finish().expect("the archive written");
+    out
+}
+
 #[tokio::test]
 async fn restore_refuses_bad_archives_and_a_full_target_leaving_nothing_behind() {
     // Arrange
@@ -158,6 +202,15 @@ async fn restore_refuses_bad_archives_and_a_full_target_leaving_nothing_behind()
     let whole = std::fs::read(&archive).expect("the archive");
     std::fs::write(&truncated, &whole[..whole.len() / 2]).expect("a truncated archive");
     let missing = archive_path();
+    let tampered = archive_path();
+    let at = whole
+        .windows(5)
+        .position(|w| w == b"%%EOF")
+        .expect("a PDF in the archive");
+    let mut bytes = whole.clone();
+    bytes[at + 4] = b'X';
+    std::fs::write(&tampered, bytes).expect("a tampered archive");
+    let bad_dump = with_bad_dump(&archive);
     let target = TestDatabase::create_empty().await;
     let data_dir = test_root().join("restored").join(&target.name);
 
@@ -165,6 +218,9 @@ async fn restore_refuses_bad_archives_and_a_full_target_leaving_nothing_behind()
         (&missing, "cannot open the archive"),
         (&empty, "is empty"),
         (&truncated, "truncated"),
+        (&tampered, "fails its SHA-256 check"),
+        // The files are stored before pg_restore refuses the dump: they go again.
+        (&bad_dump, "pg_restore failed"),
     ] {
         // Act
         let output = restore(&target, &data_dir, archive).await;
