@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -105,18 +106,33 @@ impl Target {
         }
     }
 
-    /// The connection arguments of a PostgreSQL client program.
-    fn args(&self) -> Vec<String> {
+    /// Points a PostgreSQL client program at the database. A URL's password goes into the
+    /// program's environment (`PGPASSWORD`, private to the process), not onto its command line,
+    /// which every user of the machine can read.
+    fn connect(&self, command: &mut tokio::process::Command) -> anyhow::Result<()> {
         match self {
-            // `--dbname` takes a whole URL; it is passed as an argument, not logged.
-            Target::Url(url) => vec![format!("--dbname={url}")],
-            Target::Embedded(layout) => vec![
-                format!("--host={}", layout.socket_dir.display()),
-                format!("--port={}", layout.port),
-                format!("--username={}", crate::pg::SUPERUSER),
-                format!("--dbname={}", crate::pg::DATABASE),
-            ],
+            Target::Url(raw) => {
+                let mut url = reqwest::Url::parse(raw).context("the database URL is not valid")?;
+                if let Some(password) = url.password() {
+                    let password = percent_encoding::percent_decode_str(password)
+                        .decode_utf8()
+                        .context("the database URL's password is not valid UTF-8")?
+                        .into_owned();
+                    command.env("PGPASSWORD", password);
+                    let _ = url.set_password(None);
+                }
+                command.arg(format!("--dbname={url}"));
+            }
+            Target::Embedded(layout) => {
+                command.args([
+                    format!("--host={}", layout.socket_dir.display()),
+                    format!("--port={}", layout.port),
+                    format!("--username={}", crate::pg::SUPERUSER),
+                    format!("--dbname={}", crate::pg::DATABASE),
+                ]);
+            }
         }
+        Ok(())
     }
 }
 
@@ -134,9 +150,17 @@ fn pg_program(settings: &Settings, name: &str) -> anyhow::Result<PathBuf> {
     Ok(program)
 }
 
-/// Runs a PostgreSQL client program; its error output (never the URL) goes into the error.
-async fn run_pg(program: &Path, args: &[String], what: &str) -> anyhow::Result<()> {
-    let output = tokio::process::Command::new(program)
+/// Runs a PostgreSQL client program with `args` against `target`; its error output (never the
+/// URL) goes into the error.
+async fn run_pg(
+    program: &Path,
+    target: &Target,
+    args: &[String],
+    what: &str,
+) -> anyhow::Result<()> {
+    let mut command = tokio::process::Command::new(program);
+    target.connect(&mut command)?;
+    let output = command
         .args(args)
         .env("LC_ALL", "C.UTF-8")
         .stdin(Stdio::null())
@@ -198,13 +222,12 @@ pub async fn backup(
         .fetch_one(&mut *tx)
         .await?;
     let dump_path = work.path().join(DUMP);
-    let mut args = vec![
+    let args = vec![
         "--format=custom".to_string(),
         format!("--snapshot={snapshot}"),
         format!("--file={}", dump_path.display()),
     ];
-    args.extend(target.args());
-    let dumped = run_pg(&pg_dump, &args, "pg_dump").await;
+    let dumped = run_pg(&pg_dump, &target, &args, "pg_dump").await;
     tx.rollback().await?;
     dumped?;
     let dump = std::fs::read(&dump_path).context("reading the dump")?;
@@ -230,8 +253,14 @@ pub async fn backup(
     };
 
     let partial = work.path().join("archive.tar");
+    // Private to the service's user, like the documents: it holds them all.
     let mut archive = tar::Builder::new(std::io::BufWriter::new(
-        std::fs::File::create(&partial).context("creating the archive")?,
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .context("creating the archive")?,
     ));
     append(&mut archive, DUMP, &dump)?;
     drop(dump);
@@ -502,9 +531,8 @@ async fn restore_into(
         "--single-transaction".to_string(),
         "--exit-on-error".to_string(),
     ];
-    args.extend(target.args());
     args.push(checked.dump.display().to_string());
-    let restored = match run_pg(pg_restore, &args, "pg_restore").await {
+    let restored = match run_pg(pg_restore, target, &args, "pg_restore").await {
         Err(e) => Err(Failed::Before(e)),
         Ok(()) => prepare(settings, checked).await.map_err(Failed::After),
     };

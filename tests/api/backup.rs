@@ -3,6 +3,7 @@
 //! with an intact audit chain; hostile archives (missing, empty, truncated) and a target that
 //! is not empty are refused with a clear message, a non-zero exit, and nothing restored.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
@@ -89,6 +90,13 @@ async fn backed_up_app() -> (TestApp, Actor, Vec<(Uuid, Uuid)>, PathBuf) {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+    // It holds every document: private to the service's user.
+    let mode = std::fs::metadata(&archive)
+        .expect("the archive")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
     (app, rsud, documents, archive)
 }
 
