@@ -153,6 +153,20 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             .check_notifications()
             .map_err(|e| anyhow::anyhow!("notification settings: {e}"))?;
     }
+    // A restore starts from an empty installation: it opens the database itself.
+    if let Some(Command::Restore { input }) = &args.command {
+        let manifest = crate::backup::restore(&settings, input).await?;
+        println!(
+            "restored {} (written {} by merajut-sehat {}): {} cases, {} documents, {} files",
+            input.display(),
+            manifest.created_at,
+            manifest.app_version,
+            manifest.counts.cases,
+            manifest.counts.documents,
+            manifest.counts.files
+        );
+        return Ok(());
+    }
     let database = Database::open(&settings, args.command.is_none()).await?;
     let result = match args.command {
         None => serve(settings, &database, args.demo).await,
@@ -178,7 +192,7 @@ async fn connect_url(url: &str, name: &str, settings: &db::PoolSettings) -> anyh
 }
 
 async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::Result<()> {
-    let settings_files = settings.files_dir();
+    let files = crate::storage::FileStore::from_settings(&settings.storage, settings.files_dir())?;
     tracing::info!(data_dir = %settings.data_dir.display(), "data directory (uploaded documents in files/)");
     let app = Application::build(settings, database.pool.clone()).await?;
     if let Some((username, password)) = bootstrap_admin(&database.pool).await? {
@@ -191,7 +205,7 @@ async fn serve(settings: Settings, database: &Database, demo: bool) -> anyhow::R
         println!();
     }
     if demo {
-        crate::demo::seed(&database.pool, &settings_files).await?;
+        crate::demo::seed(&database.pool, files).await?;
     }
     let addr = app.local_addr();
     tracing::info!(%addr, "listening");
@@ -301,6 +315,20 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
             println!("{token}");
         }
         Command::Audit(AuditCommand::Verify) => audit_verify(pool).await?,
+        Command::Backup { output } => {
+            let files =
+                crate::storage::FileStore::from_settings(&settings.storage, settings.files_dir())?;
+            let clock = crate::clock::Clock::system();
+            let manifest = crate::backup::backup(settings, pool, &files, &clock, &output).await?;
+            println!(
+                "backup written to {}: {} cases, {} documents, {} files",
+                output.display(),
+                manifest.counts.cases,
+                manifest.counts.documents,
+                manifest.counts.files
+            );
+        }
+        Command::Restore { .. } => bail!("restore opens the database itself (see `run`)"),
     }
     Ok(())
 }

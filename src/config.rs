@@ -289,6 +289,73 @@ pub struct Settings {
         global = true
     )]
     pub shutdown_grace_seconds: u64,
+    /// Where uploaded documents are stored (see [`StorageSettings`]).
+    #[command(flatten)]
+    pub storage: StorageSettings,
+}
+
+/// Where uploaded documents are stored: the data directory's `files/` (default) or an
+/// S3-compatible bucket (`src/storage.rs`).
+#[derive(Debug, Clone, Args)]
+pub struct StorageSettings {
+    /// `local` (files under the data directory) or `s3` (an S3-compatible bucket, for several
+    /// instances without a shared file system).
+    #[arg(long = "storage", env = "MERAJUT_STORAGE", value_enum, default_value_t = StorageKind::Local, global = true)]
+    pub kind: StorageKind,
+    /// The bucket, with `--storage s3` (required then). Created beforehand by the operator.
+    #[arg(long, env = "MERAJUT_S3_BUCKET", global = true)]
+    pub s3_bucket: Option<String>,
+    /// The S3 endpoint, e.g. `https://s3.ap-southeast-3.amazonaws.com` or a MinIO address
+    /// (`http://` only for a store on a private network). Without it, AWS's own for the region.
+    #[arg(long, env = "MERAJUT_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (a MinIO or other S3-compatible store takes any name).
+    #[arg(
+        long,
+        env = "MERAJUT_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    pub s3_region: String,
+    /// Access key id; without it, `AWS_ACCESS_KEY_ID` (or the machine's role).
+    #[arg(
+        long,
+        env = "MERAJUT_S3_ACCESS_KEY_ID",
+        hide_env_values = true,
+        global = true
+    )]
+    pub s3_access_key_id: Option<Secret>,
+    /// Secret access key; without it, `AWS_SECRET_ACCESS_KEY`.
+    #[arg(
+        long,
+        env = "MERAJUT_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub s3_secret_access_key: Option<Secret>,
+}
+
+impl Default for StorageSettings {
+    /// Local files (what an installation without storage settings gets).
+    fn default() -> Self {
+        StorageSettings {
+            kind: StorageKind::Local,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+        }
+    }
+}
+
+/// The storage backend of [`StorageSettings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StorageKind {
+    /// Files under `<data-dir>/files`.
+    Local,
+    /// An S3-compatible bucket.
+    S3,
 }
 
 /// A setting that must not be shown: its `Debug` and `Display` print `***`, so a logged
@@ -362,6 +429,21 @@ pub enum Command {
     /// The audit log's hash chains.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write one archive of the database (`pg_dump`) and every stored document, with a
+    /// manifest of counts and SHA-256 checksums.
+    Backup {
+        /// The archive to write (a tar file); refused if it exists.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Bring an archive of `backup` back into an empty installation: an empty data directory
+    /// (or empty `DATABASE_URL` database) and empty document storage. Checks every file's
+    /// checksum before anything is written; on any failure nothing is left behind.
+    Restore {
+        /// The archive written by `backup`.
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 /// `audit …` subcommands.

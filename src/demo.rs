@@ -6,7 +6,6 @@
 //! the pages use, so they carry real history.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use anyhow::Context;
 use chrono::Datelike;
@@ -23,9 +22,11 @@ use crate::domain::report::{Narrative, Period, ReportKind};
 use crate::domain::{Action, CaseState, ClaimAction, ClaimStatus, Role, ScopeKind};
 use crate::{auth, db};
 
-/// Seeds the demo users (idempotent). The password comes from `MERAJUT_DEMO_PASSWORD`, or is
+/// Seeds the demo users (idempotent), and the demo cases with their documents into `files`
+/// (a [`FileStore`], or the local files directory's path). The password comes from `MERAJUT_DEMO_PASSWORD`, or is
 /// generated and printed.
-pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
+pub async fn seed(pool: &PgPool, files: impl Into<FileStore>) -> anyhow::Result<()> {
+    let files = files.into();
     let (password, generated) = match std::env::var("MERAJUT_DEMO_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (auth::generate_password(), true),
@@ -85,9 +86,9 @@ pub async fn seed(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
             secrets.push((username, auth::totp::base32(&secret)));
         }
     }
-    seed_cases(pool, files_dir).await?;
-    seed_reports(pool, files_dir).await?;
-    seed_quotas(pool, files_dir).await?;
+    seed_cases(pool, &files).await?;
+    seed_reports(pool, &files).await?;
+    seed_quotas(pool, &files).await?;
     println!();
     println!("  Demo users: demo_<role> (e.g. demo_rsud, demo_dukcapil_prov, demo_dinkes_prov)");
     if generated {
@@ -486,10 +487,10 @@ fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 /// Seeds the demo cases once (when the database has no case yet).
 /// The case service the demo seeds through, as the pages would use it.
-fn demo_service(pool: &PgPool, files_dir: &Path) -> CaseService {
+fn demo_service(pool: &PgPool, files: &FileStore) -> CaseService {
     CaseService {
         pool: pool.clone(),
-        files: FileStore::new(files_dir.to_path_buf()),
+        files: files.clone(),
         clock: Clock::system(),
         max_upload_bytes: usize::MAX,
         // The demo's cases tell the demo users in the application only.
@@ -497,14 +498,14 @@ fn demo_service(pool: &PgPool, files_dir: &Path) -> CaseService {
     }
 }
 
-async fn seed_cases(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
+async fn seed_cases(pool: &PgPool, files: &FileStore) -> anyhow::Result<()> {
     let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM cases) AS "any!""#)
         .fetch_one(pool)
         .await?;
     if any {
         return Ok(());
     }
-    let cases = demo_service(pool, files_dir);
+    let cases = demo_service(pool, files);
     let mut desks = HashMap::new();
     for role in Role::ALL {
         desks.insert(*role, demo_user(pool, *role).await?);
@@ -533,14 +534,14 @@ const CLAIMS: &[(i64, &str, ClaimStatus)] = &[
 ];
 /// Seeds two reports once (when there is none yet): last month's recap of RSUD-WZJ, finalised
 /// by its PIC, and this quarter's provincial report as the team's draft.
-async fn seed_reports(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
+async fn seed_reports(pool: &PgPool, files: &FileStore) -> anyhow::Result<()> {
     let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM reports) AS "any!""#)
         .fetch_one(pool)
         .await?;
     if any {
         return Ok(());
     }
-    let cases = demo_service(pool, files_dir);
+    let cases = demo_service(pool, files);
     let failed = |what: &str, e: crate::cases::CaseError| anyhow::anyhow!("demo {what}: {e}");
     let today = cases.today();
     let rsud = demo_user(pool, Role::Rsud).await?;
@@ -596,8 +597,8 @@ const DEMO_QUOTAS: &[(&str, i64, i64)] =
 
 /// Sets the demo's budgets for the current year, as Dinkes prov, unless the year has some
 /// already (so a restart in a new year gets that year's).
-async fn seed_quotas(pool: &PgPool, files_dir: &Path) -> anyhow::Result<()> {
-    let cases = demo_service(pool, files_dir);
+async fn seed_quotas(pool: &PgPool, files: &FileStore) -> anyhow::Result<()> {
+    let cases = demo_service(pool, files);
     let year = chrono::Datelike::year(&cases.today());
     if !db::quota::of_year(pool, year).await?.is_empty() {
         return Ok(());

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cases;
 pub mod cli;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod http;
 pub mod pg;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod web;
 pub mod worker;

@@ -16,6 +16,7 @@ use crate::cases::files::{self, FileStore};
 use crate::cases::notify::Outbox;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::config::StorageKind;
 use crate::domain::Role;
 use crate::http::AppState;
 use crate::worker::Worker;
@@ -54,18 +55,22 @@ impl Application {
             .await
             .context("the database is not migrated")?;
         let sessions = PostgresStore::new(pool.clone());
-        tokio::fs::create_dir_all(settings.files_dir())
-            .await
-            .with_context(|| format!("creating {}", settings.files_dir().display()))?;
-        // Documents stored before files were written 0600 / 0700 get those modes now.
-        let files_dir = settings.files_dir();
-        let restricted =
-            tokio::task::spawn_blocking(move || files::restrict_permissions(&files_dir))
-                .await?
-                .context("restricting the documents' file modes")?;
-        if restricted > 0 {
-            tracing::info!(restricted, "document files and directories made private");
+        let files = FileStore::from_settings(&settings.storage, settings.files_dir())?;
+        if settings.storage.kind == StorageKind::Local {
+            tokio::fs::create_dir_all(settings.files_dir())
+                .await
+                .with_context(|| format!("creating {}", settings.files_dir().display()))?;
+            // Documents stored before files were written 0600 / 0700 get those modes now.
+            let files_dir = settings.files_dir();
+            let restricted =
+                tokio::task::spawn_blocking(move || files::restrict_permissions(&files_dir))
+                    .await?
+                    .context("restricting the documents' file modes")?;
+            if restricted > 0 {
+                tracing::info!(restricted, "document files and directories made private");
+            }
         }
+        tracing::info!(storage = %files.describe(), "document storage");
         let listener = TcpListener::bind(settings.bind).await.with_context(|| {
             format!(
                 "cannot listen on {}: is another program using it? Choose another address with \
@@ -75,7 +80,7 @@ impl Application {
         })?;
         let cases = CaseService {
             pool: pool.clone(),
-            files: FileStore::new(settings.files_dir()),
+            files,
             clock: clock.clone(),
             max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
             outbox: Outbox {

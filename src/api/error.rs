@@ -172,6 +172,11 @@ impl From<CaseError> for ApiError {
             CaseError::NotYourAction => ApiError::forbidden(),
             CaseError::Invalid(fields) => ApiError::validation(fields),
             CaseError::Internal(cause) => ApiError::internal(cause),
+            CaseError::StoredFile(damaged) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "stored_file",
+                damaged.to_string(),
+            ),
             CaseError::Stale { current_version } | CaseError::ClaimStale { current_version } => {
                 ApiError {
                     current_version: Some(current_version),

@@ -455,7 +455,7 @@ fn document_schema() -> Value {
 /// `Error`: every refusal.
 fn error_schema() -> Value {
     json!({"type": "object", "properties": {
-        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal", "database_unavailable"]},
+        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal", "database_unavailable", "stored_file"]},
         "message": {"type": "string"},
         "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         "request_id": {"type": "string"}

@@ -792,7 +792,7 @@ impl CaseService {
         if crate::db::retention::document_purged(&self.pool, claim.document_id).await? {
             return Err(CaseError::NotFound);
         }
-        let bytes = self.files.get(claim.document_id).await?;
+        let bytes = self.stored_file(claim.document_id).await?;
         let access = Access::case(AccessKind::Download, "claim_document", claim.case_id);
         self.log_access(user, via, access).await?;
         Ok((claim.document_id, claim.document_content_type, bytes))

@@ -68,9 +68,22 @@ pub enum CaseError {
     /// Field errors, each naming its field.
     #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
     Invalid(Vec<FieldError>),
+    /// A document's stored file is missing or fails its checksum: nothing the user can fix,
+    /// and never served (the message says to tell the admin).
+    #[error("{0}")]
+    StoredFile(crate::storage::ReadError),
     /// Anything unexpected (database, file store).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::storage::ReadError> for CaseError {
+    fn from(e: crate::storage::ReadError) -> Self {
+        match e {
+            crate::storage::ReadError::Unavailable(cause) => CaseError::Internal(cause),
+            damaged => CaseError::StoredFile(damaged),
+        }
+    }
 }
 
 impl From<sqlx::Error> for CaseError {

@@ -1,65 +1,8 @@
-//! Document storage behind one small interface: files on disk under the data directory, named
-//! by a generated id (never by a user-supplied name). An S3-compatible store can replace it.
+//! The check of an upload's content (type judged by its bytes, photos re-encoded, PDFs parsed)
+//! and the modes of the files directory. Storing and reading files is [`crate::storage`]'s
+//! ([`FileStore`], re-exported here for the case service).
 
-use std::path::PathBuf;
-
-use anyhow::Context;
-use uuid::Uuid;
-
-/// Where document files live.
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
-}
-
-impl FileStore {
-    /// A store rooted at `root` (`<data-dir>/files`).
-    pub fn new(root: PathBuf) -> Self {
-        FileStore { root }
-    }
-
-    fn path(&self, id: Uuid) -> PathBuf {
-        let name = id.simple().to_string();
-        self.root.join(&name[..2]).join(name)
-    }
-
-    /// Stores bytes under `id` (written to a temporary file, then renamed). Directories and
-    /// files are readable by the service's own user only: they hold ID-card photos.
-    pub async fn put(&self, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
-        use tokio::io::AsyncWriteExt;
-
-        let path = self.path(id);
-        let dir = path.parent().context("file path has no parent")?;
-        let mut dirs = tokio::fs::DirBuilder::new();
-        dirs.recursive(true).mode(0o700);
-        dirs.create(dir).await?;
-        let tmp = path.with_extension("part");
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .await?;
-        file.write_all(bytes).await?;
-        file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&tmp, &path).await?;
-        Ok(())
-    }
-
-    /// Reads the bytes stored under `id`.
-    pub async fn get(&self, id: Uuid) -> anyhow::Result<Vec<u8>> {
-        tokio::fs::read(self.path(id))
-            .await
-            .with_context(|| format!("reading document {id}"))
-    }
-
-    /// Removes a file (after a failed transaction).
-    pub async fn delete(&self, id: Uuid) {
-        let _ = tokio::fs::remove_file(self.path(id)).await;
-    }
-}
+pub use crate::storage::{FileStore, ReadError};
 
 /// The content type of an accepted upload, judged by its first bytes (not by its name or the
 /// browser's claim): JPEG, PNG or PDF.
@@ -338,6 +281,8 @@ pub fn restrict_permissions(root: &std::path::Path) -> std::io::Result<u64> {
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
+    use uuid::Uuid;
+
     use super::*;
 
     const MAX: usize = 10 * 1024 * 1024;
@@ -484,22 +429,6 @@ mod tests {
             (0o700, 0o700, 0o600)
         );
         assert_eq!(restrict_permissions(&root).expect("walked"), 0);
-        let _ = std::fs::remove_dir_all(root);
-    }
-
-    #[tokio::test]
-    async fn documents_are_private_to_the_service_user() {
-        let root = std::env::temp_dir().join(format!("merajut-files-{}", Uuid::new_v4()));
-        let store = FileStore::new(root.clone());
-        let id = Uuid::new_v4();
-        store.put(id, b"%PDF-1.4").await.expect("stored");
-        let mode = |p: &std::path::Path| {
-            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
-        };
-        let path = store.path(id);
-        assert_eq!(mode(&path), 0o600);
-        assert_eq!(mode(path.parent().expect("a directory")), 0o700);
-        assert_eq!(store.get(id).await.expect("read back"), b"%PDF-1.4");
         let _ = std::fs::remove_dir_all(root);
     }
 }

@@ -1131,6 +1131,14 @@ impl CaseService {
         Ok(id)
     }
 
+    /// The bytes of the stored file `id`, checked against the SHA-256 kept with its row.
+    pub(super) async fn stored_file(&self, id: Uuid) -> Result<Vec<u8>> {
+        let sha256 = crate::db::stored_files::checksum(&self.pool, id)
+            .await?
+            .ok_or(CaseError::NotFound)?;
+        Ok(self.files.get(id, &sha256).await?)
+    }
+
     /// A document's bytes, for a caller who may see the case's documents; the download is
     /// logged.
     pub async fn read_document(
@@ -1148,7 +1156,7 @@ impl CaseService {
             .await?
             .filter(|d| d.case_id == case_id)
             .ok_or(CaseError::NotFound)?;
-        let bytes = self.files.get(doc.id).await?;
+        let bytes = self.stored_file(doc.id).await?;
         let access = Access::case(AccessKind::Download, "document", case_id);
         self.log_access(user, via, access).await?;
         Ok((doc, bytes))

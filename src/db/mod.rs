@@ -29,6 +29,7 @@ pub mod sign_in_throttle;
 pub mod status_codes;
 pub mod stays;
 pub mod steps;
+pub mod stored_files;
 pub mod tokens;
 pub mod two_factor;
 pub mod users;

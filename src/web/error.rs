@@ -53,6 +53,9 @@ pub enum AppError {
     /// `Retry-After`. Made from an [`AppError::Internal`] when the response is rendered.
     #[error("database unavailable: {0:#}")]
     Unavailable(anyhow::Error),
+    /// A stored file is missing or damaged (fails its checksum); the message is for the user.
+    #[error("stored file: {0}")]
+    StoredFile(String),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -65,6 +68,7 @@ impl From<CaseError> for AppError {
             CaseError::NotYourAction => AppError::Forbidden,
             CaseError::Invalid(errors) => AppError::Validation(errors),
             CaseError::Internal(e) => AppError::Internal(e),
+            CaseError::StoredFile(e) => AppError::StoredFile(e.to_string()),
             conflict @ (CaseError::Stale { .. }
             | CaseError::ClaimStale { .. }
             | CaseError::Refused(_)
@@ -125,7 +129,7 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::StoredFile(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -137,7 +141,7 @@ impl AppError {
                 "Anda tidak berwenang membuka halaman ini atau melakukan tindakan ini.".into()
             }
             AppError::NotFound => "Halaman atau data yang dicari tidak ditemukan.".into(),
-            AppError::Conflict(m) | AppError::BadRequest(m) => m.clone(),
+            AppError::Conflict(m) | AppError::BadRequest(m) | AppError::StoredFile(m) => m.clone(),
             AppError::Validation(errors) => errors
                 .iter()
                 .map(|e| e.message.clone())
@@ -172,6 +176,7 @@ impl AppError {
                 "Terlalu banyak percobaan"
             }
             AppError::Unavailable(_) => "Layanan sementara tidak tersedia",
+            AppError::StoredFile(_) => "Berkas tidak dapat ditampilkan",
             AppError::Internal(_) => "Kesalahan sistem",
         }
     }

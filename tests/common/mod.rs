@@ -40,7 +40,7 @@ use merajut_sehat::cases::CaseService;
 use merajut_sehat::cases::files::FileStore;
 use merajut_sehat::cases::notify::Outbox;
 use merajut_sehat::clock::Clock;
-use merajut_sehat::config::{LogFormat, Settings};
+use merajut_sehat::config::{LogFormat, Settings, StorageSettings};
 use merajut_sehat::db::users::NewUser;
 use merajut_sehat::domain::Role;
 use merajut_sehat::pg::{ClusterLayout, EmbeddedPostgres};
@@ -603,6 +603,18 @@ pub async fn spawn_app_with_at(
     build_app(configure, Clock::fixed(at)).await
 }
 
+/// Starts the application on `database` (e.g. one `merajut-sehat restore` filled) with the data
+/// directory `data_dir`, after `configure` adjusted the test settings.
+pub async fn spawn_app_on(
+    database: TestDatabase,
+    data_dir: PathBuf,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    init_logs();
+    let slot = app_slot().await;
+    build_app_on(slot, database, data_dir, configure, Clock::system()).await
+}
+
 async fn build_app(configure: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     init_logs();
     let slot = app_slot().await;
@@ -618,6 +630,16 @@ async fn serve_app(
     clock: Clock,
 ) -> TestApp {
     let data_dir = test_root().join("apps").join(&database.name);
+    build_app_on(slot, database, data_dir, configure, clock).await
+}
+
+async fn build_app_on(
+    slot: OwnedSemaphorePermit,
+    database: TestDatabase,
+    data_dir: PathBuf,
+    configure: impl FnOnce(&mut Settings),
+    clock: Clock,
+) -> TestApp {
     let mut settings = Settings {
         database_url: None,
         migration_database_url: None,
@@ -662,6 +684,8 @@ async fn serve_app(
         status_lookup_refill_seconds: 30,
         activation_hours: 24,
         shutdown_grace_seconds: 20,
+        // Local files; the storage tests (tests/api/storage.rs) switch to S3.
+        storage: StorageSettings::default(),
     };
     configure(&mut settings);
     let pool = database.pool().await;
@@ -678,7 +702,8 @@ async fn serve_app(
         .expect("building the application");
     let cases = CaseService {
         pool: pool.clone(),
-        files: FileStore::new(settings.files_dir()),
+        files: FileStore::from_settings(&settings.storage, settings.files_dir())
+            .expect("the test's storage settings"),
         clock: clock.clone(),
         max_upload_bytes: usize::MAX,
         outbox: Outbox {
@@ -1188,29 +1213,55 @@ impl TestApp {
     /// production (`DATABASE_URL` the service's role, `MERAJUT_MIGRATION_DATABASE_URL` the
     /// owner), writing `stdin` to its standard input.
     pub async fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"))
-            .args(args)
-            .env("DATABASE_URL", &self.app_database_url)
-            .env("MERAJUT_MIGRATION_DATABASE_URL", &self.database_url)
-            .env("MERAJUT_DATA_DIR", &self.data_dir)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("starting merajut-sehat");
-        let mut input = child.stdin.take().expect("stdin is piped");
-        input
-            .write_all(stdin.as_bytes())
-            .await
-            .expect("writing to the command's stdin");
-        drop(input);
-        child
-            .wait_with_output()
-            .await
-            .expect("waiting for merajut-sehat")
+        run_cli_on(
+            Some((&self.app_database_url, &self.database_url)),
+            &self.data_dir,
+            args,
+            stdin,
+        )
+        .await
     }
+}
+
+/// Runs the `merajut-sehat` binary with `args` as in production: with `database` = (the
+/// service's role's URL, the owner's URL) as `DATABASE_URL` and `MERAJUT_MIGRATION_DATABASE_URL`,
+/// or, with `None`, neither (the embedded cluster of `data_dir`); `stdin` written to its
+/// standard input.
+pub async fn run_cli_on(
+    database: Option<(&str, &str)>,
+    data_dir: &Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_merajut-sehat"));
+    match database {
+        Some((app_url, owner_url)) => command
+            .env("DATABASE_URL", app_url)
+            .env("MERAJUT_MIGRATION_DATABASE_URL", owner_url),
+        None => command
+            .env_remove("DATABASE_URL")
+            .env_remove("MERAJUT_MIGRATION_DATABASE_URL"),
+    };
+    let mut child = command
+        .args(args)
+        .env("MERAJUT_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting merajut-sehat");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input
+        .write_all(stdin.as_bytes())
+        .await
+        .expect("writing to the command's stdin");
+    drop(input);
+    child
+        .wait_with_output()
+        .await
+        .expect("waiting for merajut-sehat")
 }
 
 // ---------------------------------------------------------------------------------------------
