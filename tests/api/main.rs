@@ -43,6 +43,7 @@ mod pages;
 mod pbpu_route;
 mod personal_data;
 mod preferences;
+mod query_plans;
 mod queue;
 mod quota;
 mod refusals;
