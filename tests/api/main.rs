@@ -50,6 +50,7 @@ mod refusals;
 mod reports;
 mod retention;
 mod route_matrix;
+mod scale;
 mod serving;
 mod sessions;
 mod sign_in;
