@@ -64,16 +64,59 @@ pub fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password(&generate_password()).unwrap_or_default())
 }
 
-/// Hashes on the blocking pool.
-pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+/// Password hashes computed at once: one per core. Each Argon2 run holds 19 MiB and a core's
+/// worth of work; more at the same time only wait for the cores anyway while holding their
+/// memory (32 sign-ins at once: 608 MiB of Argon2 blocks). The others queue here.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(hashing_capacity()))
 }
 
-/// Verifies on the blocking pool.
+/// Runs `work` (a hash or a verification) on the blocking pool once a hashing permit is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing permits closed: {e}"))?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// How many password hashes may run at once (the number of cores).
+pub fn hashing_capacity() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Hashes on the blocking pool, at most [`hashing_capacity`] at once.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    hashing(move || hash_password(&password)).await?
+}
+
+/// Verifies on the blocking pool, at most [`hashing_capacity`] at once.
 pub async fn verify_password_async(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    hashing(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false)
+}
+
+/// Has the C allocator (glibc) serve large blocks from mappings of their own and unmap them
+/// when freed, at every size. By default glibc raises that threshold to the largest block freed
+/// so far (up to 32 MiB): after the first sign-in, Argon2's 19 MiB came from the heap arenas and
+/// stayed with the process (issue 14: 6.8 GB resident after a burst of 32). Called once at
+/// start.
+pub fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // glibc's default threshold (128 KiB), fixed: setting it turns the raising off.
+        const THRESHOLD: libc::c_int = 128 * 1024;
+        // SAFETY: mallopt only sets an allocator parameter; it takes no pointer and is
+        // thread-safe in glibc.
+        let done = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) };
+        if done != 1 {
+            tracing::warn!("could not set the allocator's mmap threshold");
+        }
+    }
 }
 
 /// A generated one-time password (shown once) and its hash, for a new account or a reset;

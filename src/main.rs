@@ -6,6 +6,7 @@ use merajut_sehat::{cli, telemetry};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    merajut_sehat::auth::return_large_blocks();
     let args = Cli::parse();
     telemetry::init(args.settings.log_format);
     match cli::run(args).await {

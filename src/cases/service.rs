@@ -225,7 +225,7 @@ pub fn queue_filter(role: Role) -> ListFilter {
 
 /// `filter` narrowed to the role's queue: a requested state narrows the queue, never widens
 /// it. `None` for the roles that hold no desk.
-pub(super) fn narrow_to_queue(role: Role, mut filter: ListFilter) -> Option<ListFilter> {
+pub fn narrow_to_queue(role: Role, mut filter: ListFilter) -> Option<ListFilter> {
     if !holds_a_desk(role) {
         return None;
     }

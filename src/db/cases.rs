@@ -317,7 +317,9 @@ pub struct PatientFields {
     pub jkn_status: String,
 }
 
-/// Inserts a draft case created at `at`.
+/// Inserts a draft case created at `at`, numbered `MS-<year>-<running number>`: the running
+/// number zero-padded to six digits, and longer past 999,999 (never cut, which would repeat
+/// numbers).
 pub async fn insert_draft(
     db: impl PgExecutor<'_>,
     hospital_id: Uuid,
@@ -332,7 +334,8 @@ pub async fn insert_draft(
          domicile_kab_kota_code, family_phone, admission_date, service_type, ward_class, \
          clinical_reason, jkn_status, state_entered_at, created_at, updated_at) \
          VALUES ('MS-' || to_char($21::timestamptz AT TIME ZONE 'Asia/Makassar', 'YYYY') || '-' || \
-                 lpad(nextval('case_number_seq')::text, 6, '0'), \
+                 (SELECT lpad(n::text, greatest(6, length(n::text)), '0') \
+                  FROM nextval('case_number_seq') AS n), \
                  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
                  $19, $20, $21, $21, $21) \
          RETURNING id",
@@ -788,15 +791,62 @@ pub struct ScopeFilter {
     pub kab_kota_code: Option<String>,
 }
 
-/// Appends `AND (<case is in scope>)` for alias `c`.
+/// Appends `AND (<case is in scope>)` for alias `c`: only the condition of the scope at hand
+/// (none for every case), so that the planner sees which index serves it — a condition such as
+/// `$1 OR c.hospital_id = $2` would hide it behind a parameter.
 pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: &ScopeFilter) {
-    qb.push(" AND (")
-        .push_bind(scope.all)
-        .push(" OR c.hospital_id = ")
-        .push_bind(scope.hospital_id)
-        .push(" OR c.domicile_kab_kota_code = ")
-        .push_bind(scope.kab_kota_code.clone())
-        .push(")");
+    if scope.all {
+        return;
+    }
+    match (scope.hospital_id, &scope.kab_kota_code) {
+        (None, None) => {
+            qb.push(" AND false");
+        }
+        (Some(h), None) => {
+            qb.push(" AND c.hospital_id = ").push_bind(h);
+        }
+        (None, Some(k)) => {
+            qb.push(" AND c.domicile_kab_kota_code = ")
+                .push_bind(k.clone());
+        }
+        (Some(h), Some(k)) => {
+            qb.push(" AND (c.hospital_id = ")
+                .push_bind(h)
+                .push(" OR c.domicile_kab_kota_code = ")
+                .push_bind(k.clone())
+                .push(")");
+        }
+    }
+}
+
+/// `c.state IN ('…', …)` with the states written as constants (their codes are fixed
+/// identifiers of [`CaseState`], never input): the planner then proves the open-state
+/// condition of the partial queue indexes, in a generic plan too.
+fn push_states(qb: &mut QueryBuilder<'_, Postgres>, states: &[CaseState]) {
+    let codes: Vec<String> = states
+        .iter()
+        .map(|s| {
+            let code = s.as_str();
+            debug_assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            format!("'{code}'")
+        })
+        .collect();
+    qb.push("c.state IN (").push(codes.join(", ")).push(")");
+}
+
+/// The bounds of the strings starting with `prefix` (ASCII digits) in byte order, as the
+/// `text_pattern_ops` operators compare: `[prefix, prefix with its last digit raised by one)`
+/// (`'9'` is followed by `':'`). A range, not `LIKE 'prefix%'`, so that a prepared statement's
+/// generic plan still uses the index.
+fn digit_prefix_range(prefix: &str) -> (String, String) {
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last += 1;
+    }
+    (
+        prefix.to_string(),
+        String::from_utf8_lossy(&upper).into_owned(),
+    )
 }
 
 /// Filters of a case list.
@@ -846,6 +896,19 @@ pub async fn list(
         .into_iter()
         .map(CaseRow::try_from)
         .collect()
+}
+
+/// The plan PostgreSQL chooses for a page of [`list`] (`EXPLAIN (FORMAT JSON)`, not run), with
+/// the same statement and values the service sends: what the plan tests check
+/// (`tests/api/query_plans.rs`) and what an operator may look at on real data.
+pub async fn explain_list(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> sqlx::Result<Value> {
+    let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
+    qb.push(" LIMIT ").push_bind(f.limit);
+    qb.build_query_scalar::<Value>().fetch_one(db).await
 }
 
 /// Rows a stream of [`stream`] (or any [`fed_stream`]) reads ahead of its consumer.
@@ -932,29 +995,43 @@ pub fn stream(
 
 /// The query of [`list`] and [`stream`], without a limit.
 fn list_query(scope: &ScopeFilter, f: &ListFilter) -> QueryBuilder<'static, Postgres> {
-    let mut qb = QueryBuilder::<Postgres>::new(CASE_SELECT);
+    list_query_after("", scope, f)
+}
+
+/// [`list_query`] after `prefix` (`EXPLAIN …` for [`explain_list`]).
+fn list_query_after(
+    prefix: &str,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> QueryBuilder<'static, Postgres> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("{prefix}{CASE_SELECT}"));
     qb.push(" WHERE true");
     push_scope(&mut qb, scope);
-    // Which cases: listed states, plus the parallel tasks.
-    qb.push(" AND (false");
-    if !f.states.is_empty() {
-        qb.push(" OR (c.state::text = ANY(")
-            .push_bind(
-                f.states
-                    .iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .push(")");
-        if f.guaranteed_without_pending_correction {
-            qb.push(" AND (c.state <> 'guaranteed' OR NOT c.desil_correction_pending)");
+    // Which cases: listed states, plus the parallel tasks. No condition when every state is
+    // listed (the monitoring list unfiltered).
+    let every_state = CaseState::ALL.iter().all(|s| f.states.contains(s));
+    if !every_state || f.guaranteed_without_pending_correction {
+        qb.push(" AND (");
+        let mut any = false;
+        if !f.states.is_empty() {
+            qb.push("(");
+            push_states(&mut qb, &f.states);
+            if f.guaranteed_without_pending_correction {
+                qb.push(" AND (c.state <> 'guaranteed' OR NOT c.desil_correction_pending)");
+            }
+            qb.push(")");
+            any = true;
+        }
+        if f.correction_pending {
+            qb.push(if any { " OR " } else { "" })
+                .push("c.desil_correction_pending");
+            any = true;
+        }
+        if !any {
+            qb.push("false");
         }
         qb.push(")");
     }
-    if f.correction_pending {
-        qb.push(" OR c.desil_correction_pending");
-    }
-    qb.push(")");
     if let Some(k) = &f.kab_kota_code {
         qb.push(" AND c.domicile_kab_kota_code = ")
             .push_bind(k.clone());
@@ -974,11 +1051,18 @@ fn list_query(scope: &ScopeFilter, f: &ListFilter) -> QueryBuilder<'static, Post
             // Digits only (parsed so), so they need no LIKE escaping.
             qb.push(" AND (false");
             if term.matches_nik_end() {
-                qb.push(" OR c.nik LIKE ").push_bind(format!("%{digits}"));
+                // The end of the NIK is the start of the reversed NIK (cases_nik_reversed_idx).
+                let (from, to) = digit_prefix_range(&digits.chars().rev().collect::<String>());
+                qb.push(" OR (reverse(c.nik) ~>=~ ")
+                    .push_bind(from)
+                    .push(" AND reverse(c.nik) ~<~ ")
+                    .push_bind(to)
+                    .push(")");
             }
             if let Some(seq) = term.case_sequence() {
-                qb.push(" OR c.number LIKE ")
-                    .push_bind(format!("MS-____-{seq}"));
+                // `MS-YYYY-<seq>` (cases_number_sequence_idx).
+                qb.push(" OR split_part(c.number, '-', 3) = ")
+                    .push_bind(seq);
             }
             qb.push(")");
         }

@@ -101,20 +101,33 @@ pub enum TokenUse {
     },
 }
 
-/// The unrevoked token with this hash at `now` (the app clock), marking a live one used;
-/// `None` for an unknown or revoked token.
+/// How stale a token's `last_used_at` may be: a live token is marked used at most once in
+/// this span, not on every call (a write per API call would double the transactions of a read).
+pub const LAST_USED_GRANULARITY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// The unrevoked token with this hash at `now` (the app clock), marking a live one used when
+/// its mark is older than [`LAST_USED_GRANULARITY`]; `None` for an unknown or revoked token.
 pub async fn lookup(
     db: impl PgExecutor<'_>,
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<TokenUse>> {
     let row = sqlx::query!(
-        r#"UPDATE api_tokens
-           SET last_used_at = CASE WHEN expires_at > $2 THEN $2 ELSE last_used_at END
-           WHERE token_hash = $1 AND revoked_at IS NULL
-           RETURNING id, user_id, expires_at AS "expires_at: DateTime<Utc>""#,
+        r#"WITH token AS (
+               SELECT id, user_id, expires_at, last_used_at FROM api_tokens
+               WHERE token_hash = $1 AND revoked_at IS NULL
+           ), marked AS (
+               UPDATE api_tokens a SET last_used_at = $2
+               FROM token t
+               WHERE a.id = t.id AND t.expires_at > $2
+                 AND (t.last_used_at IS NULL OR t.last_used_at <= $3)
+               RETURNING a.id
+           )
+           SELECT id AS "id!", user_id AS "user_id!", expires_at AS "expires_at!: DateTime<Utc>"
+           FROM token"#,
         hash,
         now as _,
+        (now - LAST_USED_GRANULARITY) as _,
     )
     .fetch_optional(db)
     .await?;

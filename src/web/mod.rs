@@ -95,10 +95,18 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<middleware::CsrfToken>()
             .map(|t| t.0.clone())
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("CSRF layer missing")))?;
+        // Read first, removed only when there is one: a removal marks the session modified,
+        // and a modified session is written back to the store after the page.
         let flash = session
-            .remove::<String>(SESSION_FLASH)
+            .get::<String>(SESSION_FLASH)
             .await
             .map_err(anyhow::Error::from)?;
+        if flash.is_some() {
+            session
+                .remove_value(SESSION_FLASH)
+                .await
+                .map_err(anyhow::Error::from)?;
+        }
         let menu = user
             .as_ref()
             .filter(|u| !u.must_change_password && !u.must_enrol_totp())

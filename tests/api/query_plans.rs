@@ -1,0 +1,377 @@
+//! The list queries at provincial scale, checked on the plans PostgreSQL chooses (not on time):
+//! with 100,000 cases, most of them closed, every queue, the monitoring and hospital lists and
+//! each kind of search read `cases` through an index, never by a sequential scan; the queue of
+//! a one-state desk and the monitoring list are read in the index's order (no sort). And the
+//! index-friendly forms of the searches find what the plain ones find.
+
+use std::collections::BTreeSet;
+
+use merajut_sehat::cases::Scope;
+use merajut_sehat::cases::service::{narrow_to_queue, queue_filter};
+use merajut_sehat::db::cases::{self as db_cases, ListFilter, ScopeFilter};
+use merajut_sehat::domain::search::SearchTerm;
+use merajut_sehat::domain::{CaseState, Role};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// Cases filled in: one in twenty open (spread over the twelve open states), the rest closed;
+/// spread over every hospital and kab/kota; NIK `53` + the running number; one in 400 with a
+/// desil correction waiting.
+const CASES: i64 = 100_000;
+
+const FILL: &str = r#"
+INSERT INTO users (username, display_name, role, password_hash)
+VALUES ('plan_filler', 'Pengisi', 'admin', 'x');
+WITH open_states AS (
+    SELECT array['draft','nik_check','nik_referral','identity_recording','desil_check',
+                 'sktm_required','guarantee_review','guaranteed','pbi_proposed','pbpu_review',
+                 'pbpu_proposed','returned']::case_state[] AS s
+), h AS (SELECT array_agg(id ORDER BY code) AS ids FROM hospitals),
+k AS (SELECT array_agg(code ORDER BY code) AS codes FROM kab_kota),
+u AS (SELECT id FROM users WHERE username = 'plan_filler'),
+g AS (
+    SELECT i,
+           CASE WHEN i % 20 = 0 THEN (SELECT s FROM open_states)[1 + (i / 20) % 12]
+                WHEN i % 7 = 0 THEN 'rejected'::case_state
+                ELSE 'handed_over'::case_state END AS state
+    FROM generate_series(1, $CASES) AS i
+)
+INSERT INTO cases (number, state, returned_from, hospital_id, created_by, full_name, sex,
+    birth_date, has_identity_document, nik, domicile_kab_kota_code, admission_date, service_type,
+    ward_class, jkn_status, guarantee_letter_number, guarantee_start, payer, pbpu_payer,
+    pbpu_decided_on, desil_correction_pending, state_entered_at, sla_due_date, created_at,
+    updated_at, closed_at)
+SELECT 'MS-2025-' || lpad(i::text, 6, '0'), g.state,
+       CASE WHEN g.state = 'returned' THEN 'nik_check'::case_state END,
+       h.ids[1 + i % array_length(h.ids, 1)], u.id,
+       'Pasien ' || md5(i::text), CASE WHEN i % 2 = 0 THEN 'L' ELSE 'P' END,
+       date '1960-01-01' + (i % 20000), true,
+       '53' || lpad(i::text, 14, '0'), k.codes[1 + i % array_length(k.codes, 1)],
+       date '2025-01-01' + (i % 600), 'rawat_inap', 'kelas_3', 'tidak_ada',
+       'SJ-' || i, date '2025-01-01' + (i % 600), 'pemprov',
+       CASE WHEN g.state = 'pbpu_proposed' THEN 'pemprov' END,
+       CASE WHEN g.state = 'pbpu_proposed' THEN date '2025-06-01' END,
+       i % 400 = 0,
+       timestamptz '2025-01-01' + i * interval '5 minutes',
+       CASE WHEN g.state NOT IN ('handed_over', 'rejected', 'withdrawn')
+            THEN date '2025-01-01' + (i % 700) END,
+       timestamptz '2025-01-01' + i * interval '5 minutes',
+       timestamptz '2025-01-01' + i * interval '5 minutes',
+       CASE WHEN g.state IN ('handed_over', 'rejected', 'withdrawn')
+            THEN timestamptz '2025-01-02' + i * interval '5 minutes' END
+FROM g, h, k, u;
+ANALYZE cases;
+"#;
+
+/// A database of its own with [`CASES`] cases, analysed.
+async fn filled() -> (TestDatabase, PgPool) {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    sqlx::raw_sql(&FILL.replace("$CASES", &CASES.to_string()))
+        .execute(&pool)
+        .await
+        .expect("filling the cases");
+    (db, pool)
+}
+
+/// Every node of a plan (`EXPLAIN (FORMAT JSON)`), depth first.
+fn nodes(plan: &Value) -> Vec<&Value> {
+    let mut out = vec![];
+    let mut stack = vec![&plan[0]["Plan"]];
+    while let Some(node) = stack.pop() {
+        out.push(node);
+        if let Some(children) = node["Plans"].as_array() {
+            stack.extend(children);
+        }
+    }
+    out
+}
+
+/// The plan of a page of the list `filter` in `scope`, checked: `cases` is read through an
+/// index and never scanned whole. Returns the plan's nodes' types, for further checks.
+async fn assert_indexed(
+    pool: &PgPool,
+    what: &str,
+    scope: &ScopeFilter,
+    filter: &ListFilter,
+) -> Vec<String> {
+    let filter = ListFilter {
+        limit: 51,
+        ..filter.clone()
+    };
+    let plan = db_cases::explain_list(pool, scope, &filter)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: EXPLAIN failed: {e}"));
+    let nodes = nodes(&plan);
+    let on_cases: Vec<&&Value> = nodes
+        .iter()
+        .filter(|n| n["Relation Name"] == "cases")
+        .collect();
+    assert!(
+        on_cases.iter().all(|n| n["Node Type"] != "Seq Scan"),
+        "{what}: a sequential scan of cases:\n{plan:#}"
+    );
+    assert!(
+        on_cases.iter().any(|n| {
+            ["Index Scan", "Index Only Scan", "Bitmap Heap Scan"]
+                .contains(&n["Node Type"].as_str().unwrap_or(""))
+        }),
+        "{what}: cases not read through an index:\n{plan:#}"
+    );
+    nodes
+        .iter()
+        .map(|n| n["Node Type"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+async fn hospital_id(pool: &PgPool, code: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM hospitals WHERE code = $1")
+        .bind(code)
+        .fetch_one(pool)
+        .await
+        .expect("hospital")
+}
+
+/// The scope of `role` (hospital RSUD-WZJ, kab/kota 53.71 for the roles that need one).
+fn scope_of(role: Role, hospital: Uuid) -> ScopeFilter {
+    let scope = match role.scope_kind() {
+        merajut_sehat::domain::ScopeKind::Hospital => Scope::Hospital(hospital),
+        merajut_sehat::domain::ScopeKind::KabKota => Scope::KabKota("53.71".into()),
+        merajut_sehat::domain::ScopeKind::None => Scope::All,
+    };
+    scope.filter()
+}
+
+#[tokio::test]
+async fn every_queue_reads_cases_through_an_index() {
+    // Arrange
+    let (db, pool) = filled().await;
+    let wzj = hospital_id(&pool, "RSUD-WZJ").await;
+
+    for role in Role::ALL.iter().copied() {
+        // Act: the queue as the service asks for it (the page and the API alike).
+        let Some(filter) = narrow_to_queue(role, queue_filter(role)) else {
+            continue;
+        };
+        let scope = scope_of(role, wzj);
+        let what = format!("queue of {}", role.as_str());
+        let types = assert_indexed(&pool, &what, &scope, &filter).await;
+
+        // Assert: a desk of one state reads its queue in order, 51 rows and no sort.
+        if filter.states.len() == 1 && !filter.correction_pending {
+            assert!(
+                !types.iter().any(|t| t == "Sort"),
+                "{what}: sorted instead of read in the index's order: {types:?}"
+            );
+        }
+
+        // Each state the queue offers as a filter, too.
+        for state in filter.states.clone() {
+            let narrowed = narrow_to_queue(
+                role,
+                ListFilter {
+                    states: vec![state],
+                    ..queue_filter(role)
+                },
+            )
+            .expect("a desk");
+            assert_indexed(
+                &pool,
+                &format!("{what}, {}", state.as_str()),
+                &scope,
+                &narrowed,
+            )
+            .await;
+        }
+    }
+    pool.close().await;
+    db.remove();
+}
+
+#[tokio::test]
+async fn the_monitoring_and_hospital_lists_read_cases_in_index_order() {
+    // Arrange
+    let (db, pool) = filled().await;
+    let wzj = hospital_id(&pool, "RSUD-WZJ").await;
+    let every_state = ListFilter {
+        states: CaseState::ALL.to_vec(),
+        ..Default::default()
+    };
+    let scopes = [
+        ("provincial", Scope::All.filter()),
+        ("kab/kota", Scope::KabKota("53.71".into()).filter()),
+        ("hospital", Scope::Hospital(wzj).filter()),
+    ];
+
+    for (name, scope) in &scopes {
+        // Act / Assert: newest first from the index, no sort.
+        let types =
+            assert_indexed(&pool, &format!("monitoring, {name}"), scope, &every_state).await;
+        assert!(
+            !types.iter().any(|t| t == "Sort"),
+            "monitoring, {name}: sorted: {types:?}"
+        );
+        // The next page (keyset cursor after some case).
+        let after = sqlx::query_scalar::<_, Uuid>(
+            "SELECT id FROM cases ORDER BY created_at DESC, id DESC OFFSET 500 LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("a case");
+        let next = ListFilter {
+            after: Some((db_cases::NO_DUE_DATE, after)),
+            ..every_state.clone()
+        };
+        assert_indexed(
+            &pool,
+            &format!("monitoring, {name}, next page"),
+            scope,
+            &next,
+        )
+        .await;
+        // One state, one desk.
+        let one = ListFilter {
+            states: vec![CaseState::GuaranteeReview],
+            ..Default::default()
+        };
+        assert_indexed(
+            &pool,
+            &format!("monitoring, {name}, one state"),
+            scope,
+            &one,
+        )
+        .await;
+    }
+    pool.close().await;
+    db.remove();
+}
+
+fn search(raw: &str) -> SearchTerm {
+    SearchTerm::parse("q", raw)
+        .expect("a valid search")
+        .expect("not empty")
+}
+
+#[tokio::test]
+async fn every_kind_of_search_reads_cases_through_an_index() {
+    // Arrange
+    let (db, pool) = filled().await;
+    let wzj = hospital_id(&pool, "RSUD-WZJ").await;
+    let searches = [
+        ("whole NIK", search("5300000000012345")),
+        ("end of a NIK", search("12345")),
+        ("end of a NIK, long", search("0000012345")),
+        ("case sequence", search("12")),
+        ("case number", search("MS-2025-012345")),
+        ("name", search("a1b2")),
+    ];
+
+    for (what, term) in searches {
+        // Act / Assert: on the monitoring list of a provincial role and of a hospital, and in
+        // the queue of a provincial desk.
+        let monitoring = ListFilter {
+            states: CaseState::ALL.to_vec(),
+            search: Some(term.clone()),
+            ..Default::default()
+        };
+        assert_indexed(
+            &pool,
+            &format!("{what}, provincial"),
+            &Scope::All.filter(),
+            &monitoring,
+        )
+        .await;
+        assert_indexed(
+            &pool,
+            &format!("{what}, hospital"),
+            &Scope::Hospital(wzj).filter(),
+            &monitoring,
+        )
+        .await;
+        let queue = narrow_to_queue(
+            Role::DinkesProv,
+            ListFilter {
+                search: Some(term),
+                ..queue_filter(Role::DinkesProv)
+            },
+        )
+        .expect("a desk");
+        assert_indexed(
+            &pool,
+            &format!("{what}, queue"),
+            &Scope::All.filter(),
+            &queue,
+        )
+        .await;
+    }
+    pool.close().await;
+    db.remove();
+}
+
+/// The ids a search finds on the provincial monitoring list (all of them).
+async fn found(pool: &PgPool, term: SearchTerm) -> BTreeSet<Uuid> {
+    let filter = ListFilter {
+        states: CaseState::ALL.to_vec(),
+        search: Some(term),
+        limit: CASES,
+        ..Default::default()
+    };
+    db_cases::list(pool, &Scope::All.filter(), &filter)
+        .await
+        .expect("listing")
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+async fn ids_where(pool: &PgPool, condition: &str, value: &str) -> BTreeSet<Uuid> {
+    sqlx::query_scalar::<_, Uuid>(&format!("SELECT id FROM cases WHERE {condition}"))
+        .bind(value)
+        .fetch_all(pool)
+        .await
+        .expect("reference query")
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_indexed_searches_find_what_the_plain_conditions_find() {
+    // Arrange
+    let (db, pool) = filled().await;
+    let checks = [
+        // The end of a NIK, including a 9 as the last digit typed (the range's upper bound
+        // raises it) and a run of nines.
+        ("2349", "nik LIKE '%' || $1"),
+        ("99999", "nik LIKE '%' || $1"),
+        ("0000012345", "nik LIKE '%' || $1"),
+        ("5300000000012345", "nik = $1"),
+    ];
+
+    for (typed, condition) in checks {
+        // Act
+        let got = found(&pool, search(typed)).await;
+        // Assert
+        let expected = ids_where(&pool, condition, typed).await;
+        assert!(!expected.is_empty(), "{typed}: nothing to find");
+        // 4–6 digits also find the case whose running number they are.
+        let by_number = if (4..=6).contains(&typed.len()) {
+            ids_where(&pool, "number LIKE 'MS-____-' || lpad($1, 6, '0')", typed).await
+        } else {
+            BTreeSet::new()
+        };
+        let expected: BTreeSet<Uuid> = expected.union(&by_number).copied().collect();
+        assert_eq!(got, expected, "{typed}");
+    }
+    // The running part of a case number, typed short.
+    let got = found(&pool, search("77")).await;
+    assert_eq!(
+        got,
+        ids_where(&pool, "number LIKE 'MS-____-0000' || $1", "77").await
+    );
+    assert_eq!(got.len(), 1);
+    pool.close().await;
+    db.remove();
+}
