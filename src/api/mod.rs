@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 mod quota;
 pub mod reports;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -43,6 +44,7 @@ use crate::http::{
     AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,
 };
 use error::ApiError;
+use extract::ApiPath;
 use throttle::TokenFailures;
 
 /// The API routes, each guarded with the roles of [`access`].
@@ -449,7 +451,7 @@ async fn create_case(
 async fn read_case(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let detail = state.cases.detail(&user, id, "api").await?;
     Ok(Json(case_json(&detail)))
@@ -458,7 +460,7 @@ async fn read_case(
 async fn update_case(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let body = object(body)?;
@@ -478,7 +480,7 @@ async fn update_case(
 async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, action)): Path<(Uuid, String)>,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let action: Action = action.parse().map_err(|_| ApiError::not_found())?;
@@ -499,7 +501,7 @@ async fn act(
 async fn reveal(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let body = object(body)?;
@@ -523,7 +525,7 @@ async fn reveal(
 async fn letter(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let l = state.cases.letter(&user, id, "api").await?;
     let case = &l.detail.case;
@@ -550,7 +552,7 @@ async fn letter(
 async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let form = multipart_form(&state, multipart, NOT_MULTIPART).await?;
@@ -595,7 +597,7 @@ async fn multipart_form(
 async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, document_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, document_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let (doc, bytes) = state
         .cases
@@ -667,7 +669,8 @@ async fn bottlenecks(
 #[derive(Deserialize)]
 struct QueueQuery {
     cursor: Option<String>,
-    limit: Option<i64>,
+    /// Read as text so that a value that is no number is a field error naming `limit`.
+    limit: Option<String>,
 }
 
 /// What the queue says to the roles that hold no desk.
@@ -678,7 +681,13 @@ async fn queue(
     user: CurrentUser,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = match q.limit.as_deref().map(str::trim) {
+        None | Some("") => 50,
+        Some(l) => l
+            .parse::<i64>()
+            .map_err(|_| field_error("limit", "limit harus bilangan bulat dari 1 sampai 200."))?
+            .clamp(1, 200),
+    };
     let after = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| {
@@ -803,7 +812,7 @@ async fn nominatif_export(
 async fn nominatif_batch(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<crate::cases::nominatif::BatchDetail>, ApiError> {
     Ok(Json(
         state
@@ -817,7 +826,7 @@ async fn nominatif_batch(
 async fn nominatif_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let export = state.cases.nominatif_xlsx(&user, id).await?;
     Ok(crate::http::xlsx::xlsx_response(
