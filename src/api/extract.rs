@@ -16,6 +16,8 @@ use crate::domain::action::FieldError;
 /// The path parameters of the API's routes, as the field names of an error (a field name is
 /// `'static`); a parameter not listed is reported as `path`.
 const PARAMETERS: &[&str] = &["id", "document_id", "action", "tahun", "pembayar"];
+/// Those of them that are UUIDs.
+const UUIDS: &[&str] = &["id", "document_id"];
 
 /// Path parameters deserialised as `T`, or a 422 naming the parameter that is not what the route
 /// takes (`id harus UUID…`).
@@ -56,27 +58,21 @@ fn parameter_names(route: &str) -> Vec<&str> {
 /// The field error of a path that does not deserialise.
 fn path_error(route: &str, rejection: &PathRejection) -> ApiError {
     let names = parameter_names(route);
-    let (name, expected) = match rejection {
+    let name = match rejection {
         PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
-            ErrorKind::ParseErrorAtKey {
-                key, expected_type, ..
-            } => (Some(key.as_str()), *expected_type),
-            ErrorKind::ParseErrorAtIndex {
-                index,
-                expected_type,
-                ..
-            } => (names.get(*index).copied(), *expected_type),
-            ErrorKind::ParseError { expected_type, .. } => (names.first().copied(), *expected_type),
-            ErrorKind::InvalidUtf8InPathParam { key } => (Some(key.as_str()), ""),
-            ErrorKind::DeserializeError { key, .. } => (Some(key.as_str()), ""),
-            _ => (None, ""),
+            ErrorKind::ParseErrorAtKey { key, .. }
+            | ErrorKind::InvalidUtf8InPathParam { key }
+            | ErrorKind::DeserializeError { key, .. } => Some(key.as_str()),
+            ErrorKind::ParseErrorAtIndex { index, .. } => names.get(*index).copied(),
+            ErrorKind::ParseError { .. } => names.first().copied(),
+            _ => None,
         },
-        _ => (None, ""),
+        _ => None,
     };
     let field = name
         .and_then(|n| PARAMETERS.iter().find(|p| **p == n).copied())
         .unwrap_or("path");
-    let message = if expected.ends_with("Uuid") {
+    let message = if UUIDS.contains(&field) {
         format!(
             "{field} di alamat harus UUID, mis. 3fa85f64-5717-4562-b3fc-2c963f66afa6 \
              (dari jawaban API sebelumnya)."
