@@ -346,12 +346,29 @@ const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
 fn object(body: Body) -> Result<Map<String, Value>, ApiError> {
     body.map(|Json(b)| b).map_err(|e| match e {
         JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(NOT_JSON),
-        // The parser's own words say where the JSON breaks, which an integrator needs.
-        other => ApiError::bad_request(format!(
-            "Badan permintaan harus objek JSON yang valid ({}).",
-            other.body_text()
-        )),
+        JsonRejection::JsonDataError(_) => ApiError::bad_request(
+            "Badan permintaan harus satu objek JSON ({…}), bukan daftar, teks, angka atau null.",
+        ),
+        other => ApiError::bad_request(unreadable_json(&other.body_text())),
     })
+}
+
+/// Why a body is not JSON, in Bahasa Indonesia: where the parser stopped (`… at line 1 column
+/// 5` in its own words), which an integrator needs to find the fault.
+fn unreadable_json(parser: &str) -> String {
+    let at = parser.rsplit_once(" at line ").and_then(|(_, rest)| {
+        let (line, column) = rest.split_once(" column ")?;
+        Some((
+            line.parse::<u64>().ok()?,
+            column.trim().parse::<u64>().ok()?,
+        ))
+    });
+    match at {
+        Some((line, column)) => {
+            format!("Badan permintaan bukan JSON yang valid: periksa baris {line}, kolom {column}.")
+        }
+        None => "Badan permintaan bukan JSON yang valid.".to_string(),
+    }
 }
 
 /// The JSON object's values for the fields in `specs`, as the form strings the shared parsers

@@ -836,6 +836,42 @@ async fn body_that_is_not_a_json_object_is_a_bad_request() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_no_json_object_is_refused_in_indonesian_saying_where() {
+    // Arrange: found by the API fuzzer (`tests/api/fuzz.rs`): the refusal quoted the parser's
+    // English.
+    let app = spawn_app().await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+
+    for (body, expected) in [
+        ("\u{0}", "bukan JSON yang valid: periksa baris 1, kolom 1."),
+        (
+            "{\n  \"full_name\": \"Ana\",\n  oops\n}",
+            "periksa baris 3, kolom 3.",
+        ),
+        ("[1, 2]", "harus satu objek JSON"),
+        ("\"teks\"", "harus satu objek JSON"),
+    ] {
+        // Act
+        let response = rsud
+            .http
+            .post(app.url("/api/v1/cases"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        let r = reply(response).await;
+
+        // Assert
+        r.expect(StatusCode::BAD_REQUEST);
+        assert_eq!(r.body["error"], "bad_request");
+        assert!(r.message().contains(expected), "{body:?}: {}", r.message());
+        assert!(!r.message().contains("Failed"), "English: {}", r.message());
+    }
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
 async fn unknown_case_is_not_found() {
     // Arrange
     let app = spawn_app().await;
