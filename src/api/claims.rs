@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::openapi::{
     answers, bearer, field_schema, formatted, id_param, nullable, object, one_of, reference, string,
 };
@@ -153,7 +154,7 @@ async fn export_list(
 async fn read(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(claim_json(
         &state.cases.claim_detail(&user, id, "api").await?,
@@ -203,7 +204,7 @@ async fn submit(
 async fn resubmit(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let (values, file) = claim_form(&state, multipart).await?;
@@ -232,7 +233,7 @@ async fn resubmit(
 async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, action)): Path<(Uuid, String)>,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let action = action
@@ -255,7 +256,7 @@ async fn act(
 async fn document(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let (document_id, content_type, bytes) =
         state.cases.read_claim_document(&user, id, "api").await?;
@@ -555,6 +556,6 @@ pub fn paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/klaim/{id}/document".into(),
         json!({"get": {"summary": "Unduh berkas klaim (dicatat di log akses kasus)", "security": bearer(), "parameters": [id_param("id")],
-            "responses": {"200": {"description": "Isi berkas"}, "403": {"description": "Peran tidak melihat dokumen"}, "404": {"description": "Tidak ada, atau di luar cakupan Anda"}}}}),
+            "responses": {"200": {"description": "Isi berkas", "content": super::openapi::file_content()}, "403": {"description": "Peran tidak melihat dokumen"}, "404": {"description": "Tidak ada, atau di luar cakupan Anda"}}}}),
     );
 }

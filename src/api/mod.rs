@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 mod quota;
 pub mod reports;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -45,6 +46,7 @@ use crate::http::{
     AppState, decode_cursor, encode_cursor, file_response, letter_verification_link,
 };
 use error::ApiError;
+use extract::ApiPath;
 use throttle::TokenFailures;
 
 /// The API routes, each guarded with the roles of [`access`].
@@ -346,12 +348,29 @@ const NOT_MULTIPART: &str = "Kirim permintaan ini sebagai multipart/form-data \
 fn object(body: Body) -> Result<Map<String, Value>, ApiError> {
     body.map(|Json(b)| b).map_err(|e| match e {
         JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(NOT_JSON),
-        // The parser's own words say where the JSON breaks, which an integrator needs.
-        other => ApiError::bad_request(format!(
-            "Badan permintaan harus objek JSON yang valid ({}).",
-            other.body_text()
-        )),
+        JsonRejection::JsonDataError(_) => ApiError::bad_request(
+            "Badan permintaan harus satu objek JSON ({…}), bukan daftar, teks, angka atau null.",
+        ),
+        other => ApiError::bad_request(unreadable_json(&other.body_text())),
     })
+}
+
+/// Why a body is not JSON, in Bahasa Indonesia: where the parser stopped (`… at line 1 column
+/// 5` in its own words), which an integrator needs to find the fault.
+fn unreadable_json(parser: &str) -> String {
+    let at = parser.rsplit_once(" at line ").and_then(|(_, rest)| {
+        let (line, column) = rest.split_once(" column ")?;
+        Some((
+            line.parse::<u64>().ok()?,
+            column.trim().parse::<u64>().ok()?,
+        ))
+    });
+    match at {
+        Some((line, column)) => {
+            format!("Badan permintaan bukan JSON yang valid: periksa baris {line}, kolom {column}.")
+        }
+        None => "Badan permintaan bukan JSON yang valid.".to_string(),
+    }
 }
 
 /// The JSON object's values for the fields in `specs`, as the form strings the shared parsers
@@ -526,7 +545,7 @@ async fn create_case(
 async fn read_case(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let detail = state.cases.detail(&user, id, "api").await?;
     Ok(Json(case_json(&detail)))
@@ -535,7 +554,7 @@ async fn read_case(
 async fn update_case(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let body = object(body)?;
@@ -555,7 +574,7 @@ async fn update_case(
 async fn act(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, action)): Path<(Uuid, String)>,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -597,7 +616,7 @@ async fn act(
 async fn reveal(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let body = object(body)?;
@@ -621,7 +640,7 @@ async fn reveal(
 async fn letter(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let l = state.cases.letter(&user, id, "api").await?;
     let case = &l.detail.case;
@@ -648,7 +667,7 @@ async fn letter(
 async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -716,7 +735,7 @@ async fn multipart_form(
 async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, document_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, document_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let (doc, bytes) = state
         .cases
@@ -788,7 +807,8 @@ async fn bottlenecks(
 #[derive(Deserialize)]
 struct QueueQuery {
     cursor: Option<String>,
-    limit: Option<i64>,
+    /// Read as text so that a value that is no number is a field error naming `limit`.
+    limit: Option<String>,
 }
 
 /// What the queue says to the roles that hold no desk.
@@ -799,7 +819,13 @@ async fn queue(
     user: CurrentUser,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = match q.limit.as_deref().map(str::trim) {
+        None | Some("") => 50,
+        Some(l) => l
+            .parse::<i64>()
+            .map_err(|_| field_error("limit", "limit harus bilangan bulat dari 1 sampai 200."))?
+            .clamp(1, 200),
+    };
     let after = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| {
@@ -924,7 +950,7 @@ async fn nominatif_export(
 async fn nominatif_batch(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<crate::cases::nominatif::BatchDetail>, ApiError> {
     Ok(Json(
         state
@@ -938,7 +964,7 @@ async fn nominatif_batch(
 async fn nominatif_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let export = state.cases.nominatif_xlsx(&user, id).await?;
     Ok(crate::http::xlsx::xlsx_response(

@@ -38,6 +38,7 @@ pub fn build() -> Value {
     report_paths(&mut paths);
     quota_paths(&mut paths);
     nominatif_paths(&mut schemas, &mut paths);
+    complete_refusals(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -452,14 +453,78 @@ fn document_schema() -> Value {
     )
 }
 
-/// `Error`: every refusal.
+/// `Error`: every refusal (`super::error::ApiError`).
 fn error_schema() -> Value {
-    json!({"type": "object", "properties": {
-        "error": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "validation", "bad_request", "internal", "database_unavailable", "stored_file"]},
-        "message": {"type": "string"},
-        "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
-        "request_id": {"type": "string"}
+    json!({"type": "object", "required": ["error", "message", "fields", "request_id"], "properties": {
+        "error": {"type": "string", "enum": ["unauthorized", "token_expired", "forbidden", "not_found", "conflict", "validation", "bad_request", "bad_idempotency_key", "idempotency_key_reused", "too_many_requests", "database_unavailable", "stored_file", "internal"]},
+        "message": {"type": "string", "description": "Penjelasan dalam bahasa Indonesia"},
+        "fields": {"type": "array", "description": "Kesalahan per field atau parameter (validation); kosong untuk yang lain", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        "request_id": {"type": "string", "description": "ID permintaan, untuk dilaporkan kepada admin"},
+        "current_version": {"type": "integer", "description": "Versi terkini (hanya pada 409 karena versi usang)"}
     }})
+}
+
+/// The refusals any operation may answer, whatever its own description lists: the token's
+/// (401, 429) and the role's (403) for every operation behind a token; an unreadable request
+/// (400) where a body or a query is read; a path parameter that is malformed (422) or names
+/// nothing (404); a body over the size limit (413) where a file is uploaded. Every error
+/// answer gets the `Error` body, so the document lists every status the API can answer and
+/// what comes with it.
+fn complete_refusals(paths: &mut Map<String, Value>) {
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}});
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(op) = operation.as_object_mut() else {
+                continue;
+            };
+            let secured = op.contains_key("security");
+            let queried = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let body = op.get("requestBody").cloned();
+            let multipart = body
+                .as_ref()
+                .is_some_and(|b| b["content"].get("multipart/form-data").is_some());
+            let in_path = path.contains('{');
+            let mut add: Vec<(&str, &str)> = vec![];
+            if secured {
+                add.push(("401", "Token tidak ada, tidak berlaku (unauthorized) atau kedaluwarsa (token_expired)"));
+                add.push((
+                    "403",
+                    "Peran atau cakupan Anda tidak boleh memakai alamat ini",
+                ));
+                add.push(("429", "Terlalu banyak token tidak berlaku dari alamat ini; coba lagi setelah Retry-After detik"));
+            }
+            if body.is_some() || queried {
+                add.push(("400", "Permintaan tidak dapat dibaca: badan bukan objek JSON atau multipart yang diminta, atau parameter tidak terbaca"));
+            }
+            if in_path {
+                add.push(("404", "Tidak ada, atau di luar cakupan Anda"));
+            }
+            if in_path || queried {
+                add.push(("422", "Parameter atau isian salah; setiap kesalahan menyebut nama field atau parameternya"));
+            }
+            if multipart {
+                add.push(("413", "Berkas atau badan permintaan terlalu besar"));
+            }
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (code, description) in add {
+                responses.entry(code).or_insert_with(|| error(description));
+            }
+            for (code, response) in responses.iter_mut() {
+                if code.starts_with('4') && response.get("content").is_none() {
+                    response["content"] =
+                        json!({"application/json": {"schema": reference("Error")}});
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,11 +605,35 @@ pub(super) fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
 }
 
+/// The owner of the token (`GET /api/v1/me`).
+fn me_schema() -> Value {
+    object(
+        "Pengguna pemilik token.",
+        json!({
+            "id": formatted("uuid", "ID pengguna"),
+            "username": string("Nama pengguna"),
+            "display_name": string("Nama tampilan"),
+            "role": one_of(&roles(), "Peran"),
+            "scope": string("Cakupan: rumah sakit, kab/kota, atau seluruh NTT"),
+            "hospital_id": nullable(formatted("uuid", "Rumah sakit (peran rsud); null untuk peran lain")),
+            "kab_kota_code": nullable(string("Kode kab/kota (peran *_kab); null untuk peran lain")),
+            "email": nullable(string("Alamat email untuk notifikasi; null bila belum diisi"))
+        }),
+    )
+}
+
+/// The answer of a file download: the stored bytes with their own content type.
+pub(super) fn file_content() -> Value {
+    let binary = json!({"schema": {"type": "string", "format": "binary"}});
+    json!({"image/jpeg": binary, "image/png": binary, "application/pdf": binary})
+}
+
 /// `/me`, its notification preferences, `/queue` and `/dasbor`.
 fn account_and_queue_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/me".into(),
-        json!({"get": {"summary": "Pengguna pemilik token (termasuk alamat email untuk notifikasi, atau null)", "security": bearer(), "responses": {"200": {"description": "OK"}, "401": {"description": "Token tidak valid"}}}}),
+        json!({"get": {"summary": "Pengguna pemilik token (termasuk alamat email untuk notifikasi, atau null)", "security": bearer(),
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": me_schema()}}}, "401": {"description": "Token tidak valid"}}}}),
     );
     let kinds: Vec<&str> = NotificationKind::ALL.iter().map(|k| k.as_str()).collect();
     let preference = object(
@@ -824,12 +913,18 @@ fn case_paths(paths: &mut Map<String, Value>) {
                 "kind": {"type": "string", "enum": DocumentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()},
                 "file": {"type": "string", "format": "binary"}
             }}}}},
-            "responses": replayable(json!({"201": {"description": "Dokumen tersimpan"}, "403": {"description": "Bukan peran rsud"}, "404": {"description": "Di luar cakupan"}, "422": {"description": "Berkas ditolak, atau Idempotency-Key sudah dipakai untuk permintaan lain"}}), "201")}}),
+            "responses": replayable(json!({"201": {"description": "Dokumen tersimpan", "content": {"application/json": {"schema": object("Dokumen yang tersimpan.", json!({
+                                "id": formatted("uuid", "ID dokumen"),
+                                "kind": one_of(&DocumentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(), "Jenis dokumen"),
+                                "size_bytes": {"type": "integer", "description": "Ukuran berkas yang diterima (byte)"}}))}}},
+                          "403": {"description": "Bukan peran rsud"}, "404": {"description": "Di luar cakupan"},
+                          "409": {"description": "Kasus tidak lagi menerima dokumen pada statusnya"},
+                          "422": {"description": "Berkas ditolak, atau Idempotency-Key sudah dipakai untuk permintaan lain"}}), "201")}}),
     );
     paths.insert(
         "/api/v1/cases/{id}/documents/{document_id}".into(),
         json!({"get": {"summary": "Unduh dokumen (dicatat)", "security": bearer(), "parameters": [id_param("id"), id_param("document_id")],
-            "responses": {"200": {"description": "Isi berkas"}, "403": {"description": "Peran tidak melihat dokumen"}, "404": {"description": "Tidak ada"}}}}),
+            "responses": {"200": {"description": "Isi berkas", "content": file_content()}, "403": {"description": "Peran tidak melihat dokumen"}, "404": {"description": "Tidak ada"}}}}),
     );
 }
 

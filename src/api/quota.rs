@@ -4,7 +4,7 @@
 //! `pbpu_quota`; a limit not sent keeps its value). `{pembayar}` is `pemprov` or a kab/kota
 //! code (`53.71`). The figures and rules are `cases::quota`'s, as on `/kuota`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Datelike;
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::{Body, field_error, object, require_api};
 use crate::access;
 use crate::auth::CurrentUser;
@@ -99,7 +100,7 @@ async fn payer_json(
 async fn payer(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((tahun, pembayar)): Path<(String, String)>,
+    ApiPath((tahun, pembayar)): ApiPath<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let year = year_of(&tahun)?;
     payer_json(&state, &user, year, &pembayar).await
@@ -150,7 +151,7 @@ fn limits(body: &Map<String, Value>) -> Result<Vec<(QuotaKind, i64)>, ApiError> 
 async fn set(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((tahun, pembayar)): Path<(String, String)>,
+    ApiPath((tahun, pembayar)): ApiPath<(String, String)>,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let year = year_of(&tahun)?;

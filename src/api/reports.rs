@@ -3,11 +3,12 @@
 //! (`frozen: false`). Reading one report is recorded in the export log (format `json`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use crate::auth::CurrentUser;
 use crate::cases::reports::{Download, ReportLine, ReportView};
 use crate::db::reports::ReportRow;
@@ -84,7 +85,7 @@ pub async fn export_list(
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let view = state.cases.report(&user, id).await?;
     let versions: Vec<Value> = view

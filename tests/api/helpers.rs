@@ -87,6 +87,20 @@ impl Reply {
             .unwrap_or_else(|| panic!("no case id in {} ({})", self.body, self.status))
     }
 
+    /// Asserts a 422 whose only field error is on `field` and says `part`.
+    #[track_caller]
+    pub fn expect_field_error(&self, field: &str, part: &str) -> &Reply {
+        self.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(self.body["error"], "validation", "{}", self.body);
+        assert_eq!(self.error_fields(), [field], "{}", self.body);
+        let message = self.field_message(field);
+        assert!(
+            message.contains(part),
+            "{field}: {message:?} lacks {part:?}"
+        );
+        self
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(&self, status: StatusCode) -> &Reply {

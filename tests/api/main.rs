@@ -28,6 +28,7 @@ mod exports;
 mod family_status;
 mod figures;
 mod files;
+mod fuzz;
 mod headers;
 mod health;
 mod hostile;

@@ -219,6 +219,25 @@ async fn invalid_cursor_is_a_bad_request() {
 }
 
 /// Creates a case (serial `serial`) waiting in `state`, each step taken by its desk.
+#[tokio::test]
+async fn a_limit_that_is_no_number_is_a_field_error_naming_it() {
+    // Arrange: found by the API fuzzer (`tests/api/fuzz.rs`), which got the framework's 400.
+    let app = spawn_app().await;
+    let dukcapil = actor(&app, "dukcapil_prov", None).await;
+
+    for limit in ["abc", "%2B%C3%88", "1.5", "99999999999999999999"] {
+        // Act
+        let r = dukcapil.get(&format!("/api/v1/queue?limit={limit}")).await;
+
+        // Assert
+        r.expect_field_error("limit", "bilangan bulat");
+    }
+    dukcapil
+        .get("/api/v1/queue?limit=500")
+        .await
+        .expect(StatusCode::OK);
+}
+
 async fn case_waiting_in(team: &Team, serial: u32, state: &str) -> Uuid {
     let intake = intake_serial(serial, "53.71");
     match state {
