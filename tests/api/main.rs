@@ -25,6 +25,7 @@ mod exports;
 mod family_status;
 mod figures;
 mod files;
+mod generate;
 mod headers;
 mod health;
 mod hostile;
