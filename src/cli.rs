@@ -329,6 +329,73 @@ async fn operator(command: Command, pool: &PgPool, settings: &Settings) -> anyho
             );
         }
         Command::Restore { .. } => bail!("restore opens the database itself (see `run`)"),
+        Command::Generate(args) => generate(pool, settings, &args).await?,
+    }
+    Ok(())
+}
+
+/// `generate`: the generated cases, then ANALYZE (as the tables' owner when this process can
+/// sign in as it), and what to sign in with.
+async fn generate(
+    pool: &PgPool,
+    settings: &Settings,
+    args: &crate::config::GenerateArgs,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let summary = crate::generate::run(pool, args, crate::clock::Clock::system().now()).await?;
+    let generated = started.elapsed();
+    analyze(pool, settings).await?;
+    println!(
+        "generated {} cases ({} … {}), {} open, in {:.1} s (ANALYZE after: {:.1} s)",
+        summary.cases,
+        summary.first_number,
+        summary.last_number,
+        summary.open_cases,
+        generated.as_secs_f64(),
+        (started.elapsed() - generated).as_secs_f64()
+    );
+    println!(
+        "  {} history rows, {} desk stays, {} documents (metadata only), {} claims, {} access-log rows",
+        summary.history_rows, summary.stays, summary.documents, summary.claims, summary.access_rows
+    );
+    println!(
+        "  users: gen_<role> (provincial), gen_rsud_<hospital> (e.g. gen_rsud_wzj), \
+         gen_<role>_<kab/kota> (e.g. gen_dinsos_kab_5371)"
+    );
+    match &summary.password {
+        Some(p) => println!("  password (pass --password to choose one): {p}"),
+        None => println!("  password: as given"),
+    }
+    for (username, secret) in &summary.totp {
+        println!("  totp {username} {secret}");
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load. Only a table's owner may ANALYZE it:
+/// the owner's connection is used where this process has one (the embedded cluster,
+/// `MERAJUT_MIGRATION_DATABASE_URL`); otherwise the service's role tries, and autovacuum
+/// analyzes what it may not.
+async fn analyze(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
+    let owner = match (&settings.database_url, &settings.migration_database_url) {
+        (Some(_), Some(url)) => Some(connect_url(url, "MERAJUT_MIGRATION_DATABASE_URL").await?),
+        (Some(_), None) => None,
+        (None, _) => {
+            let layout = ClusterLayout::new(&settings.data_dir, settings.pg_port)?;
+            Some(
+                db::connect(layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE))
+                    .await?,
+            )
+        }
+    };
+    match owner {
+        Some(owner) => {
+            sqlx::query("ANALYZE").execute(&owner).await?;
+            owner.close().await;
+        }
+        None => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
     }
     Ok(())
 }

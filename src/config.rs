@@ -444,6 +444,32 @@ pub enum Command {
         #[arg(long)]
         input: PathBuf,
     },
+    /// Fill the database with generated cases for measuring the service at scale
+    /// (docs/performance.md): never on an installation holding real cases.
+    Generate(GenerateArgs),
+}
+
+/// `generate`: how many cases, from which seed, over how many years.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Number of cases to generate.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
+    pub cases: u64,
+    /// Seed of the random choices: the same seed on the same database gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Years back from now over which the cases were registered.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub years: u32,
+    /// Password of the generated users (`gen_<role>…`); generated and printed when unset.
+    #[arg(long, env = "MERAJUT_GENERATE_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Generate even though the database holds cases the generator did not make.
+    #[arg(long, default_value_t = false)]
+    pub force: bool,
+    /// Cases written per transaction.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub batch: u64,
 }
 
 /// `audit …` subcommands.

@@ -29,6 +29,7 @@ mod family_status;
 mod figures;
 mod files;
 mod fuzz;
+mod generate;
 mod headers;
 mod health;
 mod hostile;
