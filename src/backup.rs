@@ -428,7 +428,9 @@ pub async fn restore(settings: &Settings, input: &Path) -> anyhow::Result<Manife
     let mut created_cluster = None;
     match &target {
         Target::Url(url) => {
-            let pool = crate::db::connect(url.parse().context("the database URL is not valid")?)
+            let limits = crate::db::PoolSettings::service(settings).unlimited();
+            let options = url.parse().context("the database URL is not valid")?;
+            let pool = crate::db::connect(options, &limits)
                 .await
                 .context("cannot connect to the database to restore into")?;
             let relations: i64 = sqlx::query_scalar(

@@ -32,12 +32,13 @@ impl Database {
     /// otherwise work on a brand-new, empty database.
     pub async fn open(settings: &Settings, create: bool) -> anyhow::Result<Database> {
         // The server's statements are limited; an operator command's (`audit verify` reads the
-        // whole log) and the owner's migrations are not.
+        // whole log, `backup` holds its snapshot while pg_dump runs) and the owner's migrations
+        // are not.
         let service = db::PoolSettings::service(settings);
         let (service, owner_settings) = if create {
             (service, service.without_statement_timeout())
         } else {
-            let unlimited = service.without_statement_timeout();
+            let unlimited = service.unlimited();
             (unlimited, unlimited)
         };
         if let Some(url) = &settings.database_url {
@@ -377,14 +378,20 @@ async fn generate(
 /// `MERAJUT_MIGRATION_DATABASE_URL`); otherwise the service's role tries, and autovacuum
 /// analyzes what it may not.
 async fn analyze(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
+    let unlimited = db::PoolSettings::service(settings).unlimited();
     let owner = match (&settings.database_url, &settings.migration_database_url) {
-        (Some(_), Some(url)) => Some(connect_url(url, "MERAJUT_MIGRATION_DATABASE_URL").await?),
+        (Some(_), Some(url)) => {
+            Some(connect_url(url, "MERAJUT_MIGRATION_DATABASE_URL", &unlimited).await?)
+        }
         (Some(_), None) => None,
         (None, _) => {
             let layout = ClusterLayout::new(&settings.data_dir, settings.pg_port)?;
             Some(
-                db::connect(layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE))
-                    .await?,
+                db::connect(
+                    layout.connect_options_as(crate::pg::OWNER_ROLE, crate::pg::DATABASE),
+                    &unlimited,
+                )
+                .await?,
             )
         }
     };

@@ -78,6 +78,17 @@ impl PoolSettings {
         }
     }
 
+    /// Without either limit: for operator commands, which may hold a transaction open while
+    /// another program works (`backup` keeps its snapshot while `pg_dump` reads it; `generate`
+    /// writes its next batch while the previous is produced) and read whole tables.
+    pub fn unlimited(self) -> PoolSettings {
+        PoolSettings {
+            statement_timeout: None,
+            idle_in_transaction_timeout: None,
+            ..self
+        }
+    }
+
     /// `options` with the session limits as startup parameters: set by the server before the
     /// first statement, with no extra round trip, on every connection the pool opens (again
     /// after a reconnect).

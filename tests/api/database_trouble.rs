@@ -121,7 +121,7 @@ async fn postgres_restarted_under_load_gives_fast_503s_and_loses_nothing() {
     // Arrange: the service on a cluster of the test's own, a short acquire timeout; drafts
     // ready to submit, each with its KTP photo.
     let mut cluster = OwnCluster::start(5432, &[]).await;
-    let app = spawn_app_on(&cluster, |s| {
+    let app = spawn_app_on_cluster(&cluster, |s| {
         s.db_acquire_timeout_ms = ACQUIRE_TIMEOUT_MS;
         s.db_max_connections = 4;
     })

@@ -504,7 +504,7 @@ pub struct TestApp {
     pub clock: Clock,
     /// The case service on the application's database, files and clock, for arranging cases.
     pub cases: CaseService,
-    /// The database lives on a cluster of the test's own ([`spawn_app_on`]), which goes with
+    /// The database lives on a cluster of the test's own ([`spawn_app_on_cluster`]), which goes with
     /// the test: nothing to drop on the shared server.
     own_cluster: bool,
     /// Dropping it stops the server (gracefully).
@@ -870,7 +870,10 @@ impl OwnCluster {
 
 /// Starts the application on a new database of `cluster` (migrated from nothing, as at a first
 /// start) after `configure` adjusted the test settings.
-pub async fn spawn_app_on(cluster: &OwnCluster, configure: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_app_on_cluster(
+    cluster: &OwnCluster,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     init_logs();
     let slot = app_slot().await;
     let server = Server::Embedded(cluster.layout.clone());
