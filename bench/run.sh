@@ -223,9 +223,16 @@ page() {
 echo "load: $CLIENTS connections, $THREADS threads, ${DURATION}s per scenario" >&2
 run "/readyz (floor)" floor "$URL/readyz"
 csrf=$(sed 's/.*merajut_csrf=\([^;]*\).*/\1/' <<<"${COOKIE[gen_tim]}")
-printf 'POST\t/masuk\t\tcsrf_token=%s&username=gen_rsud_wzj&password=%s\n' "$csrf" "$PASSWORD" \
-    >"$WORK/sign-in.txt"
-run "sign-in (RSUD, burst of $CLIENTS)" signin -H "Cookie: merajut_csrf=$csrf" \
+# One line per generated desk user without a second factor (hospitals' and kab/kota PICs): the
+# connections sign in as different people. One account signing in $CLIENTS times at once is
+# refused with 429 by the per-account limit, which counts an attempt before its password is
+# checked (docs/security.md).
+psql_su -d merajut -c "SELECT username FROM users WHERE username LIKE 'gen\_%'
+        AND role IN ('rsud', 'dukcapil_kab', 'dinsos_kab', 'dinkes_kab') ORDER BY md5(username)" |
+    while read -r user; do
+        printf 'POST\t/masuk\t\tcsrf_token=%s&username=%s&password=%s\n' "$csrf" "$user" "$PASSWORD"
+    done >"$WORK/sign-in.txt"
+run "sign-in (desk PICs, burst of $CLIENTS)" signin -H "Cookie: merajut_csrf=$csrf" \
     -H "Content-Type: application/x-www-form-urlencoded" "$URL" -- "$WORK/sign-in.txt"
 sleep 2
 AFTER_SIGN_IN=$(mib "$(status_kib VmRSS)")
