@@ -203,10 +203,20 @@ EXPORT_FROM=${EXPORT_FROM:-2000-01-01}
 # --- Load -----------------------------------------------------------------------------------
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
+# Waits (at most a minute) until the database has no statement running: requests a scenario
+# left queued in the server when wrk stopped must not be counted against the next one.
+quiet() {
+    for _ in $(seq 1 120); do
+        [[ $(psql_su -d merajut -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'merajut'
+                AND state = 'active' AND pid <> pg_backend_pid()") == 0 ]] && return
+        sleep 0.5
+    done
+}
 # run NAME KIND [wrk arguments…]: one scenario; KIND names its floor and target.
 run() {
     local name=$1 kind=$2 before peak line
     shift 2
+    quiet
     echo 5 >"/proc/$SERVER/clear_refs"
     before=$(status_kib VmRSS)
     line=$(WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$CLIENTS" -d"${DURATION}s" --timeout 30s \
@@ -253,6 +263,7 @@ page "bottleneck page (Dinkes prov)" figures gen_dinkes_prov /hambatan
 page "quarterly report (Tim)" figures gen_tim "/laporan/$REPORT"
 
 # The export: one download of about 100,000 rows, timed, with the RSS it adds.
+quiet
 echo 5 >"/proc/$SERVER/clear_refs"
 before=$(status_kib VmRSS)
 started=$(now)
