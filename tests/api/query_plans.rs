@@ -171,7 +171,7 @@ async fn every_queue_reads_cases_through_an_index() {
         };
         let scope = scope_of(role, wzj);
         let what = format!("queue of {}", role.as_str());
-        let types = assert_indexed(&pool, &what, &scope, &filter).await;
+        assert_indexed(&pool, &what, &scope, &filter).await;
 
         // Assert: an index gives the queue in its order, so a page is read without sorting
         // every case of the desk — a desk of several states too, through the index on exactly
