@@ -657,6 +657,20 @@ async fn idle_in_transaction(app: &TestApp) -> i64 {
     .expect("reading pg_stat_activity")
 }
 
+/// Backends of the test database inside a transaction (other than the one asking): paused
+/// before their commit (`idle in transaction`) or waiting for a lock one of those holds (the
+/// audit chains serialise transitions whose audit rows go to the same chain).
+async fn in_transaction(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
+           AND xact_start IS NOT NULL AND state IN ('idle in transaction', 'active')",
+    )
+    .bind(&app.db_name)
+    .fetch_one(&app.pool)
+    .await
+    .expect("reading pg_stat_activity")
+}
+
 /// Polls (every 100 ms, for at most `limit`) until `check` holds; false if it never did.
 async fn eventually(limit: StdDuration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let until = tokio::time::Instant::now() + limit;
@@ -722,7 +736,7 @@ async fn a_server_killed_mid_transaction_leaves_every_case_wholly_before_or_afte
         held.spawn(submit(&server, *id, w.version));
     }
     let all_held = eventually(StdDuration::from_secs(20), async || {
-        idle_in_transaction(&app).await >= 5
+        in_transaction(&app).await >= 5
     })
     .await;
     assert!(
