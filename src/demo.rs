@@ -495,6 +495,7 @@ fn demo_service(pool: &PgPool, files: &FileStore) -> CaseService {
         max_upload_bytes: usize::MAX,
         // The demo's cases tell the demo users in the application only.
         outbox: Default::default(),
+        figures_memo: Default::default(),
     }
 }
 

@@ -87,6 +87,7 @@ impl Application {
                 email: settings.email_enabled(),
                 webhook: settings.webhook_enabled(),
             },
+            figures_memo: Default::default(),
         };
         if settings.smtp_url.is_some() && settings.public_url.is_none() {
             tracing::warn!(

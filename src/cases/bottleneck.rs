@@ -6,7 +6,7 @@
 //! holiday table, so a holiday entered later counts at once. Every figure can be opened into the
 //! cases behind it ([`Drill`]), from the same scoped rows, so a drill-down never leaves the scope.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
@@ -17,6 +17,8 @@ use super::{CaseError, Scope};
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::db::milestones::Milestones;
+use super::desk_figures::{DeskFigures, Histogram};
+use crate::db::figures::GroupBy;
 use crate::db::stays::PeriodStay;
 use crate::domain::{CaseState, sla};
 
@@ -149,12 +151,11 @@ pub struct LeadTime {
 }
 
 impl LeadTime {
-    fn of(mut days: Vec<i64>) -> LeadTime {
-        days.sort_unstable();
+    fn counted(days: &Histogram) -> LeadTime {
         LeadTime {
-            cases: days.len(),
-            median_days: percentile(&days, 0.5),
-            p90_days: percentile(&days, 0.9),
+            cases: days.values().sum::<u64>() as usize,
+            median_days: percentile_of(days, 0.5),
+            p90_days: percentile_of(days, 0.9),
         }
     }
 }
@@ -308,44 +309,60 @@ fn case_place(m: &Milestones, grouping: Grouping) -> Place {
     )
 }
 
-/// A group's place, working days of each stay, open and overdue counts.
-type Group = (Place, Vec<i64>, usize, usize);
-
-/// Groups stays into desk × group rows.
-pub fn rows(
-    stays: &[PeriodStay],
-    grouping: Grouping,
-    today: NaiveDate,
-    holidays: &BTreeSet<NaiveDate>,
-) -> Vec<DeskRow> {
-    // Keyed by the state's place in the workflow, so rows follow the desks' order.
-    let order = |state: CaseState| CaseState::ALL.iter().position(|s| *s == state).unwrap_or(0);
-    let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
-    for s in stays {
-        let (days, overdue) = measure(s, today, holidays);
-        let place = stay_place(s, grouping);
-        let g = groups
-            .entry((order(s.state.0), place.code().to_string()))
-            .or_insert_with(|| (place, vec![], 0, 0));
-        g.1.push(days);
-        g.2 += usize::from(s.left_at.is_none());
-        g.3 += usize::from(overdue);
+/// The value at `rank` (from 0) of the sorted values a histogram counts.
+fn nth(hist: &Histogram, rank: u64) -> i64 {
+    let mut seen = 0;
+    let mut last = 0;
+    for (value, n) in hist {
+        seen += n;
+        last = *value;
+        if rank < seen {
+            break;
+        }
     }
-    groups
-        .into_iter()
-        .map(|((order, _), (place, mut days, open, overdue))| {
-            days.sort_unstable();
-            let state = CaseState::ALL[order];
-            let agency = state.desk().map_or("—", |r| r.agency());
+    last
+}
+
+/// [`percentile`] of the values a histogram counts, without listing them one by one.
+pub fn percentile_of(hist: &Histogram, p: f64) -> f64 {
+    let n: u64 = hist.values().sum();
+    match n {
+        0 => 0.0,
+        1 => nth(hist, 0) as f64,
+        n => {
+            let rank = p * (n - 1) as f64;
+            let (lo, hi) = (rank.floor() as u64, rank.ceil() as u64);
+            let frac = rank - lo as f64;
+            let (lo, hi) = (nth(hist, lo), nth(hist, hi));
+            lo as f64 + (hi - lo) as f64 * frac
+        }
+    }
+}
+
+/// A desk's name and agency.
+fn desk_name(state: CaseState) -> String {
+    let agency = state.desk().map_or("—", |r| r.agency());
+    format!("{} ({agency})", state.label())
+}
+
+/// Desk × group rows of figures grouped by `grouping`, in workflow order, then by group code.
+pub fn rows(figures: &DeskFigures, grouping: Grouping) -> Vec<DeskRow> {
+    figures
+        .desks
+        .iter()
+        .filter(|(_, cell)| cell.days.values().any(|n| *n > 0))
+        .map(|((order, code), cell)| {
+            let state = CaseState::ALL[*order];
+            let named = (code.as_str(), cell.name.as_str());
             DeskRow {
                 state: state.as_str(),
-                desk: format!("{} ({agency})", state.label()),
-                place,
-                open,
-                overdue,
-                stays: days.len(),
-                median_days: percentile(&days, 0.5),
-                p90_days: percentile(&days, 0.9),
+                desk: desk_name(state),
+                place: Place::of(grouping, named, named),
+                open: cell.open as usize,
+                overdue: cell.overdue as usize,
+                stays: cell.days.values().sum::<u64>() as usize,
+                median_days: percentile_of(&cell.days, 0.5),
+                p90_days: percentile_of(&cell.days, 0.9),
             }
         })
         .collect()
@@ -364,41 +381,32 @@ fn lead_days(m: &Milestones, milestone: Milestone, holidays: &BTreeSet<NaiveDate
     ))
 }
 
-/// The lead times of the whole scope and of each group, by group code.
-pub fn lead_times(
-    cases: &[Milestones],
-    grouping: Grouping,
-    holidays: &BTreeSet<NaiveDate>,
-) -> (LeadTime, LeadTime, Vec<LeadRow>) {
-    let of = |cases: &[&Milestones], m: Milestone| {
-        LeadTime::of(
-            cases
-                .iter()
-                .filter_map(|c| lead_days(c, m, holidays))
-                .collect(),
-        )
-    };
-    let all: Vec<&Milestones> = cases.iter().collect();
-    let mut groups: BTreeMap<String, (Place, Vec<&Milestones>)> = BTreeMap::new();
-    for c in cases {
-        let place = case_place(c, grouping);
-        groups
-            .entry(place.code().to_string())
-            .or_insert_with(|| (place, vec![]))
-            .1
-            .push(c);
-    }
-    let per_group = groups
-        .into_values()
-        .map(|(place, cases)| LeadRow {
-            place,
-            to_guarantee: of(&cases, Milestone::Guarantee),
-            to_handover: of(&cases, Milestone::Handover),
+/// The lead times of the whole scope and of each group (by group code).
+pub fn lead_times(figures: &DeskFigures, grouping: Grouping) -> (LeadTime, LeadTime, Vec<LeadRow>) {
+    let (mut guarantee, mut handover) = (Histogram::new(), Histogram::new());
+    let per_group = figures
+        .milestones
+        .iter()
+        .map(|(code, cell)| {
+            for (all, one) in [
+                (&mut guarantee, &cell.to_guarantee),
+                (&mut handover, &cell.to_handover),
+            ] {
+                for (days, n) in one {
+                    *all.entry(*days).or_default() += n;
+                }
+            }
+            let named = (code.as_str(), cell.name.as_str());
+            LeadRow {
+                place: Place::of(grouping, named, named),
+                to_guarantee: LeadTime::counted(&cell.to_guarantee),
+                to_handover: LeadTime::counted(&cell.to_handover),
+            }
         })
         .collect();
     (
-        of(&all, Milestone::Guarantee),
-        of(&all, Milestone::Handover),
+        LeadTime::counted(&guarantee),
+        LeadTime::counted(&handover),
         per_group,
     )
 }
@@ -414,32 +422,16 @@ pub struct DeskTime {
     pub p90_days: f64,
 }
 
-/// Working days at each desk, all kab/kota together, in workflow order.
-pub fn per_desk(
-    stays: &[PeriodStay],
-    today: NaiveDate,
-    holidays: &BTreeSet<NaiveDate>,
-) -> Vec<DeskTime> {
-    CaseState::ALL
-        .iter()
-        .filter_map(|state| {
-            let mut days: Vec<i64> = stays
-                .iter()
-                .filter(|s| s.state.0 == *state)
-                .map(|s| measure(s, today, holidays).0)
-                .collect();
-            if days.is_empty() {
-                return None;
-            }
-            days.sort_unstable();
-            let agency = state.desk().map_or("—", |r| r.agency());
-            Some(DeskTime {
-                state: state.as_str(),
-                desk: format!("{} ({agency})", state.label()),
-                stays: days.len(),
-                median_days: percentile(&days, 0.5),
-                p90_days: percentile(&days, 0.9),
-            })
+/// Working days at each desk, in workflow order, from figures not grouped.
+pub fn per_desk(figures: &DeskFigures) -> Vec<DeskTime> {
+    rows(figures, Grouping::KabKota)
+        .into_iter()
+        .map(|r| DeskTime {
+            state: r.state,
+            desk: r.desk,
+            stays: r.stays,
+            median_days: r.median_days,
+            p90_days: r.p90_days,
         })
         .collect()
 }
@@ -511,10 +503,11 @@ impl CaseService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DeskTime>> {
-        let (from_at, to_at) = period_instants(from, to)?;
-        let stays = db::stays::in_period(&self.pool, &scope.filter(), from_at, to_at).await?;
-        let holidays = db::cases::holidays(&self.pool).await?;
-        Ok(per_desk(&stays, self.today(), &holidays))
+        period_instants(from, to)?;
+        let figures = self
+            .desk_figures(&scope.filter(), (from, to), GroupBy::Nothing)
+            .await?;
+        Ok(per_desk(&figures))
     }
 
     /// The caller's scope and the period `from..=to` (WITA dates) as instants.
@@ -535,17 +528,19 @@ impl CaseService {
         to: NaiveDate,
         grouping: Grouping,
     ) -> Result<Bottlenecks> {
-        let (scope, from_at, to_at) = Self::period_bounds(user, from, to)?;
-        let stays = db::stays::in_period(&self.pool, &scope, from_at, to_at).await?;
-        let milestones = db::milestones::in_period(&self.pool, &scope, from_at, to_at).await?;
-        let holidays = db::cases::holidays(&self.pool).await?;
-        let (to_guarantee, to_handover, lead_times) = lead_times(&milestones, grouping, &holidays);
+        let (scope, _, _) = Self::period_bounds(user, from, to)?;
+        let group = match grouping {
+            Grouping::KabKota => GroupBy::KabKota,
+            Grouping::Hospital => GroupBy::Hospital,
+        };
+        let figures = self.desk_figures(&scope, (from, to), group).await?;
+        let (to_guarantee, to_handover, lead_times) = lead_times(&figures, grouping);
         Ok(Bottlenecks {
             scope: user.scope_label(),
             from,
             to,
             grouping,
-            rows: rows(&stays, grouping, self.today(), &holidays),
+            rows: rows(&figures, grouping),
             to_guarantee,
             to_handover,
             lead_times,
@@ -586,10 +581,11 @@ impl CaseService {
         match drill.subject {
             Subject::Desk(state, only) => {
                 let today = self.today();
-                let stays = db::stays::in_period(&self.pool, &scope, from_at, to_at).await?;
+                let stays =
+                    db::stays::in_period(&self.pool, &scope, state, from_at, to_at).await?;
                 Ok(stays
                     .iter()
-                    .filter(|s| s.state.0 == state && in_group(stay_place(s, drill.grouping)))
+                    .filter(|s| in_group(stay_place(s, drill.grouping)))
                     .map(|s| {
                         let (working_days, overdue) = measure(s, today, &holidays);
                         CaseLine {
@@ -643,5 +639,26 @@ mod tests {
         assert_eq!(percentile(&[1, 2, 3, 4, 10], 0.5), 3.0);
         // 0.9 × 4 = 3.6: 4 + 0.6 × (10 − 4)
         assert!((percentile(&[1, 2, 3, 4, 10], 0.9) - 7.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn counted_percentiles_equal_listed_ones() {
+        let lists: [&[i64]; 6] = [
+            &[],
+            &[7],
+            &[0, 0, 0, 1],
+            &[1, 2, 3, 4, 10],
+            &[2, 2, 2, 5, 5, 9, 9, 9, 9, 30],
+            &[0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 60, 61],
+        ];
+        for list in lists {
+            let mut hist = Histogram::new();
+            for v in list {
+                *hist.entry(*v).or_default() += 1;
+            }
+            for p in [0.0, 0.1, 0.5, 0.9, 1.0] {
+                assert_eq!(percentile_of(&hist, p), percentile(list, p), "{list:?} at {p}");
+            }
+        }
     }
 }

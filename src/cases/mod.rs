@@ -8,6 +8,7 @@ pub mod access;
 pub mod bottleneck;
 pub mod claims;
 pub mod dashboard;
+pub mod desk_figures;
 pub mod digest;
 pub mod documents;
 pub mod error;

@@ -90,6 +90,8 @@ pub struct CaseService {
     pub max_upload_bytes: usize,
     /// Which outbox channels (e-mail, webhook) a transition writes jobs for.
     pub outbox: super::notify::Outbox,
+    /// What the figures of time at desks keep between views (see `desk_figures`).
+    pub figures_memo: super::desk_figures::FiguresMemo,
 }
 
 /// An upload offered for a case.

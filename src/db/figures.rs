@@ -76,6 +76,16 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
             sqlx::query!("DELETE FROM case_flow_daily WHERE day >= $1", until as _)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query!("DELETE FROM desk_time_daily WHERE day >= $1", until as _)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query!("DELETE FROM case_milestone_daily WHERE day >= $1", until as _)
+                .execute(&mut *tx)
+                .await?;
+            // What readers keep of the days handed back is no longer true.
+            sqlx::query!("UPDATE figures_epoch SET n = n + 1")
+                .execute(&mut *tx)
+                .await?;
             Refresh::Unrolled { until }
         }
         from => {
@@ -95,6 +105,42 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
             )
             .execute(&mut *tx)
             .await?;
+            // The stays that ended on the same days (see `desk_time_daily`): an ended stay
+            // never changes, so its count is final.
+            sqlx::query!(
+                r#"INSERT INTO desk_time_daily
+                       (day, state, kab_kota_code, hospital_id, entered_day, n)
+                   SELECT (s.left_at AT TIME ZONE 'Asia/Makassar')::date, s.state,
+                          s.domicile_kab_kota_code, s.hospital_id,
+                          (s.entered_at AT TIME ZONE 'Asia/Makassar')::date, count(*)
+                   FROM desk_stays s
+                   WHERE s.left_at >= coalesce($1::date::timestamp AT TIME ZONE 'Asia/Makassar',
+                                              '-infinity'::timestamptz)
+                     AND s.left_at < $2::date::timestamp AT TIME ZONE 'Asia/Makassar'
+                   GROUP BY 1, 2, 3, 4, 5"#,
+                from as _,
+                until as _,
+            )
+            .execute(&mut *tx)
+            .await?;
+            // And the guarantees and handovers of those days (see `case_milestone_daily`).
+            sqlx::query!(
+                r#"INSERT INTO case_milestone_daily
+                       (day, milestone, kab_kota_code, hospital_id, service_type,
+                        registered_day, n)
+                   SELECT (e.at AT TIME ZONE 'Asia/Makassar')::date, e.milestone,
+                          e.kab_kota_code, e.hospital_id, e.service_type,
+                          (e.registered_at AT TIME ZONE 'Asia/Makassar')::date, count(*)
+                   FROM case_milestone_events e
+                   WHERE e.at >= coalesce($1::date::timestamp AT TIME ZONE 'Asia/Makassar',
+                                         '-infinity'::timestamptz)
+                     AND e.at < $2::date::timestamp AT TIME ZONE 'Asia/Makassar'
+                   GROUP BY 1, 2, 3, 4, 5, 6"#,
+                from as _,
+                until as _,
+            )
+            .execute(&mut *tx)
+            .await?;
             Refresh::Rolled { from, until }
         }
     };
@@ -106,6 +152,40 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
     .await?;
     tx.commit().await?;
     Ok(done)
+}
+
+/// What the counts of a figure are grouped by, besides what they count (a desk, a milestone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupBy {
+    /// Nothing else.
+    Nothing,
+    /// The patient's kab/kota of domicile.
+    KabKota,
+    /// The hospital of the case.
+    Hospital,
+}
+
+impl GroupBy {
+    /// The code the queries take.
+    pub fn code(self) -> &'static str {
+        match self {
+            GroupBy::Nothing => "",
+            GroupBy::KabKota => "kab",
+            GroupBy::Hospital => "rs",
+        }
+    }
+}
+
+/// The watermark of the roll-ups (the days before it are rolled up; `None`: none yet) and the
+/// figures' epoch (see `figures_epoch`), as one snapshot sees them.
+pub async fn watermark(db: impl PgExecutor<'_>) -> sqlx::Result<(Option<NaiveDate>, i64)> {
+    let r = sqlx::query!(
+        r#"SELECT w.rolled_until AS "rolled_until: NaiveDate", e.n
+           FROM case_flow_watermark w, figures_epoch e"#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((r.rolled_until, r.n))
 }
 
 /// A labelled count.

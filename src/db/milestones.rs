@@ -3,11 +3,12 @@
 //! insurance, with what the bottleneck page groups a case by (the patient's kab/kota and the
 //! hospital). Working days between them are computed by the reader from the holiday table.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::cases::ScopeFilter;
+use super::figures::GroupBy;
 
 /// A case whose guarantee or handover falls in a period, with both instants kept only when
 /// they fall in it.
@@ -76,4 +77,111 @@ pub async fn in_period(
             handed_over_at: within(r.handed_over_at),
         })
         .collect())
+}
+
+/// Cases of one group that were registered on the same WITA day and reached a milestone on the
+/// same one: all the lead times and the reports' counts need, since their working days are the
+/// same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneCount {
+    /// `guaranteed` (the first temporary guarantee) or `handed_over`.
+    pub milestone: String,
+    /// The group's code and name (kab/kota or hospital); empty for [`GroupBy::Nothing`].
+    pub group_code: String,
+    pub group_name: String,
+    /// The service type recorded at intake.
+    pub service_type: String,
+    pub registered_day: NaiveDate,
+    pub day: NaiveDate,
+    pub n: i64,
+}
+
+/// The guarantees and handovers of the scope on the WITA days `from..=to` before the day
+/// `until` (the watermark), from the daily roll-up `case_milestone_daily`, counted per
+/// milestone × group × service type × day registered × day reached. Never changes once read.
+pub async fn rolled(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    (from, to): (NaiveDate, NaiveDate),
+    until: NaiveDate,
+    group: GroupBy,
+) -> sqlx::Result<Vec<MilestoneCount>> {
+    sqlx::query_as!(
+        MilestoneCount,
+        r#"WITH x AS (
+               SELECT f.milestone,
+                      CASE WHEN $6 = 'kab' THEN f.kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $6 = 'rs' THEN f.hospital_id END AS hospital_id,
+                      f.service_type, f.registered_day, f.day, sum(f.n)::bigint AS n
+               FROM case_milestone_daily f
+               WHERE f.day >= $4 AND f.day <= $5 AND f.day < $7
+                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+               GROUP BY 1, 2, 3, 4, 5, 6
+           )
+           SELECT x.milestone AS "milestone!", coalesce(k.code, h.code, '') AS "group_code!",
+                  coalesce(k.name, h.name, '') AS "group_name!",
+                  x.service_type AS "service_type!",
+                  x.registered_day AS "registered_day!: NaiveDate",
+                  x.day AS "day!: NaiveDate", x.n AS "n!"
+           FROM x
+           LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
+           LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        from as _,
+        to as _,
+        group.code(),
+        until as _,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The guarantees and handovers of the scope since the instant `since` (the watermark) on the
+/// WITA days `from..=to`, counted live, as [`rolled`] counts them.
+pub async fn live(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    (from, to): (NaiveDate, NaiveDate),
+    since: DateTime<Utc>,
+    group: GroupBy,
+) -> sqlx::Result<Vec<MilestoneCount>> {
+    sqlx::query_as!(
+        MilestoneCount,
+        r#"WITH e AS (
+               SELECT (e.at AT TIME ZONE 'Asia/Makassar')::date AS day, e.milestone,
+                      e.kab_kota_code, e.hospital_id, e.service_type,
+                      (e.registered_at AT TIME ZONE 'Asia/Makassar')::date AS registered_day
+               FROM case_milestone_events e
+               WHERE e.at >= $7
+                 AND ($1 OR e.hospital_id = $2 OR e.kab_kota_code = $3)
+           ),
+           x AS (
+               SELECT e.milestone,
+                      CASE WHEN $6 = 'kab' THEN e.kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $6 = 'rs' THEN e.hospital_id END AS hospital_id,
+                      e.service_type, e.registered_day, e.day, count(*) AS n
+               FROM e
+               WHERE e.day >= $4 AND e.day <= $5
+               GROUP BY 1, 2, 3, 4, 5, 6
+           )
+           SELECT x.milestone AS "milestone!", coalesce(k.code, h.code, '') AS "group_code!",
+                  coalesce(k.name, h.name, '') AS "group_name!",
+                  x.service_type AS "service_type!",
+                  x.registered_day AS "registered_day!: NaiveDate",
+                  x.day AS "day!: NaiveDate", x.n AS "n!"
+           FROM x
+           LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
+           LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        from as _,
+        to as _,
+        group.code(),
+        since as _,
+    )
+    .fetch_all(db)
+    .await
 }

@@ -8,6 +8,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::cases::Code;
+use super::figures::GroupBy;
 use crate::domain::CaseState;
 
 /// One spell of a case at a desk.
@@ -68,15 +69,19 @@ pub async fn enter(
 }
 
 /// Gives the case's open stay the case's current domicile and hospital: a correction made at
-/// the hospital's desk says where the case belonged all along.
-pub async fn rescope_open(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<()> {
+/// the hospital's desk says where the case belonged all along. Moves the figures' epoch: the
+/// stays open at the watermark that readers keep in memory may have changed group.
+pub async fn rescope_open(conn: &mut sqlx::PgConnection, case_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE figures_epoch SET n = n + 1")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query!(
         "UPDATE desk_stays s \
          SET domicile_kab_kota_code = c.domicile_kab_kota_code, hospital_id = c.hospital_id \
          FROM cases c WHERE c.id = s.case_id AND s.case_id = $1 AND s.left_at IS NULL",
         case_id,
     )
-    .execute(db)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -122,10 +127,12 @@ pub struct PeriodStay {
     pub sla_due_date: Option<NaiveDate>,
 }
 
-/// The stays in the scope that overlap `[from, to)`: closed within it, or still open.
+/// The stays at the desk of `state` in the scope that overlap `[from, to)`: closed within it,
+/// or still open (the cases behind a figure of time at a desk).
 pub async fn in_period(
     db: impl PgExecutor<'_>,
     scope: &super::cases::ScopeFilter,
+    state: CaseState,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<PeriodStay>> {
@@ -142,12 +149,14 @@ pub async fn in_period(
            WHERE (s.left_at IS NULL OR (s.left_at >= $4 AND s.left_at < $5))
              AND s.entered_at < $5
              AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
-           ORDER BY s.state, s.domicile_kab_kota_code, s.entered_at"#,
+             AND s.state = $6::text::case_state
+           ORDER BY s.domicile_kab_kota_code, s.entered_at"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
         from as _,
         to as _,
+        state.as_str(),
     )
     .fetch_all(db)
     .await?
@@ -167,6 +176,171 @@ pub async fn in_period(
         })
     })
     .collect()
+}
+
+/// Stays at one desk in one group that began on the same WITA day, ended on the same one (or
+/// are open) and had the same due date: all a figure of time at desks needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StayCount {
+    pub state: Code<CaseState>,
+    /// The group's code and name (kab/kota or hospital); empty for [`GroupBy::Nothing`].
+    pub group_code: String,
+    pub group_name: String,
+    pub entered_day: NaiveDate,
+    /// The WITA day the stays ended; `None` while open.
+    pub left_day: Option<NaiveDate>,
+    /// The desk's due date (`None` from the roll-up, which does not keep it: an ended stay is
+    /// never overdue).
+    pub due: Option<NaiveDate>,
+    /// Whether the stays began before the instant the query was given (see [`touched_since`]).
+    pub began_before: bool,
+    pub n: i64,
+}
+
+/// Decodes the rows of the three queries below, which return the same columns.
+macro_rules! stay_counts {
+    ($rows:expr) => {
+        $rows
+            .into_iter()
+            .map(|r| {
+                Ok(StayCount {
+                    state: Code::try_from(r.state)
+                        .map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                    group_code: r.group_code,
+                    group_name: r.group_name,
+                    entered_day: r.entered_day,
+                    left_day: r.left_day,
+                    due: r.due,
+                    began_before: r.began_before,
+                    n: r.n,
+                })
+            })
+            .collect()
+    };
+}
+
+/// The stays of the scope that ended in the WITA days `from..=to` before the day `until`
+/// (the watermark), from the daily roll-up `desk_time_daily`. Never changes once read.
+pub async fn ended_rolled(
+    db: impl PgExecutor<'_>,
+    scope: &super::cases::ScopeFilter,
+    (from, to): (NaiveDate, NaiveDate),
+    until: NaiveDate,
+    group: GroupBy,
+) -> sqlx::Result<Vec<StayCount>> {
+    let rows = sqlx::query!(
+        r#"WITH x AS (
+               SELECT f.state,
+                      CASE WHEN $6 = 'kab' THEN f.kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $6 = 'rs' THEN f.hospital_id END AS hospital_id,
+                      f.entered_day, f.day, sum(f.n)::bigint AS n
+               FROM desk_time_daily f
+               WHERE f.day >= $4 AND f.day <= $5 AND f.day < $7
+                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+               GROUP BY 1, 2, 3, 4, 5
+           )
+           SELECT x.state::text AS "state!", coalesce(k.code, h.code, '') AS "group_code!",
+                  coalesce(k.name, h.name, '') AS "group_name!",
+                  x.entered_day AS "entered_day!: NaiveDate", x.day AS "left_day?: NaiveDate",
+                  NULL::date AS "due?: NaiveDate", true AS "began_before!", x.n AS "n!"
+           FROM x
+           LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
+           LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        from as _,
+        to as _,
+        group.code(),
+        until as _,
+    )
+    .fetch_all(db)
+    .await?;
+    stay_counts!(rows)
+}
+
+/// The stays of the scope that were open at the instant `at` (began before it, had not ended)
+/// and began before `before`, whatever they did since. Never changes once `at` is an hour past
+/// (see `figures::ROLLUP_GRACE`), except when an open stay is moved to a corrected domicile
+/// (which moves the figures' epoch).
+pub async fn open_at(
+    db: impl PgExecutor<'_>,
+    scope: &super::cases::ScopeFilter,
+    at: DateTime<Utc>,
+    before: DateTime<Utc>,
+    group: GroupBy,
+) -> sqlx::Result<Vec<StayCount>> {
+    let rows = sqlx::query!(
+        r#"WITH x AS (
+               SELECT s.state,
+                      CASE WHEN $6 = 'kab' THEN s.domicile_kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $6 = 'rs' THEN s.hospital_id END AS hospital_id,
+                      (s.entered_at AT TIME ZONE 'Asia/Makassar')::date AS entered_day,
+                      s.sla_due_date, count(*) AS n
+               FROM desk_stays s
+               WHERE (s.left_at IS NULL OR s.left_at >= $4)
+                 AND s.entered_at < $4 AND s.entered_at < $5
+                 AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
+               GROUP BY 1, 2, 3, 4, 5
+           )
+           SELECT x.state::text AS "state!", coalesce(k.code, h.code, '') AS "group_code!",
+                  coalesce(k.name, h.name, '') AS "group_name!",
+                  x.entered_day AS "entered_day!: NaiveDate", NULL::date AS "left_day?: NaiveDate",
+                  x.sla_due_date AS "due?: NaiveDate", true AS "began_before!", x.n AS "n!"
+           FROM x
+           LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
+           LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        at as _,
+        before as _,
+        group.code(),
+    )
+    .fetch_all(db)
+    .await?;
+    stay_counts!(rows)
+}
+
+/// The stays of the scope that began or ended since the instant `since`: as they are now
+/// (ended or open), with whether they began before it. Through the indexes of both instants,
+/// a day's transitions at most when `since` is the watermark.
+pub async fn touched_since(
+    db: impl PgExecutor<'_>,
+    scope: &super::cases::ScopeFilter,
+    since: DateTime<Utc>,
+    group: GroupBy,
+) -> sqlx::Result<Vec<StayCount>> {
+    let rows = sqlx::query!(
+        r#"WITH x AS (
+               SELECT s.state,
+                      CASE WHEN $5 = 'kab' THEN s.domicile_kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $5 = 'rs' THEN s.hospital_id END AS hospital_id,
+                      (s.entered_at AT TIME ZONE 'Asia/Makassar')::date AS entered_day,
+                      (s.left_at AT TIME ZONE 'Asia/Makassar')::date AS left_day,
+                      s.sla_due_date AS due,
+                      s.entered_at < $4 AS began_before, count(*) AS n
+               FROM desk_stays s
+               WHERE (s.left_at >= $4 OR s.entered_at >= $4)
+                 AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
+               GROUP BY 1, 2, 3, 4, 5, 6, 7
+           )
+           SELECT x.state::text AS "state!", coalesce(k.code, h.code, '') AS "group_code!",
+                  coalesce(k.name, h.name, '') AS "group_name!",
+                  x.entered_day AS "entered_day!: NaiveDate", x.left_day AS "left_day?: NaiveDate",
+                  x.due AS "due?: NaiveDate", x.began_before AS "began_before!", x.n AS "n!"
+           FROM x
+           LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
+           LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        since as _,
+        group.code(),
+    )
+    .fetch_all(db)
+    .await?;
+    stay_counts!(rows)
 }
 
 /// An open stay past its due date whose desk has not been told yet.

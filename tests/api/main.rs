@@ -22,6 +22,7 @@ mod database;
 mod database_tls;
 mod database_trouble;
 mod db_security;
+mod desk_figures;
 mod desk_stays;
 mod digest;
 mod exports;

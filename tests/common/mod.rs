@@ -710,6 +710,7 @@ async fn build_app_on(
             email: settings.email_enabled(),
             webhook: settings.webhook_enabled(),
         },
+        figures_memo: Default::default(),
     };
     let port = app.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();

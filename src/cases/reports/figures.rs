@@ -20,6 +20,7 @@ use crate::cases::bottleneck::{DeskTime, period_instants};
 use crate::cases::service::{CaseService, Result};
 use crate::db;
 use crate::db::claims::RealisedFilter;
+use crate::db::figures::GroupBy;
 use crate::domain::report::{
     BENEFICIARY_DEFINITION, DESK_TIME_DEFINITION, FINANCING_DEFINITION, Period,
 };
@@ -141,9 +142,14 @@ impl CaseService {
         period: &Period,
     ) -> Result<ReportFigures> {
         let scope = hospital.map_or(Scope::All, |(id, _)| Scope::Hospital(id));
-        let (from_at, to_at) = period_instants(period.start, period.end)?;
-        let milestones =
-            db::milestones::in_period(&self.pool, &scope.filter(), from_at, to_at).await?;
+        period_instants(period.start, period.end)?;
+        let figures = self
+            .desk_figures(
+                &scope.filter(),
+                (period.start, period.end),
+                GroupBy::KabKota,
+            )
+            .await?;
         let mut service_types: Vec<ServiceLine> = ServiceType::ALL
             .iter()
             .map(|t| ServiceLine {
@@ -153,27 +159,23 @@ impl CaseService {
                 handed_over: 0,
             })
             .collect();
-        let mut origins: BTreeMap<String, OriginLine> = BTreeMap::new();
-        for m in &milestones {
-            let (g, h) = (
-                i64::from(m.guaranteed_at.is_some()),
-                i64::from(m.handed_over_at.is_some()),
-            );
-            if let Some(line) = service_types.iter_mut().find(|l| l.code == m.service_type) {
+        for line in &mut service_types {
+            if let Some((g, h)) = figures.service_types.get(&line.code) {
                 line.guaranteed += g;
                 line.handed_over += h;
             }
-            let origin = origins
-                .entry(m.kab_kota_code.clone())
-                .or_insert_with(|| OriginLine {
-                    kab_kota_code: m.kab_kota_code.clone(),
-                    kab_kota_name: m.kab_kota_name.clone(),
-                    guaranteed: 0,
-                    handed_over: 0,
-                });
-            origin.guaranteed += g;
-            origin.handed_over += h;
         }
+        let count = |hist: &crate::cases::desk_figures::Histogram| hist.values().sum::<u64>() as i64;
+        let origins: Vec<OriginLine> = figures
+            .milestones
+            .iter()
+            .map(|(code, cell)| OriginLine {
+                kab_kota_code: code.clone(),
+                kab_kota_name: cell.name.clone(),
+                guaranteed: count(&cell.to_guarantee),
+                handed_over: count(&cell.to_handover),
+            })
+            .collect();
         let time_per_desk = self
             .time_per_desk_in(&scope, period.start, period.end)
             .await?
@@ -193,7 +195,7 @@ impl CaseService {
             beneficiaries: service_types.iter().map(|l| l.guaranteed).sum(),
             handed_over: service_types.iter().map(|l| l.handed_over).sum(),
             service_types,
-            origins: origins.into_values().collect(),
+            origins,
             financing_definition: FINANCING_DEFINITION.into(),
             financing: self
                 .realised_financing(hospital.map(|(id, _)| id), period)

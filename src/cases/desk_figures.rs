@@ -1,0 +1,372 @@
+//! Time at the desks and from registration to the milestones, counted for a scope and period
+//! without reading every stay of the period on every view: what the dashboard's time per desk,
+//! the bottleneck page and the reports are computed from.
+//!
+//! A figure is the sum of three parts, read in one snapshot (a repeatable-read transaction):
+//!
+//! - **Frozen** — the stays that ended on the days already rolled up (`desk_time_daily`), the
+//!   milestones of those days (`case_milestone_daily`), and the stays that were open at the
+//!   watermark (the first instant not rolled up). None of these can change while the watermark
+//!   and the figures' epoch stay where they are: an ended stay never changes, a milestone's group
+//!   is final, and "open at an instant an hour past" is history. The one exception, a corrected
+//!   domicile moving an open stay, moves the epoch (`db::stays::rescope_open`), as does a
+//!   roll-up handing days back (`db::figures::refresh`). So this part is computed once per
+//!   watermark, epoch, holiday calendar, scope, period and grouping, and kept in memory
+//!   ([`FiguresMemo`]); at a million cases it is some 300,000 roll-up rows and 40,000 open
+//!   stays, read once a day instead of on every view.
+//! - **Live** — the stays that began or ended since the watermark (a day's transitions at
+//!   most): an ended one adds to its desk's working days and, if it began before the
+//!   watermark, leaves the open stays it was counted in; an open one joins them. The same for
+//!   the milestones since the watermark.
+//! - **Today** — open stays are measured up to today and checked against their due date when
+//!   the figure is read.
+//!
+//! Working days are computed here from the holiday table (`domain::sla`), so a holiday entered
+//! later counts at once (the calendar is part of what the memory is keyed by).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use super::service::{CaseService, Result};
+use crate::db;
+use crate::db::cases::ScopeFilter;
+use crate::db::figures::GroupBy;
+use crate::db::milestones::MilestoneCount;
+use crate::db::stays::StayCount;
+use crate::domain::{CaseState, sla};
+
+/// Stays or cases counted per number of working days.
+pub type Histogram = BTreeMap<i64, u64>;
+
+/// One desk × group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeskCell {
+    /// The group's name (empty when not grouped).
+    pub name: String,
+    /// Working days of the stays that ended in the period and of those still open.
+    pub days: Histogram,
+    /// Stays open now.
+    pub open: u64,
+    /// Of those, past their due date.
+    pub overdue: u64,
+}
+
+/// Working days from registration to the milestones, of one group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MilestoneCell {
+    pub name: String,
+    pub to_guarantee: Histogram,
+    pub to_handover: Histogram,
+}
+
+/// Time at desks and lead times of a scope over a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeskFigures {
+    /// Per desk (its place in `CaseState::ALL`) × group code (empty when not grouped).
+    pub desks: BTreeMap<(usize, String), DeskCell>,
+    /// Per group code.
+    pub milestones: BTreeMap<String, MilestoneCell>,
+    /// Per service type: cases guaranteed and handed over in the period.
+    pub service_types: BTreeMap<String, (i64, i64)>,
+}
+
+/// A desk's place in the workflow (the key of [`DeskFigures::desks`]).
+pub fn desk_order(state: CaseState) -> usize {
+    CaseState::ALL
+        .iter()
+        .position(|s| *s == state)
+        .unwrap_or(0)
+}
+
+/// Open stays of one desk × group by (day they began, due date).
+type OpenCells = BTreeMap<(NaiveDate, Option<NaiveDate>), i64>;
+
+/// The part of a figure that cannot change for its key (see the module's documentation).
+#[derive(Debug, Default)]
+struct Frozen {
+    /// Ended stays of the rolled days: group name and working days, per desk × group.
+    ended: BTreeMap<(usize, String), (String, Histogram)>,
+    /// Stays open at the watermark, per desk × group.
+    open: BTreeMap<(usize, String), (String, OpenCells)>,
+    /// Milestones of the rolled days.
+    milestones: BTreeMap<String, MilestoneCell>,
+    service_types: BTreeMap<String, (i64, i64)>,
+}
+
+/// What a frozen part is valid for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    all: bool,
+    hospital_id: Option<Uuid>,
+    kab_kota_code: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
+    group: GroupBy,
+    until: Option<NaiveDate>,
+    epoch: i64,
+    calendar: u64,
+}
+
+/// Entries kept at most; a new watermark or epoch drops the older ones first.
+const MEMO_ENTRIES: usize = 64;
+
+/// The frozen parts of the figures read lately, shared by every request of the process. Each
+/// is computed once: requests asking for one being computed wait for it.
+#[derive(Debug, Clone, Default)]
+pub struct FiguresMemo(Arc<Mutex<HashMap<Key, Arc<OnceCell<Arc<Frozen>>>>>>);
+
+impl FiguresMemo {
+    /// The cell of `key`, new if there is none.
+    fn cell(&self, key: &Key) -> Arc<OnceCell<Arc<Frozen>>> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cell) = map.get(key) {
+            return cell.clone();
+        }
+        map.retain(|k, _| k.until == key.until && k.epoch == key.epoch);
+        if map.len() >= MEMO_ENTRIES {
+            map.clear();
+        }
+        map.entry(key.clone()).or_default().clone()
+    }
+
+    /// How many frozen parts are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A fingerprint of the holiday calendar.
+fn calendar_of(holidays: &BTreeSet<NaiveDate>) -> u64 {
+    let mut h = DefaultHasher::new();
+    holidays.hash(&mut h);
+    h.finish()
+}
+
+/// The first instant of WITA day `day`.
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    sla::wita_instant(day, NaiveTime::MIN)
+}
+
+/// Before any stay: the watermark when nothing is rolled up yet.
+fn beginning() -> DateTime<Utc> {
+    day_start(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default())
+}
+
+fn add(hist: &mut Histogram, days: i64, n: i64) {
+    *hist.entry(days).or_default() += n.max(0) as u64;
+}
+
+/// Adds counted milestones to per-group cells and per-service-type counts.
+fn add_milestones(
+    cells: &mut BTreeMap<String, MilestoneCell>,
+    service_types: &mut BTreeMap<String, (i64, i64)>,
+    counts: &[MilestoneCount],
+    holidays: &BTreeSet<NaiveDate>,
+) {
+    for c in counts {
+        let days = sla::working_days_between(c.registered_day, c.day, holidays);
+        let cell = cells
+            .entry(c.group_code.clone())
+            .or_insert_with(|| MilestoneCell {
+                name: c.group_name.clone(),
+                ..MilestoneCell::default()
+            });
+        let per_type = service_types.entry(c.service_type.clone()).or_default();
+        if c.milestone == "guaranteed" {
+            add(&mut cell.to_guarantee, days, c.n);
+            per_type.0 += c.n;
+        } else {
+            add(&mut cell.to_handover, days, c.n);
+            per_type.1 += c.n;
+        }
+    }
+}
+
+impl Frozen {
+    /// Reads and counts the frozen part of `key`'s figures.
+    async fn read(
+        tx: &mut sqlx::PgConnection,
+        scope: &ScopeFilter,
+        key: &Key,
+        since: DateTime<Utc>,
+        holidays: &BTreeSet<NaiveDate>,
+    ) -> Result<Frozen> {
+        let mut frozen = Frozen::default();
+        let period = (key.from, key.to);
+        if let Some(until) = key.until {
+            for c in db::stays::ended_rolled(&mut *tx, scope, period, until, key.group).await? {
+                let left = c.left_day.unwrap_or(c.entered_day);
+                let (_, hist) = frozen
+                    .ended
+                    .entry((desk_order(c.state.0), c.group_code))
+                    .or_insert_with(|| (c.group_name, Histogram::new()));
+                add(
+                    hist,
+                    sla::working_days_between(c.entered_day, left, holidays),
+                    c.n,
+                );
+            }
+            let milestones = db::milestones::rolled(&mut *tx, scope, period, until, key.group).await?;
+            add_milestones(
+                &mut frozen.milestones,
+                &mut frozen.service_types,
+                &milestones,
+                holidays,
+            );
+        }
+        let before = day_start(key.to + Duration::days(1));
+        for c in db::stays::open_at(&mut *tx, scope, since, before, key.group).await? {
+            let (_, cells) = frozen
+                .open
+                .entry((desk_order(c.state.0), c.group_code))
+                .or_insert_with(|| (c.group_name, OpenCells::new()));
+            *cells.entry((c.entered_day, c.due)).or_default() += c.n;
+        }
+        Ok(frozen)
+    }
+}
+
+impl CaseService {
+    /// Time at desks and lead times of `scope` over the WITA days `from..=to`, grouped by
+    /// `group`, as of now (see the module's documentation).
+    pub async fn desk_figures(
+        &self,
+        scope: &ScopeFilter,
+        (from, to): (NaiveDate, NaiveDate),
+        group: GroupBy,
+    ) -> Result<DeskFigures> {
+        // Rolling first keeps the live part to a day; a failure is not the viewer's.
+        if let Err(e) = self.refresh_figures().await {
+            tracing::warn!(error = %e, "rolling up the figures failed");
+        }
+        let today = self.today();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let (until, epoch) = db::figures::watermark(&mut *tx).await?;
+        let holidays = db::cases::holidays(&mut *tx).await?;
+        let since = until.map_or_else(beginning, day_start);
+        let key = Key {
+            all: scope.all,
+            hospital_id: scope.hospital_id,
+            kab_kota_code: scope.kab_kota_code.clone(),
+            from,
+            to,
+            group,
+            until,
+            epoch,
+            calendar: calendar_of(&holidays),
+        };
+        let cell = self.figures_memo.cell(&key);
+        let frozen = cell
+            .get_or_try_init(|| async {
+                Frozen::read(&mut tx, scope, &key, since, &holidays)
+                    .await
+                    .map(Arc::new)
+            })
+            .await?
+            .clone();
+        let touched = db::stays::touched_since(&mut *tx, scope, since, group).await?;
+        let milestones = db::milestones::live(&mut *tx, scope, (from, to), since, group).await?;
+        tx.commit().await?;
+        Ok(combine(&frozen, &touched, &milestones, (from, to), today, &holidays))
+    }
+}
+
+/// The figures from their frozen part, the stays touched since the watermark, the milestones
+/// since it, measured as of `today`.
+fn combine(
+    frozen: &Frozen,
+    touched: &[StayCount],
+    milestones: &[MilestoneCount],
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    holidays: &BTreeSet<NaiveDate>,
+) -> DeskFigures {
+    let mut figures = DeskFigures {
+        milestones: frozen.milestones.clone(),
+        service_types: frozen.service_types.clone(),
+        ..DeskFigures::default()
+    };
+    for (key, (name, hist)) in &frozen.ended {
+        let cell = figures.desks.entry(key.clone()).or_default();
+        cell.name.clone_from(name);
+        cell.days = hist.clone();
+    }
+    let mut open = frozen.open.clone();
+    for c in touched {
+        let key = (desk_order(c.state.0), c.group_code.clone());
+        let began_in_period = c.entered_day <= to;
+        match c.left_day {
+            Some(left) => {
+                if (from..=to).contains(&left) {
+                    let cell = figures.desks.entry(key.clone()).or_default();
+                    if cell.name.is_empty() {
+                        cell.name.clone_from(&c.group_name);
+                    }
+                    add(
+                        &mut cell.days,
+                        sla::working_days_between(c.entered_day, left, holidays),
+                        c.n,
+                    );
+                }
+                // Counted among the stays open at the watermark: no longer open.
+                if c.began_before && began_in_period {
+                    let (_, cells) = open
+                        .entry(key)
+                        .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
+                    *cells.entry((c.entered_day, c.due)).or_default() -= c.n;
+                }
+            }
+            None if began_in_period && !c.began_before => {
+                let (_, cells) = open
+                    .entry(key)
+                    .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
+                *cells.entry((c.entered_day, c.due)).or_default() += c.n;
+            }
+            None => {}
+        }
+    }
+    for (key, (name, cells)) in open {
+        for ((entered, due), n) in cells {
+            if n <= 0 {
+                // Zero: every stay of the cell left since the watermark. Below zero would be a
+                // stay left twice; never counted as open.
+                debug_assert!(n == 0, "open stays below zero at {key:?}");
+                continue;
+            }
+            let cell = figures.desks.entry(key.clone()).or_default();
+            if cell.name.is_empty() {
+                cell.name.clone_from(&name);
+            }
+            add(
+                &mut cell.days,
+                sla::working_days_between(entered, today, holidays),
+                n,
+            );
+            cell.open += n as u64;
+            if due.is_some_and(|d| today > d) {
+                cell.overdue += n as u64;
+            }
+        }
+    }
+    add_milestones(
+        &mut figures.milestones,
+        &mut figures.service_types,
+        milestones,
+        holidays,
+    );
+    figures
+}

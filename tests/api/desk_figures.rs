@@ -1,0 +1,257 @@
+//! Time at desks and lead times keep their frozen part in memory (the stays and milestones of
+//! the rolled days, the stays open at the watermark) and count the rest live. These tests check
+//! them against a direct count over every stay and case (the per-stay computation they
+//! replace), for several scopes, groupings and periods, while days pass with stays crossing
+//! the watermark, after a domicile corrected on an open stay, a holiday entered later and the
+//! clock set back; and that an unchanged figure is read from memory.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use merajut_sehat::cases::desk_figures::{DeskFigures, desk_order};
+use merajut_sehat::db::cases::{ScopeFilter, holidays};
+use merajut_sehat::db::figures::GroupBy;
+use merajut_sehat::domain::{CaseState, sla};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::figures::move_domicile;
+use crate::helpers::*;
+
+/// Wednesday 18 November 2026, 10:00 WITA.
+fn wednesday() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+/// The group of a row: code and name.
+fn group_of(group: GroupBy, kab: (&str, &str), hospital: (&str, &str)) -> (String, String) {
+    let (code, name) = match group {
+        GroupBy::Nothing => ("", ""),
+        GroupBy::KabKota => kab,
+        GroupBy::Hospital => hospital,
+    };
+    (code.to_string(), name.to_string())
+}
+
+type StayRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<NaiveDate>,
+);
+
+type CaseRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// The figures counted stay by stay and case by case, as of `today`.
+async fn direct(
+    pool: &PgPool,
+    scope: &ScopeFilter,
+    (from, to): (NaiveDate, NaiveDate),
+    group: GroupBy,
+    today: NaiveDate,
+) -> DeskFigures {
+    let calendar: BTreeSet<NaiveDate> = holidays(pool).await.expect("holidays");
+    let days = |a: NaiveDate, b: NaiveDate| sla::working_days_between(a, b, &calendar);
+    let stays: Vec<StayRow> = sqlx::query_as(
+        "SELECT s.state::text, k.code, k.name, h.code, h.name, s.entered_at, s.left_at, \
+                s.sla_due_date \
+         FROM desk_stays s JOIN kab_kota k ON k.code = s.domicile_kab_kota_code \
+         JOIN hospitals h ON h.id = s.hospital_id \
+         WHERE $1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3",
+    )
+    .bind(scope.all)
+    .bind(scope.hospital_id)
+    .bind(scope.kab_kota_code.clone())
+    .fetch_all(pool)
+    .await
+    .expect("the stays");
+    let mut figures = DeskFigures::default();
+    for (state, kab, kab_name, hospital, hospital_name, entered, left, due) in stays {
+        let entered = sla::local_date(entered);
+        let left = left.map(sla::local_date);
+        if entered > to || left.is_some_and(|l| l < from || l > to) {
+            continue;
+        }
+        let state: CaseState = state.parse().expect("a state");
+        let (code, name) = group_of(group, (&kab, &kab_name), (&hospital, &hospital_name));
+        let cell = figures.desks.entry((desk_order(state), code)).or_default();
+        cell.name = name;
+        *cell.days.entry(days(entered, left.unwrap_or(today))).or_default() += 1;
+        if left.is_none() {
+            cell.open += 1;
+            cell.overdue += u64::from(due.is_some_and(|d| today > d));
+        }
+    }
+    let cases: Vec<CaseRow> = sqlx::query_as(
+        "SELECT k.code, k.name, h.code, h.name, c.service_type, c.created_at, \
+                (SELECT x.at FROM case_history x \
+                  WHERE x.case_id = c.id AND x.action = 'approve_guarantee' \
+                  ORDER BY x.id LIMIT 1), \
+                CASE WHEN c.state = 'handed_over' THEN c.closed_at END \
+         FROM cases c JOIN kab_kota k ON k.code = c.domicile_kab_kota_code \
+         JOIN hospitals h ON h.id = c.hospital_id \
+         WHERE $1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3",
+    )
+    .bind(scope.all)
+    .bind(scope.hospital_id)
+    .bind(scope.kab_kota_code.clone())
+    .fetch_all(pool)
+    .await
+    .expect("the cases");
+    for (kab, kab_name, hospital, hospital_name, service, created, guaranteed, handed_over) in cases
+    {
+        let registered = sla::local_date(created);
+        let (code, name) = group_of(group, (&kab, &kab_name), (&hospital, &hospital_name));
+        for (at, is_guarantee) in [(guaranteed, true), (handed_over, false)] {
+            let Some(day) = at.map(sla::local_date).filter(|d| (from..=to).contains(d)) else {
+                continue;
+            };
+            let cell = figures.milestones.entry(code.clone()).or_default();
+            cell.name.clone_from(&name);
+            let per_type = figures.service_types.entry(service.clone()).or_default();
+            let hist = if is_guarantee {
+                per_type.0 += 1;
+                &mut cell.to_guarantee
+            } else {
+                per_type.1 += 1;
+                &mut cell.to_handover
+            };
+            *hist.entry(days(registered, day)).or_default() += 1;
+        }
+    }
+    figures
+}
+
+/// Every scope × grouping × period checked against the direct count; then the same again,
+/// which must come from memory.
+async fn check(app: &TestApp, when: &str) {
+    let maumere: Uuid = sqlx::query_scalar("SELECT id FROM hospitals WHERE code = 'RSUD-TCH'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("the hospital");
+    let scopes = [
+        ScopeFilter {
+            all: true,
+            hospital_id: None,
+            kab_kota_code: None,
+        },
+        ScopeFilter {
+            all: false,
+            hospital_id: Some(maumere),
+            kab_kota_code: None,
+        },
+        ScopeFilter {
+            all: false,
+            hospital_id: None,
+            kab_kota_code: Some("53.71".into()),
+        },
+    ];
+    let today = app.clock.today();
+    let periods = [
+        (today - Duration::days(30), today),
+        // A period over before today (a report's), and one of a single day.
+        (
+            "2026-11-16".parse().expect("a date"),
+            "2026-11-19".parse().expect("a date"),
+        ),
+        (today, today),
+    ];
+    for scope in &scopes {
+        for group in [GroupBy::Nothing, GroupBy::KabKota, GroupBy::Hospital] {
+            for period in periods {
+                let shown = app
+                    .cases
+                    .desk_figures(scope, period, group)
+                    .await
+                    .expect("the figures");
+                let expected = direct(&app.pool, scope, period, group, today).await;
+                assert_eq!(shown, expected, "{when}: {scope:?} {group:?} {period:?}");
+            }
+        }
+    }
+    let kept = app.cases.figures_memo.len();
+    assert!(kept > 0, "{when}: nothing kept");
+    app.cases
+        .desk_figures(&scopes[0], periods[0], GroupBy::KabKota)
+        .await
+        .expect("the figures");
+    assert_eq!(app.cases.figures_memo.len(), kept, "{when}: read again, not from memory");
+}
+
+#[tokio::test]
+async fn desk_figures_equal_a_direct_count_as_days_pass() {
+    // Arrange: hospitals in Kota Kupang and Maumere, cases at several desks on Wednesday.
+    let app = spawn_app_at(wednesday()).await;
+    let kupang = Team::new(&app).await;
+    let maumere = Team::at(&app, "RSUD-TCH", "53.10").await;
+    let a = kupang
+        .case_in(&intake_serial(1, "53.71"), "guarantee_review")
+        .await;
+    let b = maumere
+        .case_in(&intake_serial(2, "53.10"), "desil_check")
+        .await;
+    let draft = intake_serial(3, "53.03");
+    let c = kupang.create(&draft).await;
+    let d = kupang
+        .case_in(&intake_serial(4, "53.71"), "pbi_proposed")
+        .await;
+    check(&app, "the first day, all live").await;
+
+    // Thursday: Wednesday is rolled up; stays open at the watermark end, new ones begin.
+    app.clock.advance(Duration::days(1));
+    check(&app, "Thursday, before any step").await;
+    kupang.dinkes_prov.step(a, "approve_guarantee").await;
+    maumere.dinsos_prov.step(b, "record_desil").await;
+    kupang.bpjs.step(d, "record_pbi_active").await;
+    let e = maumere
+        .case_in(&intake_serial(5, "53.10"), "nik_check")
+        .await;
+    check(&app, "Thursday, stays crossed the watermark").await;
+
+    // Next Wednesday: the draft of the first day (open at the watermark) turns out to live in
+    // Kota Kupang; more steps, one case overdue by now.
+    app.clock.advance(Duration::days(6));
+    check(&app, "next week, before any step").await;
+    move_domicile(&app, &kupang.rsud, c, &draft, "53.71").await;
+    check(&app, "the draft moved").await;
+    kupang.dinsos_prov.step(a, "propose_pbi").await;
+    maumere.dukcapil_prov.step(e, "verify_nik").await;
+    maumere
+        .rsud
+        .step_with(
+            b,
+            "withdraw",
+            json!({"reason_code": "bayar_mandiri", "reason_text": "Keluarga membayar"}),
+        )
+        .await;
+    check(&app, "next week").await;
+
+    // A holiday entered afterwards, on a day the stays span.
+    sqlx::query("INSERT INTO holidays (day, name) VALUES ('2026-11-20', 'Libur daerah')")
+        .execute(&app.pool)
+        .await
+        .expect("a holiday");
+    check(&app, "a holiday entered later").await;
+
+    // The clock set back to Thursday: the rolled days go back to the live count.
+    app.clock
+        .set(wednesday() + Duration::days(1) + Duration::hours(2));
+    kupang.create(&intake_serial(6, "53.71")).await;
+    check(&app, "the clock set back").await;
+}
