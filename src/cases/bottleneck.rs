@@ -2,8 +2,9 @@
 //! the hospital), the cases at the desk now, how many are past their due date, and the median and
 //! 90th-percentile working days the case spent at the desk over a period; and the working days
 //! from registration to the temporary guarantee and to the handover, for the scope and per group.
-//! Read from the desk stays and the case history; working days are computed here from the
-//! holiday table, so a holiday entered later counts at once. Every figure can be opened into the
+//! Counted by `desk_figures` (daily roll-ups, a frozen part kept in memory, the day's stays
+//! live); working days are computed from the holiday table, so a holiday entered later counts
+//! at once. Every figure can be opened into the
 //! cases behind it ([`Drill`]), from the same scoped rows, so a drill-down never leaves the scope.
 
 use std::collections::BTreeSet;

@@ -10,11 +10,14 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use super::Scope;
-use super::bottleneck::DeskTime;
+use super::bottleneck::{DeskTime, per_desk};
+use super::desk_figures::{DeskFigures, FlowFigures, desk_order};
 use super::service::{CaseService, Result};
 use crate::auth::CurrentUser;
-use crate::db::figures::{self, Count, Week};
+use crate::db::figures::{self, Count, FlowCount, Week};
 use crate::domain::{CaseState, Scheme, WithdrawReason};
 
 /// How many weeks the weekly flow covers, this week included.
@@ -43,7 +46,7 @@ fn monday(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-/// A readable name for an outcome key of [`figures::outcomes`].
+/// A readable name for an outcome key (`handed_over:pbi_jkn`, `rejected` …).
 fn outcome_label(key: &str) -> String {
     let (state, detail) = key.split_once(':').unwrap_or((key, ""));
     let state_label = state.parse::<CaseState>().map_or(state, |s| s.label());
@@ -71,24 +74,8 @@ impl CaseService {
         let filter = Scope::of(user).filter();
         let today = self.today();
         let from = monday(today) - Duration::weeks(WEEKS - 1);
-        // Whatever the roll-up's state, the figures are right (days not rolled are counted
-        // live); rolling first only keeps the live part small. A failure is not the viewer's.
-        if let Err(e) = self.refresh_figures().await {
-            tracing::warn!(error = %e, "rolling up the dashboard's figures failed");
-        }
         // A scope of nothing (the administrator) matches no row: no special case needed.
-        let mut per_state = figures::per_state(&self.pool, &filter).await?;
-        for c in &mut per_state {
-            c.label = c
-                .key
-                .parse::<CaseState>()
-                .map_or(c.key.clone(), |s| s.label().into());
-        }
-        let mut outcomes = figures::outcomes(&self.pool, &filter).await?;
-        for c in &mut outcomes {
-            c.label = outcome_label(&c.key);
-        }
-        let tomorrow = today + Duration::days(1);
+        let (desks, flow) = self.dashboard_figures(&filter, from).await?;
         // No case is listed, but small counts per hospital or kab/kota can single a patient
         // out: the view is in the access log like a list, with no case ids.
         self.log_list(user, "web", "dashboard", &user.scope_label(), false, &[])
@@ -97,16 +84,122 @@ impl CaseService {
             scope: user.scope_label(),
             from,
             to: today,
-            per_state,
-            weekly: figures::weekly_flow(&self.pool, &filter, from, tomorrow).await?,
-            outcomes,
-            time_per_desk: self.time_per_desk(user, from, today).await?,
-            beneficiaries_per_kab_kota: figures::beneficiaries_per_kab_kota(&self.pool, &filter)
-                .await?,
-            beneficiaries_per_hospital: figures::beneficiaries_per_hospital(&self.pool, &filter)
-                .await?,
+            per_state: per_state(&desks, &flow.events),
+            weekly: weekly(&flow, from, today),
+            outcomes: outcomes(&flow.events),
+            time_per_desk: per_desk(&desks),
+            beneficiaries_per_kab_kota: beneficiaries(&flow.events, |e| {
+                (&e.kab_kota_code, &e.kab_kota_name)
+            }),
+            beneficiaries_per_hospital: beneficiaries(&flow.events, |e| {
+                (&e.hospital_code, &e.hospital_name)
+            }),
         })
     }
+}
+
+/// Counts by key, those above zero, labelled.
+fn counted(sums: BTreeMap<String, (String, i64)>) -> Vec<Count> {
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n > 0)
+        .map(|(key, (label, count))| Count { key, label, count })
+        .collect()
+}
+
+/// Cases per state: open ones from the stays open now (a case has one, at its state's desk),
+/// closed ones from their closings; in the workflow's order.
+fn per_state(desks: &DeskFigures, events: &[FlowCount]) -> Vec<Count> {
+    let mut per_order: BTreeMap<usize, i64> = BTreeMap::new();
+    for ((order, _), cell) in &desks.desks {
+        *per_order.entry(*order).or_default() += cell.open as i64;
+    }
+    for (order, n) in &desks.open_after {
+        *per_order.entry(*order).or_default() += *n as i64;
+    }
+    for e in events.iter().filter(|e| e.event != "registered") {
+        if let Ok(state) = e.event.parse::<CaseState>() {
+            *per_order.entry(desk_order(state)).or_default() += e.n;
+        }
+    }
+    per_order
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(order, count)| {
+            let state = CaseState::ALL[order];
+            Count {
+                key: state.as_str().into(),
+                label: state.label().into(),
+                count,
+            }
+        })
+        .collect()
+}
+
+/// Closed cases by outcome: handed over (by scheme), rejected, withdrawn (by reason).
+fn outcomes(events: &[FlowCount]) -> Vec<Count> {
+    let mut sums: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.event != "registered") {
+        let key = match e.event.as_str() {
+            "handed_over" | "withdrawn" => format!("{}:{}", e.event, e.detail),
+            _ => e.event.clone(),
+        };
+        let label = outcome_label(&key);
+        sums.entry(key).or_insert((label, 0)).1 += e.n;
+    }
+    counted(sums)
+}
+
+/// Beneficiaries (cases handed over to national insurance) per group (code and name), the most
+/// first.
+fn beneficiaries<'a>(
+    events: &'a [FlowCount],
+    group: impl Fn(&'a FlowCount) -> (&'a String, &'a String),
+) -> Vec<Count> {
+    let mut sums: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.event == "handed_over") {
+        let (code, name) = group(e);
+        sums.entry(code.clone()).or_insert((name.clone(), 0)).1 += e.n;
+    }
+    let mut list = counted(sums);
+    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    list
+}
+
+/// Inflow and outflow per week from the Monday `from` to `today`, every week listed: the rolled
+/// weeks plus the live days.
+fn weekly(flow: &FlowFigures, from: NaiveDate, today: NaiveDate) -> Vec<Week> {
+    let mut weeks: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
+    let mut week = from;
+    while week <= today {
+        weeks.insert(week, (0, 0));
+        week += Duration::weeks(1);
+    }
+    for w in &flow.rolled_weeks {
+        if let Some(sums) = weeks.get_mut(&w.week_start) {
+            sums.0 += w.registered;
+            sums.1 += w.closed;
+        }
+    }
+    for e in &flow.events {
+        let Some(day) = e.day.filter(|d| (from..=today).contains(d)) else {
+            continue;
+        };
+        if let Some(sums) = weeks.get_mut(&monday(day)) {
+            if e.event == "registered" {
+                sums.0 += e.n;
+            } else {
+                sums.1 += e.n;
+            }
+        }
+    }
+    weeks
+        .into_iter()
+        .map(|(week_start, (registered, closed))| Week {
+            week_start,
+            registered,
+            closed,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -29,14 +29,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::service::{CaseService, Result};
 use crate::db;
 use crate::db::cases::ScopeFilter;
-use crate::db::figures::GroupBy;
+use crate::db::figures::{FlowCount, GroupBy};
 use crate::db::milestones::MilestoneCount;
 use crate::db::stays::StayCount;
 use crate::domain::{CaseState, sla};
@@ -74,6 +74,9 @@ pub struct DeskFigures {
     pub milestones: BTreeMap<String, MilestoneCell>,
     /// Per service type: cases guaranteed and handed over in the period.
     pub service_types: BTreeMap<String, (i64, i64)>,
+    /// Per desk: stays open now that began after the period (not part of its figures; with
+    /// [`DeskCell::open`], every open stay, i.e. the open cases per state).
+    pub open_after: BTreeMap<usize, u64>,
 }
 
 /// A desk's place in the workflow (the key of [`DeskFigures::desks`]).
@@ -113,37 +116,74 @@ struct Key {
     calendar: u64,
 }
 
-/// Entries kept at most; a new watermark or epoch drops the older ones first.
+/// Entries kept at most per kind; a new watermark or epoch drops the older ones first.
 const MEMO_ENTRIES: usize = 64;
 
-/// The frozen parts of the figures read lately, shared by every request of the process. Each
-/// is computed once: requests asking for one being computed wait for it.
-#[derive(Debug, Clone, Default)]
-pub struct FiguresMemo(Arc<Mutex<HashMap<Key, Arc<OnceCell<Arc<Frozen>>>>>>);
+/// Frozen parts of one kind read lately, by key. Each is computed once: requests asking for
+/// one being computed wait for it.
+#[derive(Debug)]
+struct Memo<K, V>(Mutex<HashMap<K, Arc<OnceCell<Arc<V>>>>>);
 
-impl FiguresMemo {
-    /// The cell of `key`, new if there is none.
-    fn cell(&self, key: &Key) -> Arc<OnceCell<Arc<Frozen>>> {
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> Memo<K, V> {
+    /// The cell of `key`, new if there is none; entries for which `current` is false (another
+    /// watermark or epoch) are dropped first.
+    fn cell(&self, key: &K, current: impl Fn(&K) -> bool) -> Arc<OnceCell<Arc<V>>> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cell) = map.get(key) {
             return cell.clone();
         }
-        map.retain(|k, _| k.until == key.until && k.epoch == key.epoch);
+        map.retain(|k, _| current(k));
         if map.len() >= MEMO_ENTRIES {
             map.clear();
         }
         map.entry(key.clone()).or_default().clone()
     }
 
+    fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// What the figures keep between views, shared by every request of the process: the frozen
+/// parts of time at desks (per scope, period and grouping) and of the dashboard's counts (per
+/// scope).
+#[derive(Debug, Clone, Default)]
+pub struct FiguresMemo(Arc<Memos>);
+
+#[derive(Debug, Default)]
+struct Memos {
+    desks: Memo<Key, Frozen>,
+    flow: Memo<FlowKey, FlowFigures>,
+}
+
+impl FiguresMemo {
     /// How many frozen parts are kept (for tests).
     pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.0.desks.len() + self.0.flow.len()
     }
 
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// What the rolled part of the dashboard's counts is valid for (`from`: the first day of its
+/// weekly flow).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FlowKey {
+    all: bool,
+    hospital_id: Option<Uuid>,
+    kab_kota_code: Option<String>,
+    from: NaiveDate,
+    until: NaiveDate,
+    epoch: i64,
 }
 
 /// A fingerprint of the holiday calendar.
@@ -225,8 +265,7 @@ impl Frozen {
                 holidays,
             );
         }
-        let before = day_start(key.to + Duration::days(1));
-        for c in db::stays::open_at(&mut *tx, scope, since, before, key.group).await? {
+        for c in db::stays::open_at(&mut *tx, scope, since, key.group).await? {
             let (_, cells) = frozen
                 .open
                 .entry((desk_order(c.state.0), c.group_code))
@@ -237,27 +276,116 @@ impl Frozen {
     }
 }
 
+/// The snapshot a figure is read in: a repeatable-read transaction, the watermark, the epoch and
+/// the holiday calendar it saw.
+struct Snapshot<'a> {
+    tx: sqlx::Transaction<'a, sqlx::Postgres>,
+    until: Option<NaiveDate>,
+    epoch: i64,
+    holidays: BTreeSet<NaiveDate>,
+    /// The first instant not rolled up.
+    since: DateTime<Utc>,
+}
+
+/// The dashboard's counts of registrations and closings: the rolled days together, then the
+/// days since the watermark one by one; and per week over the rolled days of its weeks.
+#[derive(Debug, Clone, Default)]
+pub struct FlowFigures {
+    pub events: Vec<FlowCount>,
+    pub rolled_weeks: Vec<crate::db::figures::Week>,
+}
+
 impl CaseService {
-    /// Time at desks and lead times of `scope` over the WITA days `from..=to`, grouped by
-    /// `group`, as of now (see the module's documentation).
-    pub async fn desk_figures(
-        &self,
-        scope: &ScopeFilter,
-        (from, to): (NaiveDate, NaiveDate),
-        group: GroupBy,
-    ) -> Result<DeskFigures> {
-        // Rolling first keeps the live part to a day; a failure is not the viewer's.
+    /// Rolls up what is over (a failure is not the viewer's: what is not rolled is counted
+    /// live), then opens the snapshot to read figures in.
+    async fn snapshot(&self) -> Result<Snapshot<'static>> {
         if let Err(e) = self.refresh_figures().await {
             tracing::warn!(error = %e, "rolling up the figures failed");
         }
-        let today = self.today();
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
         let (until, epoch) = db::figures::watermark(&mut *tx).await?;
         let holidays = db::cases::holidays(&mut *tx).await?;
-        let since = until.map_or_else(beginning, day_start);
+        Ok(Snapshot {
+            tx,
+            until,
+            epoch,
+            holidays,
+            since: until.map_or_else(beginning, day_start),
+        })
+    }
+
+    /// Time at desks and lead times of `scope` over the WITA days `from..=to`, grouped by
+    /// `group`, as of now (see the module's documentation).
+    pub async fn desk_figures(
+        &self,
+        scope: &ScopeFilter,
+        period: (NaiveDate, NaiveDate),
+        group: GroupBy,
+    ) -> Result<DeskFigures> {
+        let mut snap = self.snapshot().await?;
+        let figures = self.desk_figures_in(&mut snap, scope, period, group).await?;
+        snap.tx.commit().await?;
+        Ok(figures)
+    }
+
+    /// [`CaseService::desk_figures`] with the time per desk (not grouped) over `from..=today`,
+    /// and the counts of registrations and closings, all from one snapshot: the dashboard's.
+    pub async fn dashboard_figures(
+        &self,
+        scope: &ScopeFilter,
+        from: NaiveDate,
+    ) -> Result<(DeskFigures, FlowFigures)> {
+        let today = self.today();
+        let mut snap = self.snapshot().await?;
+        let desks = self
+            .desk_figures_in(&mut snap, scope, (from, today), GroupBy::Nothing)
+            .await?;
+        let mut flow = FlowFigures::default();
+        if let Some(until) = snap.until {
+            let key = FlowKey {
+                all: scope.all,
+                hospital_id: scope.hospital_id,
+                kab_kota_code: scope.kab_kota_code.clone(),
+                from,
+                until,
+                epoch: snap.epoch,
+            };
+            let tx = &mut snap.tx;
+            let rolled = self
+                .figures_memo
+                .0
+                .flow
+                .cell(&key, |k| k.until == key.until && k.epoch == key.epoch)
+                .get_or_try_init(|| async {
+                    let events = db::figures::flow_rolled(&mut **tx, scope, until).await?;
+                    let rolled_weeks =
+                        db::figures::weeks_rolled(&mut **tx, scope, from, until).await?;
+                    Ok::<_, super::CaseError>(Arc::new(FlowFigures {
+                        events,
+                        rolled_weeks,
+                    }))
+                })
+                .await?
+                .clone();
+            flow = (*rolled).clone();
+        }
+        flow.events
+            .extend(db::figures::flow_live(&mut *snap.tx, scope, snap.since).await?);
+        snap.tx.commit().await?;
+        Ok((desks, flow))
+    }
+
+    async fn desk_figures_in(
+        &self,
+        snap: &mut Snapshot<'_>,
+        scope: &ScopeFilter,
+        (from, to): (NaiveDate, NaiveDate),
+        group: GroupBy,
+    ) -> Result<DeskFigures> {
+        let today = self.today();
         let key = Key {
             all: scope.all,
             hospital_id: scope.hospital_id,
@@ -265,23 +393,26 @@ impl CaseService {
             from,
             to,
             group,
-            until,
-            epoch,
-            calendar: calendar_of(&holidays),
+            until: snap.until,
+            epoch: snap.epoch,
+            calendar: calendar_of(&snap.holidays),
         };
-        let cell = self.figures_memo.cell(&key);
-        let frozen = cell
+        let (tx, since, holidays) = (&mut snap.tx, snap.since, &snap.holidays);
+        let frozen = self
+            .figures_memo
+            .0
+            .desks
+            .cell(&key, |k| k.until == key.until && k.epoch == key.epoch)
             .get_or_try_init(|| async {
-                Frozen::read(&mut tx, scope, &key, since, &holidays)
+                Frozen::read(tx, scope, &key, since, holidays)
                     .await
                     .map(Arc::new)
             })
             .await?
             .clone();
-        let touched = db::stays::touched_since(&mut *tx, scope, since, group).await?;
-        let milestones = db::milestones::live(&mut *tx, scope, (from, to), since, group).await?;
-        tx.commit().await?;
-        Ok(combine(&frozen, &touched, &milestones, (from, to), today, &holidays))
+        let touched = db::stays::touched_since(&mut **tx, scope, since, group).await?;
+        let milestones = db::milestones::live(&mut **tx, scope, (from, to), since, group).await?;
+        Ok(combine(&frozen, &touched, &milestones, (from, to), today, holidays))
     }
 }
 
@@ -308,7 +439,6 @@ fn combine(
     let mut open = frozen.open.clone();
     for c in touched {
         let key = (desk_order(c.state.0), c.group_code.clone());
-        let began_in_period = c.entered_day <= to;
         match c.left_day {
             Some(left) => {
                 if (from..=to).contains(&left) {
@@ -323,19 +453,20 @@ fn combine(
                     );
                 }
                 // Counted among the stays open at the watermark: no longer open.
-                if c.began_before && began_in_period {
+                if c.began_before {
                     let (_, cells) = open
                         .entry(key)
                         .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
                     *cells.entry((c.entered_day, c.due)).or_default() -= c.n;
                 }
             }
-            None if began_in_period && !c.began_before => {
+            None if !c.began_before => {
                 let (_, cells) = open
                     .entry(key)
                     .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
                 *cells.entry((c.entered_day, c.due)).or_default() += c.n;
             }
+            // Open and begun before the watermark: already among the open stays.
             None => {}
         }
     }
@@ -345,6 +476,11 @@ fn combine(
                 // Zero: every stay of the cell left since the watermark. Below zero would be a
                 // stay left twice; never counted as open.
                 debug_assert!(n == 0, "open stays below zero at {key:?}");
+                continue;
+            }
+            if entered > to {
+                // Begun after the period (a period in the past, or a clock set back).
+                *figures.open_after.entry(key.0).or_default() += n as u64;
                 continue;
             }
             let cell = figures.desks.entry(key.clone()).or_default();

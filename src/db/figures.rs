@@ -188,6 +188,81 @@ pub async fn watermark(db: impl PgExecutor<'_>) -> sqlx::Result<(Option<NaiveDat
     Ok((r.rolled_until, r.n))
 }
 
+/// Registrations and closings counted per event × detail × kab/kota × hospital (and, for the
+/// live ones, WITA day): what the dashboard's counts of closed states, outcomes, beneficiaries
+/// and weekly flow are summed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowCount {
+    /// The WITA day (live events only; `None` for the rolled days together).
+    pub day: Option<NaiveDate>,
+    /// `registered`, `handed_over`, `rejected` or `withdrawn`.
+    pub event: String,
+    /// The scheme of a handover, the reason of a withdrawal ('-' when unknown), '' otherwise.
+    pub detail: String,
+    pub kab_kota_code: String,
+    pub kab_kota_name: String,
+    pub hospital_code: String,
+    pub hospital_name: String,
+    pub n: i64,
+}
+
+/// Every event of the scope on the days before `until` (the watermark), from the roll-up:
+/// never changes for one watermark and epoch (see `figures_epoch`).
+pub async fn flow_rolled(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    until: NaiveDate,
+) -> sqlx::Result<Vec<FlowCount>> {
+    sqlx::query_as!(
+        FlowCount,
+        r#"SELECT NULL::date AS "day?: NaiveDate", f.event AS "event!", f.detail AS "detail!",
+                  k.code AS "kab_kota_code!", k.name AS "kab_kota_name!",
+                  h.code AS "hospital_code!", h.name AS "hospital_name!",
+                  sum(f.n)::bigint AS "n!"
+           FROM case_flow_daily f
+           JOIN kab_kota k ON k.code = f.kab_kota_code
+           JOIN hospitals h ON h.id = f.hospital_id
+           WHERE f.day < $4
+             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+           GROUP BY 2, 3, 4, 5, 6, 7"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        until as _,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The events of the scope since the instant `since` (the watermark), counted live per WITA day
+/// from the indexed timestamps: a day's registrations and closings.
+pub async fn flow_live(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    since: DateTime<Utc>,
+) -> sqlx::Result<Vec<FlowCount>> {
+    sqlx::query_as!(
+        FlowCount,
+        r#"SELECT (e.at AT TIME ZONE 'Asia/Makassar')::date AS "day?: NaiveDate",
+                  e.event AS "event!", e.detail AS "detail!",
+                  k.code AS "kab_kota_code!", k.name AS "kab_kota_name!",
+                  h.code AS "hospital_code!", h.name AS "hospital_name!",
+                  count(*) AS "n!"
+           FROM case_flow_events e
+           JOIN kab_kota k ON k.code = e.kab_kota_code
+           JOIN hospitals h ON h.id = e.hospital_id
+           WHERE e.at >= $4
+             AND ($1 OR e.hospital_id = $2 OR e.kab_kota_code = $3)
+           GROUP BY 1, 2, 3, 4, 5, 6, 7"#,
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        since as _,
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// A labelled count.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Count {
@@ -196,42 +271,6 @@ pub struct Count {
     /// Its name, where it has one beyond the code.
     pub label: String,
     pub count: i64,
-}
-
-/// Cases per state in the scope: open states live from their partial index, closed states from
-/// the closings in `case_flow`. In the workflow's order of states.
-pub async fn per_state(db: impl PgExecutor<'_>, scope: &ScopeFilter) -> sqlx::Result<Vec<Count>> {
-    let rows = sqlx::query!(
-        r#"SELECT x.state AS "state!", sum(x.n)::bigint AS "count!"
-           FROM (
-               SELECT c.state::text AS state, count(*) AS n
-               FROM cases c
-               WHERE c.state NOT IN ('handed_over', 'rejected', 'withdrawn')
-                 AND ($1 OR c.hospital_id = $2 OR c.domicile_kab_kota_code = $3)
-               GROUP BY c.state
-               UNION ALL
-               SELECT f.event, sum(f.n)
-               FROM case_flow f
-               WHERE f.event <> 'registered'
-                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-               GROUP BY f.event
-           ) x
-           GROUP BY x.state HAVING sum(x.n) > 0
-           ORDER BY x.state::case_state"#,
-        scope.all,
-        scope.hospital_id,
-        scope.kab_kota_code,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            label: r.state.clone(),
-            key: r.state,
-            count: r.count,
-        })
-        .collect())
 }
 
 /// Cases registered (`created`) and closed (`closed`) per week, weeks starting on Monday in
@@ -243,135 +282,33 @@ pub struct Week {
     pub closed: i64,
 }
 
-/// Inflow and outflow per week over the WITA days `[from, to)`, `from` a Monday; every week
-/// is listed, empty ones too. Reads the roll-up rows of those days and the live events.
-pub async fn weekly_flow(
+/// Registrations and closings of the scope per week (starting on Monday, WITA) over the rolled
+/// days from `from` to before `until`; weeks without any are left out.
+pub async fn weeks_rolled(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
     from: NaiveDate,
-    to: NaiveDate,
+    until: NaiveDate,
 ) -> sqlx::Result<Vec<Week>> {
-    let rows = sqlx::query!(
-        r#"WITH flow AS (
-               SELECT date_trunc('week', f.day::timestamp)::date AS week,
-                      sum(f.n) FILTER (WHERE f.event = 'registered') AS registered,
-                      sum(f.n) FILTER (WHERE f.event <> 'registered') AS closed
-               FROM case_flow f
-               WHERE f.day >= $4 AND f.day < $5
-                 AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-               GROUP BY 1
-           ),
-           weeks AS (
-               -- Timestamps without a zone: the session's time zone plays no part.
-               SELECT generate_series(date_trunc('week', $4::date::timestamp),
-                                      date_trunc('week', ($5::date - 1)::timestamp),
-                                      interval '1 week')::date AS week
-           )
-           SELECT w.week AS "week_start!: NaiveDate",
-                  coalesce(f.registered, 0)::bigint AS "registered!",
-                  coalesce(f.closed, 0)::bigint AS "closed!"
-           FROM weeks w LEFT JOIN flow f ON f.week = w.week
-           ORDER BY w.week"#,
+    sqlx::query_as!(
+        Week,
+        r#"SELECT date_trunc('week', f.day::timestamp)::date AS "week_start!: NaiveDate",
+                  coalesce(sum(f.n) FILTER (WHERE f.event = 'registered'), 0)::bigint
+                      AS "registered!",
+                  coalesce(sum(f.n) FILTER (WHERE f.event <> 'registered'), 0)::bigint
+                      AS "closed!"
+           FROM case_flow_daily f
+           WHERE f.day >= $4 AND f.day < $5
+             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
+           GROUP BY 1"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
         from as _,
-        to as _,
+        until as _,
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Week {
-            week_start: r.week_start,
-            registered: r.registered,
-            closed: r.closed,
-        })
-        .collect())
-}
-
-/// Closed cases by outcome: handed over (by scheme), rejected, withdrawn (by reason).
-pub async fn outcomes(db: impl PgExecutor<'_>, scope: &ScopeFilter) -> sqlx::Result<Vec<Count>> {
-    let rows = sqlx::query!(
-        r#"SELECT CASE WHEN f.event IN ('handed_over', 'withdrawn')
-                       THEN f.event || ':' || f.detail
-                       ELSE f.event
-                  END AS "key!",
-                  sum(f.n)::bigint AS "count!"
-           FROM case_flow f
-           WHERE f.event <> 'registered'
-             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-           GROUP BY 1 HAVING sum(f.n) > 0 ORDER BY 1"#,
-        scope.all,
-        scope.hospital_id,
-        scope.kab_kota_code,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            label: r.key.clone(),
-            key: r.key,
-            count: r.count,
-        })
-        .collect())
-}
-
-/// Beneficiaries (cases handed over to national insurance) per domicile kab/kota.
-pub async fn beneficiaries_per_kab_kota(
-    db: impl PgExecutor<'_>,
-    scope: &ScopeFilter,
-) -> sqlx::Result<Vec<Count>> {
-    let rows = sqlx::query!(
-        r#"SELECT k.code, k.name, sum(f.n)::bigint AS "count!"
-           FROM case_flow f JOIN kab_kota k ON k.code = f.kab_kota_code
-           WHERE f.event = 'handed_over'
-             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-           GROUP BY k.code, k.name HAVING sum(f.n) > 0
-           ORDER BY sum(f.n) DESC, k.code"#,
-        scope.all,
-        scope.hospital_id,
-        scope.kab_kota_code,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            key: r.code,
-            label: r.name,
-            count: r.count,
-        })
-        .collect())
-}
-
-/// Beneficiaries (cases handed over to national insurance) per hospital.
-pub async fn beneficiaries_per_hospital(
-    db: impl PgExecutor<'_>,
-    scope: &ScopeFilter,
-) -> sqlx::Result<Vec<Count>> {
-    let rows = sqlx::query!(
-        r#"SELECT h.code, h.name, sum(f.n)::bigint AS "count!"
-           FROM case_flow f JOIN hospitals h ON h.id = f.hospital_id
-           WHERE f.event = 'handed_over'
-             AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-           GROUP BY h.code, h.name HAVING sum(f.n) > 0
-           ORDER BY sum(f.n) DESC, h.code"#,
-        scope.all,
-        scope.hospital_id,
-        scope.kab_kota_code,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            key: r.code,
-            label: r.name,
-            count: r.count,
-        })
-        .collect())
+    .await
 }
 
 /// When a case was registered, got its guarantee and was handed over, for the cases whose

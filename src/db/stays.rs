@@ -259,27 +259,26 @@ pub async fn ended_rolled(
     stay_counts!(rows)
 }
 
-/// The stays of the scope that were open at the instant `at` (began before it, had not ended)
-/// and began before `before`, whatever they did since. Never changes once `at` is an hour past
+/// The stays of the scope that were open at the instant `at` (began before it, had not ended),
+/// whatever they did since. Never changes once `at` is an hour past
 /// (see `figures::ROLLUP_GRACE`), except when an open stay is moved to a corrected domicile
 /// (which moves the figures' epoch).
 pub async fn open_at(
     db: impl PgExecutor<'_>,
     scope: &super::cases::ScopeFilter,
     at: DateTime<Utc>,
-    before: DateTime<Utc>,
     group: GroupBy,
 ) -> sqlx::Result<Vec<StayCount>> {
     let rows = sqlx::query!(
         r#"WITH x AS (
                SELECT s.state,
-                      CASE WHEN $6 = 'kab' THEN s.domicile_kab_kota_code END AS kab_kota_code,
-                      CASE WHEN $6 = 'rs' THEN s.hospital_id END AS hospital_id,
+                      CASE WHEN $5 = 'kab' THEN s.domicile_kab_kota_code END AS kab_kota_code,
+                      CASE WHEN $5 = 'rs' THEN s.hospital_id END AS hospital_id,
                       (s.entered_at AT TIME ZONE 'Asia/Makassar')::date AS entered_day,
                       s.sla_due_date, count(*) AS n
                FROM desk_stays s
                WHERE (s.left_at IS NULL OR s.left_at >= $4)
-                 AND s.entered_at < $4 AND s.entered_at < $5
+                 AND s.entered_at < $4
                  AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
                GROUP BY 1, 2, 3, 4, 5
            )
@@ -294,7 +293,6 @@ pub async fn open_at(
         scope.hospital_id,
         scope.kab_kota_code,
         at as _,
-        before as _,
         group.code(),
     )
     .fetch_all(db)

@@ -85,10 +85,14 @@ async fn direct(
     for (state, kab, kab_name, hospital, hospital_name, entered, left, due) in stays {
         let entered = sla::local_date(entered);
         let left = left.map(sla::local_date);
+        let state: CaseState = state.parse().expect("a state");
+        if left.is_none() && entered > to {
+            *figures.open_after.entry(desk_order(state)).or_default() += 1;
+            continue;
+        }
         if entered > to || left.is_some_and(|l| l < from || l > to) {
             continue;
         }
-        let state: CaseState = state.parse().expect("a state");
         let (code, name) = group_of(group, (&kab, &kab_name), (&hospital, &hospital_name));
         let cell = figures.desks.entry((desk_order(state), code)).or_default();
         cell.name = name;
@@ -254,4 +258,89 @@ async fn desk_figures_equal_a_direct_count_as_days_pass() {
         .set(wednesday() + Duration::days(1) + Duration::hours(2));
     kupang.create(&intake_serial(6, "53.71")).await;
     check(&app, "the clock set back").await;
+}
+
+/// Sequential scans of `desk_stays`, and index entries read from its indexes, in this
+/// connection's transaction so far (see `figures::reads_of_cases`).
+async fn reads_of_stays(conn: &mut sqlx::PgConnection) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT pg_stat_get_xact_numscans('desk_stays'::regclass), \
+                (SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) \
+                 FROM pg_index i WHERE i.indrelid = 'desk_stays'::regclass)::bigint",
+    )
+    .fetch_one(conn)
+    .await
+    .expect("the transaction's statistics")
+}
+
+#[tokio::test]
+async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
+    // Arrange: one case with 40,000 ended stays over the past year (made directly), two open
+    // cases, the roll-up done, the statistics fresh; then one more step today.
+    let app = spawn_app_at(wednesday()).await;
+    let team = Team::new(&app).await;
+    let old = team.create(&intake_serial(1, "53.71")).await;
+    let open = team
+        .case_in(&intake_serial(2, "53.71"), "nik_check")
+        .await;
+    sqlx::query(
+        "INSERT INTO desk_stays (case_id, state, domicile_kab_kota_code, hospital_id, \
+                                 entered_at, left_at) \
+         SELECT c.id, (ARRAY['nik_check', 'desil_check', 'guarantee_review'])[1 + i % 3]::case_state, \
+                c.domicile_kab_kota_code, c.hospital_id, \
+                $2 - (i % 360 + 3) * interval '1 day', $2 - (i % 360 + 1) * interval '1 day' \
+         FROM generate_series(1, 40000) i, cases c WHERE c.id = $1",
+    )
+    .bind(old)
+    .bind(wednesday())
+    .execute(&app.pool)
+    .await
+    .expect("the old stays");
+    app.cases.refresh_figures().await.expect("a roll-up");
+    app.clock.advance(Duration::days(1));
+    app.cases.refresh_figures().await.expect("a roll-up");
+    team.dukcapil_prov.step(open, "verify_nik").await;
+    for table in ["desk_stays", "desk_time_daily", "cases", "case_history"] {
+        sqlx::query(&format!("VACUUM ANALYZE {table}"))
+            .execute(&app.pool)
+            .await
+            .expect("fresh statistics");
+    }
+    let all = ScopeFilter {
+        all: true,
+        hospital_id: None,
+        kab_kota_code: None,
+    };
+    let today = app.clock.today();
+    let period = (today - Duration::days(365), today);
+    let (until, _) = merajut_sehat::db::figures::watermark(&app.pool)
+        .await
+        .expect("the watermark");
+    let until = until.expect("rolled up");
+    let since = sla::wita_instant(until, chrono::NaiveTime::MIN);
+
+    // Act: what every view reads (the live part), and what is read once per watermark.
+    let mut tx = app.pool.begin().await.expect("a transaction");
+    let before = reads_of_stays(&mut tx).await;
+    let touched = merajut_sehat::db::stays::touched_since(&mut *tx, &all, since, GroupBy::KabKota)
+        .await
+        .expect("the live stays");
+    let live = reads_of_stays(&mut tx).await;
+    let rolled =
+        merajut_sehat::db::stays::ended_rolled(&mut *tx, &all, period, until, GroupBy::KabKota)
+            .await
+            .expect("the rolled stays");
+    let frozen = reads_of_stays(&mut tx).await;
+    tx.rollback().await.expect("rolled back");
+
+    // Assert: the live part is today's step (the stay it ended, the one it began) through the
+    // indexes; the rolled part is the roll-up's rows, not a read of the stays.
+    assert_eq!(touched.iter().map(|c| c.n).sum::<i64>(), 2, "{touched:?}");
+    assert_eq!(live.0 - before.0, 0, "a sequential scan of desk_stays");
+    assert!(live.1 - before.1 <= 4, "{} index entries", live.1 - before.1);
+    assert!(
+        rolled.iter().map(|c| c.n).sum::<i64>() >= 40_000,
+        "every old stay is in the roll-up"
+    );
+    assert_eq!(frozen, live, "the roll-up read desk_stays");
 }
