@@ -487,30 +487,6 @@ fn drill_summary(from: NaiveDate, to: NaiveDate, drill: &Drill) -> String {
 }
 
 impl CaseService {
-    /// Time at each desk over `from..=to` in the caller's scope.
-    pub async fn time_per_desk(
-        &self,
-        user: &CurrentUser,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DeskTime>> {
-        self.time_per_desk_in(&Scope::of(user), from, to).await
-    }
-
-    /// Time at each desk over `from..=to` in `scope` (a report's hospital or the province).
-    pub async fn time_per_desk_in(
-        &self,
-        scope: &Scope,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DeskTime>> {
-        period_instants(from, to)?;
-        let figures = self
-            .desk_figures(&scope.filter(), (from, to), GroupBy::Nothing)
-            .await?;
-        Ok(per_desk(&figures))
-    }
-
     /// The caller's scope and the period `from..=to` (WITA dates) as instants.
     fn period_bounds(
         user: &CurrentUser,

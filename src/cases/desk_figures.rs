@@ -79,6 +79,40 @@ pub struct DeskFigures {
     pub open_after: BTreeMap<usize, u64>,
 }
 
+impl DeskFigures {
+    /// The same figures with the groups of each desk merged (as if not grouped).
+    pub fn ungrouped(&self) -> DeskFigures {
+        let mut merged = DeskFigures {
+            service_types: self.service_types.clone(),
+            open_after: self.open_after.clone(),
+            ..DeskFigures::default()
+        };
+        for ((order, _), cell) in &self.desks {
+            let into = merged.desks.entry((*order, String::new())).or_default();
+            for (days, n) in &cell.days {
+                *into.days.entry(*days).or_default() += n;
+            }
+            into.open += cell.open;
+            into.overdue += cell.overdue;
+        }
+        let into = merged.milestones.entry(String::new()).or_default();
+        for cell in self.milestones.values() {
+            for (from, to) in [
+                (&cell.to_guarantee, &mut into.to_guarantee),
+                (&cell.to_handover, &mut into.to_handover),
+            ] {
+                for (days, n) in from {
+                    *to.entry(*days).or_default() += n;
+                }
+            }
+        }
+        if self.milestones.is_empty() {
+            merged.milestones.clear();
+        }
+        merged
+    }
+}
+
 /// A desk's place in the workflow (the key of [`DeskFigures::desks`]).
 pub fn desk_order(state: CaseState) -> usize {
     CaseState::ALL
@@ -326,7 +360,9 @@ impl CaseService {
         group: GroupBy,
     ) -> Result<DeskFigures> {
         let mut snap = self.snapshot().await?;
-        let figures = self.desk_figures_in(&mut snap, scope, period, group).await?;
+        let figures = self
+            .desk_figures_in(&mut snap, scope, period, group, true)
+            .await?;
         snap.tx.commit().await?;
         Ok(figures)
     }
@@ -341,7 +377,7 @@ impl CaseService {
         let today = self.today();
         let mut snap = self.snapshot().await?;
         let desks = self
-            .desk_figures_in(&mut snap, scope, (from, today), GroupBy::Nothing)
+            .desk_figures_in(&mut snap, scope, (from, today), GroupBy::Nothing, false)
             .await?;
         let mut flow = FlowFigures::default();
         if let Some(until) = snap.until {
@@ -378,12 +414,15 @@ impl CaseService {
         Ok((desks, flow))
     }
 
+    /// The desk figures in a snapshot; the milestones since the watermark only when
+    /// `milestones` (the dashboard shows none).
     async fn desk_figures_in(
         &self,
         snap: &mut Snapshot<'_>,
         scope: &ScopeFilter,
         (from, to): (NaiveDate, NaiveDate),
         group: GroupBy,
+        milestones: bool,
     ) -> Result<DeskFigures> {
         let today = self.today();
         let key = Key {
@@ -411,7 +450,11 @@ impl CaseService {
             .await?
             .clone();
         let touched = db::stays::touched_since(&mut **tx, scope, since, group).await?;
-        let milestones = db::milestones::live(&mut **tx, scope, (from, to), since, group).await?;
+        let milestones = if milestones {
+            db::milestones::live(&mut **tx, scope, (from, to), since, group).await?
+        } else {
+            vec![]
+        };
         Ok(combine(&frozen, &touched, &milestones, (from, to), today, holidays))
     }
 }

@@ -590,7 +590,7 @@ impl CaseService {
                 current_version: case.version,
             });
         }
-        stays::rescope_open(&mut *tx, id).await?;
+        stays::rescope_open(&mut tx, id).await?;
         audit::record(
             &mut *tx,
             Some(user.id),

@@ -1,17 +1,18 @@
-//! The dashboard's figures, each one query over the cases in a scope (see
-//! `cases::Scope::filter`), none of which reads every case.
+//! The dashboard's counts of registrations and closings and the daily roll-ups behind every
+//! figure of a period (see docs/architecture.md, "Dashboard figures" and "Time at desks and
+//! lead times"): none of the readers reads every case.
 //!
-//! - Open cases per state: the partial index of open states (`cases_open_state_idx`), an
-//!   index-only scan of the open cases alone.
-//! - Everything about registrations and closings (closed states, outcomes, beneficiaries, the
-//!   weekly flow): the view `case_flow`, which is the daily roll-up `case_flow_daily` for the
-//!   WITA days before the watermark plus the few events since then, counted live from the
-//!   indexed `created_at` / `closed_at`. A day is rolled up once, after it is over
-//!   ([`refresh`]); the roll-up and its watermark are committed together and the view reads
-//!   both in one statement, so no event is counted twice or missed.
+//! - Registrations and closings (closed states, outcomes, beneficiaries, the weekly flow): the
+//!   daily roll-up `case_flow_daily` for the WITA days before the watermark ([`flow_rolled`],
+//!   [`weeks_rolled`]) plus the few events since then, counted live from the indexed
+//!   `created_at` / `closed_at` ([`flow_live`]). A day is rolled up once, after it is over
+//!   ([`refresh`]), with the stays that ended on it (`desk_time_daily`) and its guarantees and
+//!   handovers (`case_milestone_daily`); the roll-ups and the watermark are committed together.
+//!   Readers read the watermark ([`watermark`]) and both parts in one snapshot, so no event is
+//!   counted twice or missed.
 //!
-//! [`refresh`] is the one maintenance step: the dashboard calls it before reading (it is cheap
-//! when there is nothing to roll), and a periodic job may call it too.
+//! [`refresh`] is the one maintenance step: the figure pages call it before reading (it is
+//! cheap when there is nothing to roll), and a periodic job may call it too.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{PgExecutor, PgPool};
