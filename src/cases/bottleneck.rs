@@ -13,13 +13,13 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::desk_figures::{DeskFigures, Histogram};
 use super::service::{CaseService, Result};
 use super::{CaseError, Scope};
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::db::milestones::Milestones;
-use super::desk_figures::{DeskFigures, Histogram};
 use crate::db::figures::GroupBy;
+use crate::db::milestones::Milestones;
 use crate::db::stays::PeriodStay;
 use crate::domain::{CaseState, sla};
 
@@ -558,8 +558,7 @@ impl CaseService {
         match drill.subject {
             Subject::Desk(state, only) => {
                 let today = self.today();
-                let stays =
-                    db::stays::in_period(&self.pool, &scope, state, from_at, to_at).await?;
+                let stays = db::stays::in_period(&self.pool, &scope, state, from_at, to_at).await?;
                 Ok(stays
                     .iter()
                     .filter(|s| in_group(stay_place(s, drill.grouping)))
@@ -634,7 +633,11 @@ mod tests {
                 *hist.entry(*v).or_default() += 1;
             }
             for p in [0.0, 0.1, 0.5, 0.9, 1.0] {
-                assert_eq!(percentile_of(&hist, p), percentile(list, p), "{list:?} at {p}");
+                assert_eq!(
+                    percentile_of(&hist, p),
+                    percentile(list, p),
+                    "{list:?} at {p}"
+                );
             }
         }
     }

@@ -115,10 +115,7 @@ impl DeskFigures {
 
 /// A desk's place in the workflow (the key of [`DeskFigures::desks`]).
 pub fn desk_order(state: CaseState) -> usize {
-    CaseState::ALL
-        .iter()
-        .position(|s| *s == state)
-        .unwrap_or(0)
+    CaseState::ALL.iter().position(|s| *s == state).unwrap_or(0)
 }
 
 /// Open stays of one desk × group by (day they began, due date).
@@ -291,7 +288,8 @@ impl Frozen {
                     c.n,
                 );
             }
-            let milestones = db::milestones::rolled(&mut *tx, scope, period, until, key.group).await?;
+            let milestones =
+                db::milestones::rolled(&mut *tx, scope, period, until, key.group).await?;
             add_milestones(
                 &mut frozen.milestones,
                 &mut frozen.service_types,
@@ -455,7 +453,14 @@ impl CaseService {
         } else {
             vec![]
         };
-        Ok(combine(&frozen, &touched, &milestones, (from, to), today, holidays))
+        Ok(combine(
+            &frozen,
+            &touched,
+            &milestones,
+            (from, to),
+            today,
+            holidays,
+        ))
     }
 }
 

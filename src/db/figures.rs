@@ -64,6 +64,8 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
     .fetch_optional(&mut *tx)
     .await?
     else {
+        // Ended here rather than dropped (see below).
+        tx.commit().await?;
         return Ok(Refresh::Busy);
     };
     let done = match rolled {
@@ -80,9 +82,12 @@ pub async fn refresh(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Refresh>
             sqlx::query!("DELETE FROM desk_time_daily WHERE day >= $1", until as _)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query!("DELETE FROM case_milestone_daily WHERE day >= $1", until as _)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "DELETE FROM case_milestone_daily WHERE day >= $1",
+                until as _
+            )
+            .execute(&mut *tx)
+            .await?;
             // What readers keep of the days handed back is no longer true.
             sqlx::query!("UPDATE figures_epoch SET n = n + 1")
                 .execute(&mut *tx)

@@ -252,6 +252,8 @@ pub fn outer_layers(router: Router, settings: &crate::config::Settings) -> Route
                 StatusCode::SERVICE_UNAVAILABLE,
                 Duration::from_secs(60),
             ))
+            // Inside the timeout: what it (or a client going away) abandons still finishes.
+            .layer(mw::from_fn(middleware::run_to_completion))
             .layer(mw::from_fn(move |req, next| {
                 middleware::security_headers(tls, req, next)
             }))

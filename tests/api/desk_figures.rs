@@ -96,7 +96,10 @@ async fn direct(
         let (code, name) = group_of(group, (&kab, &kab_name), (&hospital, &hospital_name));
         let cell = figures.desks.entry((desk_order(state), code)).or_default();
         cell.name = name;
-        *cell.days.entry(days(entered, left.unwrap_or(today))).or_default() += 1;
+        *cell
+            .days
+            .entry(days(entered, left.unwrap_or(today)))
+            .or_default() += 1;
         if left.is_none() {
             cell.open += 1;
             cell.overdue += u64::from(due.is_some_and(|d| today > d));
@@ -201,7 +204,11 @@ async fn check(app: &TestApp, when: &str) {
         .desk_figures(&scopes[0], periods[0], GroupBy::KabKota)
         .await
         .expect("the figures");
-    assert_eq!(app.cases.figures_memo.len(), kept, "{when}: read again, not from memory");
+    assert_eq!(
+        app.cases.figures_memo.len(),
+        kept,
+        "{when}: read again, not from memory"
+    );
 }
 
 #[tokio::test]
@@ -286,9 +293,7 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
     let app = spawn_app_at(wednesday()).await;
     let team = Team::new(&app).await;
     let old = team.create(&intake_serial(1, "53.71")).await;
-    let open = team
-        .case_in(&intake_serial(2, "53.71"), "nik_check")
-        .await;
+    let open = team.case_in(&intake_serial(2, "53.71"), "nik_check").await;
     sqlx::query(
         "INSERT INTO desk_stays (case_id, state, domicile_kab_kota_code, hospital_id, \
                                  entered_at, left_at) \
@@ -343,7 +348,11 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
     // indexes; the rolled part is the roll-up's rows, not a read of the stays.
     assert_eq!(touched.iter().map(|c| c.n).sum::<i64>(), 2, "{touched:?}");
     assert_eq!(live.0 - before.0, 0, "a sequential scan of desk_stays");
-    assert!(live.1 - before.1 <= 4, "{} index entries", live.1 - before.1);
+    assert!(
+        live.1 - before.1 <= 4,
+        "{} index entries",
+        live.1 - before.1
+    );
     assert!(
         rolled.iter().map(|c| c.n).sum::<i64>() >= 40_000,
         "every old stay is in the roll-up"

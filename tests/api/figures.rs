@@ -225,7 +225,13 @@ async fn rolled(pool: &PgPool) -> (i64, Option<NaiveDate>) {
 }
 
 /// Corrects the domicile of draft `id` (at the hospital's desk) to `kab`.
-pub(crate) async fn move_domicile(app: &TestApp, rsud: &Actor, id: Uuid, intake: &Value, kab: &str) {
+pub(crate) async fn move_domicile(
+    app: &TestApp,
+    rsud: &Actor,
+    id: Uuid,
+    intake: &Value,
+    kab: &str,
+) {
     let (_, version) = app.case_state(id).await;
     let mut edit = intake.clone();
     edit["version"] = json!(version);

@@ -165,7 +165,8 @@ impl CaseService {
                 line.handed_over += h;
             }
         }
-        let count = |hist: &crate::cases::desk_figures::Histogram| hist.values().sum::<u64>() as i64;
+        let count =
+            |hist: &crate::cases::desk_figures::Histogram| hist.values().sum::<u64>() as i64;
         let origins: Vec<OriginLine> = figures
             .milestones
             .iter()
