@@ -2,10 +2,11 @@
 //! closings per week, outcomes, beneficiaries per kab/kota and per hospital. Pages draw them
 //! (as SVG charts with the same numbers in tables), the API returns them as JSON.
 //!
-//! No figure reads every case: open cases come from their partial index, everything about
+//! No figure reads every case: open cases come from the open desk stays, everything about
 //! registrations and closings from the daily roll-up plus the events since it (see
-//! `db::figures`). [`CaseService::refresh_figures`] keeps the roll-up current; the dashboard
-//! calls it before reading, and a periodic job may call it too.
+//! `db::figures` and `desk_figures`). [`CaseService::refresh_figures`] keeps the roll-up
+//! current; the figure pages call it when they find the watermark behind, and a periodic job
+//! may call it too.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;

@@ -31,7 +31,6 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use tokio::sync::OnceCell;
-use uuid::Uuid;
 
 use super::service::{CaseService, Result};
 use crate::db;
@@ -136,9 +135,7 @@ struct Frozen {
 /// What a frozen part is valid for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    all: bool,
-    hospital_id: Option<Uuid>,
-    kab_kota_code: Option<String>,
+    scope: ScopeFilter,
     from: NaiveDate,
     to: NaiveDate,
     group: GroupBy,
@@ -209,9 +206,7 @@ impl FiguresMemo {
 /// weekly flow).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct FlowKey {
-    all: bool,
-    hospital_id: Option<Uuid>,
-    kab_kota_code: Option<String>,
+    scope: ScopeFilter,
     from: NaiveDate,
     until: NaiveDate,
     epoch: i64,
@@ -328,25 +323,35 @@ pub struct FlowFigures {
 }
 
 impl CaseService {
-    /// Rolls up what is over (a failure is not the viewer's: what is not rolled is counted
-    /// live), then opens the snapshot to read figures in.
+    /// Opens the snapshot to read figures in. When days are over that are not rolled up yet
+    /// (once a day), rolls them first and opens it anew; a failure to roll is not the viewer's
+    /// (what is not rolled is counted live), and neither is a roll-up another request is doing.
     async fn snapshot(&self) -> Result<Snapshot<'static>> {
-        if let Err(e) = self.refresh_figures().await {
-            tracing::warn!(error = %e, "rolling up the figures failed");
+        let rollable = db::figures::rollable_until(self.clock.now());
+        let mut rolled = false;
+        loop {
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+            let (until, epoch) = db::figures::watermark(&mut *tx).await?;
+            if until != Some(rollable) && !rolled {
+                tx.rollback().await?;
+                rolled = true;
+                if let Err(e) = self.refresh_figures().await {
+                    tracing::warn!(error = %e, "rolling up the figures failed");
+                }
+                continue;
+            }
+            let holidays = db::cases::holidays(&mut *tx).await?;
+            return Ok(Snapshot {
+                tx,
+                until,
+                epoch,
+                holidays,
+                since: until.map_or_else(beginning, day_start),
+            });
         }
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let (until, epoch) = db::figures::watermark(&mut *tx).await?;
-        let holidays = db::cases::holidays(&mut *tx).await?;
-        Ok(Snapshot {
-            tx,
-            until,
-            epoch,
-            holidays,
-            since: until.map_or_else(beginning, day_start),
-        })
     }
 
     /// Time at desks and lead times of `scope` over the WITA days `from..=to`, grouped by
@@ -380,9 +385,7 @@ impl CaseService {
         let mut flow = FlowFigures::default();
         if let Some(until) = snap.until {
             let key = FlowKey {
-                all: scope.all,
-                hospital_id: scope.hospital_id,
-                kab_kota_code: scope.kab_kota_code.clone(),
+                scope: scope.clone(),
                 from,
                 until,
                 epoch: snap.epoch,
@@ -424,9 +427,7 @@ impl CaseService {
     ) -> Result<DeskFigures> {
         let today = self.today();
         let key = Key {
-            all: scope.all,
-            hospital_id: scope.hospital_id,
-            kab_kota_code: scope.kab_kota_code.clone(),
+            scope: scope.clone(),
             from,
             to,
             group,

@@ -781,7 +781,7 @@ pub async fn sla_days(db: impl PgExecutor<'_>) -> sqlx::Result<HashMap<CaseState
 }
 
 /// The scope a query is limited to (see `crate::cases::Scope`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScopeFilter {
     /// Every case.
     pub all: bool,

@@ -11,8 +11,8 @@
 //!   Readers read the watermark ([`watermark`]) and both parts in one snapshot, so no event is
 //!   counted twice or missed.
 //!
-//! [`refresh`] is the one maintenance step: the figure pages call it before reading (it is
-//! cheap when there is nothing to roll), and a periodic job may call it too.
+//! [`refresh`] is the one maintenance step: the figure pages call it when they find the
+//! watermark behind (once a day), and a periodic job may call it too.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{PgExecutor, PgPool};

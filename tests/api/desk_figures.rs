@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::figures::move_domicile;
+use crate::figures::{move_domicile, reads_of};
 use crate::helpers::*;
 
 /// Wednesday 18 November 2026, 10:00 WITA.
@@ -273,19 +273,6 @@ async fn desk_figures_equal_a_direct_count_as_days_pass() {
     check(&app, "the clock set back").await;
 }
 
-/// Sequential scans of `desk_stays`, and index entries read from its indexes, in this
-/// connection's transaction so far (see `figures::reads_of_cases`).
-async fn reads_of_stays(conn: &mut sqlx::PgConnection) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT pg_stat_get_xact_numscans('desk_stays'::regclass), \
-                (SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) \
-                 FROM pg_index i WHERE i.indrelid = 'desk_stays'::regclass)::bigint",
-    )
-    .fetch_one(conn)
-    .await
-    .expect("the transaction's statistics")
-}
-
 #[tokio::test]
 async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
     // Arrange: one case with 40,000 ended stays over the past year (made directly), two open
@@ -332,16 +319,16 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
 
     // Act: what every view reads (the live part), and what is read once per watermark.
     let mut tx = app.pool.begin().await.expect("a transaction");
-    let before = reads_of_stays(&mut tx).await;
+    let before = reads_of(&mut tx, "desk_stays").await;
     let touched = merajut_sehat::db::stays::touched_since(&mut *tx, &all, since, GroupBy::KabKota)
         .await
         .expect("the live stays");
-    let live = reads_of_stays(&mut tx).await;
+    let live = reads_of(&mut tx, "desk_stays").await;
     let rolled =
         merajut_sehat::db::stays::ended_rolled(&mut *tx, &all, period, until, GroupBy::KabKota)
             .await
             .expect("the rolled stays");
-    let frozen = reads_of_stays(&mut tx).await;
+    let frozen = reads_of(&mut tx, "desk_stays").await;
     tx.rollback().await.expect("rolled back");
 
     // Assert: the live part is today's step (the stay it ended, the one it began) through the

@@ -383,15 +383,16 @@ async fn rolling_up_twice_or_twice_at_once_counts_each_event_once() {
     assert_eq!(count(&team_view["outcomes"], "withdrawn:meninggal"), 1);
 }
 
-/// Sequential scans of `cases`, and index entries read from its indexes, that this connection
+/// Sequential scans of `table`, and index entries read from its indexes, that this connection
 /// has not yet reported to the statistics collector. It reports when a transaction ends (at most
 /// once a second), so a difference within one transaction counts what happened in between.
-async fn reads_of_cases(conn: &mut sqlx::PgConnection) -> (i64, i64) {
+pub(crate) async fn reads_of(conn: &mut sqlx::PgConnection, table: &str) -> (i64, i64) {
     sqlx::query_as(
-        "SELECT pg_stat_get_xact_numscans('cases'::regclass), \
+        "SELECT pg_stat_get_xact_numscans($1::regclass), \
                 (SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) \
-                 FROM pg_index i WHERE i.indrelid = 'cases'::regclass)::bigint",
+                 FROM pg_index i WHERE i.indrelid = $1::regclass)::bigint",
     )
+    .bind(table)
     .fetch_one(conn)
     .await
     .expect("the transaction's statistics")
@@ -446,7 +447,7 @@ async fn the_figures_read_the_roll_up_and_the_days_since_not_every_case() {
     // Act: what the dashboard reads of registrations and closings (the rolled days once per
     // watermark, the live events on every view), in one transaction whose statistics we read.
     let mut tx = app.pool.begin().await.expect("a transaction");
-    let before = reads_of_cases(&mut tx).await;
+    let before = reads_of(&mut tx, "cases").await;
     let rolled = figures::flow_rolled(&mut *tx, &all, until)
         .await
         .expect("the rolled days");
@@ -456,7 +457,7 @@ async fn the_figures_read_the_roll_up_and_the_days_since_not_every_case() {
     let live = figures::flow_live(&mut *tx, &all, since)
         .await
         .expect("the live events");
-    let after = reads_of_cases(&mut tx).await;
+    let after = reads_of(&mut tx, "cases").await;
     let (seq_scans, index_entries) = (after.0 - before.0, after.1 - before.1);
     tx.rollback().await.expect("rolled back");
 
