@@ -76,7 +76,9 @@ const PERSONAL: &[&str] = &[
     "5371021203150004",
     "Demam",
     "Timor Raya",
-    "0812",
+    // The family phone as typed and as stored, not a prefix that random ids can hold.
+    "0812-3456-7890",
+    "81234567890",
     "kelas",
     "Kelas",
 ];

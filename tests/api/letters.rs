@@ -367,7 +367,9 @@ async fn the_verification_page_shows_number_validity_and_period_and_nothing_pers
         "1990",
         "Timor Raya",
         "Oebobo",
-        "0812",
+        // The family phone as typed and as stored, not a prefix that random ids can hold.
+        "0812-3456-7890",
+        "81234567890",
         "Demam",
         "Kota Kupang",
         "15.000.000",

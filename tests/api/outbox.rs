@@ -303,7 +303,10 @@ const PERSONAL: &[&str] = &[
     "Maria",
     "Goreti",
     "Demam berdarah",
-    "0812",
+    // The family phone as typed and as stored (`+6281234567890`), not a prefix: four digits
+    // alone also turn up in the random ids of the links.
+    "0812-3456-7890",
+    "81234567890",
     "Timor Raya",
 ];
 
