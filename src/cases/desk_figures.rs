@@ -9,15 +9,20 @@
 //!   watermark (the first instant not rolled up). None of these can change while the watermark
 //!   and the figures' epoch stay where they are: an ended stay never changes, a milestone's group
 //!   is final, and "open at an instant an hour past" is history. The one exception, a corrected
-//!   domicile moving an open stay, moves the epoch (`db::stays::rescope_open`), as does a
-//!   roll-up handing days back (`db::figures::refresh`). So this part is computed once per
+//!   domicile moving an open stay, moves the epoch (`db::stays::rescope_open`), as do a
+//!   roll-up handing days back (`db::figures::refresh`) and a stay written with a stamp before
+//!   the fence below (a slow transition, a clock set back). So this part is computed once per
 //!   watermark, epoch, holiday calendar, scope, period and grouping, and kept in memory
 //!   ([`FiguresMemo`]); at a million cases it is some 300,000 roll-up rows and 40,000 open
 //!   stays, read once a day instead of on every view.
-//! - **Live** — the stays that began or ended since the watermark (a day's transitions at
-//!   most): an ended one adds to its desk's working days and, if it began before the
-//!   watermark, leaves the open stays it was counted in; an open one joins them. The same for
-//!   the milestones since the watermark.
+//!   The frozen part then follows the **fence** (`figures_fence`, moved by the views every
+//!   [`FENCE_EVERY`] to [`FENCE_LAG`] before the clock): no stay can begin or end before the
+//!   fence any more without moving the epoch, so the stays touched between the instant the
+//!   memory is frozen at and the fence are folded into it once ([`Frozen::fold`]).
+//! - **Live** — the stays that began or ended since the frozen part's instant (the last seconds
+//!   of transitions, a day's at most): an ended one adds to its desk's working days and, if it
+//!   began before that instant, leaves the open stays it was counted in; an open one joins
+//!   them. The milestones since the watermark (a day's guarantees and handovers).
 //! - **Today** — open stays are measured up to today and checked against their due date when
 //!   the figure is read.
 //!
@@ -120,17 +125,21 @@ pub fn desk_order(state: CaseState) -> usize {
 /// Open stays of one desk × group by (day they began, due date).
 type OpenCells = BTreeMap<(NaiveDate, Option<NaiveDate>), i64>;
 
-/// The part of a figure that cannot change for its key (see the module's documentation).
-#[derive(Debug, Default)]
+/// The part of a figure that cannot change for its key (see the module's documentation), as of
+/// an instant: the day watermark's, or a later one the fence has passed.
+#[derive(Debug, Default, Clone)]
 struct Frozen {
     /// Ended stays of the rolled days: group name and working days, per desk × group.
     ended: BTreeMap<(usize, String), (String, Histogram)>,
-    /// Stays open at the watermark, per desk × group.
+    /// Stays open at its instant, per desk × group.
     open: BTreeMap<(usize, String), (String, OpenCells)>,
     /// Milestones of the rolled days.
     milestones: BTreeMap<String, MilestoneCell>,
     service_types: BTreeMap<String, (i64, i64)>,
 }
+
+/// A frozen part and the instant it is frozen at.
+type FrozenAt = (DateTime<Utc>, Arc<Frozen>);
 
 /// What a frozen part is valid for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -147,10 +156,18 @@ struct Key {
 /// Entries kept at most per kind; a new watermark or epoch drops the older ones first.
 const MEMO_ENTRIES: usize = 64;
 
-/// Frozen parts of one kind read lately, by key. Each is computed once: requests asking for
-/// one being computed wait for it.
+/// How far behind the clock the fence is moved: a transition stamps its stays with the clock
+/// before it writes them, and one stamped before the fence but written after it moves the
+/// epoch (all frozen parts are read anew), so the fence keeps well behind the writes in flight.
+const FENCE_LAG: chrono::Duration = chrono::Duration::seconds(10);
+
+/// How often a process moves the fence (at most; only when figures are viewed).
+const FENCE_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+
+/// Frozen parts of one kind read lately, by key, each in a cell that lets one request compute
+/// or advance it while requests asking for the same wait.
 #[derive(Debug)]
-struct Memo<K, V>(Mutex<HashMap<K, Arc<OnceCell<Arc<V>>>>>);
+struct Memo<K, V>(Mutex<HashMap<K, Arc<V>>>);
 
 impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
@@ -158,10 +175,10 @@ impl<K, V> Default for Memo<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V> Memo<K, V> {
+impl<K: Eq + Hash + Clone, V: Default> Memo<K, V> {
     /// The cell of `key`, new if there is none; entries for which `current` is false (another
     /// watermark or epoch) are dropped first.
-    fn cell(&self, key: &K, current: impl Fn(&K) -> bool) -> Arc<OnceCell<Arc<V>>> {
+    fn cell(&self, key: &K, current: impl Fn(&K) -> bool) -> Arc<V> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cell) = map.get(key) {
             return cell.clone();
@@ -186,8 +203,12 @@ pub struct FiguresMemo(Arc<Memos>);
 
 #[derive(Debug, Default)]
 struct Memos {
-    desks: Memo<Key, Frozen>,
-    flow: Memo<FlowKey, FlowFigures>,
+    /// The frozen part of time at desks and the instant it is frozen at: the day watermark's,
+    /// then moved with the fence (see [`Frozen::fold`]).
+    desks: Memo<Key, tokio::sync::Mutex<Option<FrozenAt>>>,
+    flow: Memo<FlowKey, OnceCell<Arc<FlowFigures>>>,
+    /// When this process last moved the fence (see [`CaseService::snapshot`]).
+    fenced: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl FiguresMemo {
@@ -312,6 +333,8 @@ struct Snapshot<'a> {
     holidays: BTreeSet<NaiveDate>,
     /// The first instant not rolled up.
     since: DateTime<Utc>,
+    /// The fence of the desk figures (see `figures_fence`).
+    fence: Option<DateTime<Utc>>,
 }
 
 /// The dashboard's counts of registrations and closings: the rolled days together, then the
@@ -327,14 +350,20 @@ impl CaseService {
     /// (once a day), rolls them first and opens it anew; a failure to roll is not the viewer's
     /// (what is not rolled is counted live), and neither is a roll-up another request is doing.
     async fn snapshot(&self) -> Result<Snapshot<'static>> {
-        let rollable = db::figures::rollable_until(self.clock.now());
+        let now = self.clock.now();
+        self.move_fence(now).await;
+        let rollable = db::figures::rollable_until(now);
         let mut rolled = false;
         loop {
             let mut tx = self
                 .pool
                 .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .await?;
-            let (until, epoch) = db::figures::watermark(&mut *tx).await?;
+            let db::figures::Watermark {
+                until,
+                epoch,
+                fence,
+            } = db::figures::watermark(&mut *tx).await?;
             if until != Some(rollable) && !rolled {
                 tx.rollback().await?;
                 rolled = true;
@@ -350,7 +379,30 @@ impl CaseService {
                 epoch,
                 holidays,
                 since: until.map_or_else(beginning, day_start),
+                fence,
             });
+        }
+    }
+
+    /// Moves the fence of the desk figures to [`FENCE_LAG`] before `now`, when this process has
+    /// not tried for [`FENCE_EVERY`] (or the clock went back). Failing, or giving up behind
+    /// slow writers, is not the viewer's: the figures are right wherever the fence is, only
+    /// more of them is read live.
+    async fn move_fence(&self, now: DateTime<Utc>) {
+        {
+            let mut fenced = self
+                .figures_memo
+                .0
+                .fenced
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if fenced.is_some_and(|at| now >= at && now - at < FENCE_EVERY) {
+                return;
+            }
+            *fenced = Some(now);
+        }
+        if let Err(e) = db::figures::fence(&self.pool, now - FENCE_LAG).await {
+            tracing::warn!(error = %e, "moving the fence of the figures failed");
         }
     }
 
@@ -436,19 +488,34 @@ impl CaseService {
             calendar: calendar_of(&snap.holidays),
         };
         let (tx, since, holidays) = (&mut snap.tx, snap.since, &snap.holidays);
-        let frozen = self
+        let cell = self
             .figures_memo
             .0
             .desks
-            .cell(&key, |k| k.until == key.until && k.epoch == key.epoch)
-            .get_or_try_init(|| async {
-                Frozen::read(tx, scope, &key, since, holidays)
-                    .await
-                    .map(Arc::new)
-            })
-            .await?
-            .clone();
-        let touched = db::stays::touched_since(&mut **tx, scope, since, group).await?;
+            .cell(&key, |k| k.until == key.until && k.epoch == key.epoch);
+        let (at, frozen) = {
+            let mut memo = cell.lock().await;
+            let (mut at, mut frozen) = match &*memo {
+                Some((at, frozen)) => (*at, frozen.clone()),
+                None => (
+                    since,
+                    Arc::new(Frozen::read(tx, scope, &key, since, holidays).await?),
+                ),
+            };
+            // Past the fence no stay can appear or end any more without moving the epoch: the
+            // frozen part may follow it. (A memory ahead of this snapshot's fence was moved in a
+            // later snapshot, which holds all this one does: it serves as it is.)
+            if let Some(fence) = snap.fence.filter(|f| *f > at) {
+                let between =
+                    db::stays::touched(&mut **tx, scope, (at, Some(fence)), group).await?;
+                let mut moved = (*frozen).clone();
+                moved.fold(&between, (from, to), holidays);
+                (at, frozen) = (fence, Arc::new(moved));
+            }
+            *memo = Some((at, frozen.clone()));
+            (at, frozen)
+        };
+        let touched = db::stays::touched(&mut **tx, scope, (at, None), group).await?;
         let milestones = if milestones {
             db::milestones::live(&mut **tx, scope, (from, to), since, group).await?
         } else {
@@ -465,8 +532,58 @@ impl CaseService {
     }
 }
 
-/// The figures from their frozen part, the stays touched since the watermark, the milestones
-/// since it, measured as of `today`.
+impl Frozen {
+    /// Moves the frozen part from its instant to a later one: `touched` are the stays that began
+    /// or ended between the two, as they were at the later one (`db::stays::touched`). An ended
+    /// one adds to its desk's working days when it ended in the period and, if it began before,
+    /// leaves the open stays it was counted in; one begun between the two and still open at the
+    /// later instant joins them.
+    fn fold(
+        &mut self,
+        touched: &[StayCount],
+        (from, to): (NaiveDate, NaiveDate),
+        holidays: &BTreeSet<NaiveDate>,
+    ) {
+        for c in touched {
+            let key = (desk_order(c.state.0), c.group_code.clone());
+            match c.left_day {
+                Some(left) => {
+                    if (from..=to).contains(&left) {
+                        let (_, hist) = self
+                            .ended
+                            .entry(key.clone())
+                            .or_insert_with(|| (c.group_name.clone(), Histogram::new()));
+                        add(
+                            hist,
+                            sla::working_days_between(c.entered_day, left, holidays),
+                            c.n,
+                        );
+                    }
+                    // Counted among the open stays: no longer open.
+                    if c.began_before {
+                        let (_, cells) = self
+                            .open
+                            .entry(key)
+                            .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
+                        *cells.entry((c.entered_day, c.due)).or_default() -= c.n;
+                    }
+                }
+                None if !c.began_before => {
+                    let (_, cells) = self
+                        .open
+                        .entry(key)
+                        .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
+                    *cells.entry((c.entered_day, c.due)).or_default() += c.n;
+                }
+                // Open and begun before: already among the open stays.
+                None => {}
+            }
+        }
+    }
+}
+
+/// The figures from their frozen part, the stays touched since its instant, the milestones
+/// since the watermark, measured as of `today`.
 fn combine(
     frozen: &Frozen,
     touched: &[StayCount],
@@ -475,55 +592,23 @@ fn combine(
     today: NaiveDate,
     holidays: &BTreeSet<NaiveDate>,
 ) -> DeskFigures {
+    let mut now = frozen.clone();
+    now.fold(touched, (from, to), holidays);
     let mut figures = DeskFigures {
-        milestones: frozen.milestones.clone(),
-        service_types: frozen.service_types.clone(),
+        milestones: now.milestones,
+        service_types: now.service_types,
         ..DeskFigures::default()
     };
-    for (key, (name, hist)) in &frozen.ended {
-        let cell = figures.desks.entry(key.clone()).or_default();
-        cell.name.clone_from(name);
-        cell.days = hist.clone();
+    for (key, (name, hist)) in now.ended {
+        let cell = figures.desks.entry(key).or_default();
+        cell.name = name;
+        cell.days = hist;
     }
-    let mut open = frozen.open.clone();
-    for c in touched {
-        let key = (desk_order(c.state.0), c.group_code.clone());
-        match c.left_day {
-            Some(left) => {
-                if (from..=to).contains(&left) {
-                    let cell = figures.desks.entry(key.clone()).or_default();
-                    if cell.name.is_empty() {
-                        cell.name.clone_from(&c.group_name);
-                    }
-                    add(
-                        &mut cell.days,
-                        sla::working_days_between(c.entered_day, left, holidays),
-                        c.n,
-                    );
-                }
-                // Counted among the stays open at the watermark: no longer open.
-                if c.began_before {
-                    let (_, cells) = open
-                        .entry(key)
-                        .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
-                    *cells.entry((c.entered_day, c.due)).or_default() -= c.n;
-                }
-            }
-            None if !c.began_before => {
-                let (_, cells) = open
-                    .entry(key)
-                    .or_insert_with(|| (c.group_name.clone(), OpenCells::new()));
-                *cells.entry((c.entered_day, c.due)).or_default() += c.n;
-            }
-            // Open and begun before the watermark: already among the open stays.
-            None => {}
-        }
-    }
-    for (key, (name, cells)) in open {
+    for (key, (name, cells)) in now.open {
         for ((entered, due), n) in cells {
             if n <= 0 {
-                // Zero: every stay of the cell left since the watermark. Below zero would be a
-                // stay left twice; never counted as open.
+                // Zero: every stay of the cell has left. Below zero would be a stay left twice;
+                // never counted as open.
                 debug_assert!(n == 0, "open stays below zero at {key:?}");
                 continue;
             }

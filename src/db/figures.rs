@@ -182,16 +182,69 @@ impl GroupBy {
     }
 }
 
-/// The watermark of the roll-ups (the days before it are rolled up; `None`: none yet) and the
-/// figures' epoch (see `figures_epoch`), as one snapshot sees them.
-pub async fn watermark(db: impl PgExecutor<'_>) -> sqlx::Result<(Option<NaiveDate>, i64)> {
+/// Where the figures stand, as one snapshot sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watermark {
+    /// The days before it are rolled up (`None`: none yet).
+    pub until: Option<NaiveDate>,
+    /// The figures' epoch (see `figures_epoch`).
+    pub epoch: i64,
+    /// The fence (see `figures_fence`): no stay can begin or end before it any more without
+    /// moving the epoch (`None`: never moved).
+    pub fence: Option<DateTime<Utc>>,
+}
+
+/// The watermark, the epoch and the fence, as one snapshot sees them.
+pub async fn watermark(db: impl PgExecutor<'_>) -> sqlx::Result<Watermark> {
     let r = sqlx::query!(
-        r#"SELECT w.rolled_until AS "rolled_until: NaiveDate", e.n
-           FROM case_flow_watermark w, figures_epoch e"#
+        r#"SELECT w.rolled_until AS "rolled_until: NaiveDate", e.n,
+                  nullif(f.safe_until, '-infinity') AS "fence: DateTime<Utc>"
+           FROM case_flow_watermark w, figures_epoch e, figures_fence f"#
     )
     .fetch_one(db)
     .await?;
-    Ok((r.rolled_until, r.n))
+    Ok(Watermark {
+        until: r.rolled_until,
+        epoch: r.n,
+        fence: r.fence,
+    })
+}
+
+/// The advisory lock writers of stays hold shared and [`fence`] exclusively (see
+/// `figures_fence`).
+const FENCE_LOCK: i64 = 7_142_002;
+
+/// Moves the fence of the desk figures to `to` (never back): waits for every transaction that
+/// has written a stay to end, so that any stay stamped before `to` is either committed or moves
+/// the epoch when it is (see `figures_fence`). Gives up, returning false, when that takes longer
+/// than a quarter of a second (writers wait behind it meanwhile, and two of them could be waiting for
+/// each other through it); a later view tries again. True when the fence moved.
+pub async fn fence(pool: &PgPool, to: DateTime<Utc>) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL lock_timeout = '250ms'")
+        .execute(&mut *tx)
+        .await?;
+    // pg_advisory_xact_lock returns void, which sqlx cannot decode: select no column at all.
+    if let Err(e) = sqlx::query!("SELECT FROM pg_advisory_xact_lock($1)", FENCE_LOCK)
+        .execute(&mut *tx)
+        .await
+    {
+        let timed_out = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "55P03");
+        tx.rollback().await?;
+        return if timed_out { Ok(false) } else { Err(e) };
+    }
+    let moved = sqlx::query!(
+        "UPDATE figures_fence SET safe_until = $1 WHERE safe_until < $1",
+        to as _
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(moved == 1)
 }
 
 /// Registrations and closings counted per event × detail × kab/kota × hospital (and, for the

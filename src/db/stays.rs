@@ -192,7 +192,7 @@ pub struct StayCount {
     /// The desk's due date (`None` from the roll-up, which does not keep it: an ended stay is
     /// never overdue).
     pub due: Option<NaiveDate>,
-    /// Whether the stays began before the instant the query was given (see [`touched_since`]).
+    /// Whether the stays began before the instant the query was given (see [`touched`]).
     pub began_before: bool,
     pub n: i64,
 }
@@ -300,13 +300,14 @@ pub async fn open_at(
     stay_counts!(rows)
 }
 
-/// The stays of the scope that began or ended since the instant `since`: as they are now
-/// (ended or open), with whether they began before it. Through the indexes of both instants,
-/// a day's transitions at most when `since` is the watermark.
-pub async fn touched_since(
+/// The stays of the scope that began or ended in the instants `since..until` (`until`: `None`
+/// for up to now), as they were at `until` (ended before it, or open), with whether they began
+/// before `since`. Through the indexes of both instants: the stays touched since the fence of
+/// the figures or between two fences (see `cases::desk_figures`), a day's transitions at most.
+pub async fn touched(
     db: impl PgExecutor<'_>,
     scope: &super::cases::ScopeFilter,
-    since: DateTime<Utc>,
+    (since, until): (DateTime<Utc>, Option<DateTime<Utc>>),
     group: GroupBy,
 ) -> sqlx::Result<Vec<StayCount>> {
     let rows = sqlx::query!(
@@ -315,11 +316,13 @@ pub async fn touched_since(
                       CASE WHEN $5 = 'kab' THEN s.domicile_kab_kota_code END AS kab_kota_code,
                       CASE WHEN $5 = 'rs' THEN s.hospital_id END AS hospital_id,
                       (s.entered_at AT TIME ZONE 'Asia/Makassar')::date AS entered_day,
-                      (s.left_at AT TIME ZONE 'Asia/Makassar')::date AS left_day,
+                      CASE WHEN s.left_at < coalesce($6::timestamptz, 'infinity')
+                           THEN (s.left_at AT TIME ZONE 'Asia/Makassar')::date END AS left_day,
                       s.sla_due_date AS due,
                       s.entered_at < $4 AS began_before, count(*) AS n
                FROM desk_stays s
-               WHERE (s.left_at >= $4 OR s.entered_at >= $4)
+               WHERE ((s.left_at >= $4 AND s.left_at < coalesce($6::timestamptz, 'infinity'))
+                      OR (s.entered_at >= $4 AND s.entered_at < coalesce($6::timestamptz, 'infinity')))
                  AND ($1 OR s.hospital_id = $2 OR s.domicile_kab_kota_code = $3)
                GROUP BY 1, 2, 3, 4, 5, 6, 7
            )
@@ -335,6 +338,7 @@ pub async fn touched_since(
         scope.kab_kota_code,
         since as _,
         group.code(),
+        until as Option<DateTime<Utc>>,
     )
     .fetch_all(db)
     .await?;

@@ -311,18 +311,20 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
     };
     let today = app.clock.today();
     let period = (today - Duration::days(365), today);
-    let (until, _) = merajut_sehat::db::figures::watermark(&app.pool)
+    let until = merajut_sehat::db::figures::watermark(&app.pool)
         .await
-        .expect("the watermark");
-    let until = until.expect("rolled up");
+        .expect("the watermark")
+        .until
+        .expect("rolled up");
     let since = sla::wita_instant(until, chrono::NaiveTime::MIN);
 
     // Act: what every view reads (the live part), and what is read once per watermark.
     let mut tx = app.pool.begin().await.expect("a transaction");
     let before = reads_of(&mut tx, "desk_stays").await;
-    let touched = merajut_sehat::db::stays::touched_since(&mut *tx, &all, since, GroupBy::KabKota)
-        .await
-        .expect("the live stays");
+    let touched =
+        merajut_sehat::db::stays::touched(&mut *tx, &all, (since, None), GroupBy::KabKota)
+            .await
+            .expect("the live stays");
     let live = reads_of(&mut tx, "desk_stays").await;
     let rolled =
         merajut_sehat::db::stays::ended_rolled(&mut *tx, &all, period, until, GroupBy::KabKota)
@@ -345,4 +347,165 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
         "every old stay is in the roll-up"
     );
     assert_eq!(frozen, live, "the roll-up read desk_stays");
+}
+
+/// The watermark, epoch and fence as they are now.
+async fn watermark(app: &TestApp) -> merajut_sehat::db::figures::Watermark {
+    merajut_sehat::db::figures::watermark(&app.pool)
+        .await
+        .expect("the watermark")
+}
+
+#[tokio::test]
+async fn the_frozen_part_follows_the_fence_and_a_late_stay_moves_the_epoch() {
+    // Arrange: Wednesday rolled up, cases at several desks.
+    let app = spawn_app_at(wednesday()).await;
+    let kupang = Team::new(&app).await;
+    let maumere = Team::at(&app, "RSUD-TCH", "53.10").await;
+    let a = kupang
+        .case_in(&intake_serial(1, "53.71"), "guarantee_review")
+        .await;
+    let b = maumere
+        .case_in(&intake_serial(2, "53.10"), "desil_check")
+        .await;
+    app.clock.advance(Duration::days(1));
+    check(&app, "Thursday morning").await;
+    let first = watermark(&app).await.fence.expect("a view moved the fence");
+    assert_eq!(first, app.clock.now() - Duration::seconds(10));
+
+    // Act: steps a minute apart, each followed by views, which move the fence past the step:
+    // its stays leave the live part for the frozen one.
+    kupang.dinkes_prov.step(a, "approve_guarantee").await;
+    let c = maumere
+        .case_in(&intake_serial(3, "53.10"), "nik_check")
+        .await;
+    app.clock.advance(Duration::minutes(1));
+    check(&app, "a minute after the steps").await;
+    let second = watermark(&app).await.fence.expect("the fence");
+    assert_eq!(second, app.clock.now() - Duration::seconds(10));
+    let mut tx = app.pool.begin().await.expect("a transaction");
+    let all = ScopeFilter {
+        all: true,
+        hospital_id: None,
+        kab_kota_code: None,
+    };
+    let between =
+        merajut_sehat::db::stays::touched(&mut *tx, &all, (first, Some(second)), GroupBy::Nothing)
+            .await
+            .expect("the stays between the fences");
+    let after = merajut_sehat::db::stays::touched(&mut *tx, &all, (second, None), GroupBy::Nothing)
+        .await
+        .expect("the stays since the fence");
+    tx.rollback().await.expect("rolled back");
+    assert!(
+        between.iter().map(|c| c.n).sum::<i64>() >= 4,
+        "the steps are between the fences: {between:?}"
+    );
+    assert!(after.is_empty(), "nothing since the fence: {after:?}");
+    maumere.dinsos_prov.step(b, "record_desil").await;
+    app.clock.advance(Duration::minutes(1));
+    check(&app, "a minute after another step").await;
+
+    // A late writer: a step stamped before the fence (the clock set back a minute, after the
+    // stay it ends began).
+    let epoch = watermark(&app).await.epoch;
+    app.clock.set(app.clock.now() - Duration::minutes(1));
+    maumere.dukcapil_prov.step(c, "verify_nik").await;
+    assert!(
+        watermark(&app).await.epoch > epoch,
+        "a stay stamped before the fence did not move the epoch"
+    );
+    check(&app, "a step stamped before the fence").await;
+}
+
+#[tokio::test]
+async fn the_fence_waits_for_writers_gives_up_behind_a_slow_one_and_never_moves_back() {
+    use merajut_sehat::db::figures::fence;
+
+    // Arrange: a case at its first desk since Wednesday 10:00; a transaction that has written
+    // one of its stays and not ended.
+    let app = spawn_app_at(wednesday()).await;
+    let team = Team::new(&app).await;
+    let case = team.create(&intake_serial(1, "53.71")).await;
+    let mut writer = app.pool.begin().await.expect("a transaction");
+    sqlx::query("UPDATE desk_stays SET overdue_notified_at = now() WHERE case_id = $1")
+        .bind(case)
+        .execute(&mut *writer)
+        .await
+        .expect("a stay written");
+
+    // Act & assert: the fence does not move past a writer in flight; it does once it ended,
+    // and never back.
+    assert!(!fence(&app.pool, wednesday()).await.expect("no error"));
+    assert_eq!(watermark(&app).await.fence, None);
+    writer.commit().await.expect("committed");
+    assert!(fence(&app.pool, wednesday()).await.expect("no error"));
+    assert!(
+        !fence(&app.pool, wednesday() - Duration::hours(1))
+            .await
+            .expect("no error")
+    );
+    assert_eq!(watermark(&app).await.fence, Some(wednesday()));
+
+    // A stay that begins or ends before the fence moves the epoch; one after it does not.
+    let epoch = watermark(&app).await.epoch;
+    let stay = |entered: DateTime<Utc>, left: DateTime<Utc>| {
+        sqlx::query(
+            "INSERT INTO desk_stays (case_id, state, domicile_kab_kota_code, hospital_id, \
+                                     entered_at, left_at) \
+             SELECT id, 'nik_check', domicile_kab_kota_code, hospital_id, $2, $3 \
+             FROM cases WHERE id = $1",
+        )
+        .bind(case)
+        .bind(entered)
+        .bind(left)
+    };
+    stay(
+        wednesday() + Duration::minutes(1),
+        wednesday() + Duration::minutes(2),
+    )
+    .execute(&app.pool)
+    .await
+    .expect("a stay after the fence");
+    assert_eq!(watermark(&app).await.epoch, epoch, "a stay after the fence");
+    stay(
+        wednesday() - Duration::hours(2),
+        wednesday() - Duration::hours(1),
+    )
+    .execute(&app.pool)
+    .await
+    .expect("a stay before the fence");
+    assert_eq!(
+        watermark(&app).await.epoch,
+        epoch + 1,
+        "a stay before the fence"
+    );
+    sqlx::query("UPDATE desk_stays SET left_at = $2 WHERE case_id = $1 AND left_at IS NULL")
+        .bind(case)
+        .bind(wednesday() + Duration::minutes(3))
+        .execute(&app.pool)
+        .await
+        .expect("the open stay ended after the fence");
+    assert_eq!(
+        watermark(&app).await.epoch,
+        epoch + 1,
+        "ended after the fence"
+    );
+    assert!(
+        fence(&app.pool, wednesday() + Duration::hours(1))
+            .await
+            .expect("no error")
+    );
+    sqlx::query("UPDATE desk_stays SET left_at = $2 WHERE case_id = $1 AND left_at = $3")
+        .bind(case)
+        .bind(wednesday() + Duration::minutes(4))
+        .bind(wednesday() + Duration::minutes(3))
+        .execute(&app.pool)
+        .await
+        .expect("an end moved before the fence");
+    assert_eq!(
+        watermark(&app).await.epoch,
+        epoch + 2,
+        "an end moved before the fence"
+    );
 }

@@ -440,8 +440,11 @@ async fn the_figures_read_the_roll_up_and_the_days_since_not_every_case() {
     let today = app.clock.today();
     let from = today - Duration::weeks(12);
 
-    let (until, _) = figures::watermark(&app.pool).await.expect("the watermark");
-    let until = until.expect("rolled up");
+    let until = figures::watermark(&app.pool)
+        .await
+        .expect("the watermark")
+        .until
+        .expect("rolled up");
     let since = merajut_sehat::domain::sla::wita_instant(until, chrono::NaiveTime::MIN);
 
     // Act: what the dashboard reads of registrations and closings (the rolled days once per
