@@ -36,19 +36,21 @@ pub struct RealisedRow {
 }
 
 /// Paid claims with `paid_on` in `[from, to]`, grouped by payer × kab/kota of origin ×
-/// hospital, ordered by those three.
+/// hospital, ordered by those three: from their daily counts (`claims_paid_daily`, kept by
+/// triggers in the transactions that write claims), not every paid claim of the period.
 pub async fn realised(
     db: impl PgExecutor<'_>,
     filter: &RealisedFilter,
 ) -> sqlx::Result<Vec<RealisedRow>> {
     sqlx::query!(
         r#"SELECT payer AS "payer!", kab_kota_code AS "kab_kota_code!", hospital_id AS "hospital_id!",
-             count(*) AS "claims!", sum(amount_paid)::bigint AS "amount_paid!"
-           FROM claims
-           WHERE status = 'paid' AND paid_on BETWEEN $1 AND $2
+             sum(claims)::bigint AS "claims!", sum(amount_paid)::bigint AS "amount_paid!"
+           FROM claims_paid_daily
+           WHERE paid_on BETWEEN $1 AND $2
              AND ($3::uuid IS NULL OR hospital_id = $3)
              AND ($4::text IS NULL OR kab_kota_code = $4)
            GROUP BY payer, kab_kota_code, hospital_id
+           HAVING sum(claims) > 0
            ORDER BY payer, kab_kota_code, hospital_id"#,
         filter.from as _,
         filter.to as _,

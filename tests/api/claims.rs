@@ -408,6 +408,62 @@ async fn realised_financing_sums_paid_claims_per_payer_kab_and_hospital_across_a
     assert_eq!(reversed.error_fields(), vec!["to"]);
     let ancient = prov.get("/api/v1/klaim/realisasi?from=-9999-01-01").await;
     ancient.expect(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The daily counts the figures are summed from stay equal to the claims whatever writes
+    // them: several paid claims changed by one statement, a payment moved to another day, one
+    // taken back, one deleted.
+    paid_daily_is_true(&app, "after the payments").await;
+    for (when, statement) in [
+        (
+            "amounts changed",
+            "UPDATE claims SET amount_paid = amount_paid - 1000 WHERE status = 'paid'",
+        ),
+        (
+            "a day moved",
+            "UPDATE claims SET paid_on = paid_on + 1 \
+             WHERE id = (SELECT id FROM claims WHERE status = 'paid' ORDER BY number LIMIT 1)",
+        ),
+        (
+            "a payment taken back",
+            "UPDATE claims SET status = 'accepted', paid_on = NULL, amount_paid = NULL, \
+                 payment_reference = NULL, paid_by = NULL, paid_recorded_at = NULL \
+             WHERE id = (SELECT id FROM claims WHERE status = 'paid' ORDER BY number DESC LIMIT 1)",
+        ),
+        (
+            "a claim deleted",
+            "WITH c AS (SELECT id FROM claims WHERE status = 'paid' ORDER BY number LIMIT 1), \
+                  h AS (DELETE FROM claim_history WHERE claim_id IN (SELECT id FROM c)) \
+             DELETE FROM claims WHERE id IN (SELECT id FROM c)",
+        ),
+    ] {
+        sqlx::query(statement)
+            .execute(&app.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{when}: {e}"));
+        paid_daily_is_true(&app, when).await;
+    }
+}
+
+/// The daily counts of paid claims (`claims_paid_daily`) equal a count of the claims.
+async fn paid_daily_is_true(app: &TestApp, when: &str) {
+    let differences: i64 = sqlx::query_scalar(
+        "WITH daily AS (SELECT paid_on, payer, kab_kota_code, hospital_id, claims, amount_paid \
+                        FROM claims_paid_daily WHERE claims <> 0 OR amount_paid <> 0), \
+              direct AS (SELECT paid_on, payer, kab_kota_code, hospital_id, count(*) AS claims, \
+                                sum(amount_paid)::bigint AS amount_paid \
+                         FROM claims WHERE status = 'paid' GROUP BY 1, 2, 3, 4) \
+         SELECT count(*) FROM ((TABLE daily EXCEPT TABLE direct) \
+                               UNION ALL (TABLE direct EXCEPT TABLE daily)) x",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the differences");
+    let paid: i64 = sqlx::query_scalar("SELECT count(*) FROM claims WHERE status = 'paid'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("the paid claims");
+    assert_eq!(differences, 0, "{when}");
+    assert!(paid > 0, "{when}: nothing paid left to compare");
 }
 
 #[tokio::test]
