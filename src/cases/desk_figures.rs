@@ -159,10 +159,10 @@ const MEMO_ENTRIES: usize = 64;
 /// How far behind the clock the fence is moved: a transition stamps its stays with the clock
 /// before it writes them, and one stamped before the fence but written after it moves the
 /// epoch (all frozen parts are read anew), so the fence keeps well behind the writes in flight.
-const FENCE_LAG: chrono::Duration = chrono::Duration::seconds(10);
+pub const FENCE_LAG: chrono::Duration = chrono::Duration::seconds(5);
 
 /// How often a process moves the fence (at most; only when figures are viewed).
-const FENCE_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+pub const FENCE_EVERY: chrono::Duration = chrono::Duration::seconds(5);
 
 /// Frozen parts of one kind read lately, by key, each in a cell that lets one request compute
 /// or advance it while requests asking for the same wait.

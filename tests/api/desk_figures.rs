@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use merajut_sehat::cases::desk_figures::{DeskFigures, desk_order};
+use merajut_sehat::cases::desk_figures::{DeskFigures, FENCE_LAG, desk_order};
 use merajut_sehat::db::cases::{ScopeFilter, holidays};
 use merajut_sehat::db::figures::GroupBy;
 use merajut_sehat::domain::{CaseState, sla};
@@ -371,7 +371,7 @@ async fn the_frozen_part_follows_the_fence_and_a_late_stay_moves_the_epoch() {
     app.clock.advance(Duration::days(1));
     check(&app, "Thursday morning").await;
     let first = watermark(&app).await.fence.expect("a view moved the fence");
-    assert_eq!(first, app.clock.now() - Duration::seconds(10));
+    assert_eq!(first, app.clock.now() - FENCE_LAG);
 
     // Act: steps a minute apart, each followed by views, which move the fence past the step:
     // its stays leave the live part for the frozen one.
@@ -382,7 +382,7 @@ async fn the_frozen_part_follows_the_fence_and_a_late_stay_moves_the_epoch() {
     app.clock.advance(Duration::minutes(1));
     check(&app, "a minute after the steps").await;
     let second = watermark(&app).await.fence.expect("the fence");
-    assert_eq!(second, app.clock.now() - Duration::seconds(10));
+    assert_eq!(second, app.clock.now() - FENCE_LAG);
     let mut tx = app.pool.begin().await.expect("a transaction");
     let all = ScopeFilter {
         all: true,
