@@ -63,6 +63,19 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
+/// The `kab_kota_code` parameter: a kab/kota code is digits and dots ("53.71"); anything else
+/// (a NUL byte, text) is refused before it reaches the database, whose refusal would come in
+/// the middle of a streamed export.
+fn kab_param(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
+    match param(q, "kab_kota_code") {
+        None => Ok(None),
+        Some(k) if k.len() <= 10 && k.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            Ok(Some(k.to_string()))
+        }
+        Some(_) => Err(field_error("kab_kota_code", "kab_kota_code tidak dikenal.")),
+    }
+}
+
 /// The list's filters of the query (`status`, `hospital_id`, `kab_kota_code`, `from`, `to`),
 /// each refusal naming its parameter.
 fn claim_filter(q: &HashMap<String, String>) -> Result<ClaimFilter, ApiError> {
@@ -82,10 +95,7 @@ fn claim_filter(q: &HashMap<String, String>) -> Result<ClaimFilter, ApiError> {
                 .map_err(|_| field_error("hospital_id", "hospital_id harus UUID."))?,
         ),
     };
-    let kab_kota_code = param(q, "kab_kota_code").map(str::to_string);
-    if kab_kota_code.as_deref().is_some_and(|k| k.len() > 10) {
-        return Err(field_error("kab_kota_code", "kab_kota_code tidak dikenal."));
-    }
+    let kab_kota_code = kab_param(q)?;
     let day = |name: &'static str| match param(q, name) {
         None => Ok(None),
         Some(v) => period_date(name, Some(v), chrono::NaiveDate::MIN).map(Some),
@@ -281,7 +291,7 @@ async fn realised(
                 .map_err(|_| field_error("hospital_id", "hospital_id harus UUID."))?,
         ),
     };
-    let kab = param(&q, "kab_kota_code").map(str::to_string);
+    let kab = kab_param(&q)?;
     let realised = state
         .cases
         .realised(&user, from, to, hospital_id, kab.clone())

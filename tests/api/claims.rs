@@ -1540,5 +1540,19 @@ async fn the_claims_export_is_refused_to_other_roles_and_for_bad_filters() {
         .get(&dinkes, "/klaim/unduh?format=csv&status=%00")
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A NUL byte or text as the kab/kota code is refused before the stream begins (it once
+    // broke a streamed export in the middle; the fuzzer found it).
+    let dinkes_api = actor(&f.app, "dinkes_prov", None).await;
+    for kab in ["%00", "53.71%00", "Kupang", "%F0%9F%98%80"] {
+        for path in [
+            format!("/api/v1/klaim/export?format=csv&kab_kota_code={kab}"),
+            format!("/api/v1/klaim?kab_kota_code={kab}"),
+            format!("/api/v1/klaim/realisasi?kab_kota_code={kab}"),
+        ] {
+            let r = dinkes_api.get(&path).await;
+            r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(r.error_fields(), vec!["kab_kota_code"], "{path}");
+        }
+    }
     assert!(export_log(&f.app).await.is_empty());
 }
