@@ -385,7 +385,10 @@
     if (event.defaultPrevented || f.getAttribute("data-cleared")) { return; }
     event.preventDefault();
     (async function () {
-      var waiting = owner ? (await mine().catch(function () { return []; })).length : 0;
+      // Reading the drafts is bounded like clearing them: a storage that never answers must
+      // not keep anyone from signing out.
+      var waiting = owner ? (await Promise.race([mine().catch(function () { return []; }),
+        new Promise(function (r) { setTimeout(function () { r([]); }, 3000); })])).length : 0;
       if (waiting && !window.confirm("Masih ada " + waiting + " draf pendaftaran di ponsel ini yang belum terkirim. " +
         "Keluar akan menghapusnya dari ponsel ini. Tetap keluar?")) { return; }
       await Promise.race([clearAll().catch(function () {}), new Promise(function (r) { setTimeout(r, 3000); })]);
