@@ -211,18 +211,25 @@ async fn check(app: &TestApp, when: &str) {
     );
 }
 
-#[tokio::test]
-async fn desk_figures_equal_a_direct_count_as_days_pass() {
-    // Arrange: hospitals in Kota Kupang and Maumere, cases at several desks on Wednesday.
-    let app = spawn_app_at(wednesday()).await;
-    let kupang = Team::new(&app).await;
-    let maumere = Team::at(&app, "RSUD-TCH", "53.10").await;
+/// Teams of a hospital in Kota Kupang and one in Maumere (Sikka), with a case of the first at
+/// the guarantee review and one of the second at the decile check.
+async fn two_hospitals(app: &TestApp) -> (Team, Team, Uuid, Uuid) {
+    let kupang = Team::new(app).await;
+    let maumere = Team::at(app, "RSUD-TCH", "53.10").await;
     let a = kupang
         .case_in(&intake_serial(1, "53.71"), "guarantee_review")
         .await;
     let b = maumere
         .case_in(&intake_serial(2, "53.10"), "desil_check")
         .await;
+    (kupang, maumere, a, b)
+}
+
+#[tokio::test]
+async fn desk_figures_equal_a_direct_count_as_days_pass() {
+    // Arrange: hospitals in Kota Kupang and Maumere, cases at several desks on Wednesday.
+    let app = spawn_app_at(wednesday()).await;
+    let (kupang, maumere, a, b) = two_hospitals(&app).await;
     let draft = intake_serial(3, "53.03");
     let c = kupang.create(&draft).await;
     let d = kupang
@@ -360,14 +367,7 @@ async fn watermark(app: &TestApp) -> merajut_sehat::db::figures::Watermark {
 async fn the_frozen_part_follows_the_fence_and_a_late_stay_moves_the_epoch() {
     // Arrange: Wednesday rolled up, cases at several desks.
     let app = spawn_app_at(wednesday()).await;
-    let kupang = Team::new(&app).await;
-    let maumere = Team::at(&app, "RSUD-TCH", "53.10").await;
-    let a = kupang
-        .case_in(&intake_serial(1, "53.71"), "guarantee_review")
-        .await;
-    let b = maumere
-        .case_in(&intake_serial(2, "53.10"), "desil_check")
-        .await;
+    let (kupang, maumere, a, b) = two_hospitals(&app).await;
     app.clock.advance(Duration::days(1));
     check(&app, "Thursday morning").await;
     let first = watermark(&app).await.fence.expect("a view moved the fence");
