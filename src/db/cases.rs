@@ -882,33 +882,127 @@ pub const NO_DUE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MIN,
 };
 
+/// How many cases, in the list's order, a name search looks through first ([`list`]).
+pub const NAME_WINDOW: i64 = 5_000;
+
 /// A page of cases in scope matching the filter.
+///
+/// A name search is the one filter whose share of the cases PostgreSQL cannot estimate (a
+/// pattern inside names; its estimate was off 27× at a million cases), and both plans it may
+/// pick go wrong on a wrong estimate: walking the list's order index filtering names reads the
+/// whole table for a rare name, reading every match through the trigram index and sorting
+/// them reads a large share of it for a common one. So a page of a name search is two bounded
+/// steps instead of one guess: the newest [`NAME_WINDOW`] cases of the list (after the cursor)
+/// filtered by name, which fills the page whenever the name is common (one case in a hundred or
+/// more); only when it does not, the matches through the trigram index, sorted ([`by_name`]).
 pub async fn list(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> sqlx::Result<Vec<CaseRow>> {
-    let mut qb = list_query(scope, f);
-    qb.push(" LIMIT ").push_bind(f.limit);
-    qb.build_query_as::<CaseRecord>()
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(CaseRow::try_from)
-        .collect()
+    let records = match &f.search {
+        Some(SearchTerm::Name(name)) => {
+            let mut window = name_window_query("", scope, f, name);
+            let found = window
+                .build_query_as::<CaseRecord>()
+                .fetch_all(pool)
+                .await?;
+            if found.len() as i64 >= f.limit {
+                found
+            } else {
+                let mut db = by_name(pool).await?;
+                let mut qb = list_query(scope, f);
+                qb.push(" LIMIT ").push_bind(f.limit);
+                let all = qb
+                    .build_query_as::<CaseRecord>()
+                    .fetch_all(&mut *db)
+                    .await?;
+                db.commit().await?;
+                all
+            }
+        }
+        _ => {
+            let mut qb = list_query(scope, f);
+            qb.push(" LIMIT ").push_bind(f.limit);
+            qb.build_query_as::<CaseRecord>().fetch_all(pool).await?
+        }
+    };
+    records.into_iter().map(CaseRow::try_from).collect()
+}
+
+/// The first step of a name search ([`list`]): the page among the newest [`NAME_WINDOW`] cases
+/// of the list without the name.
+fn name_window_query(
+    prefix: &str,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+    name: &str,
+) -> QueryBuilder<'static, Postgres> {
+    let unnamed = ListFilter {
+        search: None,
+        ..f.clone()
+    };
+    let mut qb = list_query_after(&format!("{prefix}SELECT * FROM ("), scope, &unnamed);
+    qb.push(" LIMIT ")
+        .push_bind(NAME_WINDOW)
+        .push(") w WHERE lower(w.full_name) LIKE ")
+        .push_bind(name_pattern(name))
+        .push(order_by("w", f.by_due_date))
+        .push(" LIMIT ")
+        .push_bind(f.limit);
+    qb
+}
+
+/// A read-only transaction whose planner reads no table through an ordinary index scan, so
+/// that a name search's second step finds the names through the trigram index (a bitmap scan)
+/// and sorts them, whatever it estimates: the other plan, walking the order index and filtering
+/// names, reads every case for a name no one has.
+async fn by_name(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut db = pool.begin().await?;
+    sqlx::query!("SET TRANSACTION READ ONLY")
+        .execute(&mut *db)
+        .await?;
+    sqlx::query!("SET LOCAL enable_indexscan = off")
+        .execute(&mut *db)
+        .await?;
+    Ok(db)
 }
 
 /// The plan PostgreSQL chooses for a page of [`list`] (`EXPLAIN (FORMAT JSON)`, not run), with
 /// the same statement and values the service sends: what the plan tests check
-/// (`tests/api/query_plans.rs`) and what an operator may look at on real data.
+/// (`tests/api/query_plans.rs`) and what an operator may look at on real data. For a name
+/// search, the plan of its second step (through the trigram index); [`explain_name_window`]
+/// gives the first.
 pub async fn explain_list(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> sqlx::Result<Value> {
     let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
     qb.push(" LIMIT ").push_bind(f.limit);
-    qb.build_query_scalar::<Value>().fetch_one(db).await
+    if matches!(f.search, Some(SearchTerm::Name(_))) {
+        let mut db = by_name(pool).await?;
+        let plan = qb.build_query_scalar::<Value>().fetch_one(&mut *db).await?;
+        db.commit().await?;
+        Ok(plan)
+    } else {
+        qb.build_query_scalar::<Value>().fetch_one(pool).await
+    }
+}
+
+/// The plan of the first step of a name search ([`list`]); `None` for any other filter.
+pub async fn explain_name_window(
+    pool: &PgPool,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> sqlx::Result<Option<Value>> {
+    let Some(SearchTerm::Name(name)) = &f.search else {
+        return Ok(None);
+    };
+    let mut qb = name_window_query("EXPLAIN (FORMAT JSON) ", scope, f, name);
+    Ok(Some(
+        qb.build_query_scalar::<Value>().fetch_one(pool).await?,
+    ))
 }
 
 /// Rows a stream of [`stream`] (or any [`fed_stream`]) reads ahead of its consumer.
@@ -1067,13 +1161,8 @@ fn list_query_after(
             qb.push(")");
         }
         Some(SearchTerm::Name(name)) => {
-            let pattern = format!(
-                "%{}%",
-                name.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            qb.push(" AND lower(c.full_name) LIKE ").push_bind(pattern);
+            qb.push(" AND lower(c.full_name) LIKE ")
+                .push_bind(name_pattern(name));
         }
     }
     if let Some(day) = f.overdue_on {
@@ -1088,22 +1177,40 @@ fn list_query_after(
     if let Some(before) = f.created_before {
         qb.push(" AND c.created_at < ").push_bind(before);
     }
-    if f.by_due_date {
-        if let Some((d, id)) = f.after {
+    match f.after {
+        Some((d, id)) if f.by_due_date => {
             qb.push(" AND (coalesce(c.sla_due_date, '9999-12-31'::date), c.id) > (")
                 .push_bind(d)
                 .push(", ")
                 .push_bind(id)
                 .push(")");
         }
-        qb.push(" ORDER BY coalesce(c.sla_due_date, '9999-12-31'::date), c.id");
-    } else {
-        if let Some((_, id)) = f.after {
+        Some((_, id)) => {
             qb.push(" AND (c.created_at, c.id) < (SELECT created_at, id FROM cases WHERE id = ")
                 .push_bind(id)
                 .push(")");
         }
-        qb.push(" ORDER BY c.created_at DESC, c.id DESC");
+        None => {}
     }
+    qb.push(order_by("c", f.by_due_date));
     qb
+}
+
+/// The list's order, of the cases named `alias`.
+fn order_by(alias: &str, by_due_date: bool) -> String {
+    if by_due_date {
+        format!(" ORDER BY coalesce({alias}.sla_due_date, '9999-12-31'::date), {alias}.id")
+    } else {
+        format!(" ORDER BY {alias}.created_at DESC, {alias}.id DESC")
+    }
+}
+
+/// `LIKE` pattern for names containing `name` (lower case), its wildcards escaped.
+fn name_pattern(name: &str) -> String {
+    format!(
+        "%{}%",
+        name.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }

@@ -392,3 +392,127 @@ async fn the_indexed_searches_find_what_the_plain_conditions_find() {
     pool.close().await;
     db.remove();
 }
+
+/// The ids of a page of the provincial monitoring list found by `typed` as a name, after the
+/// case `after`, newest first.
+async fn name_page(
+    pool: &PgPool,
+    scope: &ScopeFilter,
+    typed: &str,
+    after: Option<Uuid>,
+) -> Vec<Uuid> {
+    let filter = ListFilter {
+        states: CaseState::ALL.to_vec(),
+        search: Some(search(typed)),
+        after: after.map(|id| (db_cases::NO_DUE_DATE, id)),
+        limit: 51,
+        ..Default::default()
+    };
+    db_cases::list(pool, scope, &filter)
+        .await
+        .expect("listing")
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+/// The same page by the plain condition, in the list's order.
+async fn name_page_expected(
+    pool: &PgPool,
+    hospital: Option<Uuid>,
+    typed: &str,
+    after: Option<Uuid>,
+) -> Vec<Uuid> {
+    sqlx::query_scalar(
+        "SELECT id FROM cases c WHERE lower(full_name) LIKE '%' || $1 || '%' \
+         AND ($2::uuid IS NULL OR hospital_id = $2) \
+         AND ($3::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM cases WHERE id = $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT 51",
+    )
+    .bind(typed)
+    .bind(hospital)
+    .bind(after)
+    .fetch_all(pool)
+    .await
+    .expect("reference query")
+}
+
+#[tokio::test]
+async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
+    // Arrange: names are `Pasien <md5>`. One in 16 starts its md5 with `a` (the newest
+    // NAME_WINDOW cases fill a page), one in 256 with `ab` and one in 65,536 with `abcd` (they
+    // do not: the trigram step finds them), and `zz` with none.
+    let (db, pool) = filled().await;
+    let wzj = hospital_id(&pool, "RSUD-WZJ").await;
+    let scopes = [
+        (None, Scope::All.filter()),
+        (Some(wzj), Scope::Hospital(wzj).filter()),
+    ];
+
+    for typed in ["pasien a", "pasien ab", "asien abcd", "PASIEN 0f", "zz"] {
+        for (hospital, scope) in &scopes {
+            let what = format!("{typed}, hospital {hospital:?}");
+            // Act: two pages.
+            let first = name_page(&pool, scope, typed, None).await;
+            let second = name_page(&pool, scope, typed, first.last().copied()).await;
+            // Assert
+            let lower = typed.to_lowercase();
+            let expected_first = name_page_expected(&pool, *hospital, &lower, None).await;
+            assert_eq!(first, expected_first, "{what}: first page");
+            let expected_second =
+                name_page_expected(&pool, *hospital, &lower, expected_first.last().copied()).await;
+            assert_eq!(second, expected_second, "{what}: second page");
+        }
+    }
+    // The pages had something to compare: a full page of the common name, and the rare one.
+    assert_eq!(
+        name_page(&pool, &Scope::All.filter(), "pasien a", None)
+            .await
+            .len(),
+        51
+    );
+    let rare = name_page(&pool, &Scope::All.filter(), "asien abcd", None).await;
+    assert!(
+        (1..51).contains(&rare.len()),
+        "pasien …abcd…: {}",
+        rare.len()
+    );
+
+    // The second step reads the names through the trigram index, the first walks the list's
+    // order index; neither reads the whole table.
+    let filter = ListFilter {
+        states: CaseState::ALL.to_vec(),
+        search: Some(search("pasien ab")),
+        limit: 51,
+        ..Default::default()
+    };
+    for (_, scope) in &scopes {
+        let plan = db_cases::explain_list(&pool, scope, &filter)
+            .await
+            .expect("EXPLAIN");
+        assert!(
+            nodes(&plan)
+                .iter()
+                .any(|n| n["Index Name"] == "cases_name_trgm_idx"),
+            "the second step without the trigram index:\n{plan:#}"
+        );
+        let window = db_cases::explain_name_window(&pool, scope, &filter)
+            .await
+            .expect("EXPLAIN")
+            .expect("a name search");
+        let window_nodes = nodes(&window);
+        let on_cases: Vec<&&Value> = window_nodes
+            .iter()
+            .filter(|n| n["Relation Name"] == "cases")
+            .collect();
+        assert!(
+            !on_cases.is_empty()
+                && on_cases
+                    .iter()
+                    .all(|n| n["Node Type"] == "Index Scan" && n["Scan Direction"] == "Backward"),
+            "the first step not walking an order index:\n{window:#}"
+        );
+    }
+    pool.close().await;
+    db.remove();
+}
