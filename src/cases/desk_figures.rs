@@ -254,6 +254,31 @@ fn add(hist: &mut Histogram, days: i64, n: i64) {
     *hist.entry(days).or_default() += n.max(0) as u64;
 }
 
+/// Adds `n` cases that reached `milestone` in `days` working days to their group's cell and
+/// their service type's counts.
+fn add_milestone(
+    cells: &mut BTreeMap<String, MilestoneCell>,
+    service_types: &mut BTreeMap<String, (i64, i64)>,
+    (milestone, group_code, group_name, service_type): (&str, &str, &str, &str),
+    days: i64,
+    n: i64,
+) {
+    let cell = cells
+        .entry(group_code.to_string())
+        .or_insert_with(|| MilestoneCell {
+            name: group_name.to_string(),
+            ..MilestoneCell::default()
+        });
+    let per_type = service_types.entry(service_type.to_string()).or_default();
+    if milestone == "guaranteed" {
+        add(&mut cell.to_guarantee, days, n);
+        per_type.0 += n;
+    } else {
+        add(&mut cell.to_handover, days, n);
+        per_type.1 += n;
+    }
+}
+
 /// Adds counted milestones to per-group cells and per-service-type counts.
 fn add_milestones(
     cells: &mut BTreeMap<String, MilestoneCell>,
@@ -262,21 +287,13 @@ fn add_milestones(
     holidays: &BTreeSet<NaiveDate>,
 ) {
     for c in counts {
-        let days = sla::working_days_between(c.registered_day, c.day, holidays);
-        let cell = cells
-            .entry(c.group_code.clone())
-            .or_insert_with(|| MilestoneCell {
-                name: c.group_name.clone(),
-                ..MilestoneCell::default()
-            });
-        let per_type = service_types.entry(c.service_type.clone()).or_default();
-        if c.milestone == "guaranteed" {
-            add(&mut cell.to_guarantee, days, c.n);
-            per_type.0 += c.n;
-        } else {
-            add(&mut cell.to_handover, days, c.n);
-            per_type.1 += c.n;
-        }
+        add_milestone(
+            cells,
+            service_types,
+            (&c.milestone, &c.group_code, &c.group_name, &c.service_type),
+            sla::working_days_between(c.registered_day, c.day, holidays),
+            c.n,
+        );
     }
 }
 
@@ -292,26 +309,43 @@ impl Frozen {
         let mut frozen = Frozen::default();
         let period = (key.from, key.to);
         if let Some(until) = key.until {
-            for c in db::stays::ended_rolled(&mut *tx, scope, period, until, key.group).await? {
-                let left = c.left_day.unwrap_or(c.entered_day);
+            // Working days counted by PostgreSQL from the same holidays (`working_day_number`):
+            // a few thousand rows instead of one per pair of days.
+            let weekday_holidays = db::stays::weekday_holidays(holidays);
+            let ended = db::stays::ended_rolled(
+                &mut *tx,
+                scope,
+                period,
+                until,
+                key.group,
+                &weekday_holidays,
+            )
+            .await?;
+            for c in ended {
                 let (_, hist) = frozen
                     .ended
                     .entry((desk_order(c.state.0), c.group_code))
                     .or_insert_with(|| (c.group_name, Histogram::new()));
-                add(
-                    hist,
-                    sla::working_days_between(c.entered_day, left, holidays),
+                add(hist, c.days, c.n);
+            }
+            let milestones = db::milestones::rolled(
+                &mut *tx,
+                scope,
+                period,
+                until,
+                key.group,
+                &weekday_holidays,
+            )
+            .await?;
+            for c in &milestones {
+                add_milestone(
+                    &mut frozen.milestones,
+                    &mut frozen.service_types,
+                    (&c.milestone, &c.group_code, &c.group_name, &c.service_type),
+                    c.days,
                     c.n,
                 );
             }
-            let milestones =
-                db::milestones::rolled(&mut *tx, scope, period, until, key.group).await?;
-            add_milestones(
-                &mut frozen.milestones,
-                &mut frozen.service_types,
-                &milestones,
-                holidays,
-            );
         }
         for c in db::stays::open_at(&mut *tx, scope, since, key.group).await? {
             let (_, cells) = frozen

@@ -96,33 +96,53 @@ pub struct MilestoneCount {
     pub n: i64,
 }
 
+/// Cases of one group that reached a milestone in the same number of working days from
+/// registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneDays {
+    /// `guaranteed` (the first temporary guarantee) or `handed_over`.
+    pub milestone: String,
+    /// The group's code and name (kab/kota or hospital); empty for [`GroupBy::Nothing`].
+    pub group_code: String,
+    pub group_name: String,
+    /// The service type recorded at intake.
+    pub service_type: String,
+    /// Working days after the day registered up to the day reached
+    /// (`domain::sla::working_days_between`).
+    pub days: i64,
+    pub n: i64,
+}
+
 /// The guarantees and handovers of the scope on the WITA days `from..=to` before the day
 /// `until` (the watermark), from the daily roll-up `case_milestone_daily`, counted per
-/// milestone × group × service type × day registered × day reached. Never changes once read.
+/// milestone × group × service type × working days with the holidays `weekday_holidays`
+/// (`db::stays::weekday_holidays`). Never changes once read (for the same holidays).
 pub async fn rolled(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
     (from, to): (NaiveDate, NaiveDate),
     until: NaiveDate,
     group: GroupBy,
-) -> sqlx::Result<Vec<MilestoneCount>> {
+    weekday_holidays: &[NaiveDate],
+) -> sqlx::Result<Vec<MilestoneDays>> {
     sqlx::query_as!(
-        MilestoneCount,
+        MilestoneDays,
         r#"WITH x AS (
                SELECT f.milestone,
                       CASE WHEN $6 = 'kab' THEN f.kab_kota_code END AS kab_kota_code,
                       CASE WHEN $6 = 'rs' THEN f.hospital_id END AS hospital_id,
-                      f.service_type, f.registered_day, f.day, sum(f.n)::bigint AS n
+                      f.service_type,
+                      greatest(working_day_number(f.day, $8) - working_day_number(f.registered_day, $8), 0)
+                          AS days,
+                      sum(f.n)::bigint AS n
                FROM case_milestone_daily f
                WHERE f.day >= $4 AND f.day <= $5 AND f.day < $7
                  AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-               GROUP BY 1, 2, 3, 4, 5, 6
+               GROUP BY 1, 2, 3, 4, 5
            )
            SELECT x.milestone AS "milestone!", coalesce(k.code, h.code, '') AS "group_code!",
                   coalesce(k.name, h.name, '') AS "group_name!",
-                  x.service_type AS "service_type!",
-                  x.registered_day AS "registered_day!: NaiveDate",
-                  x.day AS "day!: NaiveDate", x.n AS "n!"
+                  x.service_type AS "service_type!", x.days AS "days!", x.n AS "n!"
            FROM x
            LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
            LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
@@ -133,6 +153,7 @@ pub async fn rolled(
         to as _,
         group.code(),
         until as _,
+        weekday_holidays as _,
     )
     .fetch_all(db)
     .await

@@ -197,7 +197,7 @@ pub struct StayCount {
     pub n: i64,
 }
 
-/// Decodes the rows of the three queries below, which return the same columns.
+/// Decodes the rows of the two queries below, which return the same columns.
 macro_rules! stay_counts {
     ($rows:expr) => {
         $rows
@@ -219,30 +219,57 @@ macro_rules! stay_counts {
     };
 }
 
+/// Ended stays at one desk in one group that took the same number of working days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedCount {
+    pub state: Code<CaseState>,
+    /// The group's code and name (kab/kota or hospital); empty for [`GroupBy::Nothing`].
+    pub group_code: String,
+    pub group_name: String,
+    /// Working days after the day they began up to the day they ended
+    /// (`domain::sla::working_days_between`).
+    pub days: i64,
+    pub n: i64,
+}
+
+/// The holidays of `holidays` that fall on a weekday, sorted: what the SQL function
+/// `working_day_number` counts working days with.
+pub fn weekday_holidays(holidays: &std::collections::BTreeSet<NaiveDate>) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    holidays
+        .iter()
+        .filter(|d| d.weekday().number_from_monday() <= 5)
+        .copied()
+        .collect()
+}
+
 /// The stays of the scope that ended in the WITA days `from..=to` before the day `until`
-/// (the watermark), from the daily roll-up `desk_time_daily`. Never changes once read.
+/// (the watermark), from the daily roll-up `desk_time_daily`, counted per desk × group ×
+/// working days with the holidays `weekday_holidays` ([`weekday_holidays`]). Never changes
+/// once read (for the same holidays).
 pub async fn ended_rolled(
     db: impl PgExecutor<'_>,
     scope: &super::cases::ScopeFilter,
     (from, to): (NaiveDate, NaiveDate),
     until: NaiveDate,
     group: GroupBy,
-) -> sqlx::Result<Vec<StayCount>> {
+    weekday_holidays: &[NaiveDate],
+) -> sqlx::Result<Vec<EndedCount>> {
     let rows = sqlx::query!(
         r#"WITH x AS (
                SELECT f.state,
                       CASE WHEN $6 = 'kab' THEN f.kab_kota_code END AS kab_kota_code,
                       CASE WHEN $6 = 'rs' THEN f.hospital_id END AS hospital_id,
-                      f.entered_day, f.day, sum(f.n)::bigint AS n
+                      greatest(working_day_number(f.day, $8) - working_day_number(f.entered_day, $8), 0)
+                          AS days,
+                      sum(f.n)::bigint AS n
                FROM desk_time_daily f
                WHERE f.day >= $4 AND f.day <= $5 AND f.day < $7
                  AND ($1 OR f.hospital_id = $2 OR f.kab_kota_code = $3)
-               GROUP BY 1, 2, 3, 4, 5
+               GROUP BY 1, 2, 3, 4
            )
            SELECT x.state::text AS "state!", coalesce(k.code, h.code, '') AS "group_code!",
-                  coalesce(k.name, h.name, '') AS "group_name!",
-                  x.entered_day AS "entered_day!: NaiveDate", x.day AS "left_day?: NaiveDate",
-                  NULL::date AS "due?: NaiveDate", true AS "began_before!", x.n AS "n!"
+                  coalesce(k.name, h.name, '') AS "group_name!", x.days AS "days!", x.n AS "n!"
            FROM x
            LEFT JOIN kab_kota k ON k.code = x.kab_kota_code
            LEFT JOIN hospitals h ON h.id = x.hospital_id"#,
@@ -253,10 +280,22 @@ pub async fn ended_rolled(
         to as _,
         group.code(),
         until as _,
+        weekday_holidays as _,
     )
     .fetch_all(db)
     .await?;
-    stay_counts!(rows)
+    rows.into_iter()
+        .map(|r| {
+            Ok(EndedCount {
+                state: Code::try_from(r.state)
+                    .map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                group_code: r.group_code,
+                group_name: r.group_name,
+                days: r.days,
+                n: r.n,
+            })
+        })
+        .collect()
 }
 
 /// The stays of the scope that were open at the instant `at` (began before it, had not ended),

@@ -333,10 +333,16 @@ async fn the_live_part_reads_the_days_since_the_watermark_not_every_stay() {
             .await
             .expect("the live stays");
     let live = reads_of(&mut tx, "desk_stays").await;
-    let rolled =
-        merajut_sehat::db::stays::ended_rolled(&mut *tx, &all, period, until, GroupBy::KabKota)
-            .await
-            .expect("the rolled stays");
+    let rolled = merajut_sehat::db::stays::ended_rolled(
+        &mut *tx,
+        &all,
+        period,
+        until,
+        GroupBy::KabKota,
+        &[],
+    )
+    .await
+    .expect("the rolled stays");
     let frozen = reads_of(&mut tx, "desk_stays").await;
     tx.rollback().await.expect("rolled back");
 
@@ -508,4 +514,59 @@ async fn the_fence_waits_for_writers_gives_up_behind_a_slow_one_and_never_moves_
         epoch + 2,
         "an end moved before the fence"
     );
+}
+
+#[tokio::test]
+async fn working_days_counted_by_postgresql_equal_the_domains() {
+    // Arrange: holidays on weekdays and on a weekend, two of them on consecutive days, one
+    // before 2001 (the function's week origin); days from 1999 to 2027.
+    let app = spawn_app_at(wednesday()).await;
+    let holidays: BTreeSet<NaiveDate> = [
+        "2000-12-25",
+        "2026-11-20",
+        "2026-11-21",
+        "2026-12-24",
+        "2026-12-25",
+        "2027-01-01",
+    ]
+    .iter()
+    .map(|d| d.parse().expect("a date"))
+    .collect();
+    let weekday = merajut_sehat::db::stays::weekday_holidays(&holidays);
+    assert_eq!(weekday.len(), 5, "2026-11-21 is a Saturday");
+    let near: Vec<NaiveDate> = (0..70)
+        .map(|i| NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date") + Duration::days(i))
+        .collect();
+    let far: Vec<NaiveDate> = [
+        "1999-06-15",
+        "2000-12-24",
+        "2001-01-01",
+        "2001-01-07",
+        "2020-02-29",
+    ]
+    .iter()
+    .map(|d| d.parse().expect("a date"))
+    .collect();
+    let days: Vec<NaiveDate> = near.iter().chain(&far).copied().collect();
+
+    // Act
+    let counted: Vec<(NaiveDate, NaiveDate, i64)> = sqlx::query_as(
+        "SELECT f, t, greatest(working_day_number(t, $2) - working_day_number(f, $2), 0) \
+         FROM unnest($1::date[]) f, unnest($1::date[]) t",
+    )
+    .bind(&days)
+    .bind(&weekday)
+    .fetch_all(&app.pool)
+    .await
+    .expect("counted");
+
+    // Assert
+    assert_eq!(counted.len(), days.len() * days.len());
+    for (from, to, n) in counted {
+        assert_eq!(
+            n,
+            sla::working_days_between(from, to, &holidays),
+            "{from} → {to}"
+        );
+    }
 }
