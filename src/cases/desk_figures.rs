@@ -308,6 +308,12 @@ impl Frozen {
     ) -> Result<Frozen> {
         let mut frozen = Frozen::default();
         let period = (key.from, key.to);
+        // The roll-ups of a long period are grouped in one hash table: at the default 4 MB
+        // PostgreSQL, which cannot estimate how few groups the working days make, sorts them
+        // instead (a quarter of the province at a million cases: 320 → 100 ms).
+        sqlx::query!("SET LOCAL work_mem = '32MB'")
+            .execute(&mut *tx)
+            .await?;
         if let Some(until) = key.until {
             // Working days counted by PostgreSQL from the same holidays (`working_day_number`):
             // a few thousand rows instead of one per pair of days.
