@@ -583,17 +583,28 @@ async fn act(
     let body = object(body)?;
     let version = version_of(&body)?;
     let input = as_form(&body, action.fields())?;
+    let make = case_answer(StatusCode::OK);
     let Some(header) = header else {
-        state
+        // The case as the action leaves it, read (and the read logged) in the action's
+        // transaction: one commit.
+        let answer = state
             .cases
-            .perform(&user, id, version, action, &input)
+            .perform_answered(
+                &user,
+                id,
+                version,
+                action,
+                &input,
+                MakeAnswer::Detail(&make, "api"),
+            )
             .await?;
-        let detail = state.cases.detail(&user, id, "api").await?;
-        return Ok(Json(case_json(&detail)).into_response());
+        return Ok(keyed_response(Answered {
+            answer,
+            replayed: false,
+        }));
     };
     let path = format!("/api/v1/cases/{id}/actions/{}", action.as_str());
     let request = json_request_key(header, &path, &body)?;
-    let make = case_answer(StatusCode::OK);
     let once = Once {
         key: &request,
         answer: MakeAnswer::Detail(&make, "api"),

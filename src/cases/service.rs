@@ -731,7 +731,9 @@ impl CaseService {
             input,
             extras,
         };
-        self.perform_keyed(user, request, None).await?.unkeyed()
+        self.perform_keyed(user, request, None, None)
+            .await?
+            .unkeyed()
     }
 
     /// [`Self::perform_with_document`] for a request with a key ([`super::idempotency`]): the
@@ -760,17 +762,50 @@ impl CaseService {
             input,
             extras,
         };
-        self.perform_keyed(user, request, Some(&once))
+        self.perform_keyed(user, request, Some(once.key), Some(&once.answer))
             .await?
             .answered()
     }
 
-    /// The transaction of an action, with or without a key.
+    /// [`Self::perform`] with the answer `answer` makes from the case as the transaction leaves
+    /// it, made in the same transaction (the API's body for a request without a key): the
+    /// action and the logged read of the case commit once.
+    pub async fn perform_answered(
+        &self,
+        user: &CurrentUser,
+        id: Uuid,
+        version: i32,
+        action: Action,
+        input: &HashMap<String, String>,
+        answer: MakeAnswer<'_>,
+    ) -> Result<StoredAnswer> {
+        let request = ActionRequest {
+            id,
+            version,
+            action,
+            input,
+            extras: PageExtras {
+                document: None,
+                confirmed: true,
+            },
+        };
+        match self
+            .perform_keyed(user, request, None, Some(&answer))
+            .await?
+        {
+            Keyed::Done(_, Some(answer)) => Ok(answer),
+            _ => Err(anyhow::anyhow!("an answered action made no answer").into()),
+        }
+    }
+
+    /// The transaction of an action, with or without a key, and with or without an answer made
+    /// in it (stored with the key when there is one).
     async fn perform_keyed(
         &self,
         user: &CurrentUser,
         request: ActionRequest<'_>,
-        once: Option<&Once<'_>>,
+        key: Option<&RequestKey>,
+        make: Option<&MakeAnswer<'_>>,
     ) -> Result<Keyed<CaseRow>> {
         let ActionRequest {
             id,
@@ -784,12 +819,12 @@ impl CaseService {
         } = request;
         let mut tx = self.pool.begin().await?;
         // The key first: a repeat waits here, before it locks the case.
-        if let Some(once) = once
+        if let Some(key) = key
             && let Claim::Replay(answer) =
-                idempotency::claim(&mut tx, user, once.key, self.clock.now()).await?
+                idempotency::claim(&mut tx, user, key, self.clock.now()).await?
         {
             // A replayed case read is a read of the case again, logged as such.
-            if let MakeAnswer::Detail(_, via) = once.answer {
+            if let Some(MakeAnswer::Detail(_, via)) = make {
                 let read = Access::case(AccessKind::Read, "case", id);
                 self.log_access_in(&mut *tx, user, via, read).await?;
                 tx.commit().await?;
@@ -826,16 +861,13 @@ impl CaseService {
             let updated = db_cases::by_id(&mut *tx, id)
                 .await?
                 .ok_or(CaseError::NotFound)?;
-            let answer = match once {
-                Some(once) => {
-                    let answer = self
-                        .make_answer(&mut tx, user, &updated, &once.answer)
-                        .await?;
-                    idempotency::store(&mut tx, user, once.key, &answer).await?;
-                    Some(answer)
-                }
+            let answer = match make {
+                Some(make) => Some(self.make_answer(&mut tx, user, &updated, make).await?),
                 None => None,
             };
+            if let (Some(key), Some(answer)) = (key, &answer) {
+                idempotency::store(&mut tx, user, key, answer).await?;
+            }
             pause_before_commit().await;
             tx.commit().await?;
             Ok::<_, CaseError>((updated, answer))
