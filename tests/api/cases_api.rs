@@ -667,6 +667,41 @@ async fn reading_a_case_is_logged() {
 }
 
 #[tokio::test]
+async fn an_action_answers_the_case_it_left_and_logs_that_read_once() {
+    // Arrange
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let version = team.dukcapil_prov.case(id).await.version();
+    let before = access_log(&app, id, "case").await.len();
+
+    // Act: a refused action (a stale version), then the action.
+    let stale = team
+        .dukcapil_prov
+        .act(id, "verify_nik", version - 1, valid_fields("verify_nik"))
+        .await;
+    let done = team
+        .dukcapil_prov
+        .act(id, "verify_nik", version, valid_fields("verify_nik"))
+        .await;
+
+    // Assert: the answer is the case as the action left it (its new state and version, the
+    // step in its history), and only the action's read is logged.
+    stale.expect(StatusCode::CONFLICT);
+    done.expect(StatusCode::OK);
+    assert_eq!(done.body["case"]["state"], "desil_check");
+    assert_eq!(done.version(), version + 1);
+    let history = done.body["history"].as_array().expect("a history");
+    assert_eq!(history.last().expect("a step")["action"], "verify_nik");
+    let log = access_log(&app, id, "case").await;
+    assert_eq!(log.len(), before + 1, "{log:?}");
+    assert_eq!(
+        log.last().expect("a row"),
+        &(team.dukcapil_prov.user.id, "api".to_string())
+    );
+}
+
+#[tokio::test]
 async fn monitoring_role_reads_the_case_without_personal_details() {
     // Arrange
     let app = spawn_app().await;
