@@ -868,6 +868,7 @@ impl CaseService {
             if let (Some(key), Some(answer)) = (key, &answer) {
                 idempotency::store(&mut tx, user, key, answer).await?;
             }
+            Self::audit_transition(&mut tx, &case, user, action, next).await?;
             pause_before_commit().await;
             tx.commit().await?;
             Ok::<_, CaseError>((updated, answer))
@@ -946,7 +947,7 @@ impl CaseService {
     }
 
     /// Writes the action: the evidence columns, the state change (refused when the version is
-    /// stale), the history row and the audit row.
+    /// stale), the history row and the notices (the audit row: [`Self::audit_transition`]).
     async fn apply(
         &self,
         conn: &mut PgConnection,
@@ -991,6 +992,19 @@ impl CaseService {
         db_cases::insert_history(&mut *conn, &history).await?;
         self.announce_transition(&mut *conn, case, next, version + 1, user, now)
             .await?;
+        Ok(())
+    }
+
+    /// The audit row of an action ([`Self::apply`]), written last before the commit: the row
+    /// takes the head of one of the audit chains until the transaction ends, and every other
+    /// transaction writing to that chain waits for it meanwhile.
+    async fn audit_transition(
+        conn: &mut PgConnection,
+        case: &CaseRow,
+        user: &CurrentUser,
+        action: Action,
+        next: CaseState,
+    ) -> Result<()> {
         let from = case.state.0.as_str();
         let details =
             serde_json::json!({"action": action.as_str(), "from": from, "to": next.as_str()});

@@ -408,7 +408,16 @@ async fn the_frozen_part_follows_the_fence_and_a_late_stay_moves_the_epoch() {
         "the steps are between the fences: {between:?}"
     );
     assert!(after.is_empty(), "nothing since the fence: {after:?}");
+    // A step now ends a stay begun before the fence (on Wednesday): its end is after the fence,
+    // so the frozen part is still good (the epoch stays; it would make every transition wait
+    // for the one before and every figure be read anew).
+    let epoch = watermark(&app).await.epoch;
     maumere.dinsos_prov.step(b, "record_desil").await;
+    assert_eq!(
+        watermark(&app).await.epoch,
+        epoch,
+        "a step after the fence moved the epoch"
+    );
     app.clock.advance(Duration::minutes(1));
     check(&app, "a minute after another step").await;
 
