@@ -10,8 +10,8 @@
 //! would fall after now stays open at its desk, so the open cases are the recent ones, a few
 //! percent at each desk, some overdue.
 //!
-//! Rows are written with `COPY … FROM STDIN` in batches, one transaction per batch, while the
-//! next batch is generated on a blocking thread. The run refuses a database holding cases it
+//! Rows are written with `COPY … FROM STDIN` in batches, one transaction per batch, two batches
+//! at once on two connections, while the next batch is generated on a blocking thread. The run refuses a database holding cases it
 //! did not make (their creator is not a `gen_` user) unless `--force`; the same `--seed` on the
 //! same database state gives the same data. Case numbers come from the service's own sequence,
 //! so the service numbers its next case after the generated ones.
@@ -26,6 +26,8 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
@@ -38,6 +40,9 @@ use crate::domain::nik::{mask_json, mask_numbers};
 use crate::domain::{
     Action, ActionData, CaseFacts, CaseState, Desil, Role, ScopeKind, decide, sla,
 };
+
+/// Batches written at once (see [`run`]).
+const WRITERS: usize = 2;
 
 /// The prefix of every user the generator makes; a case created by anyone else is real data.
 pub const USER_PREFIX: &str = "gen_";
@@ -112,16 +117,37 @@ pub async fn run(
         generator.letters
     });
     let started = std::time::Instant::now();
-    while let Some(made) = rx.recv().await {
-        let made = made?;
-        made.write(pool).await?;
-        summary.add(&made);
+    // Batches are written WRITERS at a time, each in its own transaction on its own connection:
+    // one COPY keeps one PostgreSQL backend busy, and with one writer the load waited on it
+    // while the other core idled. Claim numbers are taken here, in batch order, so they follow
+    // the cases' registration as one writer gave them.
+    let mut writing = FuturesUnordered::new();
+    let mut written = 0u64;
+    let mut wrote = |n: u64| {
+        written += n;
         tracing::info!(
-            cases = summary.cases,
+            cases = written,
             of = total,
             seconds = started.elapsed().as_secs(),
             "generated"
         );
+    };
+    while let Some(made) = rx.recv().await {
+        let made = made?;
+        let claims = made.numbered_claims(pool).await?;
+        summary.add(&made);
+        if writing.len() >= WRITERS
+            && let Some(done) = writing.next().await
+        {
+            wrote(done?);
+        }
+        writing.push(async move {
+            made.write(pool, &claims).await?;
+            Ok::<_, anyhow::Error>(made.counts.cases)
+        });
+    }
+    while let Some(done) = writing.next().await {
+        wrote(done?);
     }
     let letters = producer.await.context("the generating thread failed")?;
     store_letter_counters(pool, &letters).await?;
@@ -431,11 +457,11 @@ struct Batch {
 }
 
 impl Batch {
-    /// Writes the batch in one transaction, parents before children.
-    async fn write(&self, pool: &PgPool) -> anyhow::Result<()> {
+    /// Writes the batch in one transaction, parents before children, with its claim rows
+    /// numbered ([`Batch::numbered_claims`]).
+    async fn write(&self, pool: &PgPool, claims: &str) -> anyhow::Result<()> {
         let mut tx = pool.begin().await?;
-        let claims = self.numbered_claims(&mut tx).await?;
-        let tables: [(&str, &String); 9] = [
+        let tables: [(&str, &str); 9] = [
             (
                 "cases (id, number, state, version, returned_from, hospital_id, created_by, \
                  full_name, sex, birth_place, birth_date, has_identity_document, nik, kk_number, \
@@ -481,7 +507,7 @@ impl Batch {
                  care_start, care_end, amount_claimed, ina_cbg_code, document_id, paid_on, \
                  amount_paid, payment_reference, submitted_by, submitted_at, verified_by, \
                  verified_at, paid_by, paid_recorded_at, created_at, updated_at)",
-                &claims,
+                claims,
             ),
             (
                 "claim_history (claim_id, action, from_status, to_status, from_version, \
@@ -514,7 +540,7 @@ const CLAIM_SEQUENCE: char = '\u{1}';
 impl Batch {
     /// The claim rows with their numbers, taken from `claim_number_seq` as the service takes
     /// them (`KLM-2026-000123`).
-    async fn numbered_claims(&self, conn: &mut sqlx::PgConnection) -> anyhow::Result<String> {
+    async fn numbered_claims(&self, db: &PgPool) -> anyhow::Result<String> {
         let n = i64::try_from(self.counts.claims)?;
         if n == 0 {
             return Ok(String::new());
@@ -523,7 +549,7 @@ impl Batch {
             r#"SELECT nextval('claim_number_seq') AS "n!" FROM generate_series(1, $1::bigint)"#,
             n
         )
-        .fetch_all(conn)
+        .fetch_all(db)
         .await?;
         let mut parts = self.claims.split(CLAIM_SEQUENCE);
         let mut out = String::with_capacity(self.claims.len() + numbers.len() * 8);

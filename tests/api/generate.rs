@@ -41,7 +41,11 @@ async fn generated_cases_keep_the_invariants_and_every_role_reads_them() {
     let app = spawn_app().await;
 
     // Act
-    let summary = generate::run(&app.app_pool, &args(CASES, 7), app.clock.now())
+    let several_batches = GenerateArgs {
+        batch: 90,
+        ..args(CASES, 7)
+    };
+    let summary = generate::run(&app.app_pool, &several_batches, app.clock.now())
         .await
         .expect("generating");
 
@@ -105,6 +109,18 @@ async fn generated_cases_keep_the_invariants_and_every_role_reads_them() {
     .await
     .expect("counting claims");
     assert!(handed_over_with_claims > 0, "handed-over cases have claims");
+    // Batches are written two at a time; the claims are still numbered in the cases' order.
+    let out_of_order: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT split_part(c.number, '-', 3)::bigint AS case_seq, \
+                lag(split_part(c.number, '-', 3)::bigint) \
+                    OVER (ORDER BY split_part(k.number, '-', 3)::bigint) AS before \
+                FROM claims k JOIN cases c ON c.id = k.case_id) x \
+         WHERE x.case_seq < x.before",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("checking claim numbers");
+    assert_eq!(out_of_order, 0, "claims numbered out of the cases' order");
 
     // Pages of several roles answer on the generated data.
     let pages: &[(&str, &[&str])] = &[
