@@ -18,11 +18,13 @@
 //!   The frozen part then follows the **fence** (`figures_fence`, moved by the views every
 //!   [`FENCE_EVERY`] to [`FENCE_LAG`] before the clock): no stay can begin or end before the
 //!   fence any more without moving the epoch, so the stays touched between the instant the
-//!   memory is frozen at and the fence are folded into it once ([`Frozen::fold`]).
+//!   memory is frozen at and the fence are folded into it once ([`Frozen::fold`]), and so are
+//!   the milestones reached in between (each is written by a step that ends a stay, with the
+//!   same stamp, under the same lock).
 //! - **Live** — the stays that began or ended since the frozen part's instant (the last seconds
 //!   of transitions, a day's at most): an ended one adds to its desk's working days and, if it
 //!   began before that instant, leaves the open stays it was counted in; an open one joins
-//!   them. The milestones since the watermark (a day's guarantees and handovers).
+//!   them. The milestones since that instant (guarantees and handovers).
 //! - **Today** — open stays are measured up to today and checked against their due date when
 //!   the figure is read.
 //!
@@ -545,11 +547,22 @@ impl CaseService {
             // Past the fence no stay can appear or end any more without moving the epoch: the
             // frozen part may follow it. (A memory ahead of this snapshot's fence was moved in a
             // later snapshot, which holds all this one does: it serves as it is.)
+            // The milestones too: each is written with the step that ends a stay, stamped
+            // alike, under the same lock (so always, whether this view shows them or not).
             if let Some(fence) = snap.fence.filter(|f| *f > at) {
                 let between =
                     db::stays::touched(&mut **tx, scope, (at, Some(fence)), group).await?;
+                let reached =
+                    db::milestones::live(&mut **tx, scope, (from, to), (at, Some(fence)), group)
+                        .await?;
                 let mut moved = (*frozen).clone();
                 moved.fold(&between, (from, to), holidays);
+                add_milestones(
+                    &mut moved.milestones,
+                    &mut moved.service_types,
+                    &reached,
+                    holidays,
+                );
                 (at, frozen) = (fence, Arc::new(moved));
             }
             *memo = Some((at, frozen.clone()));
@@ -557,7 +570,7 @@ impl CaseService {
         };
         let touched = db::stays::touched(&mut **tx, scope, (at, None), group).await?;
         let milestones = if milestones {
-            db::milestones::live(&mut **tx, scope, (from, to), since, group).await?
+            db::milestones::live(&mut **tx, scope, (from, to), (at, None), group).await?
         } else {
             vec![]
         };

@@ -159,13 +159,14 @@ pub async fn rolled(
     .await
 }
 
-/// The guarantees and handovers of the scope since the instant `since` (the watermark) on the
-/// WITA days `from..=to`, counted live, as [`rolled`] counts them.
+/// The guarantees and handovers of the scope in the instants `since..until` (`until`: `None`
+/// for up to now; `since` at or after the watermark) on the WITA days `from..=to`, counted
+/// live per milestone × group × service type × day registered × day reached.
 pub async fn live(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
     (from, to): (NaiveDate, NaiveDate),
-    since: DateTime<Utc>,
+    (since, until): (DateTime<Utc>, Option<DateTime<Utc>>),
     group: GroupBy,
 ) -> sqlx::Result<Vec<MilestoneCount>> {
     sqlx::query_as!(
@@ -175,7 +176,7 @@ pub async fn live(
                       e.kab_kota_code, e.hospital_id, e.service_type,
                       (e.registered_at AT TIME ZONE 'Asia/Makassar')::date AS registered_day
                FROM case_milestone_events e
-               WHERE e.at >= $7
+               WHERE e.at >= $7 AND e.at < coalesce($8::timestamptz, 'infinity')
                  AND ($1 OR e.hospital_id = $2 OR e.kab_kota_code = $3)
            ),
            x AS (
@@ -202,6 +203,7 @@ pub async fn live(
         to as _,
         group.code(),
         since as _,
+        until as _,
     )
     .fetch_all(db)
     .await
