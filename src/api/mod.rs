@@ -609,14 +609,9 @@ async fn act(
         key: &request,
         answer: MakeAnswer::Detail(&make, "api"),
     };
-    // The API's call is its confirmation, as in `perform`.
-    let extras = PageExtras {
-        document: None,
-        confirmed: true,
-    };
     let answered = state
         .cases
-        .perform_once(&user, id, version, action, &input, extras, once)
+        .perform_once(&user, id, version, action, &input, PageExtras::API, once)
         .await?;
     Ok(keyed_response(answered))
 }

@@ -42,6 +42,14 @@ pub struct PageExtras<'a> {
     pub confirmed: bool,
 }
 
+impl PageExtras<'_> {
+    /// An API call's: no document along, and the call is its confirmation.
+    pub const API: PageExtras<'static> = PageExtras {
+        document: None,
+        confirmed: true,
+    };
+}
+
 /// An action asked of a case ([`CaseService::perform_keyed`]).
 struct ActionRequest<'a> {
     id: Uuid,
@@ -699,11 +707,7 @@ impl CaseService {
         action: Action,
         input: &HashMap<String, String>,
     ) -> Result<CaseRow> {
-        let api = PageExtras {
-            document: None,
-            confirmed: true,
-        };
-        self.perform_with_document(user, id, version, action, input, api)
+        self.perform_with_document(user, id, version, action, input, PageExtras::API)
             .await
     }
 
@@ -784,10 +788,7 @@ impl CaseService {
             version,
             action,
             input,
-            extras: PageExtras {
-                document: None,
-                confirmed: true,
-            },
+            extras: PageExtras::API,
         };
         match self
             .perform_keyed(user, request, None, Some(&answer))
