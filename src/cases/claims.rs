@@ -310,12 +310,7 @@ impl CaseService {
         let Ok(scope) = Self::claim_scope(user) else {
             return Ok(vec![]);
         };
-        let q = ClaimQuery {
-            case_id: Some(case_id),
-            limit: 200,
-            ..Default::default()
-        };
-        let rows = db_claims::find(&self.pool, &scope, &q).await?;
+        let rows = db_claims::of_case(&self.pool, &scope, case_id).await?;
         Ok(rows.iter().map(|c| Self::claim_view(user, c)).collect())
     }
 

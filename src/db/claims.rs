@@ -114,8 +114,6 @@ pub struct ClaimRow {
 /// Which claims [`find`] returns; every condition is optional except the scope.
 #[derive(Debug, Clone, Default)]
 pub struct ClaimQuery {
-    pub id: Option<Uuid>,
-    pub case_id: Option<Uuid>,
     pub status: Option<ClaimStatus>,
     pub hospital_id: Option<Uuid>,
     pub kab_kota_code: Option<String>,
@@ -199,11 +197,10 @@ impl TryFrom<ClaimRecord> for ClaimRow {
     }
 }
 
-/// The one compile-checked claim query of [`find`] and [`stream`]: the claims in `$scope`
-/// matching `$q` (a [`ClaimQuery`]), newest submission first; each condition is skipped when
-/// `NULL`.
-macro_rules! claim_query {
-    ($scope:ident, $q:ident, $after_at:ident, $after_id:ident) => {
+/// A compile-checked claim query: the claims joined with what a claim row shows, then `$rest`
+/// (the conditions and order, a string literal) with its arguments.
+macro_rules! claim_select {
+    ($rest:tt, $($args:tt)*) => {
         sqlx::query_as!(
             ClaimRecord,
             r#"SELECT cl.id, cl.number, cl.case_id, c.number AS case_number, c.full_name, c.nik,
@@ -223,23 +220,31 @@ macro_rules! claim_query {
            JOIN hospitals h ON h.id = cl.hospital_id
            JOIN kab_kota k ON k.code = cl.kab_kota_code
            JOIN documents d ON d.id = cl.document_id
-           JOIN users su ON su.id = cl.submitted_by
-           WHERE ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)
-             AND ($4::uuid IS NULL OR cl.id = $4)
-             AND ($5::uuid IS NULL OR cl.case_id = $5)
-             AND ($6::text IS NULL OR cl.status = $6::text::claim_status)
-             AND ($7::uuid IS NULL OR cl.hospital_id = $7)
-             AND ($8::text IS NULL OR cl.kab_kota_code = $8)
-             AND ($9::date IS NULL OR cl.care_end >= $9)
-             AND ($10::date IS NULL OR cl.care_start <= $10)
-             AND ($11::timestamptz IS NULL OR (cl.submitted_at, cl.id) < ($11, $12::uuid))
+           JOIN users su ON su.id = cl.submitted_by "# + $rest,
+            $($args)*
+        )
+    };
+}
+
+/// The claim query of [`find`] and [`stream`]: the claims in `$scope` matching `$q` (a
+/// [`ClaimQuery`]), newest submission first; each condition is skipped when `NULL`. Planned
+/// for its values on every execution (a plan for any of them would read every claim), so the
+/// case page and the claim page use [`of_case`] and [`by_id`] instead.
+macro_rules! claim_query {
+    ($scope:ident, $q:ident, $after_at:ident, $after_id:ident) => {
+        claim_select!(
+            r#"WHERE ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)
+             AND ($4::text IS NULL OR cl.status = $4::text::claim_status)
+             AND ($5::uuid IS NULL OR cl.hospital_id = $5)
+             AND ($6::text IS NULL OR cl.kab_kota_code = $6)
+             AND ($7::date IS NULL OR cl.care_end >= $7)
+             AND ($8::date IS NULL OR cl.care_start <= $8)
+             AND ($9::timestamptz IS NULL OR (cl.submitted_at, cl.id) < ($9, $10::uuid))
            ORDER BY cl.submitted_at DESC, cl.id DESC
-           LIMIT $13"#,
+           LIMIT $11"#,
             $scope.all,
             $scope.hospital_id,
             $scope.kab_kota_code,
-            $q.id,
-            $q.case_id,
             $q.status.map(|s| s.as_str()),
             $q.hospital_id,
             $q.kab_kota_code,
@@ -252,8 +257,7 @@ macro_rules! claim_query {
     };
 }
 
-/// The claims in `scope` matching `q`, newest submission first. One compile-checked statement
-/// serves the list, the claim page and the case page.
+/// The claims in `scope` matching `q`, newest submission first: the claims list.
 pub async fn find(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
@@ -297,12 +301,38 @@ pub async fn by_id(
     scope: &ScopeFilter,
     id: Uuid,
 ) -> sqlx::Result<Option<ClaimRow>> {
-    let q = ClaimQuery {
-        id: Some(id),
-        limit: 1,
-        ..Default::default()
-    };
-    Ok(find(db, scope, &q).await?.into_iter().next())
+    claim_select!(
+        "WHERE cl.id = $4 AND ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)",
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(ClaimRow::try_from)
+    .transpose()
+}
+
+/// The claims of a case in `scope`, newest submission first: the case page's.
+pub async fn of_case(
+    db: impl PgExecutor<'_>,
+    scope: &ScopeFilter,
+    case_id: Uuid,
+) -> sqlx::Result<Vec<ClaimRow>> {
+    claim_select!(
+        "WHERE cl.case_id = $4 AND ($1 OR cl.hospital_id = $2 OR cl.kab_kota_code = $3)
+         ORDER BY cl.submitted_at DESC, cl.id DESC",
+        scope.all,
+        scope.hospital_id,
+        scope.kab_kota_code,
+        case_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(ClaimRow::try_from)
+    .collect()
 }
 
 /// Locks a claim row for the rest of the transaction; false when there is none.
