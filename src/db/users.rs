@@ -27,6 +27,9 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
     /// A confirmed second factor (TOTP): sign-in asks for a code.
     pub totp_enabled: bool,
+    /// The generation of the user's sessions: a session started with an older one has ended
+    /// (see [`end_sessions`]).
+    pub session_epoch: i64,
 }
 
 /// A role column read from the database: `user_role` cast to text in the query
@@ -54,69 +57,44 @@ impl<'r> sqlx::Decode<'r, Postgres> for RoleCol {
     }
 }
 
-/// One user by id.
-pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
+/// A compile-checked query of [`UserRow`]s: the users with their hospital, kab/kota and second
+/// factor, then `$rest` (conditions and order, a string literal) with its arguments.
+macro_rules! user_select {
+    ($rest:tt $($args:tt)*) => {
+        sqlx::query_as!(
+            UserRow,
+            r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
                   u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
                   k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
                   u.active, u.created_at AS "created_at: DateTime<Utc>",
                   u.last_login_at AS "last_login_at: DateTime<Utc>",
                   EXISTS (SELECT 1 FROM user_totp t
                           WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                      AS "totp_enabled!"
+                      AS "totp_enabled!",
+                  u.session_epoch
            FROM users u
            LEFT JOIN hospitals h ON h.id = u.hospital_id
-           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
-           WHERE u.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
+           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code "# + $rest
+            $($args)*
+        )
+    };
+}
+
+/// One user by id.
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    user_select!("WHERE u.id = $1", id).fetch_optional(db).await
 }
 
 /// One user by username (case-insensitive).
 pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
-                  u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
-                  k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
-                  u.active, u.created_at AS "created_at: DateTime<Utc>",
-                  u.last_login_at AS "last_login_at: DateTime<Utc>",
-                  EXISTS (SELECT 1 FROM user_totp t
-                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                      AS "totp_enabled!"
-           FROM users u
-           LEFT JOIN hospitals h ON h.id = u.hospital_id
-           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
-           WHERE lower(u.username) = lower($1)"#,
-        username
-    )
-    .fetch_optional(db)
-    .await
+    user_select!("WHERE lower(u.username) = lower($1)", username)
+        .fetch_optional(db)
+        .await
 }
 
 /// All users, by username.
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        r#"SELECT u.id, u.username, u.display_name, u.role::text AS "role!: RoleCol",
-                  u.hospital_id, h.name AS "hospital_name?", u.kab_kota_code,
-                  k.name AS "kab_kota_name?", u.email, u.password_hash, u.must_change_password,
-                  u.active, u.created_at AS "created_at: DateTime<Utc>",
-                  u.last_login_at AS "last_login_at: DateTime<Utc>",
-                  EXISTS (SELECT 1 FROM user_totp t
-                          WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                      AS "totp_enabled!"
-           FROM users u
-           LEFT JOIN hospitals h ON h.id = u.hospital_id
-           LEFT JOIN kab_kota k ON k.code = u.kab_kota_code
-           ORDER BY u.username"#
-    )
-    .fetch_all(db)
-    .await
+    user_select!("ORDER BY u.username").fetch_all(db).await
 }
 
 /// True when no user exists yet.

@@ -238,16 +238,16 @@ async fn signed_in_user(
         db::audit::record(&state.pool, Some(id), "session.timeout", None, detail).await?;
         return Ok(None);
     }
-    if db::users::session_epoch(&state.pool, id).await? != Some(signed_in.epoch) {
+    let Some(user) = db::users::by_id(&state.pool, id).await? else {
+        return Ok(None);
+    };
+    if user.session_epoch != signed_in.epoch {
         tracing::info!(user_id = %id, "session ended by a later sign-out everywhere");
         return Ok(None);
     }
-    let Some(user) = db::users::by_id(&state.pool, id)
-        .await?
-        .filter(|u| u.active)
-    else {
+    if !user.active {
         return Ok(None);
-    };
+    }
     if now - signed_in.seen >= SEEN_EVERY {
         signed_in.seen = now;
         session
