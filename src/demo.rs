@@ -496,6 +496,7 @@ fn demo_service(pool: &PgPool, files: &FileStore) -> CaseService {
         // The demo's cases tell the demo users in the application only.
         outbox: Default::default(),
         figures_memo: Default::default(),
+        reference: Default::default(),
     }
 }
 

@@ -88,6 +88,7 @@ impl Application {
                 webhook: settings.webhook_enabled(),
             },
             figures_memo: Default::default(),
+            reference: Default::default(),
         };
         if settings.smtp_url.is_some() && settings.public_url.is_none() {
             tracing::warn!(

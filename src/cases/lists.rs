@@ -12,6 +12,7 @@ use uuid::Uuid;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
+use super::reference::Reference;
 use super::service::{Result, narrow_to_queue, queue_filter};
 use super::view::DeskClock;
 use super::{CaseError, CaseService, Scope, mask};
@@ -425,16 +426,28 @@ impl CaseService {
 
     /// Today and the calendar, as the rows of a list need them.
     pub async fn list_calendar(&self) -> Result<ListCalendar> {
-        Ok(ListCalendar {
+        let reference = self.reference().await?;
+        Ok(self.calendar_of(&reference))
+    }
+
+    /// [`Self::list_calendar`] from reference data already read.
+    pub fn calendar_of(&self, reference: &Reference) -> ListCalendar {
+        ListCalendar {
             today: self.today(),
-            holidays: db_cases::holidays(&self.pool).await?,
-            sla_days: db_cases::sla_days(&self.pool).await?,
-        })
+            holidays: reference.holidays.clone(),
+            sla_days: reference.sla_days.clone(),
+        }
     }
 
     /// The list rows of `cases` (NIK masked).
     pub async fn entries(&self, cases: &[CaseRow]) -> Result<Vec<ListEntry>> {
         let calendar = self.list_calendar().await?;
         Ok(cases.iter().map(|c| ListEntry::of(c, &calendar)).collect())
+    }
+
+    /// [`Self::entries`] with reference data already read.
+    pub fn entries_of(&self, cases: &[CaseRow], reference: &Reference) -> Vec<ListEntry> {
+        let calendar = self.calendar_of(reference);
+        cases.iter().map(|c| ListEntry::of(c, &calendar)).collect()
     }
 }

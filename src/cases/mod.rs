@@ -22,6 +22,7 @@ pub mod nominatif;
 pub mod notify;
 pub mod policy;
 pub mod quota;
+pub mod reference;
 pub mod reports;
 pub mod retention;
 pub mod service;

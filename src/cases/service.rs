@@ -4,6 +4,7 @@
 //! [`CaseError`]s; pages and the API each render them in one place.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -16,6 +17,7 @@ use super::files::{self, CheckedFile, FileStore, sniff_content_type};
 use super::idempotency::{
     self, Answered, Claim, Keyed, MakeAnswer, Once, RequestKey, StoredAnswer,
 };
+use super::reference::Reference;
 use super::view::{CaseView, DeskClock, DocumentView, StepView, timeline};
 use super::{Scope, Visibility, facts, intake};
 use crate::auth::CurrentUser;
@@ -100,6 +102,8 @@ pub struct CaseService {
     pub outbox: super::notify::Outbox,
     /// What the figures of time at desks keep between views (see `desk_figures`).
     pub figures_memo: super::desk_figures::FiguresMemo,
+    /// The reference tables as last read (see `reference`).
+    pub reference: super::reference::ReferenceMemo,
 }
 
 /// An upload offered for a case.
@@ -1220,6 +1224,13 @@ impl CaseService {
         }
     }
 
+    /// The reference tables (kab/kota, hospitals, holidays, SLA days) as they are now, from
+    /// memory unless they changed (see `cases::reference`).
+    pub async fn reference(&self) -> Result<Arc<Reference>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(self.reference.current(&mut conn).await?)
+    }
+
     /// A page of the cases in the caller's scope matching `filter`.
     pub async fn list(&self, user: &CurrentUser, filter: &ListFilter) -> Result<Vec<CaseRow>> {
         let scope = Scope::of(user);
@@ -1247,8 +1258,8 @@ impl CaseService {
     ) -> Result<CaseDetail> {
         let id = case.id;
         let today = self.today();
-        let holidays = db_cases::holidays(&mut *conn).await?;
-        let sla_days = db_cases::sla_days(&mut *conn).await?;
+        let reference = self.reference.current(&mut *conn).await?;
+        let (holidays, sla_days) = (&reference.holidays, &reference.sla_days);
         let history = db_cases::history(&mut *conn, id).await?;
         let stays = stays::for_case(&mut *conn, id).await?;
         let documents = if Visibility::of(user.role).documents {
@@ -1260,12 +1271,12 @@ impl CaseService {
         } else {
             vec![]
         };
-        let clock = DeskClock::of(&case, today, &holidays, &sla_days);
+        let clock = DeskClock::of(&case, today, holidays, sla_days);
         let view = CaseView::new(&case, user, &available_actions(user, &case), clock);
         let read = Access::case(AccessKind::Read, "case", id);
         self.log_access_in(&mut *conn, user, via, read).await?;
         Ok(CaseDetail {
-            timeline: timeline(&history, &stays, today, &holidays, user.role),
+            timeline: timeline(&history, &stays, today, holidays, user.role),
             case,
             view,
             documents,
@@ -1277,12 +1288,11 @@ impl CaseService {
     /// Views of a list of cases (queue pages and the API), NIK and KK masked (docs/domain.md §7).
     pub async fn views(&self, user: &CurrentUser, cases: &[CaseRow]) -> Result<Vec<CaseView>> {
         let today = self.today();
-        let holidays = db_cases::holidays(&self.pool).await?;
-        let sla_days = db_cases::sla_days(&self.pool).await?;
+        let reference = self.reference().await?;
         Ok(cases
             .iter()
             .map(|c| {
-                let clock = DeskClock::of(c, today, &holidays, &sla_days);
+                let clock = DeskClock::of(c, today, &reference.holidays, &reference.sla_days);
                 CaseView::new(c, user, &available_actions(user, c), clock)
             })
             .collect())

@@ -199,3 +199,40 @@ async fn with_both_instances_working_each_job_runs_once() {
     assert_eq!(seen.len(), webhooks.len(), "one delivery per job");
     assert_eq!(ids.len(), webhooks.len(), "no delivery twice");
 }
+
+#[tokio::test]
+async fn a_change_to_the_reference_tables_reaches_the_other_instance_on_its_next_view() {
+    // Arrange: a case at Dukcapil's desk, read on B (which keeps the reference tables)
+    let a = spawn_app().await;
+    let b = a.spawn_second_instance(|_| {}).await;
+    let team = Team::new(&a).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let dukcapil_b = team.dukcapil_prov.on(&b);
+    let before = dukcapil_b.case(id).await;
+    before.expect(StatusCode::OK);
+    let sla = before.body["case"]["desk"]["sla_days"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no desk SLA in {}", before.body));
+    let kept = b.cases.reference().await.expect("reference");
+    let again = b.cases.reference().await.expect("reference");
+    assert!(
+        std::sync::Arc::ptr_eq(&kept, &again),
+        "unchanged tables are not read again"
+    );
+
+    // Act: Dukcapil's SLA changed through A's database, as the admin page or psql would
+    sqlx::query(
+        "UPDATE sla_settings SET working_days = working_days + 5 WHERE state = 'nik_check'",
+    )
+    .execute(&a.pool)
+    .await
+    .expect("changing the SLA");
+
+    // Assert: B's next view counts with the new SLA, read once more
+    let after = dukcapil_b.case(id).await;
+    after.expect(StatusCode::OK);
+    assert_eq!(after.body["case"]["desk"]["sla_days"], sla + 5);
+    let reread = b.cases.reference().await.expect("reference");
+    assert!(reread.epoch > kept.epoch);
+    assert!(!std::sync::Arc::ptr_eq(&kept, &reread));
+}

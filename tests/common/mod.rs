@@ -711,6 +711,7 @@ async fn build_app_on(
             webhook: settings.webhook_enabled(),
         },
         figures_memo: Default::default(),
+        reference: Default::default(),
     };
     let port = app.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();

@@ -22,7 +22,6 @@ use crate::access;
 use crate::auth::CurrentUser;
 use crate::cases::Scope;
 use crate::cases::lists::{Criteria, ListEntry, ListForm, ListKind, desk_roles};
-use crate::db;
 use crate::db::cases::CaseRow;
 use crate::db::reference::{Hospital, KabKota};
 use crate::domain::Role;
@@ -255,8 +254,8 @@ async fn list_page(
     request: Request,
     which: Which,
 ) -> Result<Response, AppError> {
-    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
-    let hospitals = db::reference::list_hospitals(&state.pool).await?;
+    let reference = state.cases.reference().await?;
+    let (kab_kota, hospitals) = (&reference.kab_kota, &reference.hospitals);
     let (form, id, cursor, notice) = match request {
         Request::Form { form, id, cursor } => (*form, id, cursor, None),
         Request::UnknownSearch => (
@@ -279,7 +278,7 @@ async fn list_page(
         }),
     };
     let parsed = form
-        .parse(which, user.role, &kab_kota, &hospitals)
+        .parse(which, user.role, kab_kota, hospitals)
         .and_then(|c| after.map(|a| (c, a)).map_err(|e| vec![e]));
     let (rows, next_cursor, errors) = match parsed {
         Ok((criteria, after)) if notice.is_none() => {
@@ -292,7 +291,7 @@ async fn list_page(
             (vec![], None, errors)
         }
     };
-    let entries = state.cases.entries(&rows).await?;
+    let entries = state.cases.entries_of(&rows, &reference);
     let next_page = next_cursor.map(|c| match &id {
         Some(id) => format!("{}?cari={id}&lanjut={c}", which.action()),
         None => format!("{}?lanjut={c}", which.action()),
@@ -313,8 +312,8 @@ async fn list_page(
             .into_iter()
             .map(|r| (r.as_str(), r.agency()))
             .collect(),
-        kab_kota,
-        hospitals,
+        kab_kota: kab_kota.clone(),
+        hospitals: hospitals.clone(),
         show_hospital_filter: !matches!(Scope::of(user), Scope::Hospital(_)),
         monitoring: which == Which::Monitoring,
         downloads: (errors.is_empty() && notice.is_none())
@@ -370,9 +369,11 @@ async fn search(
     form: ListForm,
     which: Which,
 ) -> Result<Response, AppError> {
-    let kab_kota = db::reference::list_kab_kota(&state.pool).await?;
-    let hospitals = db::reference::list_hospitals(&state.pool).await?;
-    if form.parse(which, user.role, &kab_kota, &hospitals).is_err() {
+    let reference = state.cases.reference().await?;
+    if form
+        .parse(which, user.role, &reference.kab_kota, &reference.hospitals)
+        .is_err()
+    {
         let request = Request::Form {
             form: Box::new(form),
             id: None,
