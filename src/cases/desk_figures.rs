@@ -37,7 +37,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use tokio::sync::OnceCell;
 
 use super::service::{CaseService, Result};
 use crate::db;
@@ -208,7 +207,8 @@ struct Memos {
     /// The frozen part of time at desks and the instant it is frozen at: the day watermark's,
     /// then moved with the fence (see [`Frozen::fold`]).
     desks: Memo<Key, tokio::sync::Mutex<Option<FrozenAt>>>,
-    flow: Memo<FlowKey, OnceCell<Arc<FlowFigures>>>,
+    /// The dashboard's counts up to an instant: the watermark's, then moved with the fence.
+    flow: Memo<FlowKey, tokio::sync::Mutex<Option<(DateTime<Utc>, Arc<FlowFigures>)>>>,
     /// When this process last moved the fence (see [`CaseService::snapshot`]).
     fenced: Mutex<Option<DateTime<Utc>>>,
 }
@@ -387,6 +387,33 @@ pub struct FlowFigures {
     pub rolled_weeks: Vec<crate::db::figures::Week>,
 }
 
+impl FlowFigures {
+    /// Adds counts of events to these (one row per day, event, detail, kab/kota and hospital).
+    fn add(&mut self, counts: Vec<FlowCount>) {
+        for c in counts {
+            let same = self.events.iter_mut().find(|e| {
+                (
+                    e.day,
+                    &e.event,
+                    &e.detail,
+                    &e.kab_kota_code,
+                    &e.hospital_code,
+                ) == (
+                    c.day,
+                    &c.event,
+                    &c.detail,
+                    &c.kab_kota_code,
+                    &c.hospital_code,
+                )
+            });
+            match same {
+                Some(e) => e.n += c.n,
+                None => self.events.push(c),
+            }
+        }
+    }
+}
+
 impl CaseService {
     /// Opens the snapshot to read figures in. When days are over that are not rolled up yet
     /// (once a day), rolls them first and opens it anew; a failure to roll is not the viewer's
@@ -485,26 +512,40 @@ impl CaseService {
                 epoch: snap.epoch,
             };
             let tx = &mut snap.tx;
-            let rolled = self
+            let cell = self
                 .figures_memo
                 .0
                 .flow
-                .cell(&key, |k| k.until == key.until && k.epoch == key.epoch)
-                .get_or_try_init(|| async {
+                .cell(&key, |k| k.until == key.until && k.epoch == key.epoch);
+            let mut memo = cell.lock().await;
+            let (mut at, mut kept) = match &*memo {
+                Some((at, kept)) => (*at, kept.clone()),
+                None => {
                     let events = db::figures::flow_rolled(&mut **tx, scope, until).await?;
                     let rolled_weeks =
                         db::figures::weeks_rolled(&mut **tx, scope, from, until).await?;
-                    Ok::<_, super::CaseError>(Arc::new(FlowFigures {
+                    let rolled = FlowFigures {
                         events,
                         rolled_weeks,
-                    }))
-                })
-                .await?
-                .clone();
-            flow = (*rolled).clone();
+                    };
+                    (snap.since, Arc::new(rolled))
+                }
+            };
+            // Each registration and closing is written with a stay stamped alike (the draft's,
+            // the one the closing step ends), under the fence's lock: before the fence, the
+            // counts can only change by moving the epoch, like the stays.
+            if let Some(fence) = snap.fence.filter(|f| *f > at) {
+                let between = db::figures::flow_live(&mut **tx, scope, (at, Some(fence))).await?;
+                let mut moved = (*kept).clone();
+                moved.add(between);
+                (at, kept) = (fence, Arc::new(moved));
+            }
+            *memo = Some((at, kept.clone()));
+            flow = (*kept).clone();
+            flow.add(db::figures::flow_live(&mut **tx, scope, (at, None)).await?);
+        } else {
+            flow.events = db::figures::flow_live(&mut *snap.tx, scope, (snap.since, None)).await?;
         }
-        flow.events
-            .extend(db::figures::flow_live(&mut *snap.tx, scope, snap.since).await?);
         snap.tx.commit().await?;
         Ok((desks, flow))
     }

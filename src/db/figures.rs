@@ -293,12 +293,13 @@ pub async fn flow_rolled(
     .await
 }
 
-/// The events of the scope since the instant `since` (the watermark), counted live per WITA day
+/// The events of the scope from the instant `since` (the watermark, or the fence the counts
+/// were last moved to) up to `until` (the fence; `None`: up to now), counted live per WITA day
 /// from the indexed timestamps: a day's registrations and closings.
 pub async fn flow_live(
     db: impl PgExecutor<'_>,
     scope: &ScopeFilter,
-    since: DateTime<Utc>,
+    (since, until): (DateTime<Utc>, Option<DateTime<Utc>>),
 ) -> sqlx::Result<Vec<FlowCount>> {
     sqlx::query_as!(
         FlowCount,
@@ -310,13 +311,14 @@ pub async fn flow_live(
            FROM case_flow_events e
            JOIN kab_kota k ON k.code = e.kab_kota_code
            JOIN hospitals h ON h.id = e.hospital_id
-           WHERE e.at >= $4
+           WHERE e.at >= $4 AND e.at < coalesce($5::timestamptz, 'infinity')
              AND ($1 OR e.hospital_id = $2 OR e.kab_kota_code = $3)
            GROUP BY 1, 2, 3, 4, 5, 6, 7"#,
         scope.all,
         scope.hospital_id,
         scope.kab_kota_code,
         since as _,
+        until as _,
     )
     .fetch_all(db)
     .await

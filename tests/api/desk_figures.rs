@@ -5,7 +5,7 @@
 //! the watermark, after a domicile corrected on an open stay, a holiday entered later and the
 //! clock set back; and that an unchanged figure is read from memory.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use merajut_sehat::cases::desk_figures::{DeskFigures, FENCE_LAG, desk_order};
@@ -209,6 +209,42 @@ async fn check(app: &TestApp, when: &str) {
         kept,
         "{when}: read again, not from memory"
     );
+    // The dashboard's counts of registrations and closings, kept and moved with the fence
+    // like the stays: what every case says, per event, detail, kab/kota and hospital.
+    for scope in &scopes {
+        let (_, flow) = app
+            .cases
+            .dashboard_figures(scope, today - Duration::days(84))
+            .await
+            .expect("the dashboard's figures");
+        let mut shown: BTreeMap<(String, String, String, String), i64> = BTreeMap::new();
+        for e in &flow.events {
+            let key = (
+                e.event.clone(),
+                e.detail.clone(),
+                e.kab_kota_code.clone(),
+                e.hospital_code.clone(),
+            );
+            *shown.entry(key).or_default() += e.n;
+        }
+        shown.retain(|_, n| *n != 0);
+        let expected: BTreeMap<(String, String, String, String), i64> =
+            sqlx::query_as::<_, (String, String, String, String, i64)>(
+                "SELECT e.event, e.detail, e.kab_kota_code, h.code, count(*) \
+             FROM case_flow_events e JOIN hospitals h ON h.id = e.hospital_id \
+             WHERE $1 OR e.hospital_id = $2 OR e.kab_kota_code = $3 GROUP BY 1, 2, 3, 4",
+            )
+            .bind(scope.all)
+            .bind(scope.hospital_id)
+            .bind(scope.kab_kota_code.clone())
+            .fetch_all(&app.pool)
+            .await
+            .expect("the events")
+            .into_iter()
+            .map(|(event, detail, kab, hospital, n)| ((event, detail, kab, hospital), n))
+            .collect();
+        assert_eq!(shown, expected, "{when}: the dashboard's counts, {scope:?}");
+    }
 }
 
 /// Teams of a hospital in Kota Kupang and one in Maumere (Sikka), with a case of the first at

@@ -457,7 +457,7 @@ async fn the_figures_read_the_roll_up_and_the_days_since_not_every_case() {
     let weeks = figures::weeks_rolled(&mut *tx, &all, from, until)
         .await
         .expect("the rolled weeks");
-    let live = figures::flow_live(&mut *tx, &all, since)
+    let live = figures::flow_live(&mut *tx, &all, (since, None))
         .await
         .expect("the live events");
     let after = reads_of(&mut tx, "cases").await;
