@@ -65,8 +65,9 @@ pub struct Ctx {
     pub menu: Vec<Area>,
     pub csrf: String,
     pub flash: Option<String>,
-    /// Unread notifications of a signed-in case role, for the header (`None`: no link).
-    pub unread: Option<i64>,
+    /// Unread notifications of a signed-in case role, as the header shows them ("99+" beyond
+    /// 99; `None`: no link).
+    pub unread: Option<String>,
 }
 
 impl Ctx {

@@ -34,22 +34,25 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-/// The header's unread count: for a signed-in case role who has set their password, else
-/// `None` (no link shown).
+/// The header's unread count ("99+" beyond [`db_notifications::UNREAD_SHOWN`]): for a
+/// signed-in case role who has set their password, else `None` (no link shown).
 pub async fn unread_for(
     state: &AppState,
     user: Option<&CurrentUser>,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<String>, AppError> {
     let Some(user) =
         user.filter(|u| !u.must_change_password && crate::access::CASE_ROLES.contains(&u.role))
     else {
         return Ok(None);
     };
-    Ok(Some(
-        db_notifications::unread_count(&state.pool, user.id)
-            .await
-            .map_err(anyhow::Error::from)?,
-    ))
+    let n = db_notifications::unread_count(&state.pool, user.id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(Some(if n > db_notifications::UNREAD_SHOWN {
+        format!("{}+", db_notifications::UNREAD_SHOWN)
+    } else {
+        n.to_string()
+    }))
 }
 
 /// One line of the list.

@@ -153,6 +153,38 @@ async fn header_counts_unread_and_the_list_marks_them_read() {
 }
 
 #[tokio::test]
+async fn the_header_counts_up_to_99_unread_then_says_99_plus() {
+    // Arrange: a Dukcapil PIC with one case at their desk, notified 99 then 150 times
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let (client, me) = app.signed_in("dukcapil_prov", None).await;
+    let id = team.case_in(&intake_woman(), "nik_check").await;
+    let notify = |n: i32| {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, case_id, kind, state, created_at) \
+             SELECT $1, $2, 'arrived', 'nik_check', now() FROM generate_series(1, $3)",
+        )
+        .bind(me.id)
+        .bind(id)
+        .bind(n)
+        .execute(&app.pool)
+    };
+    sqlx::query("DELETE FROM notifications WHERE user_id = $1")
+        .bind(me.id)
+        .execute(&app.pool)
+        .await
+        .expect("cleared");
+    notify(99).await.expect("99 notifications");
+
+    // Act & assert: 99 are counted, more are "99+"
+    let home = app.get_html(&client, "/").await;
+    assert_eq!(text(&home, "a.notif").as_deref(), Some("Notifikasi (99)"));
+    notify(51).await.expect("51 more");
+    let home = app.get_html(&client, "/").await;
+    assert_eq!(text(&home, "a.notif").as_deref(), Some("Notifikasi (99+)"));
+}
+
+#[tokio::test]
 async fn opening_a_notification_marks_it_read_and_goes_to_the_case() {
     // Arrange
     let app = spawn_app().await;
