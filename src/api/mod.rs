@@ -32,6 +32,7 @@ use crate::cases::idempotency::{Answered, MakeAnswer, Once, RequestKey, StoredAn
 use crate::cases::intake;
 use crate::cases::lists::{ListForm, ListKind};
 use crate::cases::service::PageExtras;
+use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Upload};
 use crate::db;
 use crate::db::cases::ListFilter;
@@ -824,7 +825,7 @@ async fn queue(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<QueueQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QueuePage>, ApiError> {
     let limit = match q.limit.as_deref().map(str::trim) {
         None | Some("") => 50,
         Some(l) => l
@@ -860,9 +861,19 @@ async fn queue(
     // The roles that hold no desk get an empty queue, and are told why and where to look
     // instead (as their "Antrean saya" page leads to the monitoring list).
     let note = (!crate::cases::service::holds_a_desk(user.role)).then_some(MONITOR_QUEUE_NOTE);
-    Ok(Json(
-        json!({"items": items, "next_cursor": next_cursor, "note": note}),
-    ))
+    Ok(Json(QueuePage {
+        items,
+        next_cursor,
+        note,
+    }))
+}
+
+/// A page of the API queue, written straight to JSON (no `Value` tree of fifty cases first).
+#[derive(serde::Serialize)]
+struct QueuePage {
+    items: Vec<CaseView>,
+    next_cursor: Option<String>,
+    note: Option<&'static str>,
 }
 
 /// The query of a list export: the format and the list's filters as codes and dates. A
