@@ -142,6 +142,9 @@ struct Frozen {
 /// A frozen part and the instant it is frozen at.
 type FrozenAt = (DateTime<Utc>, Arc<Frozen>);
 
+/// The dashboard's counts up to an instant, and that instant.
+type FlowAt = (DateTime<Utc>, Arc<FlowFigures>);
+
 /// What a frozen part is valid for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -208,7 +211,7 @@ struct Memos {
     /// then moved with the fence (see [`Frozen::fold`]).
     desks: Memo<Key, tokio::sync::Mutex<Option<FrozenAt>>>,
     /// The dashboard's counts up to an instant: the watermark's, then moved with the fence.
-    flow: Memo<FlowKey, tokio::sync::Mutex<Option<(DateTime<Utc>, Arc<FlowFigures>)>>>,
+    flow: Memo<FlowKey, tokio::sync::Mutex<Option<FlowAt>>>,
     /// When this process last moved the fence (see [`CaseService::snapshot`]).
     fenced: Mutex<Option<DateTime<Utc>>>,
 }

@@ -439,14 +439,8 @@ impl CaseService {
         }
     }
 
-    /// The list rows of `cases` (NIK masked).
-    pub async fn entries(&self, cases: &[CaseRow]) -> Result<Vec<ListEntry>> {
-        let calendar = self.list_calendar().await?;
-        Ok(cases.iter().map(|c| ListEntry::of(c, &calendar)).collect())
-    }
-
-    /// [`Self::entries`] with reference data already read.
-    pub fn entries_of(&self, cases: &[CaseRow], reference: &Reference) -> Vec<ListEntry> {
+    /// The list rows of `cases` (NIK masked), with the holidays and SLA days of `reference`.
+    pub fn entries(&self, cases: &[CaseRow], reference: &Reference) -> Vec<ListEntry> {
         let calendar = self.calendar_of(reference);
         cases.iter().map(|c| ListEntry::of(c, &calendar)).collect()
     }

@@ -291,7 +291,7 @@ async fn list_page(
             (vec![], None, errors)
         }
     };
-    let entries = state.cases.entries_of(&rows, &reference);
+    let entries = state.cases.entries(&rows, &reference);
     let next_page = next_cursor.map(|c| match &id {
         Some(id) => format!("{}?cari={id}&lanjut={c}", which.action()),
         None => format!("{}?lanjut={c}", which.action()),
