@@ -11,9 +11,9 @@
 //! percent at each desk, some overdue.
 //!
 //! Rows are written with `COPY … FROM STDIN` in batches, one transaction per batch, two batches
-//! at once on two connections, while the next batch is generated on a blocking thread. The run refuses a database holding cases it
-//! did not make (their creator is not a `gen_` user) unless `--force`; the same `--seed` on the
-//! same database state gives the same data. Case numbers come from the service's own sequence,
+//! at once on two connections, while the next batch is generated on a blocking thread. The run
+//! refuses a database holding cases it did not make (their creator is not a `gen_` user) unless
+//! `--force`; the same `--seed` on the same database state gives the same data. Case numbers come from the service's own sequence,
 //! so the service numbers its next case after the generated ones.
 //!
 //! Not written: per-transition audit rows (the audit chain's trigger would hash 8 rows per

@@ -393,23 +393,17 @@ pub struct FlowFigures {
 impl FlowFigures {
     /// Adds counts of events to these (one row per day, event, detail, kab/kota and hospital).
     fn add(&mut self, counts: Vec<FlowCount>) {
+        fn key(e: &FlowCount) -> (Option<NaiveDate>, &str, &str, &str, &str) {
+            (
+                e.day,
+                &e.event,
+                &e.detail,
+                &e.kab_kota_code,
+                &e.hospital_code,
+            )
+        }
         for c in counts {
-            let same = self.events.iter_mut().find(|e| {
-                (
-                    e.day,
-                    &e.event,
-                    &e.detail,
-                    &e.kab_kota_code,
-                    &e.hospital_code,
-                ) == (
-                    c.day,
-                    &c.event,
-                    &c.detail,
-                    &c.kab_kota_code,
-                    &c.hospital_code,
-                )
-            });
-            match same {
+            match self.events.iter_mut().find(|e| key(e) == key(&c)) {
                 Some(e) => e.n += c.n,
                 None => self.events.push(c),
             }
@@ -506,51 +500,65 @@ impl CaseService {
         let desks = self
             .desk_figures_in(&mut snap, scope, (from, today), GroupBy::Nothing, false)
             .await?;
-        let mut flow = FlowFigures::default();
-        if let Some(until) = snap.until {
-            let key = FlowKey {
-                scope: scope.clone(),
-                from,
-                until,
-                epoch: snap.epoch,
-            };
-            let tx = &mut snap.tx;
-            let cell = self
-                .figures_memo
-                .0
-                .flow
-                .cell(&key, |k| k.until == key.until && k.epoch == key.epoch);
-            let mut memo = cell.lock().await;
-            let (mut at, mut kept) = match &*memo {
-                Some((at, kept)) => (*at, kept.clone()),
-                None => {
-                    let events = db::figures::flow_rolled(&mut **tx, scope, until).await?;
-                    let rolled_weeks =
-                        db::figures::weeks_rolled(&mut **tx, scope, from, until).await?;
-                    let rolled = FlowFigures {
-                        events,
-                        rolled_weeks,
-                    };
-                    (snap.since, Arc::new(rolled))
-                }
-            };
-            // Each registration and closing is written with a stay stamped alike (the draft's,
-            // the one the closing step ends), under the fence's lock: before the fence, the
-            // counts can only change by moving the epoch, like the stays.
-            if let Some(fence) = snap.fence.filter(|f| *f > at) {
-                let between = db::figures::flow_live(&mut **tx, scope, (at, Some(fence))).await?;
-                let mut moved = (*kept).clone();
-                moved.add(between);
-                (at, kept) = (fence, Arc::new(moved));
-            }
-            *memo = Some((at, kept.clone()));
-            flow = (*kept).clone();
-            flow.add(db::figures::flow_live(&mut **tx, scope, (at, None)).await?);
-        } else {
-            flow.events = db::figures::flow_live(&mut *snap.tx, scope, (snap.since, None)).await?;
-        }
+        let flow = self.flow_figures(&mut snap, scope, from).await?;
         snap.tx.commit().await?;
         Ok((desks, flow))
+    }
+
+    /// The dashboard's counts of registrations and closings in a snapshot: the rolled days
+    /// and the events up to the fence kept per scope (moved with the fence), then the events
+    /// since.
+    async fn flow_figures(
+        &self,
+        snap: &mut Snapshot<'_>,
+        scope: &ScopeFilter,
+        from: NaiveDate,
+    ) -> Result<FlowFigures> {
+        let Some(until) = snap.until else {
+            let events = db::figures::flow_live(&mut *snap.tx, scope, (snap.since, None)).await?;
+            return Ok(FlowFigures {
+                events,
+                ..FlowFigures::default()
+            });
+        };
+        let key = FlowKey {
+            scope: scope.clone(),
+            from,
+            until,
+            epoch: snap.epoch,
+        };
+        let tx = &mut snap.tx;
+        let cell = self
+            .figures_memo
+            .0
+            .flow
+            .cell(&key, |k| k.until == key.until && k.epoch == key.epoch);
+        let mut memo = cell.lock().await;
+        let (mut at, mut kept) = match &*memo {
+            Some((at, kept)) => (*at, kept.clone()),
+            None => {
+                let events = db::figures::flow_rolled(&mut **tx, scope, until).await?;
+                let rolled_weeks = db::figures::weeks_rolled(&mut **tx, scope, from, until).await?;
+                let rolled = FlowFigures {
+                    events,
+                    rolled_weeks,
+                };
+                (snap.since, Arc::new(rolled))
+            }
+        };
+        // Each registration and closing is written with a stay stamped alike (the draft's,
+        // the one the closing step ends), under the fence's lock: before the fence, the
+        // counts can only change by moving the epoch, like the stays.
+        if let Some(fence) = snap.fence.filter(|f| *f > at) {
+            let between = db::figures::flow_live(&mut **tx, scope, (at, Some(fence))).await?;
+            let mut moved = (*kept).clone();
+            moved.add(between);
+            (at, kept) = (fence, Arc::new(moved));
+        }
+        *memo = Some((at, kept.clone()));
+        let mut flow = (*kept).clone();
+        flow.add(db::figures::flow_live(&mut **tx, scope, (at, None)).await?);
+        Ok(flow)
     }
 
     /// The desk figures in a snapshot; the milestones since the watermark only when
