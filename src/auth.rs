@@ -100,25 +100,6 @@ pub async fn verify_password_async(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
-/// Has the C allocator (glibc) serve large blocks from mappings of their own and unmap them
-/// when freed, at every size. By default glibc raises that threshold to the largest block freed
-/// so far (up to 32 MiB): after the first sign-in, Argon2's 19 MiB came from the heap arenas and
-/// stayed with the process (issue 14: 6.8 GB resident after a burst of 32). Called once at
-/// start.
-pub fn return_large_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // glibc's default threshold (128 KiB), fixed: setting it turns the raising off.
-        const THRESHOLD: libc::c_int = 128 * 1024;
-        // SAFETY: mallopt only sets an allocator parameter; it takes no pointer and is
-        // thread-safe in glibc.
-        let done = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) };
-        if done != 1 {
-            tracing::warn!("could not set the allocator's mmap threshold");
-        }
-    }
-}
-
 /// A generated one-time password (shown once) and its hash, for a new account or a reset;
 /// the account must be stored with `must_change_password`.
 pub async fn one_time_password() -> anyhow::Result<(String, String)> {

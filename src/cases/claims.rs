@@ -307,10 +307,19 @@ impl CaseService {
         user: &CurrentUser,
         case_id: Uuid,
     ) -> Result<Vec<ClaimView>> {
+        Self::claims_of_case_in(&self.pool, user, case_id).await
+    }
+
+    /// [`Self::claims_of_case`] read in `db`.
+    pub(super) async fn claims_of_case_in(
+        db: impl sqlx::PgExecutor<'_>,
+        user: &CurrentUser,
+        case_id: Uuid,
+    ) -> Result<Vec<ClaimView>> {
         let Ok(scope) = Self::claim_scope(user) else {
             return Ok(vec![]);
         };
-        let rows = db_claims::of_case(&self.pool, &scope, case_id).await?;
+        let rows = db_claims::of_case(db, &scope, case_id).await?;
         Ok(rows.iter().map(|c| Self::claim_view(user, c)).collect())
     }
 
@@ -403,12 +412,14 @@ impl CaseService {
         Ok(case)
     }
 
+    /// Whether the caller may submit a claim for `case`, a case they see ([`Self::claimable_case`]).
+    pub(super) fn may_claim(user: &CurrentUser, case: &CaseRow) -> bool {
+        claim::claim_role_takes(ClaimAction::Submit, user.role) && guarantee_terms(case).is_ok()
+    }
+
     /// The case locked for the transaction, if the caller may see it.
     async fn lock_case(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<CaseRow> {
-        if !db_cases::lock(&mut *conn, id).await? {
-            return Err(CaseError::NotFound);
-        }
-        db_cases::by_id(&mut *conn, id)
+        db_cases::by_id_locked(&mut *conn, id)
             .await?
             .filter(|c| Scope::of(user).contains(c))
             .ok_or(CaseError::NotFound)

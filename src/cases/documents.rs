@@ -217,10 +217,7 @@ impl CaseService {
         user: &CurrentUser,
         case_id: Uuid,
     ) -> Result<()> {
-        if !db_cases::lock(&mut *conn, case_id).await? {
-            return Err(CaseError::NotFound);
-        }
-        let case = db_cases::by_id(&mut *conn, case_id)
+        let case = db_cases::by_id_locked(&mut *conn, case_id)
             .await?
             .ok_or(CaseError::NotFound)?;
         may_change_documents(case.state.0, user.role)?;

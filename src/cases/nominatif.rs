@@ -32,7 +32,7 @@ use crate::access;
 use crate::auth::CurrentUser;
 use crate::db::access_log::AccessKind;
 use crate::db::exports::{self, ExportRecord};
-use crate::db::nominatif::{self as db_nominatif, AnnexRow, BatchRow, Candidate, CaseBatch};
+use crate::db::nominatif::{self as db_nominatif, AnnexRow, BatchRow, Candidate};
 use crate::db::{self, audit};
 use crate::domain::action::FieldError;
 use crate::domain::nominatif::{
@@ -603,11 +603,6 @@ impl CaseService {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The batch (not cancelled) a case is in, for its page: number, status and decree only.
-    pub async fn case_batch(&self, case_id: Uuid) -> Result<Option<CaseBatch>> {
-        Ok(db_nominatif::for_case(&self.pool, case_id).await?)
     }
 
     /// The decree annex as an XLSX workbook in a temporary file (constant memory: rows are

@@ -130,8 +130,17 @@ pub struct CaseDetail {
     pub documents: Vec<DocumentView>,
     /// What the case's approvals took from their payers' quotas.
     pub quota: Vec<super::quota::QuotaCharge>,
-    /// When the retention sweep removed the patient's personal data, if it did.
-    pub purged_at: Option<DateTime<Utc>>,
+}
+
+/// What the case page shows ([`CaseService::case_page`]).
+pub struct CasePageReads {
+    pub detail: CaseDetail,
+    /// The nominatif batch (not cancelled) holding the case, if any.
+    pub batch: Option<db::nominatif::CaseBatch>,
+    /// The case's claims the caller sees (none for roles that see no claims).
+    pub claims: Vec<super::claims::ClaimView>,
+    /// Whether the caller may submit a claim for the case.
+    pub claimable: bool,
 }
 
 /// Why an upload is refused, in Bahasa Indonesia.
@@ -273,7 +282,18 @@ impl CaseService {
 
     /// A case the caller may see, or [`CaseError::NotFound`].
     pub async fn visible_case(&self, user: &CurrentUser, id: Uuid) -> Result<CaseRow> {
-        let case = db_cases::by_id(&self.pool, id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.visible_case_in(&mut conn, user, id).await
+    }
+
+    /// [`Self::visible_case`] read (and a refusal logged) in `conn`.
+    async fn visible_case_in(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+        id: Uuid,
+    ) -> Result<CaseRow> {
+        let case = db_cases::by_id(&mut *conn, id).await?;
         match case {
             Some(case) if Scope::of(user).contains(&case) => Ok(case),
             // Logged as refused: the case of another hospital or kab/kota (or no case).
@@ -286,7 +306,7 @@ impl CaseService {
                     case_ids: &refused,
                     ..Access::default()
                 };
-                self.log_access(user, "web", access).await?;
+                self.log_access_in(&mut *conn, user, "web", access).await?;
                 Err(CaseError::NotFound)
             }
         }
@@ -666,6 +686,7 @@ impl CaseService {
 
     /// The workflow columns of the move from `case`'s state to `next`, at `now`.
     async fn transition_of(
+        &self,
         conn: &mut PgConnection,
         case: &CaseRow,
         version: i32,
@@ -676,11 +697,11 @@ impl CaseService {
         let (state_entered_at, sla_due_date) = if next == from {
             (case.state_entered_at, case.sla_due_date)
         } else {
-            let sla_days = db_cases::sla_days(&mut *conn).await?;
-            let holidays = db_cases::holidays(&mut *conn).await?;
-            let due = sla_days
+            let reference = self.reference.current(&mut *conn).await?;
+            let due = reference
+                .sla_days
                 .get(&next)
-                .map(|d| sla::add_working_days(sla::local_date(now), *d, &holidays));
+                .map(|d| sla::add_working_days(sla::local_date(now), *d, &reference.holidays));
             (now, due)
         };
         Ok(Transition {
@@ -914,10 +935,7 @@ impl CaseService {
         user: &CurrentUser,
         id: Uuid,
     ) -> Result<CaseRow> {
-        if !db_cases::lock(&mut *conn, id).await? {
-            return Err(CaseError::NotFound);
-        }
-        let case = db_cases::by_id(&mut *conn, id)
+        let case = db_cases::by_id_locked(&mut *conn, id)
             .await?
             .filter(|c| Scope::of(user).contains(c));
         case.ok_or(CaseError::NotFound)
@@ -970,7 +988,9 @@ impl CaseService {
             };
             return Err(self.nik_violation(e, nik, Some(case.id)).await);
         }
-        let transition = Self::transition_of(&mut *conn, case, version, next, now).await?;
+        let transition = self
+            .transition_of(&mut *conn, case, version, next, now)
+            .await?;
         if !db_cases::transition(&mut *conn, &transition).await? {
             return Err(CaseError::Stale {
                 current_version: case.version,
@@ -1242,9 +1262,24 @@ impl CaseService {
 
     /// Reads a case for the caller (404 outside scope) and logs the read.
     pub async fn detail(&self, user: &CurrentUser, id: Uuid, via: &str) -> Result<CaseDetail> {
-        let case = self.visible_case(user, id).await?;
         let mut conn = self.pool.acquire().await?;
+        let case = self.visible_case_in(&mut conn, user, id).await?;
         self.detail_of(&mut conn, user, case, via).await
+    }
+
+    /// The case page's reads, on one connection: [`Self::detail`], the nominatif batch holding
+    /// the case, the claims of it the caller sees, and whether the caller may submit one.
+    pub async fn case_page(&self, user: &CurrentUser, id: Uuid) -> Result<CasePageReads> {
+        let mut conn = self.pool.acquire().await?;
+        let case = self.visible_case_in(&mut conn, user, id).await?;
+        let claimable = Self::may_claim(user, &case);
+        let detail = self.detail_of(&mut conn, user, case, "web").await?;
+        Ok(CasePageReads {
+            batch: db::nominatif::for_case(&mut *conn, id).await?,
+            claims: Self::claims_of_case_in(&mut *conn, user, id).await?,
+            claimable,
+            detail,
+        })
     }
 
     /// [`Self::detail`] of a case the caller may see, read (and the read logged) in `conn`: a
@@ -1281,7 +1316,6 @@ impl CaseService {
             view,
             documents,
             quota: Self::quota_charges(&mut *conn, id).await?,
-            purged_at: db::retention::purged_at(&mut *conn, id).await?,
         })
     }
 

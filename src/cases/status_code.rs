@@ -130,8 +130,7 @@ impl CaseService {
         let case = self.own_hospital_case(user, id).await?;
         let now = self.clock.now();
         let mut tx = self.pool.begin().await?;
-        db::cases::lock(&mut *tx, id).await?;
-        let state = db::cases::by_id(&mut *tx, id)
+        let state = db::cases::by_id_locked(&mut *tx, id)
             .await?
             .ok_or(CaseError::NotFound)?
             .state

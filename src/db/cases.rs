@@ -69,6 +69,8 @@ pub struct CaseRow {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the retention purge removed its personal data (`cases::retention`), if it did.
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// An optional code column.
@@ -148,6 +150,7 @@ struct CaseRecord {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    purged_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<CaseRecord> for CaseRow {
@@ -206,6 +209,7 @@ impl TryFrom<CaseRecord> for CaseRow {
             updated_at: r.updated_at,
             submitted_at: r.submitted_at,
             closed_at: r.closed_at,
+            purged_at: r.purged_at,
         })
     }
 }
@@ -220,15 +224,17 @@ const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS state, c.vers
      c.guarantee_start, c.guarantee_end, c.payer, c.guarantee_ceiling, c.scheme, c.bpjs_card_number, \
      c.coverage_effective_date, c.pbpu_payer, c.pbpu_decided_on, c.pbpu_decision_reference, \
      c.identity_verified_at, c.verified_nik, c.verified_kk, c.state_entered_at, c.sla_due_date, c.created_at, c.updated_at, \
-     c.submitted_at, c.closed_at \
+     c.submitted_at, c.closed_at, c.purged_at \
      FROM cases c JOIN hospitals h ON h.id = c.hospital_id \
      JOIN kab_kota k ON k.code = c.domicile_kab_kota_code";
 
-/// One case by id.
-pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CaseRow>> {
-    sqlx::query_as!(
-        CaseRecord,
-        r#"SELECT c.id, c.number, c.state::text AS "state!", c.version,
+/// One case by id, as [`CaseRow`]: `$rest` (the `WHERE` clause and what follows) completes the
+/// statement, `$args` are its parameters.
+macro_rules! case_by_id {
+    ($rest:tt, $($args:tt)*) => {
+        sqlx::query_as!(
+            CaseRecord,
+            r#"SELECT c.id, c.number, c.state::text AS "state!", c.version,
              c.returned_from::text AS returned_from, c.hospital_id, h.name AS hospital_name,
              c.created_by, c.full_name, c.sex, c.birth_place, c.birth_date AS "birth_date: _",
              c.has_identity_document, c.nik, c.kk_number, c.address, c.desa, c.kecamatan,
@@ -240,16 +246,32 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Cas
              c.pbpu_payer, c.pbpu_decided_on AS "pbpu_decided_on: _", c.pbpu_decision_reference,
              c.identity_verified_at AS "identity_verified_at: _", c.verified_nik, c.verified_kk,
              c.state_entered_at AS "state_entered_at: _", c.sla_due_date AS "sla_due_date: _",
-             c.created_at AS "created_at: _", c.updated_at AS "updated_at: _", c.submitted_at AS "submitted_at: _", c.closed_at AS "closed_at: _"
+             c.created_at AS "created_at: _", c.updated_at AS "updated_at: _", c.submitted_at AS "submitted_at: _", c.closed_at AS "closed_at: _",
+             c.purged_at AS "purged_at: _"
            FROM cases c JOIN hospitals h ON h.id = c.hospital_id
-           JOIN kab_kota k ON k.code = c.domicile_kab_kota_code
-           WHERE c.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?
-    .map(CaseRow::try_from)
-    .transpose()
+           JOIN kab_kota k ON k.code = c.domicile_kab_kota_code "# + $rest,
+            $($args)*
+        )
+    };
+}
+
+/// One case by id.
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CaseRow>> {
+    case_by_id!("WHERE c.id = $1", id)
+        .fetch_optional(db)
+        .await?
+        .map(CaseRow::try_from)
+        .transpose()
+}
+
+/// One case by id, its row locked for the transaction in `db` (`FOR UPDATE`): the case as the
+/// last committed change left it, which no other transaction changes until this one ends.
+pub async fn by_id_locked(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<CaseRow>> {
+    case_by_id!("WHERE c.id = $1 FOR UPDATE OF c", id)
+        .fetch_optional(db)
+        .await?
+        .map(CaseRow::try_from)
+        .transpose()
 }
 
 /// Locks a case row for the rest of the transaction; false when there is no such case.

@@ -112,9 +112,27 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> anyh
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection it hands out (a round trip to the server) unless told
+        // otherwise; a connection back from a caller within the last second has just been
+        // pinged on its release (sqlx always does that), so only one idle for longer is
+        // checked again (a server restarted meanwhile; a failed ping discards the connection
+        // and the acquire takes or opens another).
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(settings.connect_options(options))
         .await?)
 }
+
+/// How long a pooled connection may have been idle before it is pinged again when handed out
+/// ([`connect`]).
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// The `statement_timeout` of a download's one long statement (CSV/XLSX exports stream their
 /// rows as the client reads them, which on a slow link takes far longer than the service's

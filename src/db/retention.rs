@@ -176,17 +176,6 @@ pub async fn purge_case(
     }))
 }
 
-/// When case `id`'s personal data was removed, if it was.
-pub async fn purged_at(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT purged_at AS "purged_at: DateTime<Utc>" FROM cases WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?
-    .flatten())
-}
-
 /// Whether document `id`'s file was removed by the purge.
 pub async fn document_purged(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
     Ok(sqlx::query_scalar!(

@@ -384,3 +384,57 @@ async fn every_connection_of_the_service_carries_its_time_limits() {
         "a cancelled statement is database trouble (503), not a bug: {slow}"
     );
 }
+
+#[tokio::test]
+async fn a_connection_lost_while_idle_is_replaced_before_a_request_uses_it() {
+    // Arrange: the service's pool holds idle connections, and PostgreSQL ends them all (as a
+    // restart or a network cut would) while they wait in the pool, longer than the pool trusts
+    // a connection without a ping.
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in("rsud", Some("RSUD-WZJ")).await;
+    let rsud = actor(&app, "rsud", Some("RSUD-WZJ")).await;
+    assert_eq!(app.get(&browser, "/").await.status(), StatusCode::OK);
+    rsud.get("/api/v1/me").await.expect(StatusCode::OK);
+    // Two connections at once, so that the pool keeps at least one idle besides the one that
+    // ends the others (as the service's own role: it may end its own sessions).
+    let mut ender = app.app_pool.acquire().await.expect("a connection");
+    drop(app.app_pool.acquire().await.expect("a second connection"));
+    // A connection goes back to the pool after its release ping, in a task of its own.
+    for _ in 0..100 {
+        if app.app_pool.num_idle() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let idle = app.app_pool.num_idle();
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND usename = current_user \
+           AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut *ender)
+    .await
+    .expect("ending the service's other connections");
+    ender
+        .close()
+        .await
+        .expect("closing the last live connection");
+    tokio::time::sleep(merajut_sehat::db::PING_AFTER_IDLE + Duration::from_millis(200)).await;
+
+    // Act
+    let page = app.get(&browser, "/").await;
+    let api = rsud.get_raw("/api/v1/me").await;
+
+    // Assert: the lost connections were found by their ping and replaced, not used.
+    assert!(idle > 0, "the pool held no idle connection to lose");
+    assert!(
+        !ended.is_empty() && ended.iter().all(|e| *e),
+        "the service's connections were ended: {ended:?}"
+    );
+    assert_eq!(page.status(), StatusCode::OK, "GET / after the loss");
+    assert_eq!(
+        api.status(),
+        StatusCode::OK,
+        "GET /api/v1/me after the loss"
+    );
+}

@@ -17,7 +17,7 @@ use crate::auth::CurrentUser;
 use crate::cases::access::Revealed;
 use crate::cases::idempotency::{Answered, MakeAnswer, Once, PageAnswer};
 use crate::cases::quota::QuotaHint;
-use crate::cases::service::{CONFIRM_FIELD, PageExtras};
+use crate::cases::service::{CONFIRM_FIELD, CasePageReads, PageExtras};
 use crate::cases::view::{CaseView, DocumentView};
 use crate::cases::{CaseDetail, CaseError, CheckedUpload, Upload, Visibility, mask, service};
 use crate::db::cases::CaseRow;
@@ -460,17 +460,19 @@ pub(super) async fn respond(
     status: StatusCode,
     outcome: Outcome<'_>,
 ) -> Result<Response, AppError> {
-    let d = state.cases.detail(&user, id, "web").await?;
+    let CasePageReads {
+        detail: d,
+        batch: nominatif,
+        claims,
+        claimable: can_claim,
+    } = state.cases.case_page(&user, id).await?;
     let notes = quota_notes(state, &d.case, &d.view.available_actions, outcome.failed).await?;
-    let nominatif = state.cases.case_batch(id).await?;
     let open = !d.case.state.0.is_terminal();
     let can_edit = user.role == Role::Rsud
         && matches!(
             d.case.state.0,
             CaseState::Draft | CaseState::Returned | CaseState::SktmRequired
         );
-    let claims = state.cases.claims_of_case(&user, id).await?;
-    let can_claim = state.cases.claimable_case(&user, id).await.is_ok();
     let current: Vec<&str> = d
         .documents
         .iter()
