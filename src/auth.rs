@@ -194,6 +194,18 @@ pub struct CurrentUser {
     /// The request this user acts through, for the access log: set by the request extractor
     /// (`http`), `None` outside a request.
     pub request: Option<RequestInfo>,
+    /// What a page request read with the user (`db::users::for_page`): the unread
+    /// notifications and the reference epoch. `None` elsewhere (the API, tasks).
+    pub page: Option<PageReads>,
+}
+
+/// What a signed-in page request reads with its user ([`CurrentUser::page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageReads {
+    /// Unread notifications, counted up to one more than the header shows.
+    pub unread: i64,
+    /// The epoch of the reference data when the request began (`cases::reference`).
+    pub reference_epoch: i64,
 }
 
 /// Where a request came from, as the access log records it.
@@ -220,6 +232,7 @@ impl From<UserRow> for CurrentUser {
             must_change_password: u.must_change_password,
             totp_enabled: u.totp_enabled,
             request: None,
+            page: None,
         }
     }
 }

@@ -59,6 +59,12 @@ impl ReferenceMemo {
         Ok(read)
     }
 
+    /// The kept copy, if it is as new as `epoch` or newer (an epoch the request read already,
+    /// with its user: `auth::PageReads`): no statement at all.
+    pub fn at_least(&self, epoch: i64) -> Option<Arc<Reference>> {
+        self.kept().filter(|r| r.epoch >= epoch)
+    }
+
     fn kept(&self) -> Option<Arc<Reference>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

@@ -1251,6 +1251,33 @@ impl CaseService {
         Ok(self.reference.current(&mut conn).await?)
     }
 
+    /// [`Self::reference`] for a request of `user`: the kept copy without a statement when the
+    /// epoch read with a page's user allows it
+    /// ([`super::reference::ReferenceMemo::at_least`]).
+    pub async fn reference_for(&self, user: &CurrentUser) -> Result<Arc<Reference>> {
+        match self.kept_reference(user) {
+            Some(kept) => Ok(kept),
+            None => self.reference().await,
+        }
+    }
+
+    /// [`Self::reference_for`] on `conn` (which may be in a transaction).
+    async fn reference_in(
+        &self,
+        conn: &mut PgConnection,
+        user: &CurrentUser,
+    ) -> Result<Arc<Reference>> {
+        match self.kept_reference(user) {
+            Some(kept) => Ok(kept),
+            None => Ok(self.reference.current(conn).await?),
+        }
+    }
+
+    fn kept_reference(&self, user: &CurrentUser) -> Option<Arc<Reference>> {
+        user.page
+            .and_then(|page| self.reference.at_least(page.reference_epoch))
+    }
+
     /// A page of the cases in the caller's scope matching `filter`.
     pub async fn list(&self, user: &CurrentUser, filter: &ListFilter) -> Result<Vec<CaseRow>> {
         let scope = Scope::of(user);
@@ -1293,7 +1320,7 @@ impl CaseService {
     ) -> Result<CaseDetail> {
         let id = case.id;
         let today = self.today();
-        let reference = self.reference.current(&mut *conn).await?;
+        let reference = self.reference_in(&mut *conn, user).await?;
         let (holidays, sla_days) = (&reference.holidays, &reference.sla_days);
         let history = db_cases::history(&mut *conn, id).await?;
         let stays = stays::for_case(&mut *conn, id).await?;
@@ -1322,7 +1349,7 @@ impl CaseService {
     /// Views of a list of cases (queue pages and the API), NIK and KK masked (docs/domain.md §7).
     pub async fn views(&self, user: &CurrentUser, cases: &[CaseRow]) -> Result<Vec<CaseView>> {
         let today = self.today();
-        let reference = self.reference().await?;
+        let reference = self.reference_for(user).await?;
         Ok(cases
             .iter()
             .map(|c| {

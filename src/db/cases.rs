@@ -215,7 +215,7 @@ impl TryFrom<CaseRecord> for CaseRow {
 }
 
 /// The select list of [`list`] (the dynamic query); the same columns as [`by_id`].
-const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS state, c.version, \
+const CASE_COLUMNS: &str = "SELECT c.id, c.number, c.state::text AS state, c.version, \
      c.returned_from::text AS returned_from, c.hospital_id, h.name AS hospital_name, c.created_by, \
      c.full_name, c.sex, c.birth_place, c.birth_date, c.has_identity_document, c.nik, c.kk_number, \
      c.address, c.desa, c.kecamatan, c.domicile_kab_kota_code, k.name AS domicile_kab_kota_name, \
@@ -224,8 +224,10 @@ const CASE_SELECT: &str = "SELECT c.id, c.number, c.state::text AS state, c.vers
      c.guarantee_start, c.guarantee_end, c.payer, c.guarantee_ceiling, c.scheme, c.bpjs_card_number, \
      c.coverage_effective_date, c.pbpu_payer, c.pbpu_decided_on, c.pbpu_decision_reference, \
      c.identity_verified_at, c.verified_nik, c.verified_kk, c.state_entered_at, c.sla_due_date, c.created_at, c.updated_at, \
-     c.submitted_at, c.closed_at, c.purged_at \
-     FROM cases c JOIN hospitals h ON h.id = c.hospital_id \
+     c.submitted_at, c.closed_at, c.purged_at";
+
+/// What [`CASE_COLUMNS`] reads from, the cases being `c`.
+const CASE_JOINS: &str = " JOIN hospitals h ON h.id = c.hospital_id \
      JOIN kab_kota k ON k.code = c.domicile_kab_kota_code";
 
 /// One case by id, as [`CaseRow`]: `$rest` (the `WHERE` clause and what follows) completes the
@@ -964,11 +966,19 @@ fn name_window_query(
         search: None,
         ..f.clone()
     };
-    let mut qb = list_query_after(&format!("{prefix}SELECT * FROM ("), scope, &unnamed);
+    // The window reads the cases alone; the few that match are joined to their hospital and
+    // kab/kota afterwards (joining all of the window's cases first took half of this step).
+    let mut qb = list_query_from(
+        format!("{prefix}{CASE_COLUMNS} FROM (SELECT c.* FROM cases c"),
+        scope,
+        &unnamed,
+    );
     push_limit(&mut qb, NAME_WINDOW);
-    qb.push(") w WHERE lower(w.full_name) LIKE ")
+    qb.push(") c")
+        .push(CASE_JOINS)
+        .push(" WHERE lower(c.full_name) LIKE ")
         .push_bind(name_pattern(name))
-        .push(order_by("w", f.by_due_date));
+        .push(order_by("c", f.by_due_date));
     push_limit(&mut qb, f.limit);
     qb
 }
@@ -1131,7 +1141,21 @@ fn list_query_after(
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> QueryBuilder<'static, Postgres> {
-    let mut qb = QueryBuilder::<Postgres>::new(format!("{prefix}{CASE_SELECT}"));
+    list_query_from(
+        format!("{prefix}{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
+        scope,
+        f,
+    )
+}
+
+/// The conditions and order of [`list_query`] after `head`, a statement's beginning up to
+/// its `FROM` with the cases named `c`.
+fn list_query_from(
+    head: String,
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> QueryBuilder<'static, Postgres> {
+    let mut qb = QueryBuilder::<Postgres>::new(head);
     qb.push(" WHERE true");
     push_scope(&mut qb, scope);
     // Which cases: listed states, plus the parallel tasks. No condition when every state is

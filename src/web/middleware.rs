@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::error::AppError;
-use crate::auth::{CurrentUser, random_secret};
+use crate::auth::{CurrentUser, PageReads, random_secret};
 use crate::config::Settings;
 use crate::db;
 use crate::http::REQUEST_ID;
@@ -238,7 +238,12 @@ async fn signed_in_user(
         db::audit::record(&state.pool, Some(id), "session.timeout", None, detail).await?;
         return Ok(None);
     }
-    let Some(user) = db::users::by_id(&state.pool, id).await? else {
+    let Some(db::users::PageUser {
+        user,
+        unread,
+        reference_epoch,
+    }) = db::users::for_page(&state.pool, id).await?
+    else {
         return Ok(None);
     };
     if user.session_epoch != signed_in.epoch {
@@ -255,7 +260,12 @@ async fn signed_in_user(
             .await
             .map_err(anyhow::Error::from)?;
     }
-    Ok(Some(CurrentUser::from(user)))
+    let mut current = CurrentUser::from(user);
+    current.page = Some(PageReads {
+        unread,
+        reference_epoch,
+    });
+    Ok(Some(current))
 }
 
 /// The CSRF token of the request, for the forms of its page (see [`csrf_guard`]).

@@ -45,9 +45,13 @@ pub async fn unread_for(
     else {
         return Ok(None);
     };
-    let n = db_notifications::unread_count(&state.pool, user.id)
-        .await
-        .map_err(anyhow::Error::from)?;
+    // Read with the user on a signed-in page (`CurrentUser::page`).
+    let n = match user.page {
+        Some(page) => page.unread,
+        None => db_notifications::unread_count(&state.pool, user.id)
+            .await
+            .map_err(anyhow::Error::from)?,
+    };
     Ok(Some(if n > db_notifications::UNREAD_SHOWN {
         format!("{}+", db_notifications::UNREAD_SHOWN)
     } else {

@@ -254,7 +254,7 @@ async fn list_page(
     request: Request,
     which: Which,
 ) -> Result<Response, AppError> {
-    let reference = state.cases.reference().await?;
+    let reference = state.cases.reference_for(user).await?;
     let (kab_kota, hospitals) = (&reference.kab_kota, &reference.hospitals);
     let (form, id, cursor, notice) = match request {
         Request::Form { form, id, cursor } => (*form, id, cursor, None),
@@ -369,7 +369,7 @@ async fn search(
     form: ListForm,
     which: Which,
 ) -> Result<Response, AppError> {
-    let reference = state.cases.reference().await?;
+    let reference = state.cases.reference_for(user).await?;
     if form
         .parse(which, user.role, &reference.kab_kota, &reference.hospitals)
         .is_err()
