@@ -89,20 +89,6 @@ pub async fn fan_out(
 /// The header shows at most this many unread notifications ("99+" beyond).
 pub const UNREAD_SHOWN: i64 = 99;
 
-/// How many notifications of a user are unread, counted up to 100, one more than
-/// [`UNREAD_SHOWN`] (the partial index answers it): the header is read on every page, and a
-/// desk that leaves thousands unread must not pay for counting them all each time.
-pub async fn unread_count(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM (
-               SELECT FROM notifications WHERE user_id = $1 AND read_at IS NULL LIMIT 100
-           ) unread"#,
-        user_id
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// A user's latest notifications, newest first.
 pub async fn list(
     db: impl PgExecutor<'_>,

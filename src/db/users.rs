@@ -94,7 +94,10 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Use
 #[derive(Debug, Clone)]
 pub struct PageUser {
     pub user: UserRow,
-    /// Unread notifications, counted up to [`super::notifications::UNREAD_SHOWN`] + 1.
+    /// Unread notifications, counted up to 100, one more than
+    /// [`super::notifications::UNREAD_SHOWN`] (the partial index answers it): the header is
+    /// read on every page, and a desk that leaves thousands unread must not pay for counting
+    /// them all each time.
     pub unread: i64,
     /// The reference data's epoch (`reference_epoch`, see `cases::reference`).
     pub reference_epoch: i64,

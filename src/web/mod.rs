@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Ctx {
             .filter(|u| !u.must_change_password && !u.must_enrol_totp())
             .map(|u| access::menu_for(u.role))
             .unwrap_or_default();
-        let unread = notifications::unread_for(state, user.as_ref()).await?;
+        let unread = notifications::unread_for(user.as_ref());
         Ok(Ctx {
             user,
             menu,

@@ -35,28 +35,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The header's unread count ("99+" beyond [`db_notifications::UNREAD_SHOWN`]): for a
-/// signed-in case role who has set their password, else `None` (no link shown).
-pub async fn unread_for(
-    state: &AppState,
-    user: Option<&CurrentUser>,
-) -> Result<Option<String>, AppError> {
-    let Some(user) =
-        user.filter(|u| !u.must_change_password && crate::access::CASE_ROLES.contains(&u.role))
-    else {
-        return Ok(None);
-    };
-    // Read with the user on a signed-in page (`CurrentUser::page`).
-    let n = match user.page {
-        Some(page) => page.unread,
-        None => db_notifications::unread_count(&state.pool, user.id)
-            .await
-            .map_err(anyhow::Error::from)?,
-    };
-    Ok(Some(if n > db_notifications::UNREAD_SHOWN {
+/// signed-in case role who has set their password, else `None` (no link shown). Counted in
+/// the statement that read the page's user (`db::users::for_page`, `CurrentUser::page`).
+pub fn unread_for(user: Option<&CurrentUser>) -> Option<String> {
+    let n = user
+        .filter(|u| !u.must_change_password && crate::access::CASE_ROLES.contains(&u.role))?
+        .page?
+        .unread;
+    Some(if n > db_notifications::UNREAD_SHOWN {
         format!("{}+", db_notifications::UNREAD_SHOWN)
     } else {
         n.to_string()
-    }))
+    })
 }
 
 /// One line of the list.
