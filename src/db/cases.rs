@@ -8,11 +8,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
 use crate::domain::nik::{mask_json, mask_numbers};
-use crate::domain::search::SearchTerm;
+use crate::domain::search::{SearchTerm, name_words};
 use crate::domain::{CaseState, Desil, Role};
 
 /// A code column (enum cast to text, or a text code) parsed into a domain enum.
@@ -906,19 +906,22 @@ pub const NO_DUE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MIN,
 };
 
-/// How many cases, in the list's order, a name search looks through first ([`list`]).
-pub const NAME_WINDOW: i64 = 5_000;
+/// How many matches of a name, among all cases, a name search reads through the name index
+/// before it takes the name for a common one ([`list`]).
+pub const NAME_PROBE: i64 = 5_000;
 
 /// A page of cases in scope matching the filter.
 ///
-/// A name search is the one filter whose share of the cases PostgreSQL cannot estimate (a
-/// pattern inside names; its estimate was off 27× at a million cases), and both plans it may
-/// pick go wrong on a wrong estimate: walking the list's order index filtering names reads the
-/// whole table for a rare name, reading every match through the trigram index and sorting
-/// them reads a large share of it for a common one. So a page of a name search is two bounded
-/// steps instead of one guess: the newest [`NAME_WINDOW`] cases of the list (after the cursor)
-/// filtered by name, which fills the page whenever the name is common (one case in a hundred or
-/// more); only when it does not, the matches through the trigram index, sorted ([`by_name`]).
+/// A name search is the one filter whose share of the cases PostgreSQL cannot be trusted to
+/// guess, and both plans it may pick go wrong on a wrong guess: walking the list's order index
+/// filtering names reads the whole table for a rare name, reading every match through the name
+/// index and sorting them reads a large share of it for a common one. So a name search first
+/// reads up to [`NAME_PROBE`] + 1 matches through the name index, whatever the scope, and in
+/// the same statement the page among them ([`name_page_query`]). Up to [`NAME_PROBE`] (a rare
+/// name: most searches, for a whole name), that is the page. Otherwise the name is common (one
+/// case in two hundred or more) and the page is found walking the list's order index,
+/// filtering names ([`walking_the_order`]), which then meets a match every few hundred cases
+/// at most.
 pub async fn list(
     pool: &PgPool,
     scope: &ScopeFilter,
@@ -926,23 +929,33 @@ pub async fn list(
 ) -> sqlx::Result<Vec<CaseRow>> {
     let records = match &f.search {
         Some(SearchTerm::Name(name)) => {
-            let mut window = name_window_query("", scope, f, name);
-            let found = window
-                .build_query_as::<CaseRecord>()
+            let rows = name_page_query("", scope, f, name)
+                .build()
                 .fetch_all(pool)
                 .await?;
-            if found.len() as i64 >= f.limit {
-                found
+            // One row at least: the count, with the page's columns empty when no case matched.
+            let matches = match rows.first() {
+                Some(row) => row.try_get::<i64, _>("name_matches")?,
+                None => 0,
+            };
+            if matches <= NAME_PROBE {
+                let mut page = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
+                        page.push(CaseRecord::from_row(row)?);
+                    }
+                }
+                page
             } else {
-                let mut db = by_name(pool).await?;
+                let mut db = walking_the_order(pool).await?;
                 let mut qb = list_query(scope, f);
                 push_limit(&mut qb, f.limit);
-                let all = qb
+                let page = qb
                     .build_query_as::<CaseRecord>()
                     .fetch_all(&mut *db)
                     .await?;
                 db.commit().await?;
-                all
+                page
             }
         }
         _ => {
@@ -954,32 +967,42 @@ pub async fn list(
     records.into_iter().map(CaseRow::try_from).collect()
 }
 
-/// The first step of a name search ([`list`]): the page among the newest [`NAME_WINDOW`] cases
-/// of the list without the name.
-fn name_window_query(
+/// The first step of a name search ([`list`]), one statement: up to [`NAME_PROBE`] + 1 cases
+/// whose name matches, in no order, read through the name index (`name_matches`); how many
+/// (the column `name_matches` of every row); and the page among them, in scope, after the
+/// cursor and sorted, joined to the hospital and the kab/kota last (a row of empty columns when
+/// none is left). The matches are read once, with all their columns: the page needs no second
+/// look-up by id.
+fn name_page_query(
     prefix: &str,
     scope: &ScopeFilter,
     f: &ListFilter,
     name: &str,
 ) -> QueryBuilder<'static, Postgres> {
-    let unnamed = ListFilter {
-        search: None,
-        ..f.clone()
-    };
-    // The window reads the cases alone; the few that match are joined to their hospital and
-    // kab/kota afterwards (joining all of the window's cases first took half of this step).
-    let mut qb = list_query_from(
-        format!("{prefix}{CASE_COLUMNS} FROM (SELECT c.* FROM cases c"),
-        scope,
-        &unnamed,
+    let mut qb = QueryBuilder::new(format!(
+        "{prefix}WITH name_matches AS MATERIALIZED (SELECT c.* FROM cases c WHERE true"
+    ));
+    push_name(&mut qb, name);
+    push_limit(&mut qb, NAME_PROBE + 1);
+    qb.push(
+        ") SELECT p.*, n.name_matches \
+         FROM (SELECT count(*) AS name_matches FROM name_matches) n \
+         LEFT JOIN LATERAL (",
     );
-    push_limit(&mut qb, NAME_WINDOW);
+    push_list_from(
+        &mut qb,
+        format!("{CASE_COLUMNS} FROM (SELECT c.* FROM name_matches c"),
+        scope,
+        &ListFilter {
+            search: None,
+            ..f.clone()
+        },
+    );
+    push_limit(&mut qb, f.limit);
     qb.push(") c")
         .push(CASE_JOINS)
-        .push(" WHERE lower(c.full_name) LIKE ")
-        .push_bind(name_pattern(name))
         .push(order_by("c", f.by_due_date));
-    push_limit(&mut qb, f.limit);
+    qb.push(") p ON true").push(order_by("p", f.by_due_date));
     qb
 }
 
@@ -991,20 +1014,45 @@ fn push_limit(qb: &mut QueryBuilder<'static, Postgres>, limit: i64) {
     qb.push(format_args!(" LIMIT {limit}"));
 }
 
-/// A read-only transaction whose planner reads no table through an ordinary index scan, so
-/// that a name search's second step finds the names through the trigram index (a bitmap scan)
-/// and sorts them, whatever it estimates: the other plan, walking the order index and filtering
-/// names, reads every case for a name no one has.
-async fn by_name(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+/// The beginning of a regular expression matching where a word of a lower-cased name begins:
+/// its start, or after an ASCII character that is neither a letter nor a digit (the split of
+/// [`crate::domain::search::name_words`] and of the database's `name_word_prefixes`).
+const WORD_START: &str = r"(^|[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f])";
+
+/// The conditions of a name search: every typed word begins a word of the name. Twice: through
+/// the name index (`name_word_prefixes(…) @> words`), and as one regular expression per word,
+/// which costs a fraction of a microsecond a row where the function costs several. PostgreSQL
+/// evaluates the cheaper conditions first (the function's declared cost), so a walk through an
+/// order index calls the function only for the names that already matched. The words hold no
+/// ASCII sign, so no character of theirs means anything to a regular expression.
+fn push_name(qb: &mut QueryBuilder<'static, Postgres>, name: &str) {
+    let words: Vec<String> = name_words(name).map(str::to_string).collect();
+    if words.is_empty() {
+        // Refused when the search is read ([`SearchTerm::parse`]); nothing matches no word.
+        qb.push(" AND false");
+        return;
+    }
+    for word in &words {
+        qb.push(" AND lower(c.full_name) ~ ")
+            .push_bind(format!("{WORD_START}{word}"));
+    }
+    qb.push(" AND name_word_prefixes(c.full_name) @> ")
+        .push_bind(words);
+}
+
+/// A read-only transaction whose planner walks an order index, for the second step of a
+/// search of a common name ([`list`]): reading the matches through the name index (a bitmap
+/// scan) and sorting them would read thousands of cases for one page; a sequential scan, all of
+/// them.
+async fn walking_the_order(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
     let mut db = pool.begin().await?;
     sqlx::query!("SET TRANSACTION READ ONLY")
         .execute(&mut *db)
         .await?;
-    // Both for this transaction only (`SET LOCAL`). Planned for the name every time: a plan
-    // kept from another name is not what this step is for.
+    // For this transaction only (`SET LOCAL`).
     sqlx::query!(
-        "SELECT set_config('enable_indexscan', 'off', true) AS indexscan, \
-                set_config('plan_cache_mode', 'force_custom_plan', true) AS plans"
+        "SELECT set_config('enable_bitmapscan', 'off', true) AS bitmaps, \
+                set_config('enable_seqscan', 'off', true) AS seqscans"
     )
     .fetch_one(&mut *db)
     .await?;
@@ -1013,9 +1061,8 @@ async fn by_name(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> 
 
 /// The plan PostgreSQL chooses for a page of [`list`] (`EXPLAIN (FORMAT JSON)`, not run), with
 /// the same statement and values the service sends: what the plan tests check
-/// (`tests/api/query_plans.rs`) and what an operator may look at on real data. For a name
-/// search, the plan of its second step (through the trigram index); [`explain_name_window`]
-/// gives the first.
+/// (`tests/api/query_plans.rs`) and what an operator may look at on real data. A name search
+/// has three: see [`explain_name_search`].
 pub async fn explain_list(
     pool: &PgPool,
     scope: &ScopeFilter,
@@ -1023,29 +1070,37 @@ pub async fn explain_list(
 ) -> sqlx::Result<Value> {
     let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
     push_limit(&mut qb, f.limit);
-    if matches!(f.search, Some(SearchTerm::Name(_))) {
-        let mut db = by_name(pool).await?;
-        let plan = qb.build_query_scalar::<Value>().fetch_one(&mut *db).await?;
-        db.commit().await?;
-        Ok(plan)
-    } else {
-        qb.build_query_scalar::<Value>().fetch_one(pool).await
-    }
+    qb.build_query_scalar::<Value>().fetch_one(pool).await
 }
 
-/// The plan of the first step of a name search ([`list`]); `None` for any other filter.
-pub async fn explain_name_window(
+/// The plans of a name search's statements ([`list`]).
+#[derive(Debug)]
+pub struct NameSearchPlans {
+    /// The first step: the matches through the name index, and their page.
+    pub matches: Value,
+    /// The page of a common name: the list's order index walked, names filtered.
+    pub walking: Value,
+}
+
+/// The plans of a name search's statements (`None` for any other filter).
+pub async fn explain_name_search(
     pool: &PgPool,
     scope: &ScopeFilter,
     f: &ListFilter,
-) -> sqlx::Result<Option<Value>> {
+) -> sqlx::Result<Option<NameSearchPlans>> {
     let Some(SearchTerm::Name(name)) = &f.search else {
         return Ok(None);
     };
-    let mut qb = name_window_query("EXPLAIN (FORMAT JSON) ", scope, f, name);
-    Ok(Some(
-        qb.build_query_scalar::<Value>().fetch_one(pool).await?,
-    ))
+    let matches = name_page_query("EXPLAIN (FORMAT JSON) ", scope, f, name)
+        .build_query_scalar::<Value>()
+        .fetch_one(pool)
+        .await?;
+    let mut db = walking_the_order(pool).await?;
+    let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
+    push_limit(&mut qb, f.limit);
+    let walking = qb.build_query_scalar::<Value>().fetch_one(&mut *db).await?;
+    db.commit().await?;
+    Ok(Some(NameSearchPlans { matches, walking }))
 }
 
 /// Rows a stream of [`stream`] (or any [`fed_stream`]) reads ahead of its consumer.
@@ -1141,23 +1196,27 @@ fn list_query_after(
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> QueryBuilder<'static, Postgres> {
-    list_query_from(
-        format!("{prefix}{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
+    let mut qb = QueryBuilder::new(prefix.to_string());
+    push_list_from(
+        &mut qb,
+        format!("{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
         scope,
         f,
-    )
+    );
+    qb
 }
 
-/// The conditions and order of [`list_query`] after `head`, a statement's beginning up to
-/// its `FROM` with the cases named `c`.
-fn list_query_from(
+/// Pushes `head` (a statement's beginning up to its `FROM`, the cases named `c`), then the
+/// list's conditions and order.
+fn push_list_from(
+    qb: &mut QueryBuilder<'static, Postgres>,
     head: String,
     scope: &ScopeFilter,
     f: &ListFilter,
-) -> QueryBuilder<'static, Postgres> {
-    let mut qb = QueryBuilder::<Postgres>::new(head);
+) {
+    qb.push(head);
     qb.push(" WHERE true");
-    push_scope(&mut qb, scope);
+    push_scope(qb, scope);
     // Which cases: listed states, plus the parallel tasks. No condition when every state is
     // listed (the monitoring list unfiltered).
     let every_state = CaseState::ALL.iter().all(|s| f.states.contains(s));
@@ -1166,7 +1225,7 @@ fn list_query_from(
         let mut any = false;
         if !f.states.is_empty() {
             qb.push("(");
-            push_states(&mut qb, &f.states);
+            push_states(qb, &f.states);
             if f.guaranteed_without_pending_correction {
                 qb.push(" AND (c.state <> 'guaranteed' OR NOT c.desil_correction_pending)");
             }
@@ -1217,10 +1276,7 @@ fn list_query_from(
             }
             qb.push(")");
         }
-        Some(SearchTerm::Name(name)) => {
-            qb.push(" AND lower(c.full_name) LIKE ")
-                .push_bind(name_pattern(name));
-        }
+        Some(SearchTerm::Name(name)) => push_name(qb, name),
     }
     if let Some(day) = f.overdue_on {
         qb.push(
@@ -1250,7 +1306,6 @@ fn list_query_from(
         None => {}
     }
     qb.push(order_by("c", f.by_due_date));
-    qb
 }
 
 /// The list's order, of the cases named `alias`.
@@ -1260,14 +1315,4 @@ fn order_by(alias: &str, by_due_date: bool) -> String {
     } else {
         format!(" ORDER BY {alias}.created_at DESC, {alias}.id DESC")
     }
-}
-
-/// `LIKE` pattern for names containing `name` (lower case), its wildcards escaped.
-fn name_pattern(name: &str) -> String {
-    format!(
-        "%{}%",
-        name.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
 }

@@ -12,7 +12,9 @@
 //!   - 4–6 digits: the end of a NIK, or the running part of a case number (`000012`).
 //!   - 7–15 digits: the end of a NIK.
 //!   - more than 16: refused (a NIK has 16 digits).
-//! - Anything else: part of the patient's name, in any letter case.
+//! - Anything else: the beginnings of words of the patient's name, in any order and letter
+//!   case ([`name_words`]): `mar bri` finds Maria Bria and Bria Maria Goreti, not Damaris. It
+//!   must hold a letter or a digit.
 
 use super::action::FieldError;
 
@@ -55,7 +57,16 @@ impl SearchTerm {
                 }),
             };
         }
-        Ok(Some(SearchTerm::Name(s.to_lowercase())))
+        let name = s.to_lowercase();
+        if name_words(&name).next().is_none() {
+            return Err(FieldError {
+                field,
+                message:
+                    "Pencarian: tulis sebagian nama (huruf atau angka), NIK, atau nomor kasus."
+                        .into(),
+            });
+        }
+        Ok(Some(SearchTerm::Name(name)))
     }
 
     /// For [`SearchTerm::Digits`] of 4 digits or more: they may be the end of a NIK.
@@ -71,6 +82,16 @@ impl SearchTerm {
             _ => None,
         }
     }
+}
+
+/// The words of a name search: what lies between the ASCII characters that are neither letters
+/// nor digits (spaces, `'`, `-`, `.`, …) and other spaces (a no-break space pasted from a
+/// message); letters beyond ASCII (`é`) belong to words. A name matches when each of these
+/// words begins one of its own words, split on the same ASCII characters (the database
+/// function `name_word_prefixes`, whose index answers the search).
+pub fn name_words(name: &str) -> impl Iterator<Item = &str> {
+    name.split(|c: char| c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric()))
+        .filter(|w| !w.is_empty())
 }
 
 /// `MS-YYYY-NNNNNN`, upper-cased, when `s` is one.
@@ -110,6 +131,8 @@ mod tests {
             ("Markus", Some(Name("markus".into()))),
             ("TEFA", Some(Name("tefa".into()))),
             ("MS-20", Some(Name("ms-20".into()))),
+            ("Maria Bria", Some(Name("maria bria".into()))),
+            ("😀", Some(Name("😀".into()))),
         ];
         for (input, expected) in cases {
             assert_eq!(parse(input), expected, "{input:?}");
@@ -124,6 +147,28 @@ mod tests {
         assert_eq!(d("12").case_sequence().as_deref(), Some("000012"));
         assert_eq!(d("000012").case_sequence().as_deref(), Some("000012"));
         assert_eq!(d("1234567").case_sequence(), None);
+    }
+
+    #[test]
+    fn name_words_split_on_ascii_signs_only() {
+        fn words(s: &str) -> Vec<&str> {
+            name_words(s).collect()
+        }
+        assert_eq!(words("maria  bria"), ["maria", "bria"]);
+        assert_eq!(words(" o'neil-tefa. "), ["o", "neil", "tefa"]);
+        assert_eq!(words("josé ñaño"), ["josé", "ñaño"]);
+        assert_eq!(words("maria\u{a0}bria"), ["maria", "bria"]);
+        assert_eq!(words("ms-20"), ["ms", "20"]);
+        assert!(words("- . '").is_empty());
+    }
+
+    #[test]
+    fn a_name_search_without_a_letter_or_digit_is_refused_with_a_message() {
+        for input in [".", "- '", "%%", "(!)"] {
+            let e = SearchTerm::parse("q", input).expect_err(input);
+            assert_eq!(e.field, "q");
+            assert!(e.message.contains("huruf atau angka"), "{}", e.message);
+        }
     }
 
     #[test]

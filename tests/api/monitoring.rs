@@ -379,16 +379,35 @@ async fn the_next_page_of_a_search_keeps_the_search_and_only_its_id_in_the_addre
 }
 
 #[tokio::test]
-async fn like_wildcards_in_a_name_search_match_only_themselves() {
-    // Arrange
+async fn signs_in_a_name_search_only_part_words_and_alone_are_refused() {
+    // Arrange: the cases are Pasien 1, Pasien 2, Pasien 3 and Pasien 4.
     let f = fixture().await;
     let (tim, _) = f.app.signed_in("tim", None).await;
 
-    for q in ["%", "_", "Pasien_1", "\\"] {
+    // Signs alone, wildcards of LIKE and of regular expressions among them: a message under
+    // the search box, what was typed kept, no cases.
+    for q in ["%", "_", "\\", ".*", "(|)", "- ' ."] {
+        // Act
+        let response = f.app.post_form(&tim, "/pemantauan", &[("q", q)]).await;
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+        let html = response.text().await.expect("page");
+        let error = text(&html, "#q-error").unwrap_or_default();
+        assert!(error.contains("huruf atau angka"), "{q}: {error:?}");
+        assert_eq!(attr(&html, "#q", "value").as_deref(), Some(q), "{q}");
+        assert!(case_links(&html).is_empty(), "{q}");
+    }
+    // Among letters, a sign separates words and matches nothing of itself.
+    for (q, expected) in [
+        ("pasien%", paths(&[f.d, f.b, f.a, f.c])),
+        ("pasien_1", paths(&[f.a])),
+        ("pasien.*", paths(&[f.d, f.b, f.a, f.c])),
+        ("pasi.*en", vec![]),
+        ("p_s", vec![]),
+    ] {
         // Act
         let listed = found(&f.app, &tim, "/pemantauan", &[("q", q)]).await;
-
         // Assert
-        assert!(listed.is_empty(), "{q}: {listed:?}");
+        assert_eq!(listed, expected, "{q}");
     }
 }

@@ -416,20 +416,23 @@ async fn name_page(
         .collect()
 }
 
-/// The same page by the plain condition, in the list's order.
+/// The same page by the plain condition (each typed word begins a word of the name, the
+/// names' words being separated by spaces), in the list's order.
 async fn name_page_expected(
     pool: &PgPool,
     hospital: Option<Uuid>,
     typed: &str,
     after: Option<Uuid>,
 ) -> Vec<Uuid> {
+    let words: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
     sqlx::query_scalar(
-        "SELECT id FROM cases c WHERE lower(full_name) LIKE '%' || $1 || '%' \
+        "SELECT id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[]) w \
+             WHERE (' ' || lower(c.full_name)) NOT LIKE '% ' || w || '%') \
          AND ($2::uuid IS NULL OR hospital_id = $2) \
          AND ($3::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM cases WHERE id = $3)) \
          ORDER BY created_at DESC, id DESC LIMIT 51",
     )
-    .bind(typed)
+    .bind(words)
     .bind(hospital)
     .bind(after)
     .fetch_all(pool)
@@ -439,9 +442,10 @@ async fn name_page_expected(
 
 #[tokio::test]
 async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
-    // Arrange: names are `Pasien <md5>`. One in 16 starts its md5 with `a` (the newest
-    // NAME_WINDOW cases fill a page), one in 256 with `ab` and one in 65,536 with `abcd` (they
-    // do not: the trigram step finds them), and `zz` with none.
+    // Arrange: names are `Pasien <md5>`. One in 16 has an md5 beginning with `a`: more than
+    // NAME_PROBE cases, a common name, whose page is found walking the list's order. One in 256
+    // begins with `ab` and one in 65,536 with `abcd`: rare names, whose pages are their matches
+    // sorted. None with `zz`, and `sien` begins no word.
     let (db, pool) = filled().await;
     let wzj = hospital_id(&pool, "RSUD-WZJ").await;
     let scopes = [
@@ -449,68 +453,88 @@ async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
         (Some(wzj), Scope::Hospital(wzj).filter()),
     ];
 
-    for typed in ["pasien a", "pasien ab", "asien abcd", "PASIEN 0f", "zz"] {
+    for typed in [
+        "pasien a",
+        "pasien ab",
+        "abcd pasien",
+        "PASIEN 0f",
+        "zz",
+        "sien",
+    ] {
         for (hospital, scope) in &scopes {
             let what = format!("{typed}, hospital {hospital:?}");
             // Act: two pages.
             let first = name_page(&pool, scope, typed, None).await;
             let second = name_page(&pool, scope, typed, first.last().copied()).await;
             // Assert
-            let lower = typed.to_lowercase();
-            let expected_first = name_page_expected(&pool, *hospital, &lower, None).await;
+            let expected_first = name_page_expected(&pool, *hospital, typed, None).await;
             assert_eq!(first, expected_first, "{what}: first page");
             let expected_second =
-                name_page_expected(&pool, *hospital, &lower, expected_first.last().copied()).await;
+                name_page_expected(&pool, *hospital, typed, expected_first.last().copied()).await;
             assert_eq!(second, expected_second, "{what}: second page");
         }
     }
-    // The pages had something to compare: a full page of the common name, and the rare one.
+    // The pages had something to compare: a full page of the common name, and the rare one,
+    // its words typed in another order than the name's.
     assert_eq!(
         name_page(&pool, &Scope::All.filter(), "pasien a", None)
             .await
             .len(),
         51
     );
-    let rare = name_page(&pool, &Scope::All.filter(), "asien abcd", None).await;
+    let rare = name_page(&pool, &Scope::All.filter(), "abcd pasien", None).await;
     assert!(
         (1..51).contains(&rare.len()),
-        "pasien …abcd…: {}",
+        "pasien abcd…: {}",
         rare.len()
     );
+    assert!(
+        name_page(&pool, &Scope::All.filter(), "sien", None)
+            .await
+            .is_empty()
+    );
 
-    // The second step reads the names through the trigram index, the first walks the list's
-    // order index; neither reads the whole table.
+    // The first step reads the matches through the name index, and sorts its page from them;
+    // a common name's page walks the list's order index. Neither reads the whole table.
     let filter = ListFilter {
         states: CaseState::ALL.to_vec(),
         search: Some(search("pasien ab")),
         limit: 51,
         ..Default::default()
     };
+    let on_cases = |plan: &Value| -> Vec<Value> {
+        nodes(plan)
+            .into_iter()
+            .filter(|n| n["Relation Name"] == "cases")
+            .cloned()
+            .collect()
+    };
     for (_, scope) in &scopes {
-        let plan = db_cases::explain_list(&pool, scope, &filter)
-            .await
-            .expect("EXPLAIN");
-        assert!(
-            nodes(&plan)
-                .iter()
-                .any(|n| n["Index Name"] == "cases_name_trgm_idx"),
-            "the second step without the trigram index:\n{plan:#}"
-        );
-        let window = db_cases::explain_name_window(&pool, scope, &filter)
+        let plans = db_cases::explain_name_search(&pool, scope, &filter)
             .await
             .expect("EXPLAIN")
             .expect("a name search");
-        let window_nodes = nodes(&window);
-        let on_cases: Vec<&&Value> = window_nodes
-            .iter()
-            .filter(|n| n["Relation Name"] == "cases")
-            .collect();
         assert!(
-            !on_cases.is_empty()
-                && on_cases
+            nodes(&plans.matches)
+                .iter()
+                .any(|n| n["Index Name"] == "cases_name_prefix_idx"),
+            "the first step without the name index:\n{:#}",
+            plans.matches
+        );
+        let matches = on_cases(&plans.matches);
+        assert!(
+            !matches.is_empty() && matches.iter().all(|n| n["Node Type"] == "Bitmap Heap Scan"),
+            "the first step reading cases otherwise than through the name index:\n{:#}",
+            plans.matches
+        );
+        let walking = on_cases(&plans.walking);
+        assert!(
+            !walking.is_empty()
+                && walking
                     .iter()
                     .all(|n| n["Node Type"] == "Index Scan" && n["Scan Direction"] == "Backward"),
-            "the first step not walking an order index:\n{window:#}"
+            "a common name's page not walking an order index:\n{:#}",
+            plans.walking
         );
     }
     pool.close().await;
