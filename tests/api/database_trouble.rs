@@ -353,7 +353,7 @@ async fn an_exhausted_pool_gives_503_without_a_hang_and_recovers() {
 }
 
 #[tokio::test]
-async fn every_connection_of_the_service_carries_its_time_limits() {
+async fn every_connection_of_the_service_carries_its_time_limits_and_no_jit() {
     // Arrange
     let app = spawn_app_with(|s| {
         s.db_statement_timeout_ms = 1234;
@@ -371,6 +371,10 @@ async fn every_connection_of_the_service_carries_its_time_limits() {
         .fetch_one(&mut *conn)
         .await
         .expect("the idle-in-transaction timeout");
+    let jit: String = sqlx::query_scalar("SHOW jit")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("the JIT setting");
     let slow = sqlx::query("SELECT pg_sleep(5)")
         .execute(&mut *conn)
         .await
@@ -379,6 +383,10 @@ async fn every_connection_of_the_service_carries_its_time_limits() {
     // Assert
     assert_eq!(statement, "1234ms");
     assert_eq!(idle, "5678ms");
+    assert_eq!(
+        jit, "off",
+        "no statement waits for a compilation to machine code"
+    );
     assert!(
         merajut_sehat::db::is_unavailable(&slow),
         "a cancelled statement is database trouble (503), not a bug: {slow}"
