@@ -1061,8 +1061,9 @@ async fn walking_the_order(pool: &PgPool) -> sqlx::Result<Transaction<'static, P
 
 /// The plan PostgreSQL chooses for a page of [`list`] (`EXPLAIN (FORMAT JSON)`, not run), with
 /// the same statement and values the service sends: what the plan tests check
-/// (`tests/api/query_plans.rs`) and what an operator may look at on real data. A name search
-/// has three: see [`explain_name_search`].
+/// (`tests/api/query_plans.rs`) and what an operator may look at on real data. For a name
+/// search, the plain statement (the export's, [`stream`]); the page's two are
+/// [`explain_name_search`]'s.
 pub async fn explain_list(
     pool: &PgPool,
     scope: &ScopeFilter,

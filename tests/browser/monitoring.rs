@@ -106,6 +106,31 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
         "{names}"
     );
     assert_fits(&browser, "the searched list").await;
+
+    // Act: search by the beginnings of Markus's names, the other way round.
+    browser.type_into("#q", "tef mar").await;
+    browser
+        .click_and_wait("form[role=search] button[type=submit]")
+        .await;
+
+    // Assert
+    let names = browser.text("table.cases tbody").await;
+    assert!(
+        names.contains("Markus Tefa") && !names.contains("Fransiska"),
+        "{names}"
+    );
+
+    // Act: a search of signs alone.
+    browser.type_into("#q", "%").await;
+    browser
+        .click_and_wait("form[role=search] button[type=submit]")
+        .await;
+
+    // Assert: the message under the box, what was typed kept.
+    let message = browser.text("#q-error").await;
+    assert!(message.contains("huruf atau angka"), "{message}");
+    assert_eq!(browser.value("#q").await, "%");
+    assert_fits(&browser, "the refused search").await;
     browser.close().await;
 }
 
