@@ -77,10 +77,7 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
     assert_fits(&browser, "the filtered list").await;
 
     // Act: search by the end of Markus's NIK, typed with a space.
-    browser.type_into("#q", "175 0002").await;
-    browser
-        .click_and_wait("form[role=search] button[type=submit]")
-        .await;
+    search_for(&browser, "175 0002").await;
 
     // Assert: only Markus, and the address holds the search id only.
     let url = browser.url().await;
@@ -108,10 +105,7 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
     assert_fits(&browser, "the searched list").await;
 
     // Act: search by the beginnings of Markus's names, the other way round.
-    browser.type_into("#q", "tef mar").await;
-    browser
-        .click_and_wait("form[role=search] button[type=submit]")
-        .await;
+    search_for(&browser, "tef mar").await;
 
     // Assert
     let names = browser.text("table.cases tbody").await;
@@ -121,10 +115,7 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
     );
 
     // Act: a search of signs alone.
-    browser.type_into("#q", "%").await;
-    browser
-        .click_and_wait("form[role=search] button[type=submit]")
-        .await;
+    search_for(&browser, "%").await;
 
     // Assert: the message under the box, what was typed kept.
     let message = browser.text("#q-error").await;
@@ -132,6 +123,14 @@ async fn tim_filters_and_searches_the_monitoring_list_on_a_phone() {
     assert_eq!(browser.value("#q").await, "%");
     assert_fits(&browser, "the refused search").await;
     browser.close().await;
+}
+
+/// Types `q` into the search box of the list's filters and sends them.
+async fn search_for(browser: &crate::driver::Browser, q: &str) {
+    browser.type_into("#q", q).await;
+    browser
+        .click_and_wait("form[role=search] button[type=submit]")
+        .await;
 }
 
 /// Registers and submits a patient of Kota Kupang at the hospital of `pic`.
