@@ -37,9 +37,19 @@ pub fn grant_statements(app_role: &str) -> Vec<String> {
     ]
 }
 
+/// The advisory lock that makes processes preparing the same database (the service starting,
+/// a command such as `token create` run meanwhile) grant one after the other: two concurrent
+/// GRANTs on the same table fail with "tuple concurrently updated". (7142001: creating users,
+/// 7142002: the figures' fence.)
+const GRANT_LOCK: i64 = 7_142_003;
+
 /// Gives `app_role` the service's rights; run as the owner of the tables.
 pub async fn grant_app_role(owner: &PgPool, app_role: &str) -> anyhow::Result<()> {
     let mut tx = owner.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(GRANT_LOCK)
+        .execute(&mut *tx)
+        .await?;
     for sql in grant_statements(app_role) {
         sqlx::query(&sql)
             .execute(&mut *tx)

@@ -588,3 +588,33 @@ async fn an_installation_from_before_the_two_roles_is_handed_over_and_its_log_ch
         .expect("dropping");
     let _ = admin.close().await;
 }
+
+/// Processes preparing the same database at once (the service starting while an operator runs
+/// `token create`, two instances started together) all succeed: they grant the service's role
+/// its rights one after the other, where two GRANTs on the same table at once fail with "tuple
+/// concurrently updated".
+#[tokio::test]
+async fn concurrent_preparations_of_one_database_all_succeed() {
+    // Arrange
+    let database = TestDatabase::create().await;
+    let owner = database.pool().await;
+    let app_pool = database.app_pool().await;
+    let role = db::roles::current_role(&app_pool)
+        .await
+        .expect("the service's role");
+
+    // Act
+    let preparations = (0..6).map(|_| db::prepare(&owner, Some(&role)));
+    let outcomes = futures_util::future::join_all(preparations).await;
+
+    // Assert
+    for outcome in outcomes {
+        outcome.expect("a preparation beside others");
+    }
+    db::readiness(&app_pool)
+        .await
+        .expect("ready on the service's role");
+    app_pool.close().await;
+    owner.close().await;
+    database.remove();
+}
