@@ -655,12 +655,16 @@ impl CaseService {
         }
     }
 
-    /// Checks that need the case's stored documents.
+    /// Checks that need the case's stored documents: only a submission needs them, so no
+    /// other action reads them.
     async fn check_documents(
         conn: &mut PgConnection,
         case: &CaseRow,
         data: &ActionData,
     ) -> Result<()> {
+        if !matches!(data, ActionData::Submit | ActionData::SubmitSktm { .. }) {
+            return Ok(());
+        }
         let kinds = db_cases::document_kinds(conn, case.id).await?;
         match data {
             ActionData::Submit => {
