@@ -88,7 +88,7 @@ impl SearchTerm {
 /// nor digits (spaces, `'`, `-`, `.`, …) and other spaces (a no-break space pasted from a
 /// message); letters beyond ASCII (`é`) belong to words. A name matches when each of these
 /// words begins one of its own words, split on the same ASCII characters (the database
-/// function `name_word_prefixes`, whose index answers the search).
+/// function `name_word_prefixes`, stored in the column `cases.name_prefixes` for the search).
 pub fn name_words(name: &str) -> impl Iterator<Item = &str> {
     name.split(|c: char| c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric()))
         .filter(|w| !w.is_empty())

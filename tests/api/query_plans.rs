@@ -517,7 +517,7 @@ async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
         assert!(
             nodes(&plans.matches)
                 .iter()
-                .any(|n| n["Index Name"] == "cases_name_prefix_idx"),
+                .any(|n| n["Index Name"] == "cases_name_prefixes_idx"),
             "the first step without the name index:\n{:#}",
             plans.matches
         );
