@@ -375,8 +375,9 @@ async fn generate(
 
 /// Refreshes the planner's statistics after a bulk load. Only a table's owner may ANALYZE it:
 /// the owner's connection is used where this process has one (the embedded cluster,
-/// `MERAJUT_MIGRATION_DATABASE_URL`); otherwise the service's role tries, and autovacuum
-/// analyzes what it may not.
+/// `MERAJUT_MIGRATION_DATABASE_URL`); otherwise the service's role analyzes the tables it
+/// owns (none, where the database is set up as docs/operations.md says), and autovacuum the
+/// rest.
 async fn analyze(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
     let unlimited = db::PoolSettings::service(settings).unlimited();
     let owner = match (&settings.database_url, &settings.migration_database_url) {
@@ -397,12 +398,27 @@ async fn analyze(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
     };
     match owner {
         Some(owner) => {
-            sqlx::query("ANALYZE").execute(&owner).await?;
+            analyze_own_tables(&owner).await?;
             owner.close().await;
         }
-        None => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        }
+        None => analyze_own_tables(pool).await?,
+    }
+    Ok(())
+}
+
+/// ANALYZE of the application's tables that the pool's role owns: a bare `ANALYZE` also tries
+/// the system catalogs and prints a warning for each one the role may not analyze.
+async fn analyze_own_tables(pool: &PgPool) -> anyhow::Result<()> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
+         WHERE schemaname IN ('public', 'tower_sessions') AND tableowner = current_user",
+    )
+    .fetch_all(pool)
+    .await?;
+    if !tables.is_empty() {
+        sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+            .execute(pool)
+            .await?;
     }
     Ok(())
 }

@@ -315,4 +315,18 @@ async fn the_generator_refuses_a_database_with_real_cases_unless_forced() {
     let out = String::from_utf8_lossy(&forced.stdout);
     assert!(out.contains("generated 20 cases"), "{out}");
     assert_eq!(states(&app).await.values().sum::<i64>(), 21);
+    // The statistics are refreshed for the application's tables, without a warning for each
+    // system catalog the owner may not analyze.
+    let warnings = String::from_utf8_lossy(&forced.stderr);
+    assert!(
+        !warnings.contains("only superuser can analyze"),
+        "ANALYZE warned: {warnings}"
+    );
+    let analyzed: bool = sqlx::query_scalar(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'cases'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the statistics of cases");
+    assert!(analyzed, "cases analyzed after generate");
 }
