@@ -1048,6 +1048,38 @@ fn push_name(qb: &mut QueryBuilder<'static, Postgres>, name: &str) {
     qb.push(" AND c.name_prefixes @> ").push_bind(words);
 }
 
+/// The condition of a search (` AND …`) on the cases named `c`.
+fn push_search(qb: &mut QueryBuilder<'static, Postgres>, term: &SearchTerm) {
+    match term {
+        SearchTerm::CaseNumber(n) => {
+            qb.push(" AND c.number = ").push_bind(n.clone());
+        }
+        SearchTerm::Nik(nik) => {
+            qb.push(" AND c.nik = ").push_bind(nik.clone());
+        }
+        SearchTerm::Digits(digits) => {
+            // Digits only (parsed so), so they need no LIKE escaping.
+            qb.push(" AND (false");
+            if term.matches_nik_end() {
+                // The end of the NIK is the start of the reversed NIK (cases_nik_reversed_idx).
+                let (from, to) = digit_prefix_range(&digits.chars().rev().collect::<String>());
+                qb.push(" OR (reverse(c.nik) ~>=~ ")
+                    .push_bind(from)
+                    .push(" AND reverse(c.nik) ~<~ ")
+                    .push_bind(to)
+                    .push(")");
+            }
+            if let Some(seq) = term.case_sequence() {
+                // `MS-YYYY-<seq>` (cases_number_sequence_idx).
+                qb.push(" OR split_part(c.number, '-', 3) = ")
+                    .push_bind(seq);
+            }
+            qb.push(")");
+        }
+        SearchTerm::Name(name) => push_name(qb, name),
+    }
+}
+
 /// A read-only transaction whose planner walks an order index, for the second step of a
 /// search of a common name ([`list`]): reading the matches through the name index (a bitmap
 /// scan) and sorting them would read thousands of cases for one page; a sequential scan, all of
@@ -1206,12 +1238,36 @@ fn list_query_after(
     f: &ListFilter,
 ) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::new(prefix.to_string());
-    push_list_from(
-        &mut qb,
-        format!("{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
-        scope,
-        f,
-    );
+    match &f.search {
+        // Digits match few cases: an end of a NIK of four digits or more one case in ten
+        // thousand at most, a case sequence one per year. PostgreSQL's estimate for the end of
+        // the NIK can be far off (for "9999", a hundredth of the table: the last bucket of the
+        // reversed NIK's histogram), and it then walks the list's order index filtering every
+        // case. The subquery (kept apart by `OFFSET 0`) reads the matches through their indexes
+        // whatever the estimate; the page is sorted from them.
+        Some(term @ SearchTerm::Digits(_)) => {
+            qb.push(format!(
+                "{CASE_COLUMNS} FROM (SELECT c.* FROM cases c WHERE true"
+            ));
+            push_search(&mut qb, term);
+            qb.push(" OFFSET 0) c");
+            push_list_from(
+                &mut qb,
+                CASE_JOINS.to_string(),
+                scope,
+                &ListFilter {
+                    search: None,
+                    ..f.clone()
+                },
+            );
+        }
+        _ => push_list_from(
+            &mut qb,
+            format!("{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
+            scope,
+            f,
+        ),
+    }
     qb
 }
 
@@ -1258,34 +1314,8 @@ fn push_list_from(
     if let Some(h) = f.hospital_id {
         qb.push(" AND c.hospital_id = ").push_bind(h);
     }
-    match &f.search {
-        None => {}
-        Some(SearchTerm::CaseNumber(n)) => {
-            qb.push(" AND c.number = ").push_bind(n.clone());
-        }
-        Some(SearchTerm::Nik(nik)) => {
-            qb.push(" AND c.nik = ").push_bind(nik.clone());
-        }
-        Some(term @ SearchTerm::Digits(digits)) => {
-            // Digits only (parsed so), so they need no LIKE escaping.
-            qb.push(" AND (false");
-            if term.matches_nik_end() {
-                // The end of the NIK is the start of the reversed NIK (cases_nik_reversed_idx).
-                let (from, to) = digit_prefix_range(&digits.chars().rev().collect::<String>());
-                qb.push(" OR (reverse(c.nik) ~>=~ ")
-                    .push_bind(from)
-                    .push(" AND reverse(c.nik) ~<~ ")
-                    .push_bind(to)
-                    .push(")");
-            }
-            if let Some(seq) = term.case_sequence() {
-                // `MS-YYYY-<seq>` (cases_number_sequence_idx).
-                qb.push(" OR split_part(c.number, '-', 3) = ")
-                    .push_bind(seq);
-            }
-            qb.push(")");
-        }
-        Some(SearchTerm::Name(name)) => push_name(qb, name),
+    if let Some(term) = &f.search {
+        push_search(qb, term);
     }
     if let Some(day) = f.overdue_on {
         qb.push(
