@@ -985,7 +985,8 @@ fn name_page_query(
          WHERE c.name_prefixes @> "
     ));
     let words: Vec<String> = name_words(name).map(str::to_string).collect();
-    // Refused when the search is read ([`SearchTerm::parse`]); every name holds no word.
+    // Refused when the search is read ([`SearchTerm::parse`]); `@> '{}'` would hold for every
+    // name, so no word matches nothing.
     let none = words.is_empty();
     qb.push_bind(words);
     if none {
