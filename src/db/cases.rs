@@ -981,17 +981,9 @@ fn name_page_query(
     name: &str,
 ) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::new(format!(
-        "{prefix}WITH name_matches AS MATERIALIZED (SELECT c.* FROM cases c \
-         WHERE c.name_prefixes @> "
+        "{prefix}WITH name_matches AS MATERIALIZED (SELECT c.* FROM cases c WHERE true"
     ));
-    let words: Vec<String> = name_words(name).map(str::to_string).collect();
-    // Refused when the search is read ([`SearchTerm::parse`]); `@> '{}'` would hold for every
-    // name, so no word matches nothing.
-    let none = words.is_empty();
-    qb.push_bind(words);
-    if none {
-        qb.push(" AND false");
-    }
+    push_prefixes(&mut qb, typed_words(name));
     push_limit(&mut qb, NAME_PROBE + 1);
     qb.push(
         ") SELECT p.*, n.name_matches \
@@ -1036,17 +1028,28 @@ const WORD_START: &str = r"(^|[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f])";
 /// `name_word_prefixes` splits. The words hold no ASCII sign, so no character of theirs means
 /// anything to a regular expression.
 fn push_name(qb: &mut QueryBuilder<'static, Postgres>, name: &str) {
-    let words: Vec<String> = name_words(name).map(str::to_string).collect();
-    if words.is_empty() {
-        // Refused when the search is read ([`SearchTerm::parse`]); nothing matches no word.
-        qb.push(" AND false");
-        return;
-    }
+    let words = typed_words(name);
     for word in &words {
         qb.push(" AND lower(c.full_name) ~ ")
             .push_bind(format!("{WORD_START}{word}"));
     }
-    qb.push(" AND c.name_prefixes @> ").push_bind(words);
+    push_prefixes(qb, words);
+}
+
+/// The words of a name search ([`name_words`]), to bind.
+fn typed_words(name: &str) -> Vec<String> {
+    name_words(name).map(str::to_string).collect()
+}
+
+/// ` AND c.name_prefixes @> words`, which the name index answers; ` AND false` for no word: such
+/// a search is refused when it is read ([`SearchTerm::parse`]), and `@> '{}'` would hold for
+/// every name.
+fn push_prefixes(qb: &mut QueryBuilder<'static, Postgres>, words: Vec<String>) {
+    if words.is_empty() {
+        qb.push(" AND false");
+    } else {
+        qb.push(" AND c.name_prefixes @> ").push_bind(words);
+    }
 }
 
 /// The condition of a search (` AND …`) on the cases named `c`.
