@@ -23,7 +23,7 @@ use super::{Scope, Visibility, facts, intake};
 use crate::auth::CurrentUser;
 use crate::clock::Clock;
 use crate::db::access_log::AccessKind;
-use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, Transition};
+use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, RowFacts, Transition};
 use crate::db::{self, audit, stays};
 use crate::domain::action::{CaseDates, FieldError};
 use crate::domain::{
@@ -696,6 +696,7 @@ impl CaseService {
         version: i32,
         next: CaseState,
         now: DateTime<Utc>,
+        facts: RowFacts,
     ) -> Result<Transition> {
         let from = case.state.0;
         let (state_entered_at, sla_due_date) = if next == from {
@@ -723,6 +724,7 @@ impl CaseService {
                 .or((from == CaseState::Draft && next == CaseState::NikCheck).then_some(now)),
             closed_at: next.is_terminal().then_some(now),
             at: now,
+            facts,
         })
     }
 
@@ -973,8 +975,9 @@ impl CaseService {
         Ok((data, next))
     }
 
-    /// Writes the action: the evidence columns, the state change (refused when the version is
-    /// stale), the history row and the notices (the audit row: [`Self::audit_transition`]).
+    /// Writes the action: the state change with the evidence columns, in one statement (refused
+    /// when the version is stale), the history row and the notices (the audit row:
+    /// [`Self::audit_transition`]).
     async fn apply(
         &self,
         conn: &mut PgConnection,
@@ -985,20 +988,24 @@ impl CaseService {
         version: i32,
     ) -> Result<()> {
         let now = self.clock.now();
-        if let Err(e) = super::evidence::record(&mut *conn, case, data, next, now).await {
-            let nik = match data {
-                ActionData::RecordIdentity { new_nik, .. } => Some(new_nik.as_str()),
-                _ => case.patient.nik.as_deref(),
-            };
-            return Err(self.nik_violation(e, nik, Some(case.id)).await);
-        }
+        let facts = super::evidence::facts(&mut *conn, case, data, next, now).await?;
         let transition = self
-            .transition_of(&mut *conn, case, version, next, now)
+            .transition_of(&mut *conn, case, version, next, now, facts)
             .await?;
-        if !db_cases::transition(&mut *conn, &transition).await? {
-            return Err(CaseError::Stale {
-                current_version: case.version,
-            });
+        match db_cases::transition(&mut *conn, &transition).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(CaseError::Stale {
+                    current_version: case.version,
+                });
+            }
+            Err(e) => {
+                let nik = match data {
+                    ActionData::RecordIdentity { new_nik, .. } => Some(new_nik.as_str()),
+                    _ => case.patient.nik.as_deref(),
+                };
+                return Err(self.nik_violation(e, nik, Some(case.id)).await);
+            }
         }
         // An action that leaves the case where it is keeps its stay at the desk.
         if next != case.state.0 {

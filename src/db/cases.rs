@@ -431,7 +431,8 @@ pub async fn update_patient(
     Ok(r.rows_affected() == 1)
 }
 
-/// The workflow columns a transition sets (the evidence columns have their own statements).
+/// The workflow columns a transition sets, and what the action records on the row besides
+/// ([`RowFacts`]), all written by one statement ([`transition`]).
 #[derive(Debug, Clone)]
 pub struct Transition {
     pub id: Uuid,
@@ -444,133 +445,184 @@ pub struct Transition {
     pub submitted_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
+    pub facts: RowFacts,
 }
 
-/// Moves a case to its next state and bumps its version; false when the version is stale.
+/// What an action records on the case row itself, beyond the state change
+/// (`crate::cases::evidence` decides it). It is written by the transition's own `UPDATE`: a
+/// second statement on the same row would write a second version of it, with an entry in
+/// every index of the table, on most steps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowFacts {
+    /// Nothing beyond the state.
+    None,
+    /// Disdukcapil verified the identity (at the transition's time) with this NIK and KK
+    /// number; a later edit of either sends the case back through NIK verification.
+    IdentityVerified {
+        nik: Option<String>,
+        kk_number: Option<String>,
+    },
+    /// Identity recording by the kab/kota Dukcapil: the NIK issued, the sex and birth date the
+    /// civil registry holds, verified at once.
+    IdentityRecorded {
+        nik: String,
+        sex: String,
+        birth_date: NaiveDate,
+        kk_number: Option<String>,
+    },
+    /// The desil found (and any correction of it or pending request for one) is forgotten: it
+    /// belonged to an identity that has since changed, and Dinsos looks it up again.
+    DesilForgotten,
+    /// An SKTM was submitted: a desil correction now waits at the kab/kota Dinsos.
+    DesilCorrectionRequested,
+    /// The desil Dinsos found in the welfare registry (0 = not listed).
+    Desil(i16),
+    /// The outcome of a desil correction: `Some(desil)` when corrected, `None` when not.
+    DesilCorrection(Option<i16>),
+    /// The temporary guarantee granted by Dinkes.
+    Guarantee {
+        letter_number: String,
+        start: NaiveDate,
+        payer: String,
+        ceiling: Option<i64>,
+    },
+    /// Dinkes's PBPU Pemda enrolment decision: who pays the premium (`pemprov` or
+    /// `pemkab_asal`), when it was decided, and its reference.
+    PbpuDecision {
+        payer: String,
+        decided_on: NaiveDate,
+        reference: Option<String>,
+    },
+    /// National insurance coverage (PBI JKN or PBPU Pemda) from `effective`; the temporary
+    /// guarantee ends the day before (`guarantee_end`).
+    Coverage {
+        scheme: String,
+        bpjs_card_number: Option<String>,
+        effective: NaiveDate,
+        guarantee_end: NaiveDate,
+    },
+}
+
+/// Moves a case to its next state, writes its [`RowFacts`] and bumps its version, in one
+/// statement; false when the version is stale.
 pub async fn transition(db: impl PgExecutor<'_>, t: &Transition) -> sqlx::Result<bool> {
-    let r = sqlx::query!(
-        "UPDATE cases SET state = $3::text::case_state, returned_from = $4::text::case_state, \
-         state_entered_at = $5, sla_due_date = $6, submitted_at = $7, closed_at = $8, \
-         version = version + 1, updated_at = $9 \
-         WHERE id = $1 AND version = $2",
-        t.id,
-        t.version,
-        t.state.as_str(),
-        t.returned_from.map(|s| s.as_str()),
-        t.state_entered_at as _,
-        t.sla_due_date as _,
-        t.submitted_at as _,
-        t.closed_at as _,
-        t.at as _,
-    )
-    .execute(db)
-    .await?;
+    let mut qb = QueryBuilder::<Postgres>::new("UPDATE cases SET state = ");
+    qb.push_bind(t.state.as_str())
+        .push("::text::case_state, returned_from = ")
+        .push_bind(t.returned_from.map(|s| s.as_str()))
+        .push("::text::case_state, state_entered_at = ")
+        .push_bind(t.state_entered_at)
+        .push(", sla_due_date = ")
+        .push_bind(t.sla_due_date)
+        .push(", submitted_at = ")
+        .push_bind(t.submitted_at)
+        .push(", closed_at = ")
+        .push_bind(t.closed_at)
+        .push(", version = version + 1, updated_at = ")
+        .push_bind(t.at);
+    push_facts(&mut qb, &t.facts, t.at);
+    qb.push(" WHERE id = ")
+        .push_bind(t.id)
+        .push(" AND version = ")
+        .push_bind(t.version);
+    let r = qb.build().execute(db).await?;
     Ok(r.rows_affected() == 1)
 }
 
-/// Identity recording by the kab/kota Dukcapil: the NIK issued, and the sex and birth date the
-/// civil registry holds.
-pub async fn record_identity(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    nik: &str,
-    sex: &str,
-    birth_date: NaiveDate,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE cases SET nik = $2, sex = $3, birth_date = $4, has_identity_document = true \
-         WHERE id = $1",
-        id,
-        nik,
-        sex,
-        birth_date as _
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+/// The assignments of `facts` (each beginning with `, `), `at` being the transition's time.
+fn push_facts(qb: &mut QueryBuilder<'_, Postgres>, facts: &RowFacts, at: DateTime<Utc>) {
+    match facts {
+        RowFacts::None => {}
+        RowFacts::IdentityVerified { nik, kk_number } => {
+            push_verified(qb, nik.clone(), kk_number.clone(), at);
+        }
+        RowFacts::IdentityRecorded {
+            nik,
+            sex,
+            birth_date,
+            kk_number,
+        } => {
+            qb.push(", nik = ")
+                .push_bind(nik.clone())
+                .push(", sex = ")
+                .push_bind(sex.clone())
+                .push(", birth_date = ")
+                .push_bind(*birth_date)
+                .push(", has_identity_document = true");
+            push_verified(qb, Some(nik.clone()), kk_number.clone(), at);
+        }
+        RowFacts::DesilForgotten => {
+            qb.push(", desil = NULL, desil_corrected = NULL, desil_correction_pending = false");
+        }
+        RowFacts::DesilCorrectionRequested => {
+            qb.push(", desil_correction_pending = true");
+        }
+        RowFacts::Desil(desil) => {
+            qb.push(", desil = ").push_bind(*desil);
+        }
+        RowFacts::DesilCorrection(corrected) => {
+            qb.push(", desil_correction_pending = false, desil_corrected = coalesce(")
+                .push_bind(*corrected)
+                .push("::smallint, desil_corrected)");
+        }
+        RowFacts::Guarantee {
+            letter_number,
+            start,
+            payer,
+            ceiling,
+        } => {
+            qb.push(", guarantee_letter_number = ")
+                .push_bind(letter_number.clone())
+                .push(", guarantee_start = ")
+                .push_bind(*start)
+                .push(", payer = ")
+                .push_bind(payer.clone())
+                .push(", guarantee_ceiling = ")
+                .push_bind(*ceiling);
+        }
+        RowFacts::PbpuDecision {
+            payer,
+            decided_on,
+            reference,
+        } => {
+            qb.push(", pbpu_payer = ")
+                .push_bind(payer.clone())
+                .push(", pbpu_decided_on = ")
+                .push_bind(*decided_on)
+                .push(", pbpu_decision_reference = ")
+                .push_bind(reference.clone());
+        }
+        RowFacts::Coverage {
+            scheme,
+            bpjs_card_number,
+            effective,
+            guarantee_end,
+        } => {
+            qb.push(", scheme = ")
+                .push_bind(scheme.clone())
+                .push(", bpjs_card_number = ")
+                .push_bind(bpjs_card_number.clone())
+                .push(", coverage_effective_date = ")
+                .push_bind(*effective)
+                .push(", guarantee_end = ")
+                .push_bind(*guarantee_end);
+        }
+    }
 }
 
-/// The desil Dinsos found in the welfare registry (0 = not listed).
-pub async fn record_desil(db: impl PgExecutor<'_>, id: Uuid, desil: i16) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE cases SET desil = $2 WHERE id = $1", id, desil)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// An SKTM was submitted: a desil correction now waits at the kab/kota Dinsos.
-pub async fn request_desil_correction(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE cases SET desil_correction_pending = true WHERE id = $1",
-        id
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The outcome of a desil correction: `Some(desil)` when corrected, `None` when not.
-pub async fn record_desil_correction(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    corrected: Option<i16>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE cases SET desil_correction_pending = false, \
-         desil_corrected = coalesce($2, desil_corrected) WHERE id = $1",
-        id,
-        corrected
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The temporary guarantee granted by Dinkes.
-pub async fn record_guarantee(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    letter_number: &str,
-    start: NaiveDate,
-    payer: &str,
-    ceiling: Option<i64>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE cases SET guarantee_letter_number = $2, guarantee_start = $3, payer = $4, \
-         guarantee_ceiling = $5 WHERE id = $1",
-        id,
-        letter_number,
-        start as _,
-        payer,
-        ceiling
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// National insurance coverage (PBI JKN or PBPU Pemda) from `effective`; the temporary
-/// guarantee ends the day before.
-pub async fn record_coverage(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    scheme: &str,
-    bpjs_card_number: Option<&str>,
-    effective: NaiveDate,
-    guarantee_end: NaiveDate,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE cases SET scheme = $2, bpjs_card_number = $3, coverage_effective_date = $4, \
-         guarantee_end = $5 WHERE id = $1",
-        id,
-        scheme,
-        bpjs_card_number,
-        effective as _,
-        guarantee_end as _
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+/// `identity_verified_at`, `verified_nik` and `verified_kk` of a verified identity.
+fn push_verified(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    nik: Option<String>,
+    kk_number: Option<String>,
+    at: DateTime<Utc>,
+) {
+    qb.push(", identity_verified_at = ")
+        .push_bind(at)
+        .push(", verified_nik = ")
+        .push_bind(nik)
+        .push(", verified_kk = ")
+        .push_bind(kk_number);
 }
 
 /// A history row.

@@ -1,7 +1,7 @@
 //! Guarantee letters (Surat Jaminan Sementara): the yearly counter their numbers come from, the
 //! letter of a case (when it was approved, its verification token), and the one lookup of the
 //! public verification page. The number itself is stored on the case
-//! (`cases.guarantee_letter_number`, see `db::cases::record_guarantee`).
+//! (`cases.guarantee_letter_number`, see `db::cases::RowFacts::Guarantee`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;

@@ -824,3 +824,239 @@ async fn each_desk_starts_its_sla_clock() {
     assert_eq!(desk["working_days"], 5, "{desk}");
     assert_eq!(desk["overdue"], true, "{desk}");
 }
+
+/// How many times the row of case `id` was written since the counter was installed
+/// ([`count_case_row_writes`]).
+async fn case_row_writes(app: &TestApp, id: uuid::Uuid) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM test_case_row_writes WHERE case_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("counting the writes")
+}
+
+/// Counts every `UPDATE` of a case row, whoever makes it (the service's role writes through a
+/// function that runs with the owner's rights).
+async fn count_case_row_writes(app: &TestApp) {
+    for statement in [
+        "CREATE TABLE test_case_row_writes (case_id uuid NOT NULL)",
+        "CREATE FUNCTION test_count_case_row_write() RETURNS trigger LANGUAGE plpgsql \
+         SECURITY DEFINER AS $$ BEGIN INSERT INTO test_case_row_writes VALUES (NEW.id); \
+         RETURN NULL; END $$",
+        "CREATE TRIGGER test_count_case_row_write AFTER UPDATE ON cases \
+         FOR EACH ROW EXECUTE FUNCTION test_count_case_row_write()",
+    ] {
+        sqlx::query(statement)
+            .execute(&app.pool)
+            .await
+            .expect("installing the write counter");
+    }
+}
+
+#[tokio::test]
+async fn every_step_writes_the_case_row_once_with_what_it_records() {
+    // Arrange: the clock stands on Thursday 3 December 2026, 10:00 WITA; every row write counted
+    let at: chrono::DateTime<chrono::Utc> = "2026-12-03T02:00:00Z".parse().expect("a time");
+    let app = spawn_app_at(at).await;
+    count_case_row_writes(&app).await;
+    let team = Team::new(&app).await;
+    let main = team.create(&intake_woman()).await;
+    let sktm = team.create(&intake_man()).await;
+    let unknown = team.create(&intake_without_identity()).await;
+    for (id, kind, bytes, name) in [(main, "ktp", PNG, "ktp.png"), (sktm, "ktp", PNG, "ktp.png")] {
+        team.rsud
+            .upload(id, kind, bytes, name)
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let step = |actor: &'static str, id: uuid::Uuid, action: &'static str, fields: Value| {
+        let team = &team;
+        let app = &app;
+        async move {
+            let actor = match actor {
+                "rsud" => &team.rsud,
+                "dukcapil_prov" => &team.dukcapil_prov,
+                "dukcapil_kab" => &team.dukcapil_kab,
+                "dinsos_prov" => &team.dinsos_prov,
+                "dinsos_kab" => &team.dinsos_kab,
+                "dinkes_prov" => &team.dinkes_prov,
+                _ => &team.bpjs,
+            };
+            let before = case_row_writes(app, id).await;
+            let r = actor.step_with(id, action, fields).await;
+            assert_eq!(
+                case_row_writes(app, id).await - before,
+                1,
+                "{action} wrote the case row more than once"
+            );
+            r
+        }
+    };
+
+    // Act / Assert: the PBPU Pemda route, each step one write carrying its facts
+    step("rsud", main, "submit", json!({})).await;
+    let verified = step(
+        "dukcapil_prov",
+        main,
+        "verify_nik",
+        valid_fields("verify_nik"),
+    )
+    .await;
+    assert_eq!(verified.state(), "desil_check");
+    let (verified_at, verified_nik): (chrono::DateTime<chrono::Utc>, Option<String>) =
+        sqlx::query_as("SELECT identity_verified_at, verified_nik FROM cases WHERE id = $1")
+            .bind(main)
+            .fetch_one(&app.pool)
+            .await
+            .expect("reading the verification");
+    assert_eq!(verified_at, at, "verified at the application's time");
+    assert_eq!(verified_nik.as_deref(), Some(NIK_WOMAN));
+    let desil = step(
+        "dinsos_prov",
+        main,
+        "record_desil",
+        valid_fields("record_desil"),
+    )
+    .await;
+    assert_eq!(desil.body["case"]["desil"], "3");
+    let approved = step(
+        "dinkes_prov",
+        main,
+        "approve_guarantee",
+        valid_fields("approve_guarantee"),
+    )
+    .await;
+    assert_eq!(
+        approved.body["case"]["guarantee"],
+        json!({"letter_number": "001/SJS-MS/XII/2026", "start_date": PAST, "end_date": null,
+               "payer": "pemprov", "ceiling": 15_000_000})
+    );
+    step(
+        "dinsos_prov",
+        main,
+        "propose_pbi",
+        valid_fields("propose_pbi"),
+    )
+    .await;
+    step(
+        "bpjs",
+        main,
+        "record_pbi_refused",
+        valid_fields("record_pbi_refused"),
+    )
+    .await;
+    let enrolled = step(
+        "dinkes_prov",
+        main,
+        "enrol_pbpu_pemda",
+        valid_fields("enrol_pbpu_pemda"),
+    )
+    .await;
+    assert_eq!(enrolled.state(), "pbpu_proposed");
+    let decision: (Option<String>, Option<NaiveDate>, Option<String>) = sqlx::query_as(
+        "SELECT pbpu_payer, pbpu_decided_on, pbpu_decision_reference FROM cases WHERE id = $1",
+    )
+    .bind(main)
+    .fetch_one(&app.pool)
+    .await
+    .expect("reading the decision");
+    assert_eq!(
+        decision,
+        (
+            Some("pemprov".to_string()),
+            Some(date(&json!(PAST))),
+            Some("ND/440/PBPU/2026/7".to_string())
+        )
+    );
+    let active = step(
+        "bpjs",
+        main,
+        "record_pbpu_active",
+        valid_fields("record_pbpu_active"),
+    )
+    .await;
+    assert_eq!(active.state(), "handed_over");
+    assert_eq!(
+        active.body["case"]["coverage"],
+        json!({"scheme": "pbpu_pemda", "bpjs_card_number": "0009876543210",
+               "effective_date": "2026-12-15"})
+    );
+    assert_eq!(active.body["case"]["guarantee"]["end_date"], "2026-12-14");
+
+    // The SKTM route: the request for a correction and its outcome
+    step("rsud", sktm, "submit", json!({})).await;
+    step(
+        "dukcapil_prov",
+        sktm,
+        "verify_nik",
+        valid_fields("verify_nik"),
+    )
+    .await;
+    let high = json!({"source_system": "siks_ng", "desil": "8", "registry_data": "Desil 8"});
+    step("dinsos_prov", sktm, "record_desil", high).await;
+    team.rsud
+        .upload(sktm, "sktm", TEST_PDF, "sktm.pdf")
+        .await
+        .expect(StatusCode::CREATED);
+    let submitted = step("rsud", sktm, "submit_sktm", valid_fields("submit_sktm")).await;
+    assert_eq!(submitted.body["case"]["desil_correction_pending"], true);
+    let corrected = step(
+        "dinsos_kab",
+        sktm,
+        "record_desil_correction",
+        valid_fields("record_desil_correction"),
+    )
+    .await;
+    assert_eq!(corrected.body["case"]["desil_correction_pending"], false);
+    assert_eq!(corrected.body["case"]["desil_corrected"], "4");
+    assert_eq!(corrected.body["case"]["desil"], "8");
+
+    // The patient without documents: the identity recorded on the spot
+    step("rsud", unknown, "submit", json!({})).await;
+    step(
+        "dukcapil_prov",
+        unknown,
+        "refer_to_kab",
+        valid_fields("refer_to_kab"),
+    )
+    .await;
+    step(
+        "dukcapil_kab",
+        unknown,
+        "require_recording",
+        valid_fields("require_recording"),
+    )
+    .await;
+    let recorded = step(
+        "dukcapil_kab",
+        unknown,
+        "record_identity",
+        valid_fields("record_identity"),
+    )
+    .await;
+    assert_eq!(recorded.state(), "desil_check");
+    let identity: (
+        Option<String>,
+        String,
+        bool,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+    ) = sqlx::query_as(
+        "SELECT nik, sex, has_identity_document, verified_nik, identity_verified_at \
+             FROM cases WHERE id = $1",
+    )
+    .bind(unknown)
+    .fetch_one(&app.pool)
+    .await
+    .expect("reading the identity");
+    assert_eq!(
+        identity,
+        (
+            Some(NIK_WOMAN.to_string()),
+            "P".to_string(),
+            true,
+            Some(NIK_WOMAN.to_string()),
+            at
+        )
+    );
+}
