@@ -28,7 +28,6 @@ pub mod roles;
 pub mod sign_in_throttle;
 pub mod status_codes;
 pub mod stays;
-pub mod steps;
 pub mod stored_files;
 pub mod tokens;
 pub mod two_factor;
@@ -37,8 +36,9 @@ pub mod users;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use tracing::log::LevelFilter;
 
 use crate::config::Settings;
 
@@ -54,7 +54,15 @@ pub struct PoolSettings {
     pub statement_timeout: Option<Duration>,
     /// PostgreSQL's `idle_in_transaction_session_timeout` (`None`: none).
     pub idle_in_transaction_timeout: Option<Duration>,
+    /// The level at which a statement slower than [`SLOW_STATEMENT`] is logged: a warning for
+    /// the service, a debug line for operator commands, whose statements read or write whole
+    /// tables by design (`generate`'s roll-ups of every past day, `ANALYZE`, `audit verify`).
+    pub slow_statements: LevelFilter,
 }
+
+/// A statement that takes longer is logged at [`PoolSettings::slow_statements`] (sqlx's own
+/// default, written out).
+pub const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 
 impl PoolSettings {
     /// The service's pool as configured (`MERAJUT_DB_*`).
@@ -65,6 +73,7 @@ impl PoolSettings {
             acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
             statement_timeout: off_if_zero(settings.db_statement_timeout_ms),
             idle_in_transaction_timeout: off_if_zero(settings.db_idle_in_transaction_timeout_ms),
+            slow_statements: LevelFilter::Warn,
         }
     }
 
@@ -80,11 +89,13 @@ impl PoolSettings {
 
     /// Without either limit: for operator commands, which may hold a transaction open while
     /// another program works (`backup` keeps its snapshot while `pg_dump` reads it; `generate`
-    /// writes its next batch while the previous is produced) and read whole tables.
+    /// writes its next batch while the previous is produced) and read whole tables. Their slow
+    /// statements are expected, and logged only at debug level.
     pub fn unlimited(self) -> PoolSettings {
         PoolSettings {
             statement_timeout: None,
             idle_in_transaction_timeout: None,
+            slow_statements: LevelFilter::Debug,
             ..self
         }
     }
@@ -100,14 +111,16 @@ impl PoolSettings {
     /// compilation on every execution.
     pub fn connect_options(&self, options: PgConnectOptions) -> PgConnectOptions {
         let millis = |d: Option<Duration>| format!("{}ms", d.map_or(0, |d| d.as_millis()));
-        options.options([
-            ("statement_timeout", millis(self.statement_timeout)),
-            (
-                "idle_in_transaction_session_timeout",
-                millis(self.idle_in_transaction_timeout),
-            ),
-            ("jit", "off".to_string()),
-        ])
+        options
+            .options([
+                ("statement_timeout", millis(self.statement_timeout)),
+                (
+                    "idle_in_transaction_session_timeout",
+                    millis(self.idle_in_transaction_timeout),
+                ),
+                ("jit", "off".to_string()),
+            ])
+            .log_slow_statements(self.slow_statements, SLOW_STATEMENT)
     }
 }
 
@@ -272,6 +285,7 @@ mod tests {
             acquire_timeout: Duration::from_millis(2500),
             statement_timeout: Some(Duration::from_secs(30)),
             idle_in_transaction_timeout: Some(Duration::from_secs(60)),
+            slow_statements: LevelFilter::Warn,
         };
 
         let owner = service.without_statement_timeout();
@@ -282,5 +296,24 @@ mod tests {
             service.idle_in_transaction_timeout
         );
         assert_eq!(owner.acquire_timeout, service.acquire_timeout);
+    }
+
+    #[test]
+    fn only_the_service_warns_of_slow_statements() {
+        let service = PoolSettings {
+            max_connections: 20,
+            acquire_timeout: Duration::from_millis(2500),
+            statement_timeout: Some(Duration::from_secs(30)),
+            idle_in_transaction_timeout: Some(Duration::from_secs(60)),
+            slow_statements: LevelFilter::Warn,
+        };
+
+        let operator = service.unlimited();
+
+        assert_eq!(
+            service.without_statement_timeout().slow_statements,
+            LevelFilter::Warn
+        );
+        assert_eq!(operator.slow_statements, LevelFilter::Debug);
     }
 }

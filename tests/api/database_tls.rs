@@ -254,6 +254,7 @@ async fn the_service_runs_on_a_verify_full_database_url() {
         acquire_timeout: std::time::Duration::from_secs(30),
         statement_timeout: Some(std::time::Duration::from_millis(4321)),
         idle_in_transaction_timeout: None,
+        slow_statements: tracing::log::LevelFilter::Warn,
     };
     let pool = db::connect(database_url.parse().expect("a valid URL"), &limits)
         .await
