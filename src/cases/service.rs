@@ -487,7 +487,9 @@ impl CaseService {
                     let case = db_cases::by_id(&mut *tx, id)
                         .await?
                         .ok_or(CaseError::NotFound)?;
-                    let answer = self.make_answer(&mut tx, user, &case, &once.answer).await?;
+                    let answer = self
+                        .make_answer(&mut tx, user, &case, &once.answer, None)
+                        .await?;
                     idempotency::store(&mut tx, user, once.key, &answer).await?;
                     Some(answer)
                 }
@@ -689,27 +691,25 @@ impl CaseService {
     }
 
     /// The workflow columns of the move from `case`'s state to `next`, at `now`.
-    async fn transition_of(
-        &self,
-        conn: &mut PgConnection,
+    fn transition_of(
+        reference: &Reference,
         case: &CaseRow,
         version: i32,
         next: CaseState,
         now: DateTime<Utc>,
         facts: RowFacts,
-    ) -> Result<Transition> {
+    ) -> Transition {
         let from = case.state.0;
         let (state_entered_at, sla_due_date) = if next == from {
             (case.state_entered_at, case.sla_due_date)
         } else {
-            let reference = self.reference.current(&mut *conn).await?;
             let due = reference
                 .sla_days
                 .get(&next)
                 .map(|d| sla::add_working_days(sla::local_date(now), *d, &reference.holidays));
             (now, due)
         };
-        Ok(Transition {
+        Transition {
             id: case.id,
             version,
             state: next,
@@ -725,7 +725,7 @@ impl CaseService {
             closed_at: next.is_terminal().then_some(now),
             at: now,
             facts,
-        })
+        }
     }
 
     /// Performs `action` on a case as it was at `version`, with the evidence in `input`: one
@@ -888,13 +888,17 @@ impl CaseService {
                 }
                 (Err(e), _) => return Err(e),
             };
-            self.apply(&mut tx, &case, user, &data, next, version)
+            let reference = self
+                .apply(&mut tx, &case, user, &data, next, version)
                 .await?;
             let updated = db_cases::by_id(&mut *tx, id)
                 .await?
                 .ok_or(CaseError::NotFound)?;
             let answer = match make {
-                Some(make) => Some(self.make_answer(&mut tx, user, &updated, make).await?),
+                Some(make) => Some(
+                    self.make_answer(&mut tx, user, &updated, make, Some(reference))
+                        .await?,
+                ),
                 None => None,
             };
             if let (Some(key), Some(answer)) = (key, &answer) {
@@ -919,19 +923,23 @@ impl CaseService {
         Ok(Keyed::Done(case, answer))
     }
 
-    /// The answer `make` makes from the case as the transaction in `conn` leaves it.
+    /// The answer `make` makes from the case as the transaction in `conn` leaves it, with the
+    /// reference data the transaction read already, if it did.
     async fn make_answer(
         &self,
         conn: &mut PgConnection,
         user: &CurrentUser,
         case: &CaseRow,
         make: &MakeAnswer<'_>,
+        reference: Option<Arc<Reference>>,
     ) -> Result<StoredAnswer> {
         Ok(match make {
             MakeAnswer::Row(make) => make(case),
-            MakeAnswer::Detail(make, via) => {
-                make(&self.detail_of(conn, user, case.clone(), via).await?)
-            }
+            MakeAnswer::Detail(make, via) => make(
+                &self
+                    .detail_of(conn, user, case.clone(), via, reference)
+                    .await?,
+            ),
         })
     }
 
@@ -986,12 +994,12 @@ impl CaseService {
         data: &ActionData,
         next: CaseState,
         version: i32,
-    ) -> Result<()> {
+    ) -> Result<Arc<Reference>> {
         let now = self.clock.now();
         let facts = super::evidence::facts(&mut *conn, case, data, next, now).await?;
-        let transition = self
-            .transition_of(&mut *conn, case, version, next, now, facts)
-            .await?;
+        // Read once for the transaction: the SLA due date here, the answer's desk clock later.
+        let reference = self.reference_in(&mut *conn, user).await?;
+        let transition = Self::transition_of(&reference, case, version, next, now, facts);
         match db_cases::transition(&mut *conn, &transition).await {
             Ok(true) => {}
             Ok(false) => {
@@ -1028,7 +1036,7 @@ impl CaseService {
         db_cases::insert_history(&mut *conn, &history).await?;
         self.announce_transition(&mut *conn, case, next, version + 1, user, now)
             .await?;
-        Ok(())
+        Ok(reference)
     }
 
     /// The audit row of an action ([`Self::apply`]), written last before the commit: the row
@@ -1302,7 +1310,7 @@ impl CaseService {
     pub async fn detail(&self, user: &CurrentUser, id: Uuid, via: &str) -> Result<CaseDetail> {
         let mut conn = self.pool.acquire().await?;
         let case = self.visible_case_in(&mut conn, user, id).await?;
-        self.detail_of(&mut conn, user, case, via).await
+        self.detail_of(&mut conn, user, case, via, None).await
     }
 
     /// The case page's reads, on one connection: [`Self::detail`], the nominatif batch holding
@@ -1311,7 +1319,7 @@ impl CaseService {
         let mut conn = self.pool.acquire().await?;
         let case = self.visible_case_in(&mut conn, user, id).await?;
         let claimable = Self::may_claim(user, &case);
-        let detail = self.detail_of(&mut conn, user, case, "web").await?;
+        let detail = self.detail_of(&mut conn, user, case, "web", None).await?;
         Ok(CasePageReads {
             batch: db::nominatif::for_case(&mut *conn, id).await?,
             claims: Self::claims_of_case_in(&mut *conn, user, id).await?,
@@ -1321,17 +1329,22 @@ impl CaseService {
     }
 
     /// [`Self::detail`] of a case the caller may see, read (and the read logged) in `conn`: a
-    /// transaction reads the case as it leaves it.
+    /// transaction reads the case as it leaves it, with the reference data it read already
+    /// (`reference`), if it did.
     async fn detail_of(
         &self,
         conn: &mut PgConnection,
         user: &CurrentUser,
         case: CaseRow,
         via: &str,
+        reference: Option<Arc<Reference>>,
     ) -> Result<CaseDetail> {
         let id = case.id;
         let today = self.today();
-        let reference = self.reference_in(&mut *conn, user).await?;
+        let reference = match reference {
+            Some(read) => read,
+            None => self.reference_in(&mut *conn, user).await?,
+        };
         let (holidays, sla_days) = (&reference.holidays, &reference.sla_days);
         let history = db_cases::history(&mut *conn, id).await?;
         let stays = stays::for_case(&mut *conn, id).await?;
