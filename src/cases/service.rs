@@ -888,12 +888,9 @@ impl CaseService {
                 }
                 (Err(e), _) => return Err(e),
             };
-            let reference = self
+            let (updated, reference) = self
                 .apply(&mut tx, &case, user, &data, next, version)
                 .await?;
-            let updated = db_cases::by_id(&mut *tx, id)
-                .await?
-                .ok_or(CaseError::NotFound)?;
             let answer = match make {
                 Some(make) => Some(
                     self.make_answer(&mut tx, user, &updated, make, Some(reference))
@@ -985,7 +982,8 @@ impl CaseService {
 
     /// Writes the action: the state change with the evidence columns, in one statement (refused
     /// when the version is stale), the history row and the notices (the audit row:
-    /// [`Self::audit_transition`]).
+    /// [`Self::audit_transition`]). Returns the case as the statement left it (nothing after it
+    /// changes the row) and the reference data read for it.
     async fn apply(
         &self,
         conn: &mut PgConnection,
@@ -994,15 +992,15 @@ impl CaseService {
         data: &ActionData,
         next: CaseState,
         version: i32,
-    ) -> Result<Arc<Reference>> {
+    ) -> Result<(CaseRow, Arc<Reference>)> {
         let now = self.clock.now();
         let facts = super::evidence::facts(&mut *conn, case, data, next, now).await?;
         // Read once for the transaction: the SLA due date here, the answer's desk clock later.
         let reference = self.reference_in(&mut *conn, user).await?;
         let transition = Self::transition_of(&reference, case, version, next, now, facts);
-        match db_cases::transition(&mut *conn, &transition).await {
-            Ok(true) => {}
-            Ok(false) => {
+        let moved = match db_cases::transition(&mut *conn, &transition).await {
+            Ok(Some(moved)) => moved,
+            Ok(None) => {
                 return Err(CaseError::Stale {
                     current_version: case.version,
                 });
@@ -1014,7 +1012,7 @@ impl CaseService {
                 };
                 return Err(self.nik_violation(e, nik, Some(case.id)).await);
             }
-        }
+        };
         // An action that leaves the case where it is keeps its stay at the desk.
         if next != case.state.0 {
             stays::leave(&mut *conn, case.id, now).await?;
@@ -1036,7 +1034,7 @@ impl CaseService {
         db_cases::insert_history(&mut *conn, &history).await?;
         self.announce_transition(&mut *conn, case, next, version + 1, user, now)
             .await?;
-        Ok(reference)
+        Ok((moved, reference))
     }
 
     /// The audit row of an action ([`Self::apply`]), written last before the commit: the row

@@ -504,9 +504,9 @@ pub enum RowFacts {
 }
 
 /// Moves a case to its next state, writes its [`RowFacts`] and bumps its version, in one
-/// statement; false when the version is stale.
-pub async fn transition(db: impl PgExecutor<'_>, t: &Transition) -> sqlx::Result<bool> {
-    let mut qb = QueryBuilder::<Postgres>::new("UPDATE cases SET state = ");
+/// statement that also reads the case as it leaves it; `None` when the version is stale.
+pub async fn transition(db: impl PgExecutor<'_>, t: &Transition) -> sqlx::Result<Option<CaseRow>> {
+    let mut qb = QueryBuilder::<Postgres>::new("WITH c AS (UPDATE cases SET state = ");
     qb.push_bind(t.state.as_str())
         .push("::text::case_state, returned_from = ")
         .push_bind(t.returned_from.map(|s| s.as_str()))
@@ -524,9 +524,16 @@ pub async fn transition(db: impl PgExecutor<'_>, t: &Transition) -> sqlx::Result
     qb.push(" WHERE id = ")
         .push_bind(t.id)
         .push(" AND version = ")
-        .push_bind(t.version);
-    let r = qb.build().execute(db).await?;
-    Ok(r.rows_affected() == 1)
+        .push_bind(t.version)
+        .push(" RETURNING *) ")
+        .push(CASE_COLUMNS)
+        .push(" FROM c")
+        .push(CASE_JOINS);
+    qb.build_query_as::<CaseRecord>()
+        .fetch_optional(db)
+        .await?
+        .map(CaseRow::try_from)
+        .transpose()
 }
 
 /// The assignments of `facts` (each beginning with `, `), `at` being the transition's time.
