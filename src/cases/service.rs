@@ -1015,8 +1015,7 @@ impl CaseService {
         };
         // An action that leaves the case where it is keeps its stay at the desk.
         if next != case.state.0 {
-            stays::leave(&mut *conn, case.id, now).await?;
-            stays::enter(&mut *conn, case.id, next, now, transition.sla_due_date).await?;
+            stays::move_to(&mut *conn, case.id, next, now, transition.sla_due_date).await?;
         }
         let action = data.action();
         let history = NewHistory {
