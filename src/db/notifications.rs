@@ -47,43 +47,34 @@ pub async fn fan_out(
     actor: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Recipient>> {
-    let recipients = sqlx::query_as!(
+    // The recipients and the in-app notifications in one statement: the INSERT runs to
+    // completion whether or not the SELECT reads what it wrote.
+    sqlx::query_as!(
         Recipient,
-        r#"SELECT u.id AS user_id, p.in_app AS "in_app!",
-                  (p.email AND u.email IS NOT NULL) AS "by_email!"
-           FROM cases c
-           JOIN users u ON u.role = $2::text::user_role
-           JOIN effective_notification_preferences p ON p.user_id = u.id AND p.kind = $3
-           WHERE c.id = $1 AND u.active AND u.id IS DISTINCT FROM $4
-             AND (u.hospital_id IS NULL OR u.hospital_id = c.hospital_id)
-             AND (u.kab_kota_code IS NULL OR u.kab_kota_code = c.domicile_kab_kota_code)
-           ORDER BY u.id"#,
+        r#"WITH recipients AS (
+               SELECT u.id AS user_id, p.in_app, (p.email AND u.email IS NOT NULL) AS by_email
+               FROM cases c
+               JOIN users u ON u.role = $2::text::user_role
+               JOIN effective_notification_preferences p ON p.user_id = u.id AND p.kind = $3
+               WHERE c.id = $1 AND u.active AND u.id IS DISTINCT FROM $4
+                 AND (u.hospital_id IS NULL OR u.hospital_id = c.hospital_id)
+                 AND (u.kab_kota_code IS NULL OR u.kab_kota_code = c.domicile_kab_kota_code)
+           ), told AS (
+               INSERT INTO notifications (user_id, case_id, kind, state, created_at)
+               SELECT r.user_id, $1, $3, $5::text::case_state, $6 FROM recipients r
+               WHERE r.in_app
+           )
+           SELECT user_id AS "user_id!", in_app AS "in_app!", by_email AS "by_email!"
+           FROM recipients ORDER BY user_id"#,
         case_id,
         desk.as_str(),
         kind,
         actor,
+        state.as_str(),
+        at as _,
     )
     .fetch_all(&mut *conn)
-    .await?;
-    let in_app: Vec<Uuid> = recipients
-        .iter()
-        .filter(|r| r.in_app)
-        .map(|r| r.user_id)
-        .collect();
-    if !in_app.is_empty() {
-        sqlx::query!(
-            "INSERT INTO notifications (user_id, case_id, kind, state, created_at) \
-             SELECT u, $2, $3, $4::text::case_state, $5 FROM unnest($1::uuid[]) AS u",
-            &in_app,
-            case_id,
-            kind,
-            state.as_str(),
-            at as _,
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(recipients)
+    .await
 }
 
 /// The header shows at most this many unread notifications ("99+" beyond).
