@@ -535,7 +535,7 @@ impl CaseService {
         };
         db_cases::insert_history(&mut *conn, &history).await?;
         // A draft waits at the hospital's desk; drafts have no service level.
-        stays::enter(&mut *conn, id, CaseState::Draft, now, None).await?;
+        stays::move_to(&mut *conn, id, CaseState::Draft, now, None).await?;
         let target = id.to_string();
         audit::record(
             conn,

@@ -278,15 +278,20 @@ mod tests {
         assert!(!chain_is_unavailable(&anyhow::anyhow!("no database here")));
     }
 
-    #[test]
-    fn the_service_limits_every_statement_and_the_owner_does_not() {
-        let service = PoolSettings {
+    /// Settings as the service's pool has them.
+    fn service() -> PoolSettings {
+        PoolSettings {
             max_connections: 20,
             acquire_timeout: Duration::from_millis(2500),
             statement_timeout: Some(Duration::from_secs(30)),
             idle_in_transaction_timeout: Some(Duration::from_secs(60)),
             slow_statements: LevelFilter::Warn,
-        };
+        }
+    }
+
+    #[test]
+    fn the_service_limits_every_statement_and_the_owner_does_not() {
+        let service = service();
 
         let owner = service.without_statement_timeout();
 
@@ -300,13 +305,7 @@ mod tests {
 
     #[test]
     fn only_the_service_warns_of_slow_statements() {
-        let service = PoolSettings {
-            max_connections: 20,
-            acquire_timeout: Duration::from_millis(2500),
-            statement_timeout: Some(Duration::from_secs(30)),
-            idle_in_transaction_timeout: Some(Duration::from_secs(60)),
-            slow_statements: LevelFilter::Warn,
-        };
+        let service = service();
 
         let operator = service.unlimited();
 

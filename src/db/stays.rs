@@ -40,11 +40,11 @@ pub async fn leave(db: impl PgExecutor<'_>, case_id: Uuid, at: DateTime<Utc>) ->
     Ok(())
 }
 
-/// Moves the case from its open stay to the desk of `state` at `at`: closes the open stay and,
-/// unless `state` is terminal (no desk, no stay), opens the next with the case's current
-/// domicile and hospital, in one statement. Its `INSERT` reads the count of the rows its
-/// `UPDATE` closed, so the old stay is closed before the new one meets the unique index of
-/// open stays.
+/// Moves the case to the desk of `state` at `at`: closes its open stay, if it has one (a new
+/// draft has none) and, unless `state` is terminal (no desk, no stay), opens the next with the
+/// case's current domicile and hospital, in one statement. Its `INSERT` reads the count of the
+/// rows its `UPDATE` closed, so the old stay is closed before the new one meets the unique
+/// index of open stays.
 pub async fn move_to(
     db: impl PgExecutor<'_>,
     case_id: Uuid,
@@ -64,34 +64,6 @@ pub async fn move_to(
            (case_id, state, domicile_kab_kota_code, hospital_id, entered_at, sla_due_date) \
          SELECT c.id, $2::text::case_state, c.domicile_kab_kota_code, c.hospital_id, $3, $4 \
          FROM cases c, (SELECT count(*) FROM closed) l WHERE c.id = $1",
-        case_id,
-        state.as_str(),
-        at as _,
-        sla_due_date as _,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Opens a stay of the case at the desk of `state` from `at`, with the case's current domicile
-/// and hospital. The case must have no open stay (a unique index says so; [`move_to`] moves
-/// one). Terminal states have no desk, and so no stay: nothing is written for them.
-pub async fn enter(
-    db: impl PgExecutor<'_>,
-    case_id: Uuid,
-    state: CaseState,
-    at: DateTime<Utc>,
-    sla_due_date: Option<NaiveDate>,
-) -> sqlx::Result<()> {
-    if state.is_terminal() {
-        return Ok(());
-    }
-    sqlx::query!(
-        "INSERT INTO desk_stays \
-           (case_id, state, domicile_kab_kota_code, hospital_id, entered_at, sla_due_date) \
-         SELECT id, $2::text::case_state, domicile_kab_kota_code, hospital_id, $3, $4 \
-         FROM cases WHERE id = $1",
         case_id,
         state.as_str(),
         at as _,
