@@ -35,7 +35,7 @@ use crate::cases::service::PageExtras;
 use crate::cases::view::CaseView;
 use crate::cases::{CaseDetail, CaseError, Upload};
 use crate::db;
-use crate::db::cases::ListFilter;
+use crate::db::cases::{CaseRow, ListFilter};
 use crate::db::preferences::Preference;
 use crate::domain::Action;
 use crate::domain::action::{FieldError, FieldKind, FieldSpec};
@@ -846,7 +846,7 @@ async fn queue(
         limit: limit + 1,
         ..Default::default()
     };
-    let rows = state.cases.queue(&user, filter).await?;
+    let rows: Vec<CaseRow> = state.cases.queue(&user, filter).await?;
     let has_more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
     let next_cursor = has_more

@@ -20,7 +20,7 @@ use super::Scope;
 use super::service::{CaseService, Result, queue_filter};
 use crate::access;
 use crate::auth::CurrentUser;
-use crate::db::cases::{CaseRow, holidays};
+use crate::db::cases::{ListRow, holidays};
 use crate::db::digest::{self as db_digest, NumberedCase};
 use crate::domain::{CaseState, Role, sla};
 
@@ -55,8 +55,8 @@ impl From<NumberedCase> for DigestCase {
     }
 }
 
-impl From<&CaseRow> for DigestCase {
-    fn from(c: &CaseRow) -> Self {
+impl From<&ListRow> for DigestCase {
+    fn from(c: &ListRow) -> Self {
         DigestCase {
             id: c.id,
             number: c.number.clone(),
@@ -206,8 +206,8 @@ impl CaseService {
     ) -> Result<DeskDigest> {
         let mut filter = queue_filter(user.role);
         filter.limit = DESK_CAP;
-        let queue = self.queue(user, filter).await?;
-        let pick = |keep: &dyn Fn(&CaseRow) -> bool| {
+        let queue: Vec<ListRow> = self.queue(user, filter).await?;
+        let pick = |keep: &dyn Fn(&ListRow) -> bool| {
             CaseList::of(queue.iter().filter(|c| keep(c)).map(DigestCase::from))
         };
         let overdue = pick(&|c| c.sla_due_date.is_some_and(|d| d < today));

@@ -14,11 +14,11 @@ use futures_util::stream::BoxStream;
 
 use super::reference::Reference;
 use super::service::{Result, narrow_to_queue, queue_filter};
-use super::view::DeskClock;
+use super::view::{AtDesk, DeskClock};
 use super::{CaseError, CaseService, Scope, mask};
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::db::cases::{self as db_cases, CaseRow, ListFilter};
+use crate::db::cases::{self as db_cases, ListFilter, ListRow};
 use crate::db::reference::{Hospital, KabKota};
 use crate::domain::action::FieldError;
 use crate::domain::search::SearchTerm;
@@ -359,25 +359,26 @@ pub struct ListCalendar {
 
 impl ListEntry {
     /// The list row of `case`.
-    pub fn of(case: &CaseRow, calendar: &ListCalendar) -> ListEntry {
-        let clock = DeskClock::of(case, calendar.today, &calendar.holidays, &calendar.sla_days);
+    pub fn of(case: ListRow, calendar: &ListCalendar) -> ListEntry {
+        let at_desk = AtDesk {
+            state: case.state.0,
+            since: case.state_entered_at,
+            due: case.sla_due_date,
+        };
+        let clock = DeskClock::at(at_desk, calendar.today, &calendar.holidays, &calendar.sla_days);
         ListEntry {
             id: case.id,
-            number: case.number.clone(),
-            name: case.patient.full_name.clone(),
-            nik: case
-                .patient
-                .nik
-                .as_deref()
-                .map_or_else(|| "tanpa NIK".into(), mask),
-            kab: case.domicile_kab_kota_name.clone(),
-            hospital: case.hospital_name.clone(),
+            number: case.number,
+            name: case.full_name,
+            nik: case.nik.as_deref().map_or_else(|| "tanpa NIK".into(), mask),
+            kab: case.domicile_kab_kota_name,
+            hospital: case.hospital_name,
             state: case.state.0.label(),
             desk: case.state.0.desk().map_or("—", |r| r.agency()),
             days: clock.working_days,
             due_date: case.sla_due_date,
             overdue: clock.overdue,
-            admission_date: case.patient.admission_date,
+            admission_date: case.admission_date,
             registered_at: case.created_at,
             guarantee_ceiling: case.guarantee_ceiling,
         }
@@ -405,7 +406,7 @@ impl CaseService {
         let calendar = self.list_calendar().await?;
         Ok(
             db_cases::stream(self.pool.clone(), &scope.filter(), &filter)
-                .map(move |row| Ok(ListEntry::of(&row?, &calendar)))
+                .map(move |row| Ok(ListEntry::of(row?, &calendar)))
                 .boxed(),
         )
     }
@@ -440,8 +441,8 @@ impl CaseService {
     }
 
     /// The list rows of `cases` (NIK masked), with the holidays and SLA days of `reference`.
-    pub fn entries(&self, cases: &[CaseRow], reference: &Reference) -> Vec<ListEntry> {
+    pub fn entries(&self, cases: Vec<ListRow>, reference: &Reference) -> Vec<ListEntry> {
         let calendar = self.calendar_of(reference);
-        cases.iter().map(|c| ListEntry::of(c, &calendar)).collect()
+        cases.into_iter().map(|c| ListEntry::of(c, &calendar)).collect()
     }
 }

@@ -23,7 +23,9 @@ use super::{Scope, Visibility, facts, intake};
 use crate::auth::CurrentUser;
 use crate::clock::Clock;
 use crate::db::access_log::AccessKind;
-use crate::db::cases::{self as db_cases, CaseRow, ListFilter, NewHistory, RowFacts, Transition};
+use crate::db::cases::{
+    self as db_cases, CaseRow, ListColumns, ListFilter, NewHistory, RowFacts, Transition,
+};
 use crate::db::{self, audit, stays};
 use crate::domain::action::{CaseDates, FieldError};
 use crate::domain::{
@@ -1253,7 +1255,11 @@ impl CaseService {
 
     /// A page of the caller's queue; a requested state narrows the role's queue, never widens it.
     /// Empty for the roles that hold no desk ([`Role::Tim`], [`Role::DinkesKab`]).
-    pub async fn queue(&self, user: &CurrentUser, filter: ListFilter) -> Result<Vec<CaseRow>> {
+    pub async fn queue<R: ListColumns>(
+        &self,
+        user: &CurrentUser,
+        filter: ListFilter,
+    ) -> Result<Vec<R>> {
         match narrow_to_queue(user.role, filter) {
             Some(filter) => self.list(user, &filter).await,
             None => Ok(vec![]),
@@ -1294,8 +1300,13 @@ impl CaseService {
             .and_then(|page| self.reference.at_least(page.reference_epoch))
     }
 
-    /// A page of the cases in the caller's scope matching `filter`.
-    pub async fn list(&self, user: &CurrentUser, filter: &ListFilter) -> Result<Vec<CaseRow>> {
+    /// A page of the cases in the caller's scope matching `filter`, each read as `R` (whole, or
+    /// as a list shows it).
+    pub async fn list<R: ListColumns>(
+        &self,
+        user: &CurrentUser,
+        filter: &ListFilter,
+    ) -> Result<Vec<R>> {
         let scope = Scope::of(user);
         if scope == Scope::Nothing {
             return Ok(vec![]);

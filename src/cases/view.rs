@@ -36,21 +36,44 @@ impl DeskClock {
         holidays: &BTreeSet<NaiveDate>,
         sla_days: &HashMap<CaseState, u32>,
     ) -> DeskClock {
-        let state = case.state.0;
+        let at_desk = AtDesk {
+            state: case.state.0,
+            since: case.state_entered_at,
+            due: case.sla_due_date,
+        };
+        DeskClock::at(at_desk, today, holidays, sla_days)
+    }
+
+    /// The clock of a case `at_desk` today.
+    pub fn at(
+        at_desk: AtDesk,
+        today: NaiveDate,
+        holidays: &BTreeSet<NaiveDate>,
+        sla_days: &HashMap<CaseState, u32>,
+    ) -> DeskClock {
+        let AtDesk { state, since, due } = at_desk;
         let open = !state.is_terminal();
         DeskClock {
             role: state.desk().map(|r| r.as_str()),
-            arrived_at: case.state_entered_at,
+            arrived_at: since,
             working_days: if open {
-                sla::working_days_between(sla::local_date(case.state_entered_at), today, holidays)
+                sla::working_days_between(sla::local_date(since), today, holidays)
             } else {
                 0
             },
             sla_days: sla_days.get(&state).copied(),
-            due_date: case.sla_due_date,
-            overdue: open && case.sla_due_date.is_some_and(|d| today > d),
+            due_date: due,
+            overdue: open && due.is_some_and(|d| today > d),
         }
     }
+}
+
+/// What a [`DeskClock`] reads of a case: its state, since when, and its SLA due date.
+#[derive(Debug, Clone, Copy)]
+pub struct AtDesk {
+    pub state: CaseState,
+    pub since: DateTime<Utc>,
+    pub due: Option<NaiveDate>,
 }
 
 /// A case as the API returns it.

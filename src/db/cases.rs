@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
@@ -94,6 +95,67 @@ impl CaseRow {
     /// The desil that counts: the corrected one if recorded, else the original.
     pub fn effective_desil(&self) -> Option<Desil> {
         self.desil_corrected.or(self.desil).and_then(Desil::from_db)
+    }
+}
+
+/// A case as the list pages, their exports and the digest show it ([`list`], [`stream`]): a
+/// dozen of [`CaseRow`]'s fifty columns. A list reads and builds up to fifty rows per view, and
+/// the columns it does not show were most of what it cost a row (docs/performance.md).
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub id: Uuid,
+    pub number: String,
+    pub state: Code<CaseState>,
+    pub full_name: String,
+    pub nik: Option<String>,
+    pub domicile_kab_kota_name: String,
+    pub hospital_name: String,
+    pub admission_date: NaiveDate,
+    pub guarantee_ceiling: Option<i64>,
+    pub state_entered_at: DateTime<Utc>,
+    pub sla_due_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The select list of [`ListRow`], the cases being `c` joined as [`CASE_JOINS`].
+const LIST_COLUMNS: &str = "SELECT c.id, c.number, c.state::text AS state, c.full_name, c.nik, \
+     k.name AS domicile_kab_kota_name, h.name AS hospital_name, c.admission_date, \
+     c.guarantee_ceiling, c.state_entered_at, c.sla_due_date, c.created_at";
+
+/// What a page of [`list`] or a [`stream`] reads of each case: every column ([`CaseRow`], for
+/// the API's queue, whose items are whole cases) or those a list shows ([`ListRow`]).
+pub trait ListColumns: Sized + Send + Unpin + 'static {
+    /// `SELECT` and the columns, the cases being `c` joined as [`CASE_JOINS`].
+    const SELECT: &'static str;
+    /// The row's typed form.
+    fn read(row: &PgRow) -> sqlx::Result<Self>;
+}
+
+impl ListColumns for CaseRow {
+    const SELECT: &'static str = CASE_COLUMNS;
+    fn read(row: &PgRow) -> sqlx::Result<Self> {
+        CaseRecord::from_row(row).and_then(CaseRow::try_from)
+    }
+}
+
+impl ListColumns for ListRow {
+    const SELECT: &'static str = LIST_COLUMNS;
+    fn read(row: &PgRow) -> sqlx::Result<Self> {
+        let state: String = row.try_get("state")?;
+        Ok(ListRow {
+            id: row.try_get("id")?,
+            number: row.try_get("number")?,
+            state: Code::try_from(state).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            full_name: row.try_get("full_name")?,
+            nik: row.try_get("nik")?,
+            domicile_kab_kota_name: row.try_get("domicile_kab_kota_name")?,
+            hospital_name: row.try_get("hospital_name")?,
+            admission_date: row.try_get("admission_date")?,
+            guarantee_ceiling: row.try_get("guarantee_ceiling")?,
+            state_entered_at: row.try_get("state_entered_at")?,
+            sla_due_date: row.try_get("sla_due_date")?,
+            created_at: row.try_get("created_at")?,
+        })
     }
 }
 
@@ -981,14 +1043,14 @@ pub const NAME_PROBE: i64 = 5_000;
 /// case in two hundred or more) and the page is found walking the list's order index,
 /// filtering names ([`walking_the_order`]), which then meets a match every few hundred cases
 /// at most.
-pub async fn list(
+pub async fn list<R: ListColumns>(
     pool: &PgPool,
     scope: &ScopeFilter,
     f: &ListFilter,
-) -> sqlx::Result<Vec<CaseRow>> {
-    let records = match &f.search {
+) -> sqlx::Result<Vec<R>> {
+    match &f.search {
         Some(SearchTerm::Name(name)) => {
-            let rows = name_page_query("", scope, f, name)
+            let rows = name_page_query::<R>("", scope, f, name)
                 .build()
                 .fetch_all(pool)
                 .await?;
@@ -1001,29 +1063,31 @@ pub async fn list(
                 let mut page = Vec::with_capacity(rows.len());
                 for row in &rows {
                     if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
-                        page.push(CaseRecord::from_row(row)?);
+                        page.push(R::read(row)?);
                     }
                 }
-                page
+                Ok(page)
             } else {
                 let mut db = walking_the_order(pool).await?;
-                let mut qb = list_query(scope, f);
-                push_limit(&mut qb, f.limit);
-                let page = qb
-                    .build_query_as::<CaseRecord>()
-                    .fetch_all(&mut *db)
-                    .await?;
+                let page = read_page::<R>(scope, f, &mut *db).await?;
                 db.commit().await?;
-                page
+                Ok(page)
             }
         }
-        _ => {
-            let mut qb = list_query(scope, f);
-            push_limit(&mut qb, f.limit);
-            qb.build_query_as::<CaseRecord>().fetch_all(pool).await?
-        }
-    };
-    records.into_iter().map(CaseRow::try_from).collect()
+        _ => read_page(scope, f, pool).await,
+    }
+}
+
+/// The page of [`list_query`] (up to the filter's limit), read on `db`.
+async fn read_page<R: ListColumns>(
+    scope: &ScopeFilter,
+    f: &ListFilter,
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<R>> {
+    let mut qb = list_query::<R>(scope, f);
+    push_limit(&mut qb, f.limit);
+    let rows = qb.build().fetch_all(db).await?;
+    rows.iter().map(R::read).collect()
 }
 
 /// The first step of a name search ([`list`]), one statement: up to [`NAME_PROBE`] + 1 cases
@@ -1033,7 +1097,7 @@ pub async fn list(
 /// cursor and sorted, joined to the hospital and the kab/kota last (a row of empty columns when
 /// none is left). The matches are read once, with all their columns: the page needs no second
 /// look-up by id.
-fn name_page_query(
+fn name_page_query<R: ListColumns>(
     prefix: &str,
     scope: &ScopeFilter,
     f: &ListFilter,
@@ -1051,7 +1115,7 @@ fn name_page_query(
     );
     push_list_from(
         &mut qb,
-        format!("{CASE_COLUMNS} FROM (SELECT c.* FROM name_matches c"),
+        format!("{} FROM (SELECT c.* FROM name_matches c", R::SELECT),
         scope,
         &ListFilter {
             search: None,
@@ -1172,7 +1236,7 @@ pub async fn explain_list(
     scope: &ScopeFilter,
     f: &ListFilter,
 ) -> sqlx::Result<Value> {
-    let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
+    let mut qb = list_query_after::<ListRow>("EXPLAIN (FORMAT JSON) ", scope, f);
     push_limit(&mut qb, f.limit);
     qb.build_query_scalar::<Value>().fetch_one(pool).await
 }
@@ -1195,12 +1259,12 @@ pub async fn explain_name_search(
     let Some(SearchTerm::Name(name)) = &f.search else {
         return Ok(None);
     };
-    let matches = name_page_query("EXPLAIN (FORMAT JSON) ", scope, f, name)
+    let matches = name_page_query::<ListRow>("EXPLAIN (FORMAT JSON) ", scope, f, name)
         .build_query_scalar::<Value>()
         .fetch_one(pool)
         .await?;
     let mut db = walking_the_order(pool).await?;
-    let mut qb = list_query_after("EXPLAIN (FORMAT JSON) ", scope, f);
+    let mut qb = list_query_after::<ListRow>("EXPLAIN (FORMAT JSON) ", scope, f);
     push_limit(&mut qb, f.limit);
     let walking = qb.build_query_scalar::<Value>().fetch_one(&mut *db).await?;
     db.commit().await?;
@@ -1270,12 +1334,12 @@ async fn export_transaction(pool: &PgPool) -> sqlx::Result<Transaction<'static, 
 
 /// Every case in scope matching the filter (its limit and cursor ignored), in the list's order,
 /// read from one query with `fetch` as the consumer takes them ([`fed_stream`]).
-pub fn stream(
+pub fn stream<R: ListColumns>(
     pool: PgPool,
     scope: &ScopeFilter,
     f: &ListFilter,
-) -> BoxStream<'static, sqlx::Result<CaseRow>> {
-    let mut qb = list_query(
+) -> BoxStream<'static, sqlx::Result<R>> {
+    let mut qb = list_query::<R>(
         scope,
         &ListFilter {
             after: None,
@@ -1283,19 +1347,22 @@ pub fn stream(
         },
     );
     fed_stream(pool, move |feed, mut db| async move {
-        let rows = qb.build_query_as::<CaseRecord>().fetch(&mut *db);
-        feed.send_all(rows.map(|row| row.and_then(CaseRow::try_from)))
+        let rows = qb.build().fetch(&mut *db);
+        feed.send_all(rows.map(|row| row.and_then(|row| R::read(&row))))
             .await;
     })
 }
 
 /// The query of [`list`] and [`stream`], without a limit.
-fn list_query(scope: &ScopeFilter, f: &ListFilter) -> QueryBuilder<'static, Postgres> {
-    list_query_after("", scope, f)
+fn list_query<R: ListColumns>(
+    scope: &ScopeFilter,
+    f: &ListFilter,
+) -> QueryBuilder<'static, Postgres> {
+    list_query_after::<R>("", scope, f)
 }
 
 /// [`list_query`] after `prefix` (`EXPLAIN …` for [`explain_list`]).
-fn list_query_after(
+fn list_query_after<R: ListColumns>(
     prefix: &str,
     scope: &ScopeFilter,
     f: &ListFilter,
@@ -1310,7 +1377,8 @@ fn list_query_after(
         // whatever the estimate; the page is sorted from them.
         Some(term @ SearchTerm::Digits(_)) => {
             qb.push(format!(
-                "{CASE_COLUMNS} FROM (SELECT c.* FROM cases c WHERE true"
+                "{} FROM (SELECT c.* FROM cases c WHERE true",
+                R::SELECT
             ));
             push_search(&mut qb, term);
             qb.push(" OFFSET 0) c");
@@ -1326,7 +1394,7 @@ fn list_query_after(
         }
         _ => push_list_from(
             &mut qb,
-            format!("{CASE_COLUMNS} FROM cases c{CASE_JOINS}"),
+            format!("{} FROM cases c{CASE_JOINS}", R::SELECT),
             scope,
             f,
         ),

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use merajut_sehat::cases::Scope;
 use merajut_sehat::cases::service::{narrow_to_queue, queue_filter};
-use merajut_sehat::db::cases::{self as db_cases, ListFilter, ScopeFilter};
+use merajut_sehat::db::cases::{self as db_cases, ListFilter, ListRow, ScopeFilter};
 use merajut_sehat::domain::search::SearchTerm;
 use merajut_sehat::domain::{CaseState, Role};
 use serde_json::Value;
@@ -384,7 +384,7 @@ async fn found(pool: &PgPool, term: SearchTerm) -> BTreeSet<Uuid> {
         limit: CASES,
         ..Default::default()
     };
-    db_cases::list(pool, &Scope::All.filter(), &filter)
+    db_cases::list::<ListRow>(pool, &Scope::All.filter(), &filter)
         .await
         .expect("listing")
         .into_iter()
@@ -456,7 +456,7 @@ async fn name_page(
         limit: 51,
         ..Default::default()
     };
-    db_cases::list(pool, scope, &filter)
+    db_cases::list::<ListRow>(pool, scope, &filter)
         .await
         .expect("listing")
         .into_iter()

@@ -22,7 +22,7 @@ use crate::access;
 use crate::auth::CurrentUser;
 use crate::cases::Scope;
 use crate::cases::lists::{Criteria, ListEntry, ListForm, ListKind, desk_roles};
-use crate::db::cases::CaseRow;
+use crate::db::cases::ListRow;
 use crate::db::reference::{Hospital, KabKota};
 use crate::domain::Role;
 use crate::domain::action::FieldError;
@@ -211,13 +211,13 @@ async fn fetch(
     criteria: Criteria,
     after: Option<(NaiveDate, Uuid)>,
     which: Which,
-) -> Result<(Vec<CaseRow>, Option<String>), AppError> {
+) -> Result<(Vec<ListRow>, Option<String>), AppError> {
     let summary = criteria.summary();
     let searched = criteria.search.is_some();
     let mut filter = criteria.filter(which, state.clock.today());
     filter.limit = PAGE + 1;
     filter.after = after;
-    let mut rows = match which {
+    let mut rows: Vec<ListRow> = match which {
         Which::Queue => state.cases.queue(user, filter).await?,
         Which::Mine | Which::Monitoring => state.cases.list(user, &filter).await?,
     };
@@ -228,7 +228,7 @@ async fn fetch(
         .cases
         .log_list(user, "web", which.code(), &summary, searched, &ids)
         .await?;
-    let due = |c: &CaseRow| which.by_due_date().then_some(c.sla_due_date).flatten();
+    let due = |c: &ListRow| which.by_due_date().then_some(c.sla_due_date).flatten();
     let next = more
         .then(|| rows.last().map(|c| encode_cursor(due(c), c.id)))
         .flatten();
@@ -291,7 +291,7 @@ async fn list_page(
             (vec![], None, errors)
         }
     };
-    let entries = state.cases.entries(&rows, &reference);
+    let entries = state.cases.entries(rows, &reference);
     let next_page = next_cursor.map(|c| match &id {
         Some(id) => format!("{}?cari={id}&lanjut={c}", which.action()),
         None => format!("{}?lanjut={c}", which.action()),
