@@ -588,3 +588,40 @@ async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
     pool.close().await;
     db.remove();
 }
+
+#[tokio::test]
+async fn a_name_search_keeps_one_plan_for_every_name() {
+    // Arrange: one connection, so that every search meets the same prepared statement.
+    let (db, pool) = filled().await;
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("one connection");
+
+    // Act: ten searches of rare names, each with other words.
+    for typed in [
+        "pasien ab", "pasien 0f", "pasien c3", "pasien 9a", "pasien 12", "pasien e7", "pasien 5b",
+        "pasien d0", "pasien 44", "pasien f1",
+    ] {
+        assert!(
+            !name_page(&one, &Scope::All.filter(), typed, None).await.is_empty(),
+            "{typed}: no match to read"
+        );
+    }
+
+    // Assert: PostgreSQL planned the first five for their words, as it always does, and then
+    // kept the statement's generic plan. With the words in sight of the planner, it planned
+    // each search again.
+    let (generic, custom): (i64, i64) = sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+         WHERE statement LIKE '%name_matches AS MATERIALIZED%'",
+    )
+    .fetch_one(&one)
+    .await
+    .expect("the name search's prepared statement");
+    assert_eq!((generic, custom), (5, 5), "generic and custom plans");
+    one.close().await;
+    pool.close().await;
+    db.remove();
+}
