@@ -589,15 +589,57 @@ async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
     db.remove();
 }
 
+/// How often the prepared statement like `pattern` on the pool's one connection was run with
+/// its generic plan, and how often planned for its values.
+async fn plans_of(one: &PgPool, pattern: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE $1",
+    )
+    .bind(pattern)
+    .fetch_one(one)
+    .await
+    .expect("the search's prepared statement")
+}
+
+/// A pool of one connection to the database of `pool`, so that every search meets the same
+/// prepared statement.
+async fn one_connection(pool: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("one connection")
+}
+
+#[tokio::test]
+async fn a_search_by_digits_keeps_one_plan_for_every_search() {
+    let (db, pool) = filled().await;
+    let one = one_connection(&pool).await;
+
+    // Act: ten searches by the end of a NIK, each with other digits (and a case sequence).
+    for n in 0..10 {
+        let typed = format!("{:04}", 1234 + n * 111);
+        let term = search(&typed);
+        assert!(matches!(term, SearchTerm::Digits(_)), "{typed}");
+        assert!(!found(&one, term).await.is_empty(), "{typed}: no match to read");
+    }
+
+    // Assert: planned for their values five times, then the generic plan kept.
+    assert_eq!(
+        plans_of(&one, "%reverse(c.nik)%").await,
+        (5, 5),
+        "generic and custom plans"
+    );
+    one.close().await;
+    pool.close().await;
+    db.remove();
+}
+
 #[tokio::test]
 async fn a_name_search_keeps_one_plan_for_every_name() {
     // Arrange: one connection, so that every search meets the same prepared statement.
     let (db, pool) = filled().await;
-    let one = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with((*pool.connect_options()).clone())
-        .await
-        .expect("one connection");
+    let one = one_connection(&pool).await;
 
     // Act: ten searches of rare names, each with other words.
     for typed in [
@@ -613,14 +655,11 @@ async fn a_name_search_keeps_one_plan_for_every_name() {
     // Assert: PostgreSQL planned the first five for their words, as it always does, and then
     // kept the statement's generic plan. With the words in sight of the planner, it planned
     // each search again.
-    let (generic, custom): (i64, i64) = sqlx::query_as(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
-         WHERE statement LIKE '%name_matches AS MATERIALIZED%'",
-    )
-    .fetch_one(&one)
-    .await
-    .expect("the name search's prepared statement");
-    assert_eq!((generic, custom), (5, 5), "generic and custom plans");
+    assert_eq!(
+        plans_of(&one, "%name_matches AS MATERIALIZED%").await,
+        (5, 5),
+        "generic and custom plans"
+    );
     one.close().await;
     pool.close().await;
     db.remove();
