@@ -365,7 +365,12 @@ impl ListEntry {
             since: case.state_entered_at,
             due: case.sla_due_date,
         };
-        let clock = DeskClock::at(at_desk, calendar.today, &calendar.holidays, &calendar.sla_days);
+        let clock = DeskClock::at(
+            at_desk,
+            calendar.today,
+            &calendar.holidays,
+            &calendar.sla_days,
+        );
         ListEntry {
             id: case.id,
             number: case.number,
@@ -443,6 +448,9 @@ impl CaseService {
     /// The list rows of `cases` (NIK masked), with the holidays and SLA days of `reference`.
     pub fn entries(&self, cases: Vec<ListRow>, reference: &Reference) -> Vec<ListEntry> {
         let calendar = self.calendar_of(reference);
-        cases.into_iter().map(|c| ListEntry::of(c, &calendar)).collect()
+        cases
+            .into_iter()
+            .map(|c| ListEntry::of(c, &calendar))
+            .collect()
     }
 }

@@ -621,7 +621,10 @@ async fn a_search_by_digits_keeps_one_plan_for_every_search() {
         let typed = format!("{:04}", 1234 + n * 111);
         let term = search(&typed);
         assert!(matches!(term, SearchTerm::Digits(_)), "{typed}");
-        assert!(!found(&one, term).await.is_empty(), "{typed}: no match to read");
+        assert!(
+            !found(&one, term).await.is_empty(),
+            "{typed}: no match to read"
+        );
     }
 
     // Assert: planned for their values five times, then the generic plan kept.
@@ -643,11 +646,21 @@ async fn a_name_search_keeps_one_plan_for_every_name() {
 
     // Act: ten searches of rare names, each with other words.
     for typed in [
-        "pasien ab", "pasien 0f", "pasien c3", "pasien 9a", "pasien 12", "pasien e7", "pasien 5b",
-        "pasien d0", "pasien 44", "pasien f1",
+        "pasien ab",
+        "pasien 0f",
+        "pasien c3",
+        "pasien 9a",
+        "pasien 12",
+        "pasien e7",
+        "pasien 5b",
+        "pasien d0",
+        "pasien 44",
+        "pasien f1",
     ] {
         assert!(
-            !name_page(&one, &Scope::All.filter(), typed, None).await.is_empty(),
+            !name_page(&one, &Scope::All.filter(), typed, None)
+                .await
+                .is_empty(),
             "{typed}: no match to read"
         );
     }
