@@ -13,7 +13,7 @@ use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row, Transaction
 use uuid::Uuid;
 
 use crate::domain::nik::{mask_json, mask_numbers};
-use crate::domain::search::{SearchTerm, name_words};
+use crate::domain::search::{SearchTerm, name_words, word_pairs};
 use crate::domain::{CaseState, Desil, Role};
 
 /// A code column (enum cast to text, or a text code) parsed into a domain enum.
@@ -127,12 +127,19 @@ const LIST_COLUMNS: &str = "SELECT c.id, c.number, c.state::text AS state, c.ful
 pub trait ListColumns: Sized + Send + Unpin + 'static {
     /// `SELECT` and the columns, the cases being `c` joined as [`CASE_JOINS`].
     const SELECT: &'static str;
+    /// The columns of `cases` (`c`) that a name search's first step keeps of each match
+    /// ([`name_page_query`]): those [`ListColumns::SELECT`] and the list's filters
+    /// ([`push_list_from`]) read. Each match is copied into a materialized CTE; a whole row of
+    /// `cases` (its name keys among its columns) took that step about twice as long as a list
+    /// row's dozen columns.
+    const MATCHED: &'static str;
     /// The row's typed form.
     fn read(row: &PgRow) -> sqlx::Result<Self>;
 }
 
 impl ListColumns for CaseRow {
     const SELECT: &'static str = CASE_COLUMNS;
+    const MATCHED: &'static str = "c.*";
     fn read(row: &PgRow) -> sqlx::Result<Self> {
         CaseRecord::from_row(row).and_then(CaseRow::try_from)
     }
@@ -140,6 +147,9 @@ impl ListColumns for CaseRow {
 
 impl ListColumns for ListRow {
     const SELECT: &'static str = LIST_COLUMNS;
+    const MATCHED: &'static str = "c.id, c.number, c.state, c.full_name, c.nik, c.hospital_id, \
+         c.domicile_kab_kota_code, c.admission_date, c.guarantee_ceiling, c.state_entered_at, \
+         c.sla_due_date, c.created_at, c.desil_correction_pending";
     fn read(row: &PgRow) -> sqlx::Result<Self> {
         let state: String = row.try_get("state")?;
         Ok(ListRow {
@@ -1092,11 +1102,11 @@ async fn read_page<R: ListColumns>(
 
 /// The first step of a name search ([`list`]), one statement: up to [`NAME_PROBE`] + 1 cases
 /// whose name matches, in no order, read through the index of the stored beginnings of their
-/// names' words (`name_prefixes @> words`, `name_matches`); how many (the column
+/// names' words and of their pairs (`name_keys @> keys`, `name_matches`); how many (the column
 /// `name_matches` of every row); and the page among them, in scope, after the
 /// cursor and sorted, joined to the hospital and the kab/kota last (a row of empty columns when
-/// none is left). The matches are read once, with all their columns: the page needs no second
-/// look-up by id.
+/// none is left). The matches are read once, with the columns the page needs
+/// ([`ListColumns::MATCHED`]): the page needs no second look-up by id.
 fn name_page_query<R: ListColumns>(
     prefix: &str,
     scope: &ScopeFilter,
@@ -1104,9 +1114,10 @@ fn name_page_query<R: ListColumns>(
     name: &str,
 ) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::new(format!(
-        "{prefix}WITH name_matches AS MATERIALIZED (SELECT c.* FROM cases c WHERE true"
+        "{prefix}WITH name_matches AS MATERIALIZED (SELECT {} FROM cases c WHERE true",
+        R::MATCHED
     ));
-    push_prefixes(&mut qb, typed_words(name), Planned::Alike);
+    push_name_keys(&mut qb, &typed_words(name), Planned::Alike);
     push_limit(&mut qb, NAME_PROBE + 1);
     qb.push(
         ") SELECT p.*, n.name_matches \
@@ -1139,24 +1150,30 @@ fn push_limit(qb: &mut QueryBuilder<'static, Postgres>, limit: i64) {
 }
 
 /// The beginning of a regular expression matching where a word of a lower-cased name begins:
-/// its start, or after an ASCII character that is neither a letter nor a digit (the split of
-/// [`crate::domain::search::name_words`] and of the database's `name_word_prefixes`).
-const WORD_START: &str = r"(^|[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f])";
+/// its start, or after an ASCII character that is neither a letter nor a digit or a space (the
+/// split of [`crate::domain::search::name_words`] and of the database's `name_search_keys`;
+/// `[:space:]` is Unicode's under the ICU collation of [`NAME_LOWER`]).
+const WORD_START: &str = r"(^|[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f[:space:]])";
+
+/// A case's name lower-cased by Unicode's rules, as the service lower-cases a search and the
+/// database its stored keys (`name_search_keys`): through ICU's root collation, whatever the
+/// database's locale (the embedded cluster has none, and its `lower()` leaves `É` alone).
+const NAME_LOWER: &str = r#"lower(c.full_name COLLATE "und-x-icu")"#;
 
 /// The conditions of a name search: every typed word begins a word of the name. Twice: as
-/// the stored beginnings of the name's words (`name_prefixes @> words`), which the name index
-/// answers, and as one regular expression per word, a fraction of a microsecond a row, which
-/// rejects most names cheaply when the search walks an order index (a common name's page, the
-/// export). A word begins at the name's start or after an ASCII sign, as the database's
-/// `name_word_prefixes` splits. The words hold no ASCII sign, so no character of theirs means
-/// anything to a regular expression.
+/// the name's stored keys, the beginnings of its words and their pairs (`name_keys @> keys`),
+/// which the name index answers, and as one regular expression per word, a fraction of a
+/// microsecond a row, which rejects most names cheaply when the search walks an order index (a
+/// common name's page, the export). A word begins at the name's start or after an ASCII sign or
+/// a space, as the database's `name_search_keys` splits. The words hold no ASCII sign, so no
+/// character of theirs means anything to a regular expression.
 fn push_name(qb: &mut QueryBuilder<'static, Postgres>, name: &str) {
     let words = typed_words(name);
     for word in &words {
-        qb.push(" AND lower(c.full_name) ~ ")
+        qb.push(format_args!(" AND {NAME_LOWER} ~ "))
             .push_bind(format!("{WORD_START}{word}"));
     }
-    push_prefixes(qb, words, Planned::PerWords);
+    push_name_keys(qb, &words, Planned::PerWords);
 }
 
 /// The words of a name search ([`name_words`]), to bind.
@@ -1164,7 +1181,7 @@ fn typed_words(name: &str) -> Vec<String> {
     name_words(name).map(str::to_string).collect()
 }
 
-/// How the planner may see the words of a name condition ([`push_prefixes`]).
+/// How the planner may see the keys of a name condition ([`push_name_keys`]).
 #[derive(Clone, Copy)]
 enum Planned {
     /// The words in sight: the planner guesses their matches from the column's statistics and
@@ -1179,19 +1196,22 @@ enum Planned {
     Alike,
 }
 
-/// ` AND c.name_prefixes @> words`, which the name index answers; ` AND false` for no word: such
-/// a search is refused when it is read ([`SearchTerm::parse`]), and `@> '{}'` would hold for
-/// every name.
-fn push_prefixes(qb: &mut QueryBuilder<'static, Postgres>, words: Vec<String>, planned: Planned) {
+/// ` AND c.name_keys @> keys`, which the name index answers: the keys are the typed words
+/// (each the beginning of a word of the name) and their pair keys ([`word_pairs`], which the
+/// stored keys hold for the name's own words). ` AND false` for no word: such a search is
+/// refused when it is read ([`SearchTerm::parse`]), and `@> '{}'` would hold for every name.
+fn push_name_keys(qb: &mut QueryBuilder<'static, Postgres>, words: &[String], planned: Planned) {
     if words.is_empty() {
         qb.push(" AND false");
         return;
     }
+    let mut keys = word_pairs(words.iter().map(String::as_str));
+    keys.splice(0..0, words.iter().cloned());
     match planned {
-        Planned::PerWords => qb.push(" AND c.name_prefixes @> ").push_bind(words),
+        Planned::PerWords => qb.push(" AND c.name_keys @> ").push_bind(keys),
         Planned::Alike => qb
-            .push(" AND c.name_prefixes @> (SELECT ")
-            .push_bind(words)
+            .push(" AND c.name_keys @> (SELECT ")
+            .push_bind(keys)
             .push("::text[])"),
     };
 }

@@ -87,11 +87,46 @@ impl SearchTerm {
 /// The words of a name search: what lies between the ASCII characters that are neither letters
 /// nor digits (spaces, `'`, `-`, `.`, …) and other spaces (a no-break space pasted from a
 /// message); letters beyond ASCII (`é`) belong to words. A name matches when each of these
-/// words begins one of its own words, split on the same ASCII characters (the database
-/// function `name_word_prefixes`, stored in the column `cases.name_prefixes` for the search).
+/// words begins one of its own words, split the same way (the database
+/// function `name_search_keys`, which stores the words' beginnings with the pair keys of
+/// [`word_pairs`] in the column `cases.name_keys` for the search). Both lower-case by
+/// Unicode's rules (the database through ICU's root collation).
 pub fn name_words(name: &str) -> impl Iterator<Item = &str> {
     name.split(|c: char| c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric()))
         .filter(|w| !w.is_empty())
+}
+
+/// How many letters of a word begin a pair key ([`word_pairs`]).
+pub const PAIR_LETTERS: usize = 3;
+
+/// The pair keys of a name's words, as the database function `name_search_keys` makes them for
+/// the stored names (`cases.name_keys`): for each two words of [`PAIR_LETTERS`] letters or more
+/// whose first [`PAIR_LETTERS`] letters differ, those two beginnings, the smaller first (byte
+/// order, the database's `COLLATE "C"`), joined by a space (`maria bria` → `bri mar`). Each once,
+/// in no particular order.
+///
+/// A name matching a search has, for any two typed words with different beginnings, two
+/// different words beginning so: its own keys hold the typed words' pair keys. So the pair keys
+/// narrow a search without losing a match, and a search of two common words (`maria bria`:
+/// about 20,000 cases each among a million, 384 both) reads the few thousand cases of its pair
+/// key through the name index rather than intersecting the two long lists.
+pub fn word_pairs<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut beginnings: Vec<&str> = words
+        .into_iter()
+        .filter_map(|w| {
+            let end = w.char_indices().nth(PAIR_LETTERS - 1)?;
+            Some(&w[..end.0 + end.1.len_utf8()])
+        })
+        .collect();
+    beginnings.sort_unstable();
+    beginnings.dedup();
+    let mut pairs = Vec::new();
+    for (i, first) in beginnings.iter().enumerate() {
+        for second in &beginnings[i + 1..] {
+            pairs.push(format!("{first} {second}"));
+        }
+    }
+    pairs
 }
 
 /// `MS-YYYY-NNNNNN`, upper-cased, when `s` is one.
@@ -160,6 +195,29 @@ mod tests {
         assert_eq!(words("maria\u{a0}bria"), ["maria", "bria"]);
         assert_eq!(words("ms-20"), ["ms", "20"]);
         assert!(words("- . '").is_empty());
+    }
+
+    #[test]
+    fn pair_keys_of_the_beginnings_of_long_enough_different_words() {
+        fn pairs(s: &str) -> Vec<String> {
+            let mut p = word_pairs(name_words(s));
+            p.sort();
+            p
+        }
+        assert_eq!(pairs("maria bria"), ["bri mar"]);
+        assert_eq!(pairs("bria maria"), ["bri mar"]);
+        // Three words: each two; words sharing a beginning count once; short words none.
+        assert_eq!(
+            pairs("maria goreti bria"),
+            ["bri gor", "bri mar", "gor mar"]
+        );
+        assert_eq!(pairs("maria marta bria"), ["bri mar"]);
+        assert_eq!(pairs("mar marta"), Vec::<String>::new());
+        assert_eq!(pairs("da ko bria"), Vec::<String>::new());
+        assert_eq!(pairs("maria"), Vec::<String>::new());
+        // Letters, not bytes; byte order.
+        assert_eq!(pairs("ñañez josé"), ["jos ñañ"]);
+        assert_eq!(pairs("😀😀😀x abc"), ["abc 😀😀😀"]);
     }
 
     #[test]

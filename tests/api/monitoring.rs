@@ -411,3 +411,63 @@ async fn signs_in_a_name_search_only_part_words_and_alone_are_refused() {
         assert_eq!(listed, expected, "{q}");
     }
 }
+
+#[tokio::test]
+async fn any_two_words_of_a_name_find_it_in_either_order_and_no_other_name() {
+    // Arrange: names whose words share beginnings, are short, or go beyond ASCII; the name
+    // index keeps a key for each two words' first three letters (`name_keys`), which a search
+    // of two words or more reads.
+    let app = spawn_app_at(Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap()).await;
+    let team = Team::new(&app).await;
+    let (tim, _) = app.signed_in("tim", None).await;
+    let names = [
+        "Maria Goreti Bria",
+        "Mariana Marta Tefa",
+        "Ñañez José da Costa",
+        "Élodie O'Neil-Tefa",
+        "Yo Bria Ko",
+    ];
+    let mut ids = vec![];
+    for (serial, name) in (1..).zip(names) {
+        let mut intake = intake_serial(serial, "53.71");
+        intake["full_name"] = serde_json::json!(name);
+        ids.push(team.create(&intake).await);
+    }
+
+    // Act and assert: each two different words of each name, the second first, in other
+    // letter cases, find it.
+    for (name, id) in names.iter().zip(&ids) {
+        let words: Vec<&str> = name.split([' ', '-', '\'']).collect();
+        for first in &words {
+            for second in words.iter().filter(|w| *w != first) {
+                let q = format!("{} {}", second.to_uppercase(), first.to_lowercase());
+                let listed = found(&app, &tim, "/pemantauan", &[("q", &q)]).await;
+                assert!(listed.contains(&format!("/kasus/{id}")), "{q}: {listed:?}");
+            }
+        }
+    }
+    // Beginnings of words: only the names with a word beginning so for each typed word.
+    let [goreti, marta, nanez, elodie, yo] = ids[..] else {
+        panic!("five cases")
+    };
+    for (q, expected) in [
+        ("mar bri", vec![goreti]),
+        ("bri mar", vec![goreti]),
+        ("mar tef", vec![marta]),
+        ("mari mart", vec![marta]),
+        ("maria bria", vec![goreti]),
+        ("mariana bria", vec![]),
+        ("tef", vec![marta, elodie]),
+        ("tefa élo", vec![elodie]),
+        ("ÉLO neil", vec![elodie]),
+        ("jos cos", vec![nanez]),
+        ("ñañ da", vec![nanez]),
+        ("bri yo", vec![yo]),
+        ("bri ko", vec![yo]),
+        ("bri go ma", vec![goreti]),
+        ("ria bri", vec![]),
+    ] {
+        let listed = found(&app, &tim, "/pemantauan", &[("q", q)]).await;
+        assert_eq!(listed, paths(&expected), "{q}");
+    }
+}

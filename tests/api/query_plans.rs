@@ -6,10 +6,12 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{NaiveDate, TimeZone, Utc};
+use futures_util::StreamExt;
 use merajut_sehat::cases::Scope;
 use merajut_sehat::cases::service::{narrow_to_queue, queue_filter};
-use merajut_sehat::db::cases::{self as db_cases, ListFilter, ListRow, ScopeFilter};
-use merajut_sehat::domain::search::SearchTerm;
+use merajut_sehat::db::cases::{self as db_cases, CaseRow, ListFilter, ListRow, ScopeFilter};
+use merajut_sehat::domain::search::{SearchTerm, name_words, word_pairs};
 use merajut_sehat::domain::{CaseState, Role};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -565,7 +567,7 @@ async fn a_name_search_pages_alike_whether_the_name_is_common_or_rare() {
         assert!(
             nodes(&plans.matches)
                 .iter()
-                .any(|n| n["Index Name"] == "cases_name_prefixes_idx"),
+                .any(|n| n["Index Name"] == "cases_name_keys_idx"),
             "the first step without the name index:\n{:#}",
             plans.matches
         );
@@ -674,6 +676,189 @@ async fn a_name_search_keeps_one_plan_for_every_name() {
         "generic and custom plans"
     );
     one.close().await;
+    pool.close().await;
+    db.remove();
+}
+
+#[tokio::test]
+async fn the_service_and_the_database_key_a_names_words_alike() {
+    // Arrange: the database's keys of a stored name (`name_search_keys`) and the ones the
+    // service reads for its words typed whole (each word, the beginnings of the name's words;
+    // `word_pairs`) must follow the same rules, or a search misses names. Letters beyond ASCII
+    // in capitals, and spaces beyond ASCII, among them.
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let sixty = (0..60)
+        .map(|i| format!("w{i:02}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for name in [
+        "Maria Goreti Bria",
+        "maria marta BRIA",
+        "ÑAÑEZ José da Costa",
+        "ÉLODIE O'Neil-Tefa",
+        "Maria\u{a0}Bria\u{3000}Tefa",
+        "😀😀😀x Abc 😀😀😀y",
+        "ab cd",
+        "MS-2026-000012 Tefa",
+        sixty.as_str(),
+    ] {
+        // Act
+        let stored: BTreeSet<String> =
+            sqlx::query_scalar::<_, Vec<String>>("SELECT name_search_keys($1)")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("the database's keys")
+                .into_iter()
+                .collect();
+
+        // Assert
+        let lower = name.to_lowercase();
+        let words: Vec<&str> = name_words(&lower).collect();
+        let mut expected: BTreeSet<String> = words
+            .iter()
+            .flat_map(|w| {
+                w.char_indices()
+                    .map(|(i, c)| w[..i + c.len_utf8()].to_string())
+            })
+            .collect();
+        expected.extend(word_pairs(words.iter().copied()));
+        assert_eq!(stored, expected, "{name}");
+    }
+    // Sixty words, each two: a name's length (200 letters at most) bounds its keys.
+    let keys: Vec<String> = sqlx::query_scalar("SELECT name_search_keys($1)")
+        .bind(&sixty)
+        .fetch_one(&pool)
+        .await
+        .expect("the database's keys");
+    assert_eq!(keys.iter().filter(|k| k.contains(' ')).count(), 60 * 59 / 2);
+    pool.close().await;
+    db.remove();
+}
+
+#[tokio::test]
+async fn a_name_search_filters_its_matches_as_the_plain_statement_does() {
+    // Arrange: a rare name (about 390 of the cases), whose page is sorted from its matches as
+    // the first step keeps them (`ListColumns::MATCHED`), under each filter of a list; the
+    // plain statement (the export's) finds the same cases in the same order.
+    let (db, pool) = filled().await;
+    let wzj = hospital_id(&pool, "RSUD-WZJ").await;
+    let open: Vec<CaseState> = CaseState::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_terminal())
+        .collect();
+    let base = ListFilter {
+        states: CaseState::ALL.to_vec(),
+        search: Some(search("pasien ab")),
+        limit: 51,
+        ..Default::default()
+    };
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+    let filters = [
+        ("no other filter", base.clone()),
+        (
+            "open states, by due date",
+            ListFilter {
+                states: open.clone(),
+                by_due_date: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "overdue",
+            ListFilter {
+                overdue_on: Some(day(2025, 9, 1)),
+                ..base.clone()
+            },
+        ),
+        (
+            "registered in a period",
+            ListFilter {
+                created_from: Some(Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap()),
+                created_before: Some(Utc.with_ymd_and_hms(2025, 9, 1, 0, 0, 0).unwrap()),
+                ..base.clone()
+            },
+        ),
+        (
+            "a kab/kota and a hospital",
+            ListFilter {
+                kab_kota_code: Some("53.71".into()),
+                hospital_id: Some(wzj),
+                ..base.clone()
+            },
+        ),
+        (
+            "guaranteed, a desil correction pending",
+            ListFilter {
+                states: vec![CaseState::Guaranteed, CaseState::DesilCheck],
+                correction_pending: true,
+                guaranteed_without_pending_correction: true,
+                ..base.clone()
+            },
+        ),
+    ];
+    let mut listed = 0;
+    for (what, f) in &filters {
+        for scope in [Scope::All.filter(), Scope::Hospital(wzj).filter()] {
+            // Act
+            let rows: Vec<Uuid> = db_cases::list::<ListRow>(&pool, &scope, f)
+                .await
+                .expect(what)
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            let whole: Vec<Uuid> = db_cases::list::<CaseRow>(&pool, &scope, f)
+                .await
+                .expect(what)
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            let plain: Vec<Uuid> = db_cases::stream::<ListRow>(pool.clone(), &scope, f)
+                .take(51)
+                .map(|r| r.expect(what).id)
+                .collect()
+                .await;
+
+            // Assert
+            assert_eq!(rows, plain, "{what}, {scope:?}");
+            assert_eq!(whole, plain, "{what}, {scope:?}: whole cases");
+            listed += plain.len();
+        }
+    }
+    // The next page of a queue, after a cursor of its due date.
+    let queue = ListFilter {
+        states: open,
+        by_due_date: true,
+        limit: 5,
+        ..base.clone()
+    };
+    let first = db_cases::list::<ListRow>(&pool, &Scope::All.filter(), &queue)
+        .await
+        .expect("the first page");
+    let last = first.last().expect("a full first page");
+    let next: Vec<Uuid> = db_cases::list::<ListRow>(
+        &pool,
+        &Scope::All.filter(),
+        &ListFilter {
+            after: Some((last.sla_due_date.unwrap_or(db_cases::NO_DUE_DATE), last.id)),
+            ..queue.clone()
+        },
+    )
+    .await
+    .expect("the next page")
+    .into_iter()
+    .map(|c| c.id)
+    .collect();
+    let plain: Vec<Uuid> = db_cases::stream::<ListRow>(pool.clone(), &Scope::All.filter(), &queue)
+        .skip(5)
+        .take(5)
+        .map(|r| r.expect("the plain statement").id)
+        .collect()
+        .await;
+    assert_eq!(next, plain);
+    assert!(listed > 100, "too few cases to compare: {listed}");
     pool.close().await;
     db.remove();
 }
