@@ -1205,8 +1205,8 @@ fn push_name_keys(qb: &mut QueryBuilder<'static, Postgres>, words: &[String], pl
         qb.push(" AND false");
         return;
     }
-    let mut keys = word_pairs(words.iter().map(String::as_str));
-    keys.splice(0..0, words.iter().cloned());
+    let mut keys = words.to_vec();
+    keys.extend(word_pairs(words.iter().map(String::as_str)));
     match planned {
         Planned::PerWords => qb.push(" AND c.name_keys @> ").push_bind(keys),
         Planned::Alike => qb
